@@ -1,0 +1,44 @@
+/* Kernel and initrd loaders. Images are untrusted input: every offset and
+ * size is checked before use, and nothing is written to guest memory outside
+ * RAM. A refused image gets a message that says what is wrong with it. */
+#ifndef VOLT_BOOT_KERNEL_H
+#define VOLT_BOOT_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <asm/bootparam.h>
+
+#include "util/err.h"
+#include "vm/guest_mem.h"
+
+struct boot_kernel {
+	uint64_t entry;       /* guest-physical 64-bit entry point */
+	uint64_t load_start;  /* lowest guest-physical byte the kernel occupies */
+	uint64_t load_end;    /* one past the highest */
+	bool bzimage;
+	/* bzImage only: the image's setup header, to be copied into the zero
+	 * page (the boot protocol requires the loader to pass it on). */
+	struct setup_header setup;
+};
+
+/* Load an ELF64 vmlinux or a bzImage from path (detected by content). */
+int kernel_load(struct guest_mem *mem, const char *path, struct boot_kernel *out,
+		struct volt_err *err);
+
+/* The same from a buffer (tests and fuzzers). */
+int kernel_load_image(struct guest_mem *mem, const uint8_t *img, size_t len,
+		      struct boot_kernel *out, struct volt_err *err);
+int kernel_load_elf(struct guest_mem *mem, const uint8_t *img, size_t len,
+		    struct boot_kernel *out, struct volt_err *err);
+int kernel_load_bzimage(struct guest_mem *mem, const uint8_t *img, size_t len,
+			struct boot_kernel *out, struct volt_err *err);
+
+/* Load the initrd from path at the highest page-aligned address that is
+ * below the kernel's initrd_addr_max (bzImage) or 4 GiB, below the end of the
+ * low RAM region, and above the kernel. */
+int initrd_load(struct guest_mem *mem, const char *path, const struct boot_kernel *k,
+		uint64_t *gpa, uint64_t *size, struct volt_err *err);
+
+#endif

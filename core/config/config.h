@@ -1,0 +1,77 @@
+/* Volt's configuration: an INI file (read with inih) and command-line flags
+ * that override it. Everything is checked here, before any KVM call; an
+ * error carries "file:line: key: reason" (or "--flag: reason"). */
+#ifndef VOLT_CONFIG_CONFIG_H
+#define VOLT_CONFIG_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+#include "util/log.h"
+
+#define CONFIG_VCPUS_MAX 32
+#define CONFIG_MEMORY_MIB_MIN 16
+#define CONFIG_MEMORY_MIB_MAX (256 * 1024)
+
+/* One key = value line of a plugin-instance section, kept verbatim with its
+ * line so the plugin loader can check it against the plugin's declared keys
+ * and report "file:line: key: reason". */
+struct config_kv {
+	char *key;
+	char *value;
+	unsigned line;
+};
+
+/* A `[drive "id"]` or `[net "id"]` section. */
+struct config_instance {
+	char *kind;     /* "drive" or "net" */
+	char *id;       /* the quoted name */
+	unsigned line;  /* line of the section header */
+	struct config_kv *kvs;
+	size_t nkvs;
+};
+
+struct volt_config {
+	char *path;              /* INI file it came from, NULL if none */
+	uint64_t memory_mib;     /* [vm] memory_mib, --memory; default 128 */
+	unsigned vcpus;          /* [vm] vcpus, --vcpus; default 1 */
+	char *kernel;            /* [vm] kernel, --kernel; required */
+	char *initrd;            /* [vm] initrd, --initrd; optional */
+	char *cmdline;           /* [vm] cmdline, --cmdline; default "console=ttyS0 reboot=k panic=-1" */
+	char *serial_output;     /* [serial] output, --serial-output; NULL = stdout */
+	char *plugin_dir;        /* [plugins] dir, --plugin-dir; NULL = built-in default */
+	enum log_level log_level;/* --log-level (error|warn|info|debug); default info */
+	struct config_instance *instances;
+	size_t ninstances;
+};
+
+/* Fill cfg with defaults. */
+void config_init(struct volt_config *cfg);
+
+/* Read an INI file into cfg (values override what cfg holds). Unknown
+ * sections or keys, and bad values, are errors. */
+int config_load_file(struct volt_config *cfg, const char *path, struct volt_err *err);
+
+/* Same, from a string (for tests and the fuzzer); name is used in errors. */
+int config_load_string(struct volt_config *cfg, const char *name, const char *text,
+		       struct volt_err *err);
+
+/* Set one [section] key from its text (shared by the INI and CLI paths). */
+int config_set(struct volt_config *cfg, const char *section, const char *key,
+	       const char *value, struct volt_err *err);
+
+/* Check cross-field rules and that files exist and are readable. */
+int config_validate(const struct volt_config *cfg, struct volt_err *err);
+
+void config_free(struct volt_config *cfg);
+
+/* Parse argv: --config FILE is read first, then every other flag overrides
+ * it, then config_validate(). Returns 0 to run, 1 if --help or --version was
+ * printed (exit 0), or -errno with err set (exit 2). */
+int config_from_args(struct volt_config *cfg, int argc, char **argv, struct volt_err *err);
+
+/* The --help text. */
+void config_print_help(const char *argv0);
+
+#endif

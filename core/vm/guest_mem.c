@@ -1,0 +1,93 @@
+#include "vm/guest_mem.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "vm/layout.h"
+
+int guest_mem_init(struct guest_mem *mem, uint64_t ram_size, struct volt_err *err)
+{
+	uint64_t low;
+	void *p;
+
+	memset(mem, 0, sizeof(*mem));
+	if (ram_size < LAYOUT_MIB(1) || ram_size % 4096)
+		return verr_set(err, EINVAL, "guest RAM of %llu bytes: must be a multiple of 4 KiB and at least 1 MiB",
+				(unsigned long long)ram_size);
+	/* NORESERVE: a 4 GiB guest that touches 100 MiB costs 100 MiB. */
+	p = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return verr_set(err, errno, "cannot map %llu MiB of guest RAM: %s",
+				(unsigned long long)(ram_size >> 20), strerror(errno));
+	mem->base = p;
+	mem->map_size = ram_size;
+	mem->ram_size = ram_size;
+
+	low = ram_size < LAYOUT_MMIO_HOLE_START ? ram_size : LAYOUT_MMIO_HOLE_START;
+	mem->regions[0] = (struct guest_mem_region){ 0, low, mem->base };
+	mem->nregions = 1;
+	if (ram_size > low) {
+		mem->regions[1] = (struct guest_mem_region){
+			LAYOUT_MMIO_HOLE_END, ram_size - low, mem->base + low };
+		mem->nregions = 2;
+	}
+	return 0;
+}
+
+void guest_mem_fini(struct guest_mem *mem)
+{
+	if (mem->base)
+		munmap(mem->base, mem->map_size);
+	memset(mem, 0, sizeof(*mem));
+}
+
+void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
+{
+	for (unsigned i = 0; i < mem->nregions; i++) {
+		const struct guest_mem_region *r = &mem->regions[i];
+		uint64_t off;
+
+		if (gpa < r->gpa)
+			continue;
+		off = gpa - r->gpa;
+		/* Written so that no addition can wrap: off <= size, then len <= size - off. */
+		if (off > r->size || len > r->size - off)
+			continue;
+		return r->hva + off;
+	}
+	return NULL;
+}
+
+bool guest_mem_contains(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
+{
+	return guest_mem_ptr(mem, gpa, len) != NULL;
+}
+
+int guest_mem_read(const struct guest_mem *mem, uint64_t gpa, void *buf, size_t len)
+{
+	const void *src = guest_mem_ptr(mem, gpa, len);
+
+	if (!src)
+		return -EFAULT;
+	memcpy(buf, src, len);
+	return 0;
+}
+
+int guest_mem_write(const struct guest_mem *mem, uint64_t gpa, const void *buf, size_t len)
+{
+	void *dst = guest_mem_ptr(mem, gpa, len);
+
+	if (!dst)
+		return -EFAULT;
+	memcpy(dst, buf, len);
+	return 0;
+}
+
+uint64_t guest_mem_end(const struct guest_mem *mem)
+{
+	const struct guest_mem_region *r = &mem->regions[mem->nregions - 1];
+
+	return r->gpa + r->size;
+}

@@ -1,0 +1,53 @@
+/* Guest RAM: one anonymous mapping, registered with KVM as one or two slots
+ * (RAM above LAYOUT_MMIO_HOLE_START moves to 4 GiB).
+ *
+ * This is the only place that turns a guest-physical address into a host
+ * pointer. Every access to guest memory from the VMM, a device or a plugin
+ * goes through guest_mem_ptr() (or the copy helpers built on it), which
+ * rejects ranges that leave RAM, straddle the hole, or overflow. */
+#ifndef VOLT_VM_GUEST_MEM_H
+#define VOLT_VM_GUEST_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+#define GUEST_MEM_MAX_REGIONS 2
+
+struct guest_mem_region {
+	uint64_t gpa;   /* first guest-physical address */
+	uint64_t size;  /* bytes */
+	uint8_t *hva;   /* host address of gpa */
+};
+
+struct guest_mem {
+	uint8_t *base;       /* the whole mapping (all regions, back to back) */
+	size_t map_size;     /* == ram_size */
+	uint64_t ram_size;   /* total RAM in bytes */
+	unsigned nregions;
+	struct guest_mem_region regions[GUEST_MEM_MAX_REGIONS];
+};
+
+/* Map ram_size bytes (a multiple of 4 KiB, at least 1 MiB) and lay them out
+ * around the MMIO hole. Nothing is registered with KVM here. */
+int guest_mem_init(struct guest_mem *mem, uint64_t ram_size, struct volt_err *err);
+void guest_mem_fini(struct guest_mem *mem);
+
+/* Host pointer for [gpa, gpa+len) if the whole range is RAM inside one
+ * region, else NULL. len == 0 is valid iff gpa is inside (or at the end of)
+ * a region. */
+void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len);
+
+/* True if [gpa, gpa+len) is RAM (as guest_mem_ptr would accept). */
+bool guest_mem_contains(const struct guest_mem *mem, uint64_t gpa, uint64_t len);
+
+/* Copy in and out of guest memory; -EFAULT if the range is not RAM. */
+int guest_mem_read(const struct guest_mem *mem, uint64_t gpa, void *buf, size_t len);
+int guest_mem_write(const struct guest_mem *mem, uint64_t gpa, const void *buf, size_t len);
+
+/* Highest guest-physical address + 1 that is RAM. */
+uint64_t guest_mem_end(const struct guest_mem *mem);
+
+#endif
