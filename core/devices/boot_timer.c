@@ -1,0 +1,57 @@
+#include "devices/boot_timer.h"
+
+#include <inttypes.h>
+#include <time.h>
+
+#include "util/log.h"
+#include "vm/layout.h"
+
+#define BOOT_TIMER_POST_PORT 0x80
+
+static uint64_t boot_timer_start_ns;
+
+uint64_t boot_timer_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void boot_timer_access(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
+			      bool is_write)
+{
+	uint64_t now = boot_timer_now_ns();
+	uint32_t value = 0;
+
+	if (!is_write) {
+		for (uint32_t i = 0; i < len; i++)
+			data[i] = 0;
+		return;
+	}
+	for (uint32_t i = 0; i < len && i < 4; i++)
+		value |= (uint32_t)data[i] << (8 * i);
+	/* Info level and a fixed format: benchmarks parse this line. */
+	log_info("boot-timer: guest wrote 0x%x at %" PRIu64 " us after volt started (monotonic %" PRIu64 " ns)",
+		 value, (now - boot_timer_start_ns) / 1000, now);
+}
+
+static void boot_timer_post_access(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
+				   bool is_write)
+{
+	if (!is_write)
+		for (uint32_t i = 0; i < len; i++)
+			data[i] = 0xff;
+}
+
+int boot_timer_create(struct vm *vm, uint64_t start_ns, struct volt_err *err)
+{
+	int r;
+
+	boot_timer_start_ns = start_ns;
+	r = bus_register(&vm->pio, LAYOUT_BOOT_TIMER_PORT, 4, boot_timer_access, NULL, "boot timer", err);
+	if (!r)
+		r = bus_register(&vm->pio, BOOT_TIMER_POST_PORT, 1, boot_timer_post_access, NULL,
+				 "POST port", err);
+	return r;
+}

@@ -1,0 +1,363 @@
+/* 8250 UART: the register file of a 16550A as Linux's 8250 driver probes and
+ * drives it. Register names and bits come from <linux/serial_reg.h>. */
+#include "devices/serial.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <linux/serial_reg.h>
+
+#include "util/log.h"
+#include "vm/layout.h"
+
+#define SERIAL_OUT_SIZE (256 * 1024) /* guest output the main thread has not written yet */
+#define SERIAL_IN_SIZE 64            /* receive FIFO */
+
+struct serial {
+	struct vm *vm;
+	pthread_mutex_t lock;
+	/* registers */
+	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	bool fifo_enabled;
+	bool thre_pending;  /* THR-empty interrupt raised and not yet read from IIR */
+	/* receive FIFO (guest input) */
+	uint8_t in[SERIAL_IN_SIZE];
+	unsigned in_head, in_len;
+	/* output ring drained by the main thread */
+	uint8_t *out;
+	size_t out_head, out_len;
+	uint64_t out_dropped;
+	int out_fd;          /* where output goes, -1 to discard */
+	bool out_owned;      /* we opened out_fd */
+	int out_efd;         /* eventfd: output waiting */
+	int in_fd;           /* stdin when it is a terminal, else -1 */
+	struct termios saved_tio;
+};
+
+/* Interrupt identification with the 16550's priorities: line status, then
+ * received data, then THR empty. Caller holds the lock. */
+static uint8_t serial_iir(const struct serial *s)
+{
+	if ((s->ier & UART_IER_RDI) && s->in_len)
+		return UART_IIR_RDI;
+	if ((s->ier & UART_IER_THRI) && s->thre_pending)
+		return UART_IIR_THRI;
+	return UART_IIR_NO_INT;
+}
+
+/* Raise IRQ 4 when an interrupt becomes pending: the line is edge-triggered
+ * on ISA, and the driver reads IIR until nothing is pending. */
+static void serial_update_irq(struct serial *s, uint8_t iir_before)
+{
+	if (iir_before == UART_IIR_NO_INT && serial_iir(s) != UART_IIR_NO_INT)
+		vm_irq_pulse(s->vm, LAYOUT_COM1_IRQ);
+}
+
+static void serial_out_push(struct serial *s, uint8_t byte)
+{
+	uint64_t one = 1;
+
+	if (s->out_fd < 0)
+		return;
+	if (s->out_len == SERIAL_OUT_SIZE) {
+		s->out_dropped++;
+		return;
+	}
+	s->out[(s->out_head + s->out_len) % SERIAL_OUT_SIZE] = byte;
+	if (s->out_len++ == 0 && write(s->out_efd, &one, sizeof(one)) < 0)
+		log_debug("serial: eventfd: %s", strerror(errno));
+}
+
+static void serial_in_push(struct serial *s, uint8_t byte)
+{
+	if (s->in_len < SERIAL_IN_SIZE)
+		s->in[(s->in_head + s->in_len++) % SERIAL_IN_SIZE] = byte;
+}
+
+static uint8_t serial_in_pop(struct serial *s)
+{
+	uint8_t byte;
+
+	if (!s->in_len)
+		return 0;
+	byte = s->in[s->in_head];
+	s->in_head = (s->in_head + 1) % SERIAL_IN_SIZE;
+	s->in_len--;
+	return byte;
+}
+
+static void serial_write_thr(struct serial *s, uint8_t byte)
+{
+	/* In loopback mode the transmitter feeds the receiver (driver self-tests). */
+	if (s->mcr & UART_MCR_LOOP)
+		serial_in_push(s, byte);
+	else
+		serial_out_push(s, byte);
+	/* Transmission is instant: THR is empty again at once. */
+	s->thre_pending = true;
+}
+
+static void serial_write(struct serial *s, uint64_t reg, uint8_t v)
+{
+	bool dlab = s->lcr & UART_LCR_DLAB;
+
+	switch (reg) {
+	case UART_TX:
+		if (dlab)
+			s->dll = v;
+		else
+			serial_write_thr(s, v);
+		break;
+	case UART_IER:
+		if (dlab) {
+			s->dlm = v;
+			break;
+		}
+		/* Enabling the THR-empty interrupt with THR empty raises it. */
+		if ((v & UART_IER_THRI) && !(s->ier & UART_IER_THRI))
+			s->thre_pending = true;
+		s->ier = v & 0x0f;
+		break;
+	case UART_FCR:
+		s->fifo_enabled = v & UART_FCR_ENABLE_FIFO;
+		if (v & UART_FCR_CLEAR_RCVR)
+			s->in_len = 0;
+		break;
+	case UART_LCR: s->lcr = v; break;
+	case UART_MCR: s->mcr = v & 0x1f; break;
+	case UART_SCR: s->scr = v; break;
+	default: break; /* LSR and MSR are read-only */
+	}
+}
+
+/* Modem status: in loopback the outputs come back on the inputs; otherwise
+ * the line looks connected (carrier, data set ready, clear to send). */
+static uint8_t serial_msr(const struct serial *s)
+{
+	uint8_t m = 0;
+
+	if (!(s->mcr & UART_MCR_LOOP))
+		return UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS;
+	if (s->mcr & UART_MCR_RTS)
+		m |= UART_MSR_CTS;
+	if (s->mcr & UART_MCR_DTR)
+		m |= UART_MSR_DSR;
+	if (s->mcr & UART_MCR_OUT1)
+		m |= UART_MSR_RI;
+	if (s->mcr & UART_MCR_OUT2)
+		m |= UART_MSR_DCD;
+	return m;
+}
+
+static uint8_t serial_read(struct serial *s, uint64_t reg)
+{
+	bool dlab = s->lcr & UART_LCR_DLAB;
+	uint8_t iir;
+
+	switch (reg) {
+	case UART_RX: return dlab ? s->dll : serial_in_pop(s);
+	case UART_IER: return dlab ? s->dlm : s->ier;
+	case UART_IIR:
+		iir = serial_iir(s);
+		/* Reading IIR acknowledges a THR-empty interrupt. */
+		if (iir == UART_IIR_THRI)
+			s->thre_pending = false;
+		return iir | (s->fifo_enabled ? 0xc0 : 0);
+	case UART_LCR: return s->lcr;
+	case UART_MCR: return s->mcr;
+	case UART_LSR: return UART_LSR_TEMT | UART_LSR_THRE | (s->in_len ? UART_LSR_DR : 0);
+	case UART_MSR: return serial_msr(s);
+	case UART_SCR: return s->scr;
+	default: return 0xff;
+	}
+}
+
+static void serial_access(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, bool is_write)
+{
+	struct serial *s = opaque;
+	uint8_t before;
+
+	pthread_mutex_lock(&s->lock);
+	before = serial_iir(s);
+	if (is_write)
+		serial_write(s, offset, data[0]);
+	else
+		data[0] = serial_read(s, offset);
+	serial_update_irq(s, before);
+	pthread_mutex_unlock(&s->lock);
+	for (uint32_t i = 1; i < len && !is_write; i++)
+		data[i] = 0xff;
+}
+
+void serial_receive(struct serial *s, const uint8_t *buf, size_t len)
+{
+	uint8_t before;
+
+	pthread_mutex_lock(&s->lock);
+	before = serial_iir(s);
+	for (size_t i = 0; i < len; i++)
+		serial_in_push(s, buf[i]);
+	serial_update_irq(s, before);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Write out what the guest produced. Copies a chunk under the lock and
+ * writes outside it, so vCPUs keep running while the write blocks. */
+static void serial_drain(struct serial *s)
+{
+	uint8_t chunk[4096];
+	size_t n;
+
+	for (;;) {
+		pthread_mutex_lock(&s->lock);
+		n = s->out_len < sizeof(chunk) ? s->out_len : sizeof(chunk);
+		for (size_t i = 0; i < n; i++)
+			chunk[i] = s->out[(s->out_head + i) % SERIAL_OUT_SIZE];
+		s->out_head = (s->out_head + n) % SERIAL_OUT_SIZE;
+		s->out_len -= n;
+		pthread_mutex_unlock(&s->lock);
+		if (!n)
+			return;
+		for (size_t off = 0; off < n;) {
+			ssize_t w = write(s->out_fd, chunk + off, n - off);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				log_warn("serial: writing guest output: %s; discarding further output",
+					 w < 0 ? strerror(errno) : "short write");
+				s->out_fd = -1;
+				return;
+			}
+			off += (size_t)w;
+		}
+	}
+}
+
+static void serial_on_output(void *opaque, uint32_t events)
+{
+	struct serial *s = opaque;
+	uint64_t v;
+
+	if (read(s->out_efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_debug("serial: eventfd: %s", strerror(errno));
+	if (s->out_fd >= 0)
+		serial_drain(s);
+}
+
+static void serial_on_input(void *opaque, uint32_t events)
+{
+	struct serial *s = opaque;
+	uint8_t buf[64];
+	ssize_t n = read(s->in_fd, buf, sizeof(buf));
+
+	if (n > 0) {
+		serial_receive(s, buf, (size_t)n);
+		return;
+	}
+	/* EOF or error: stop watching stdin, the guest keeps running. */
+	evloop_del(s->vm->loop, s->in_fd);
+}
+
+static int serial_open_output(struct serial *s, const char *output, struct volt_err *err)
+{
+	if (!output || !strcmp(output, "stdout")) {
+		s->out_fd = STDOUT_FILENO;
+		return 0;
+	}
+	if (!strcmp(output, "none"))
+		return 0;
+	s->out_fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (s->out_fd < 0)
+		return verr_set(err, errno, "serial: cannot open output %s: %s", output, strerror(errno));
+	s->out_owned = true;
+	return 0;
+}
+
+/* Raw mode, so keys reach the guest one by one and Ctrl-C is the guest's. */
+static void serial_setup_input(struct serial *s)
+{
+	struct termios raw;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &s->saved_tio) < 0)
+		return;
+	raw = s->saved_tio;
+	cfmakeraw(&raw);
+	raw.c_oflag |= OPOST | ONLCR; /* keep our own log lines readable */
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) < 0)
+		return;
+	s->in_fd = STDIN_FILENO;
+	if (evloop_add(s->vm->loop, s->in_fd, EPOLLIN, serial_on_input, s, NULL) < 0) {
+		tcsetattr(STDIN_FILENO, TCSANOW, &s->saved_tio);
+		s->in_fd = -1;
+	}
+}
+
+int serial_create(struct vm *vm, const char *output, struct serial **out, struct volt_err *err)
+{
+	struct serial *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s)
+		return verr_set(err, ENOMEM, "serial: out of memory");
+	s->vm = vm;
+	s->out_fd = s->in_fd = -1;
+	s->out_efd = -1;
+	pthread_mutex_init(&s->lock, NULL);
+	s->out = malloc(SERIAL_OUT_SIZE);
+	if (!s->out) {
+		r = verr_set(err, ENOMEM, "serial: out of memory");
+		goto fail;
+	}
+	r = serial_open_output(s, output, err);
+	if (r)
+		goto fail;
+	s->out_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->out_efd < 0) {
+		r = verr_set(err, errno, "serial: eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	r = evloop_add(vm->loop, s->out_efd, EPOLLIN, serial_on_output, s, err);
+	if (!r)
+		r = bus_register(&vm->pio, LAYOUT_COM1_PORT, 8, serial_access, s, "serial (COM1)", err);
+	if (r)
+		goto fail;
+	serial_setup_input(s);
+	*out = s;
+	return 0;
+fail:
+	serial_destroy(s);
+	return r;
+}
+
+void serial_destroy(struct serial *s)
+{
+	if (!s)
+		return;
+	if (s->out_fd >= 0)
+		serial_drain(s);
+	if (s->out_dropped)
+		log_warn("serial: %llu bytes of guest output were dropped because the output was too slow",
+			 (unsigned long long)s->out_dropped);
+	if (s->in_fd >= 0) {
+		evloop_del(s->vm->loop, s->in_fd);
+		tcsetattr(STDIN_FILENO, TCSANOW, &s->saved_tio);
+	}
+	if (s->out_efd >= 0) {
+		evloop_del(s->vm->loop, s->out_efd);
+		close(s->out_efd);
+	}
+	if (s->out_owned)
+		close(s->out_fd);
+	pthread_mutex_destroy(&s->lock);
+	free(s->out);
+	free(s);
+}

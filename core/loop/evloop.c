@@ -1,0 +1,140 @@
+#include "loop/evloop.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+struct evloop_handler {
+	int fd;
+	bool dead;                  /* removed while a batch may still point at it */
+	evloop_fn fn;
+	void *opaque;
+	struct evloop_handler *next;
+};
+
+static void evloop_on_stop(void *opaque, uint32_t events)
+{
+	struct evloop *loop = opaque;
+	uint64_t v;
+
+	if (read(loop->stop_efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_warn("event loop: reading the stop eventfd: %s", strerror(errno));
+	loop->running = false;
+}
+
+int evloop_init(struct evloop *loop, struct volt_err *err)
+{
+	memset(loop, 0, sizeof(*loop));
+	loop->stop_efd = -1;
+	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (loop->epfd < 0)
+		return verr_set(err, errno, "event loop: epoll_create1: %s", strerror(errno));
+	loop->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (loop->stop_efd < 0) {
+		int e = errno;
+
+		close(loop->epfd);
+		return verr_set(err, e, "event loop: eventfd: %s", strerror(e));
+	}
+	return evloop_add(loop, loop->stop_efd, EPOLLIN, evloop_on_stop, loop, err);
+}
+
+static void evloop_reap(struct evloop *loop)
+{
+	struct evloop_handler **pp = &loop->handlers;
+
+	while (*pp) {
+		struct evloop_handler *h = *pp;
+
+		if (h->dead) {
+			*pp = h->next;
+			free(h);
+		} else {
+			pp = &h->next;
+		}
+	}
+}
+
+void evloop_fini(struct evloop *loop)
+{
+	for (struct evloop_handler *h = loop->handlers; h; h = h->next)
+		h->dead = true;
+	evloop_reap(loop);
+	if (loop->stop_efd >= 0)
+		close(loop->stop_efd);
+	if (loop->epfd >= 0)
+		close(loop->epfd);
+	loop->epfd = loop->stop_efd = -1;
+}
+
+int evloop_add(struct evloop *loop, int fd, uint32_t events, evloop_fn fn, void *opaque,
+	       struct volt_err *err)
+{
+	struct evloop_handler *h = calloc(1, sizeof(*h));
+	struct epoll_event ev = { .events = events };
+
+	if (!h)
+		return verr_set(err, ENOMEM, "event loop: out of memory");
+	*h = (struct evloop_handler){ .fd = fd, .fn = fn, .opaque = opaque, .next = loop->handlers };
+	ev.data.ptr = h;
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		int e = errno;
+
+		free(h);
+		return verr_set(err, e, "event loop: watching fd %d: %s", fd, strerror(e));
+	}
+	loop->handlers = h;
+	return 0;
+}
+
+void evloop_del(struct evloop *loop, int fd)
+{
+	for (struct evloop_handler *h = loop->handlers; h; h = h->next) {
+		if (h->fd == fd && !h->dead) {
+			epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
+			h->dead = true;
+		}
+	}
+}
+
+int evloop_run(struct evloop *loop)
+{
+	struct epoll_event events[16];
+
+	loop->running = !atomic_load(&loop->stop_requested);
+	while (loop->running) {
+		int n = epoll_wait(loop->epfd, events, 16, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_error("event loop: epoll_wait: %s", strerror(errno));
+			return 1;
+		}
+		for (int i = 0; i < n; i++) {
+			struct evloop_handler *h = events[i].data.ptr;
+
+			if (!h->dead)
+				h->fn(h->opaque, events[i].events);
+		}
+		evloop_reap(loop);
+	}
+	return atomic_load(&loop->status);
+}
+
+void evloop_stop_async(struct evloop *loop, int status)
+{
+	uint64_t one = 1;
+	bool expected = false;
+
+	if (!atomic_compare_exchange_strong(&loop->stop_requested, &expected, true))
+		return;
+	atomic_store(&loop->status, status);
+	if (write(loop->stop_efd, &one, sizeof(one)) < 0)
+		return; /* the counter cannot overflow from one write; nothing to do */
+}

@@ -1,0 +1,41 @@
+/* The main thread's event loop: epoll over registered fds, each with a
+ * callback. Only the main thread calls into it, except evloop_stop_async(),
+ * which any thread may call. */
+#ifndef VOLT_LOOP_EVLOOP_H
+#define VOLT_LOOP_EVLOOP_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+typedef void (*evloop_fn)(void *opaque, uint32_t events);
+
+struct evloop_handler;
+
+struct evloop {
+	int epfd;
+	int stop_efd;               /* eventfd: any thread asks the loop to stop */
+	atomic_int status;          /* exit status of the first stop request */
+	atomic_bool stop_requested;
+	bool running;
+	struct evloop_handler *handlers;   /* all registered, for cleanup */
+};
+
+int evloop_init(struct evloop *loop, struct volt_err *err);
+void evloop_fini(struct evloop *loop);
+
+/* Watch fd for events (EPOLLIN ...); fn runs on the main thread. */
+int evloop_add(struct evloop *loop, int fd, uint32_t events, evloop_fn fn, void *opaque,
+	       struct volt_err *err);
+void evloop_del(struct evloop *loop, int fd);
+
+/* Run until a stop is requested; returns the status given to the first stop. */
+int evloop_run(struct evloop *loop);
+
+/* Ask the loop to stop with status; the first request wins. Thread-safe and
+ * async-signal-safe. */
+void evloop_stop_async(struct evloop *loop, int status);
+
+#endif

@@ -1,0 +1,195 @@
+#include "vm/machine.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "boot/boot.h"
+#include "devices/boot_timer.h"
+#include "devices/i8042.h"
+#include "devices/serial.h"
+#include "util/log.h"
+#include "vm/vcpu.h"
+
+static void machine_signal_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGUSR2);
+	/* Kicks go to vCPU threads only; they unblock it for themselves. */
+	sigaddset(set, VCPU_KICK_SIGNAL);
+}
+
+int machine_block_signals(struct volt_err *err)
+{
+	sigset_t set;
+	int r;
+
+	/* A closed stdout must not kill the VMM: the serial device sees EPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+	machine_signal_set(&set);
+	r = pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (r)
+		return verr_set(err, r, "blocking signals: %s", strerror(r));
+	return vcpu_signals_init(err);
+}
+
+static void machine_on_signal(void *opaque, uint32_t events)
+{
+	struct machine *m = opaque;
+	struct signalfd_siginfo si;
+
+	if (read(m->signal_fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	if (si.ssi_signo == SIGUSR2) {
+		log_info("SIGUSR2: sending Ctrl-Alt-Del to the guest");
+		i8042_send_ctrl_alt_del(m->i8042);
+		return;
+	}
+	log_info("%s: stopping the VM", strsignal((int)si.ssi_signo));
+	vm_request_exit(&m->vm, VM_EXIT_OK);
+}
+
+static int machine_watch_signals(struct machine *m, struct volt_err *err)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR2);
+	m->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (m->signal_fd < 0)
+		return verr_set(err, errno, "signalfd: %s", strerror(errno));
+	return evloop_add(&m->loop, m->signal_fd, EPOLLIN, machine_on_signal, m, err);
+}
+
+/* Kernel, initrd, zero page, MP table, page tables: all of guest memory's
+ * boot contents, each checked before a vCPU exists. */
+static int machine_load_guest(struct machine *m, const struct volt_config *cfg,
+			      struct volt_err *err)
+{
+	struct guest_mem *mem = &m->vm.mem;
+	uint64_t initrd_gpa = 0, initrd_size = 0;
+	int r;
+
+	r = kernel_load(mem, cfg->kernel, &m->kernel, err);
+	if (r) {
+		verr_prefix(err, "kernel %s: ", cfg->kernel);
+		return r;
+	}
+	if (cfg->initrd) {
+		r = initrd_load(mem, cfg->initrd, &m->kernel, &initrd_gpa, &initrd_size, err);
+		if (r) {
+			verr_prefix(err, "initrd %s: ", cfg->initrd);
+			return r;
+		}
+	}
+	r = bootparams_write(mem, &m->kernel, cfg->cmdline ? cfg->cmdline : "", initrd_gpa,
+			     initrd_size, err);
+	if (!r)
+		r = mptable_write(mem, cfg->vcpus, err);
+	if (!r)
+		r = boot_pagetables_write(mem, err);
+	return r;
+}
+
+static int machine_create_devices(struct machine *m, const struct volt_config *cfg,
+				  uint64_t start_ns, struct volt_err *err)
+{
+	int r = serial_create(&m->vm, cfg->serial_output, &m->serial, err);
+
+	if (!r)
+		r = i8042_create(&m->vm, &m->i8042, err);
+	if (!r)
+		r = boot_timer_create(&m->vm, start_ns, err);
+	return r;
+}
+
+static int machine_create_vcpus(struct machine *m, struct volt_err *err)
+{
+	struct vm *vm = &m->vm;
+
+	vm->vcpus = calloc(vm->nvcpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return verr_set(err, ENOMEM, "out of memory for %u vCPUs", vm->nvcpus);
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		int r = vcpu_create(&vm->vcpus[i], vm, i, m->kernel.entry, err);
+
+		m->nvcpus_created = i + 1;
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int machine_build(struct machine *m, const struct volt_config *cfg, uint64_t start_ns,
+		  struct volt_err *err)
+{
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	m->signal_fd = -1;
+	m->vm.vm_fd = m->vm.kvm_fd = -1;
+	r = evloop_init(&m->loop, err);
+	if (r)
+		return r;
+	r = vm_create(&m->vm, cfg->memory_mib << 20, cfg->vcpus, &m->loop, err);
+	if (!r)
+		r = machine_load_guest(m, cfg, err);
+	if (!r)
+		r = machine_create_devices(m, cfg, start_ns, err);
+	if (!r)
+		r = machine_watch_signals(m, err);
+	if (!r)
+		r = machine_create_vcpus(m, err);
+	return r;
+}
+
+static void machine_stop_vcpus(struct machine *m)
+{
+	atomic_store(&m->vm.stopping, true);
+	for (unsigned i = 0; i < m->nvcpus_created; i++)
+		vcpu_kick(&m->vm.vcpus[i]);
+	for (unsigned i = 0; i < m->nvcpus_created; i++)
+		vcpu_destroy(&m->vm.vcpus[i]);
+	m->nvcpus_created = 0;
+}
+
+int machine_run(struct machine *m)
+{
+	struct volt_err err = { 0 };
+	int status;
+
+	for (unsigned i = 0; i < m->nvcpus_created; i++) {
+		if (vcpu_start(&m->vm.vcpus[i], &err) < 0) {
+			log_error("%s", err.msg);
+			vm_request_exit(&m->vm, VM_EXIT_ERROR);
+			break;
+		}
+	}
+	status = evloop_run(&m->loop);
+	machine_stop_vcpus(m);
+	return status;
+}
+
+void machine_destroy(struct machine *m)
+{
+	machine_stop_vcpus(m);
+	free(m->vm.vcpus);
+	m->vm.vcpus = NULL;
+	serial_destroy(m->serial);
+	i8042_destroy(m->i8042);
+	if (m->signal_fd >= 0)
+		close(m->signal_fd);
+	vm_destroy(&m->vm);
+	evloop_fini(&m->loop);
+	m->serial = NULL;
+	m->i8042 = NULL;
+	m->signal_fd = -1;
+}
