@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Build and run every test: unit and integration tests (gcc, warnings as
+# errors), the same again under ASan+UBSan, and each libFuzzer target for a
+# short run. Prints one closing line "tests: N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+fuzz_seconds=${VOLT_FUZZ_SECONDS:-20}
+log_dir=${VOLT_TEST_LOGS:-build-logs}
+mkdir -p "$log_dir"
+passed=0 failed=0 skipped=0
+
+# Run ctest in a build dir and add its per-test results to the totals.
+run_ctest() {
+	local name=$1 dir=$2 out="$log_dir/ctest-$1.log"
+	echo "== ctest ($name)"
+	ctest --test-dir "$dir" --output-on-failure -j2 --timeout 600 2>&1 | tee "$out"
+	passed=$((passed + $(grep -cE 'Test +#[0-9]+: .* Passed' "$out")))
+	failed=$((failed + $(grep -cE '\*\*\*Failed|\*\*\*Timeout|\*\*\*Exception|Not Run' "$out")))
+	skipped=$((skipped + $(grep -cE '\*\*\*Skipped' "$out")))
+}
+
+# A step that is not a ctest run counts as one test.
+run_step() {
+	local name=$1; shift
+	echo "== $name"
+	if "$@"; then
+		passed=$((passed + 1))
+	else
+		echo "FAILED: $name"
+		failed=$((failed + 1))
+	fi
+}
+
+run_step "build (gcc, -Werror)" env BUILD_DIR=build scripts/build.sh -DVOLT_WERROR=ON
+run_ctest gcc build
+
+run_step "build (ASan+UBSan)" env BUILD_DIR=build-asan scripts/build.sh -DVOLT_SANITIZE=ON \
+	-DCMAKE_BUILD_TYPE=Debug
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+run_ctest asan build-asan
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
+run_step "build (libFuzzer, clang)" env BUILD_DIR=build-fuzz CC=clang scripts/build.sh \
+	-DVOLT_FUZZ=ON -DVOLT_TESTS=ON -DCMAKE_C_COMPILER=clang
+for fuzzer in build-fuzz/tests/fuzz/fuzz_*; do
+	[ -x "$fuzzer" ] || continue
+	name=$(basename "$fuzzer")
+	corpus="$log_dir/corpus-$name"
+	mkdir -p "$corpus"
+	seeds="tests/fuzz/seeds/${name#fuzz_}"
+	[ -d "$seeds" ] || seeds=""
+	run_step "fuzz $name (${fuzz_seconds}s)" "$fuzzer" -max_total_time="$fuzz_seconds" \
+		-print_final_stats=0 "$corpus" $seeds
+done
+
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
