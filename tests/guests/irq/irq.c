@@ -1,0 +1,239 @@
+/* irq: external interrupts end to end. The guest installs a 64-bit IDT,
+ * enables its local APIC, routes IOAPIC pin 4 (COM1) to vector 0x24, masks
+ * the legacy PIC and asks the UART for a THR-empty interrupt; then it waits
+ * with `sti; hlt` until the handler has run. A periodic LAPIC timer (vector
+ * 0x30) bounds every hlt so a lost interrupt gives FAIL, not a hang. A
+ * second check does the same for the PIT (ISA IRQ 0, on IOAPIC pin 2 or 0).
+ *
+ * Exceptions are fatal on the test rig's KVM, so every vector has a gate. */
+#include "guest.h"
+#include "io.h"
+#include "serial.h"
+
+#define LAPIC_BASE       0xfee00000ULL
+#define LAPIC_TPR        0x080
+#define LAPIC_EOI        0x0b0
+#define LAPIC_SVR        0x0f0
+#define LAPIC_LVT_TIMER  0x320
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_DIV  0x3e0
+#define LVT_MASKED       (1u << 16)
+#define LVT_PERIODIC     (1u << 17)
+
+#define IOAPIC_BASE      0xfec00000ULL
+#define IOAPIC_REGSEL    0x00
+#define IOAPIC_WIN       0x10
+#define IOAPIC_REDIR(pin) (0x10 + 2 * (pin))
+#define REDIR_MASKED     (1u << 16)
+
+#define PIC1_DATA        0x21
+#define PIC2_DATA        0xa1
+#define PIT_CH0          0x40
+#define PIT_CMD          0x43
+#define PIT_HZ           1193182
+
+#define VEC_UART         0x24
+#define VEC_PIT_PIN0     0x25
+#define VEC_PIT_PIN2     0x26
+#define VEC_TIMER        0x30
+#define VEC_SPURIOUS     0xff
+
+#define UART_IRQ_PIN     4
+#define WAIT_TICKS       100 /* LAPIC timer periods (10 ms) per wait */
+
+struct idt_gate {
+	uint16_t off_lo;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type_attr;
+	uint16_t off_mid;
+	uint32_t off_hi;
+	uint32_t reserved;
+} __attribute__((packed));
+_Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gate");
+
+struct idt_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+
+/* Written by the handlers below. */
+volatile uint32_t irq_uart_count, irq_uart_iir, irq_timer_count, irq_stray_count;
+volatile uint32_t irq_pit0_count, irq_pit2_count;
+
+void irq_uart_entry(void);
+void irq_timer_entry(void);
+void irq_pit0_entry(void);
+void irq_pit2_entry(void);
+void irq_stray_entry(void);
+
+/* Handlers: count, acknowledge the local APIC, return. The UART handler
+ * also reads IIR, as a driver would, which clears a THR-empty condition. */
+#define IRQ_HANDLER(name, counter, extra)                \
+	".globl " name "\n" name ":\n"                   \
+	"	pushq %rax\n"                            \
+	"	pushq %rdx\n"                            \
+	extra                                            \
+	"	incl " counter "(%rip)\n"                \
+	"	movl $0xfee000b0, %eax\n"                \
+	"	movl $0, (%rax)\n"                       \
+	"	popq %rdx\n"                             \
+	"	popq %rax\n"                             \
+	"	iretq\n"
+
+__asm__(".text\n"
+	IRQ_HANDLER("irq_uart_entry", "irq_uart_count",
+		    "	movw $0x3fa, %dx\n"
+		    "	inb %dx, %al\n"
+		    "	movzbl %al, %eax\n"
+		    "	movl %eax, irq_uart_iir(%rip)\n")
+	IRQ_HANDLER("irq_timer_entry", "irq_timer_count", "")
+	IRQ_HANDLER("irq_pit0_entry", "irq_pit0_count", "")
+	IRQ_HANDLER("irq_pit2_entry", "irq_pit2_count", "")
+	IRQ_HANDLER("irq_stray_entry", "irq_stray_count", ""));
+
+static unsigned n_pass, n_fail;
+
+static void check(int ok, const char *name, const char *detail)
+{
+	serial_puts(ok ? "PASS: " : "FAIL: ");
+	serial_puts(name);
+	if (!ok) {
+		serial_puts(": ");
+		serial_puts(detail);
+		n_fail++;
+	} else {
+		n_pass++;
+	}
+	serial_putc('\n');
+}
+
+static void idt_set(unsigned vec, void (*handler)(void))
+{
+	uint64_t off = (uint64_t)(uintptr_t)handler;
+
+	idt[vec] = (struct idt_gate){
+		.off_lo = (uint16_t)off,
+		.selector = 0x08,
+		.ist = 0,
+		.type_attr = 0x8e, /* present, DPL 0, 64-bit interrupt gate */
+		.off_mid = (uint16_t)(off >> 16),
+		.off_hi = (uint32_t)(off >> 32),
+	};
+}
+
+static void idt_install(void)
+{
+	struct idt_ptr p = { .limit = sizeof(idt) - 1, .base = (uint64_t)(uintptr_t)idt };
+
+	for (unsigned v = 0; v < 256; v++)
+		idt_set(v, irq_stray_entry);
+	idt_set(VEC_UART, irq_uart_entry);
+	idt_set(VEC_PIT_PIN0, irq_pit0_entry);
+	idt_set(VEC_PIT_PIN2, irq_pit2_entry);
+	idt_set(VEC_TIMER, irq_timer_entry);
+	__asm__ volatile("lidt %0" : : "m"(p));
+}
+
+static void lapic_write(unsigned reg, uint32_t val)
+{
+	mmio_write32(LAPIC_BASE + reg, val);
+}
+
+static void ioapic_route(unsigned pin, uint8_t vector, int masked)
+{
+	/* Fixed delivery, physical destination APIC 0, active high, edge. */
+	mmio_write32(IOAPIC_BASE + IOAPIC_REGSEL, IOAPIC_REDIR(pin) + 1);
+	mmio_write32(IOAPIC_BASE + IOAPIC_WIN, 0);
+	mmio_write32(IOAPIC_BASE + IOAPIC_REGSEL, IOAPIC_REDIR(pin));
+	mmio_write32(IOAPIC_BASE + IOAPIC_WIN, vector | (masked ? REDIR_MASKED : 0));
+}
+
+/* `sti; hlt` until *count reaches want or WAIT_TICKS timer periods pass.
+ * The sti shadow covers hlt, so an interrupt already pending wakes it. */
+static void wait_for(volatile uint32_t *count, uint32_t want)
+{
+	uint32_t start = irq_timer_count;
+
+	while (*count < want && irq_timer_count - start < WAIT_TICKS)
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+static void check_uart(void)
+{
+	uint8_t iir_idle = inb(COM1_IIR);
+
+	ioapic_route(UART_IRQ_PIN, VEC_UART, 0);
+	outb(COM1_IER, 0x02); /* ETBEI: interrupt when THR is empty */
+	wait_for(&irq_uart_count, 1);
+	outb(COM1_IER, 0x00);
+	ioapic_route(UART_IRQ_PIN, VEC_UART, 1);
+
+	check((iir_idle & 0x0f) == 0x01, "uart iir idle", "IIR did not read 0x01 before IER was set");
+	if (irq_uart_count) {
+		serial_puts("IRQ: received vector 0x24 from the UART (IRQ 4), IIR ");
+		serial_hex(irq_uart_iir);
+		serial_putc('\n');
+	}
+	check(irq_uart_count > 0, "uart irq", "no interrupt on vector 0x24 within 1 s");
+	check((irq_uart_iir & 0x0f) == 0x02, "uart iir thre",
+	      "IIR in the handler was not 0x02 (THR empty)");
+}
+
+static void check_pit(void)
+{
+	uint16_t div = PIT_HZ / 100;
+
+	ioapic_route(0, VEC_PIT_PIN0, 0);
+	ioapic_route(2, VEC_PIT_PIN2, 0);
+	outb(PIT_CMD, 0x34); /* channel 0, lo/hi byte, mode 2 (rate generator) */
+	outb(PIT_CH0, (uint8_t)div);
+	outb(PIT_CH0, (uint8_t)(div >> 8));
+	irq_pit0_count = irq_pit2_count = 0;
+	for (uint32_t start = irq_timer_count;
+	     irq_pit0_count + irq_pit2_count < 3 && irq_timer_count - start < WAIT_TICKS;)
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	ioapic_route(0, VEC_PIT_PIN0, 1);
+	ioapic_route(2, VEC_PIT_PIN2, 1);
+	outb(PIT_CMD, 0x30); /* mode 0, no count written: the channel stops */
+
+	serial_puts("IRQ: PIT ticks on IOAPIC pin 0: ");
+	serial_dec(irq_pit0_count);
+	serial_puts(", pin 2: ");
+	serial_dec(irq_pit2_count);
+	serial_putc('\n');
+	check(irq_pit0_count + irq_pit2_count >= 3, "pit irq", "fewer than 3 PIT interrupts in 1 s");
+}
+
+void guest_main(void)
+{
+	idt_install();
+	outb(PIC1_DATA, 0xff);
+	outb(PIC2_DATA, 0xff);
+
+	lapic_write(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
+	lapic_write(LAPIC_TPR, 0);
+	lapic_write(LAPIC_TIMER_DIV, 0xb); /* divide by 1 */
+	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | LVT_PERIODIC);
+	lapic_write(LAPIC_TIMER_INIT, 10000000); /* 10 ms at KVM's 1 GHz APIC bus */
+
+	check_uart();
+	check_pit();
+
+	lapic_write(LAPIC_TIMER_INIT, 0);
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+	serial_puts("IRQ: LAPIC timer ticks ");
+	serial_dec(irq_timer_count);
+	serial_puts(", stray interrupts ");
+	serial_dec(irq_stray_count);
+	serial_putc('\n');
+	check(irq_timer_count > 0, "lapic timer", "the LAPIC timer never fired");
+	check(irq_stray_count == 0, "no stray interrupts", "an unexpected vector arrived");
+	serial_puts("IRQ DONE pass=");
+	serial_dec(n_pass);
+	serial_puts(" fail=");
+	serial_dec(n_fail);
+	serial_putc('\n');
+}
