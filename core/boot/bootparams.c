@@ -1,0 +1,105 @@
+/* The zero page (struct boot_params) and the kernel command line, as the
+ * 64-bit Linux boot protocol (Documentation/x86/boot.rst) expects them. */
+#include "boot/boot.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "vm/layout.h"
+
+/* Boot protocol values that no UAPI header names (boot.rst). */
+#define BOOT_LOADER_UNDEFINED  0xff        /* type_of_loader: "undefined" */
+#define BOOT_FLAG_MAGIC        0xaa55
+#define BOOT_HDR_MAGIC         0x53726448  /* "HdrS" */
+#define BOOT_PROTO_CMDLINE_SIZE 0x0206     /* first protocol with cmdline_size */
+#define BOOT_OLD_CMDLINE_MAX   255         /* the limit before protocol 2.06 */
+/* An ELF vmlinux carries no setup header; give the field the x86_64 default
+ * (CONFIG_PHYSICAL_ALIGN, 16 MiB) rather than 0, as other VMMs do. */
+#define BOOT_ELF_KERNEL_ALIGN  0x01000000
+
+/* Longest command line (without the NUL) a bzImage will take. */
+static uint32_t bootparams_kernel_cmdline_max(const struct setup_header *setup)
+{
+	if (setup->version < BOOT_PROTO_CMDLINE_SIZE)
+		return BOOT_OLD_CMDLINE_MAX;
+	return setup->cmdline_size;
+}
+
+static int bootparams_check_cmdline(const struct boot_kernel *k, size_t len,
+				    struct volt_err *err)
+{
+	uint32_t kmax;
+
+	if (len > LAYOUT_CMDLINE_MAX - 1)
+		return verr_set(err, E2BIG,
+				"kernel command line is %zu bytes; at most %llu fit at its guest address",
+				len, LAYOUT_CMDLINE_MAX - 1);
+	if (!k->bzimage)
+		return 0;
+	kmax = bootparams_kernel_cmdline_max(&k->setup);
+	if (len > kmax)
+		return verr_set(err, E2BIG,
+				"kernel command line is %zu bytes; the kernel (boot protocol %u.%02u) accepts at most %u",
+				len, (unsigned)k->setup.version >> 8, (unsigned)k->setup.version & 0xff, kmax);
+	return 0;
+}
+
+static void bootparams_fill_hdr(struct setup_header *hdr, const struct boot_kernel *k,
+				size_t cmdline_len)
+{
+	if (k->bzimage)
+		*hdr = k->setup;
+	else
+		hdr->kernel_alignment = BOOT_ELF_KERNEL_ALIGN;
+	hdr->type_of_loader = BOOT_LOADER_UNDEFINED;
+	hdr->boot_flag = BOOT_FLAG_MAGIC;
+	hdr->header = BOOT_HDR_MAGIC;
+	hdr->loadflags |= LOADED_HIGH;
+	hdr->cmd_line_ptr = (uint32_t)LAYOUT_CMDLINE_ADDR;
+	hdr->cmdline_size = (uint32_t)cmdline_len;
+}
+
+/* 64-bit addresses and sizes are split: the low half in the setup header,
+ * the high half in the ext_ fields of boot_params. */
+static void bootparams_fill(struct boot_params *bp, const struct guest_mem *mem,
+			    const struct boot_kernel *k, size_t cmdline_len,
+			    uint64_t initrd_gpa, uint64_t initrd_size)
+{
+	memset(bp, 0, sizeof(*bp));
+	bootparams_fill_hdr(&bp->hdr, k, cmdline_len);
+	bp->ext_cmd_line_ptr = (uint32_t)(LAYOUT_CMDLINE_ADDR >> 32);
+	if (initrd_size) {
+		bp->hdr.ramdisk_image = (uint32_t)initrd_gpa;
+		bp->hdr.ramdisk_size = (uint32_t)initrd_size;
+		bp->ext_ramdisk_image = (uint32_t)(initrd_gpa >> 32);
+		bp->ext_ramdisk_size = (uint32_t)(initrd_size >> 32);
+	}
+	bp->e820_entries = (uint8_t)e820_build(mem, bp->e820_table, E820_MAX_ENTRIES_ZEROPAGE);
+}
+
+int bootparams_write(struct guest_mem *mem, const struct boot_kernel *k, const char *cmdline,
+		     uint64_t initrd_gpa, uint64_t initrd_size, struct volt_err *err)
+{
+	struct boot_params bp;
+	size_t len;
+	int rc;
+
+	if (!cmdline)
+		cmdline = "";
+	len = strlen(cmdline);
+	rc = bootparams_check_cmdline(k, len, err);
+	if (rc)
+		return rc;
+	if (initrd_size && !guest_mem_contains(mem, initrd_gpa, initrd_size))
+		return verr_set(err, EINVAL, "initrd at %#llx (%llu bytes) is not in guest RAM",
+				(unsigned long long)initrd_gpa, (unsigned long long)initrd_size);
+
+	bootparams_fill(&bp, mem, k, len, initrd_gpa, initrd_size);
+	rc = guest_mem_write(mem, LAYOUT_CMDLINE_ADDR, cmdline, len + 1);
+	if (rc)
+		return verr_set(err, -rc, "cannot write the command line at %#llx", LAYOUT_CMDLINE_ADDR);
+	rc = guest_mem_write(mem, LAYOUT_ZERO_PAGE_ADDR, &bp, sizeof(bp));
+	if (rc)
+		return verr_set(err, -rc, "cannot write the zero page at %#llx", LAYOUT_ZERO_PAGE_ADDR);
+	return 0;
+}
