@@ -21,14 +21,19 @@ int verr_set(struct volt_err *err, int code, const char *fmt, ...)
 
 void verr_prefix(struct volt_err *err, const char *fmt, ...)
 {
-	char prefix[256], old[sizeof(err->msg)];
+	char joined[2 * sizeof(err->msg)];
+	size_t n;
 	va_list ap;
+	int len;
 
 	if (!err || !err->code)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	len = vsnprintf(joined, sizeof(err->msg), fmt, ap);
 	va_end(ap);
-	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s%s", prefix, old);
+	n = len < 0 ? 0 : (size_t)len < sizeof(err->msg) ? (size_t)len : sizeof(err->msg) - 1;
+	memcpy(joined + n, err->msg, sizeof(err->msg));
+	/* Keep the end of a too-long message off rather than the prefix. */
+	memcpy(err->msg, joined, sizeof(err->msg) - 1);
+	err->msg[sizeof(err->msg) - 1] = '\0';
 }
