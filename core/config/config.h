@@ -32,28 +32,48 @@ struct config_instance {
 	size_t nkvs;
 };
 
+/* Where each value was last set, spelled as the start of a message about
+ * it: "vm.ini:3: kernel" or "--kernel". NULL while it holds its default.
+ * config_validate() uses these so a bad path points back at its line. */
+struct config_origins {
+	char *memory_mib;
+	char *vcpus;
+	char *kernel;
+	char *initrd;
+	char *cmdline;
+	char *serial_output;
+	char *plugin_dir;
+};
+
 struct volt_config {
 	char *path;              /* INI file it came from, NULL if none */
+	char *base_dir;          /* absolute directory of that file: relative paths
+				  * in it (instance values too) are relative to
+				  * this; NULL = the working directory */
 	uint64_t memory_mib;     /* [vm] memory_mib, --memory; default 128 */
 	unsigned vcpus;          /* [vm] vcpus, --vcpus; default 1 */
 	char *kernel;            /* [vm] kernel, --kernel; required */
 	char *initrd;            /* [vm] initrd, --initrd; optional */
 	char *cmdline;           /* [vm] cmdline, --cmdline; default "console=ttyS0 reboot=k panic=-1" */
-	char *serial_output;     /* [serial] output, --serial-output; NULL = stdout */
+	char *serial_output;     /* [serial] output, --serial-output; NULL = stdout,
+				  * "none" = discard, else a file path */
 	char *plugin_dir;        /* [plugins] dir, --plugin-dir; NULL = built-in default */
 	enum log_level log_level;/* --log-level (error|warn|info|debug); default info */
 	struct config_instance *instances;
 	size_t ninstances;
+	struct config_origins origin;
 };
 
 /* Fill cfg with defaults. */
 void config_init(struct volt_config *cfg);
 
 /* Read an INI file into cfg (values override what cfg holds). Unknown
- * sections or keys, and bad values, are errors. */
+ * sections or keys, and bad values, are errors. Relative paths in the file
+ * are taken relative to the file's own directory. */
 int config_load_file(struct volt_config *cfg, const char *path, struct volt_err *err);
 
-/* Same, from a string (for tests and the fuzzer); name is used in errors. */
+/* Same, from a string (for tests and the fuzzer); name is used in errors.
+ * Relative paths stay relative to the working directory. */
 int config_load_string(struct volt_config *cfg, const char *name, const char *text,
 		       struct volt_err *err);
 
@@ -61,14 +81,20 @@ int config_load_string(struct volt_config *cfg, const char *name, const char *te
 int config_set(struct volt_config *cfg, const char *section, const char *key,
 	       const char *value, struct volt_err *err);
 
+/* config_set() for a value from `origin` ("vm.ini:3: kernel", "--kernel"):
+ * errors read "origin: reason" and cfg->origin remembers it. */
+int config_set_from(struct volt_config *cfg, const char *origin, const char *section,
+		    const char *key, const char *value, struct volt_err *err);
+
 /* Check cross-field rules and that files exist and are readable. */
 int config_validate(const struct volt_config *cfg, struct volt_err *err);
 
 void config_free(struct volt_config *cfg);
 
-/* Parse argv: --config FILE is read first, then every other flag overrides
- * it, then config_validate(). Returns 0 to run, 1 if --help or --version was
- * printed (exit 0), or -errno with err set (exit 2). */
+/* Parse argv into cfg, starting from config_init(): --config FILE is read
+ * first, then every other flag overrides it, then config_validate(). Returns
+ * 0 to run, 1 if --help or --version was printed (exit 0), or -errno with
+ * err set (exit 2). Call config_free() in every case. */
 int config_from_args(struct volt_config *cfg, int argc, char **argv, struct volt_err *err);
 
 /* The --help text. */

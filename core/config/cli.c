@@ -1,0 +1,245 @@
+/* Volt's command line: getopt_long over argv. --config is read before any
+ * other flag wherever it appears, so flags always override the file; every
+ * value goes through config_set_from() with the flag as its origin, so a bad
+ * one reads "--vcpus: 'abc' is not a number". */
+#include "config/config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifndef VOLT_VERSION
+#define VOLT_VERSION "unknown"
+#endif
+
+enum {
+	CLI_CONFIG = 256,
+	CLI_LOG_LEVEL,
+	CLI_SETTING, /* a flag that sets one INI key, see cli_settings */
+};
+
+static const struct option cli_options[] = {
+	{ "config",        required_argument, NULL, CLI_CONFIG },
+	{ "kernel",        required_argument, NULL, CLI_SETTING },
+	{ "initrd",        required_argument, NULL, CLI_SETTING },
+	{ "cmdline",       required_argument, NULL, CLI_SETTING },
+	{ "memory",        required_argument, NULL, CLI_SETTING },
+	{ "vcpus",         required_argument, NULL, CLI_SETTING },
+	{ "serial-output", required_argument, NULL, CLI_SETTING },
+	{ "plugin-dir",    required_argument, NULL, CLI_SETTING },
+	{ "log-level",     required_argument, NULL, CLI_LOG_LEVEL },
+	{ "help",          no_argument,       NULL, 'h' },
+	{ "version",       no_argument,       NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* '+': stop at the first positional argument instead of reordering argv,
+ * ':': report a missing value as ':' rather than printing to stderr. */
+#define CLI_SHORT "+:hV"
+
+/* The INI key behind each CLI_SETTING flag. */
+struct cli_setting {
+	const char *flag;
+	const char *section;
+	const char *key;
+};
+
+static const struct cli_setting cli_settings[] = {
+	{ "--kernel",        "vm",      "kernel" },
+	{ "--initrd",        "vm",      "initrd" },
+	{ "--cmdline",       "vm",      "cmdline" },
+	{ "--memory",        "vm",      "memory_mib" },
+	{ "--vcpus",         "vm",      "vcpus" },
+	{ "--serial-output", "serial",  "output" },
+	{ "--plugin-dir",    "plugins", "dir" },
+};
+
+static const char *const cli_log_levels[] = {
+	[LOG_ERROR] = "error", [LOG_WARN] = "warn", [LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+};
+
+/* What the first pass over argv found. */
+struct cli_scan {
+	const char *config;
+	bool help;
+	bool version;
+};
+
+/* getopt keeps its state in globals; optind = 0 makes glibc start afresh,
+ * so argv can be walked twice (and config_from_args called again). */
+static void cli_rewind(void)
+{
+	optind = 0;
+	opterr = 0;
+}
+
+/* A short flag getopt did not know; anything else names itself in argv. */
+static bool cli_bad_short(void)
+{
+	return optopt > 0 && optopt < 256 && optopt != 'h' && optopt != 'V';
+}
+
+static int cli_unknown(char **argv, struct volt_err *err)
+{
+	const char *arg = argv[optind - 1];
+
+	if (cli_bad_short())
+		return verr_set(err, EINVAL, "-%c: unknown flag (see volt --help)", optopt);
+	/* getopt leaves the flag's own value in optopt for "--help=yes". */
+	if (optopt == 'h' || optopt == 'V')
+		return verr_set(err, EINVAL, "%.*s: takes no value", (int)strcspn(arg, "="), arg);
+	return verr_set(err, EINVAL, "%.*s: unknown flag (see volt --help)",
+			(int)strcspn(arg, "="), arg);
+}
+
+static int cli_missing(char **argv, struct volt_err *err)
+{
+	return verr_set(err, EINVAL, "%s: needs a value", argv[optind - 1]);
+}
+
+/* First pass: find --config, --help and --version, and refuse anything
+ * getopt cannot parse before a single value is applied. */
+static int cli_scan(int argc, char **argv, struct cli_scan *scan, struct volt_err *err)
+{
+	int c;
+
+	cli_rewind();
+	while ((c = getopt_long(argc, argv, CLI_SHORT, cli_options, NULL)) != -1) {
+		if (c == '?')
+			return cli_unknown(argv, err);
+		if (c == ':')
+			return cli_missing(argv, err);
+		if (c == 'h')
+			scan->help = true;
+		if (c == 'V')
+			scan->version = true;
+		if (c == CLI_CONFIG && scan->config)
+			return verr_set(err, EINVAL, "--config: given twice");
+		if (c == CLI_CONFIG)
+			scan->config = optarg;
+	}
+	if (optind < argc)
+		return verr_set(err, EINVAL, "%s: unexpected argument; volt takes only flags "
+				"(see volt --help)", argv[optind]);
+	return 0;
+}
+
+static int cli_set_log_level(struct volt_config *cfg, const char *value, struct volt_err *err)
+{
+	for (size_t i = 0; i < sizeof(cli_log_levels) / sizeof(cli_log_levels[0]); i++) {
+		if (!strcmp(cli_log_levels[i], value)) {
+			cfg->log_level = (enum log_level)i;
+			return 0;
+		}
+	}
+	return verr_set(err, EINVAL, "--log-level: '%.64s' is not one of error, warn, info, "
+			"debug", value);
+}
+
+static int cli_set(struct volt_config *cfg, const char *flag, const char *value,
+		   struct volt_err *err)
+{
+	for (size_t i = 0; i < sizeof(cli_settings) / sizeof(cli_settings[0]); i++) {
+		const struct cli_setting *s = &cli_settings[i];
+
+		if (!strcmp(s->flag + 2, flag))
+			return config_set_from(cfg, s->flag, s->section, s->key, value, err);
+	}
+	return verr_set(err, EINVAL, "--%s: no setting behind this flag", flag);
+}
+
+/* Second pass: apply every flag but --config, in order. */
+static int cli_apply(struct volt_config *cfg, int argc, char **argv, struct volt_err *err)
+{
+	int c, idx, rc = 0;
+
+	cli_rewind();
+	while (!rc && (c = getopt_long(argc, argv, CLI_SHORT, cli_options, &idx)) != -1) {
+		if (c == CLI_SETTING)
+			rc = cli_set(cfg, cli_options[idx].name, optarg, err);
+		else if (c == CLI_LOG_LEVEL)
+			rc = cli_set_log_level(cfg, optarg, err);
+	}
+	return rc;
+}
+
+int config_from_args(struct volt_config *cfg, int argc, char **argv, struct volt_err *err)
+{
+	struct cli_scan scan = { 0 };
+	int rc;
+
+	config_init(cfg);
+	rc = cli_scan(argc, argv, &scan, err);
+	if (rc < 0)
+		return rc;
+	if (scan.help) {
+		config_print_help(argc > 0 ? argv[0] : "volt");
+		return 1;
+	}
+	if (scan.version) {
+		printf("volt %s\n", VOLT_VERSION);
+		return 1;
+	}
+	if (scan.config && (rc = config_load_file(cfg, scan.config, err)) < 0)
+		return rc;
+	rc = cli_apply(cfg, argc, argv, err);
+	if (rc < 0)
+		return rc;
+	return config_validate(cfg, err);
+}
+
+void config_print_help(const char *argv0)
+{
+	printf(
+"Usage: %s [--config FILE] [FLAG...]\n"
+"\n"
+"volt runs one Linux kernel in a small KVM virtual machine.\n"
+"\n"
+"Flags (each overrides the same setting from the --config file):\n"
+"  --config FILE          read settings from an INI file first (default: none)\n"
+"  --kernel PATH          kernel image to boot; required here or in the file\n"
+"  --initrd PATH          initial ramdisk (default: none)\n"
+"  --cmdline STR          kernel command line\n"
+"                         (default: \"console=ttyS0 reboot=k panic=-1\")\n"
+"  --memory MIB           guest memory in MiB, %d to %d (default: 128)\n"
+"  --vcpus N              virtual CPUs, 1 to %d (default: 1)\n"
+"  --serial-output OUT    where the guest's serial console goes: stdout, none\n"
+"                         (discard) or a file path (default: stdout)\n"
+"  --plugin-dir DIR       where device plugins are loaded from\n"
+"                         (default: the built-in plugin directory)\n"
+"  --log-level LEVEL      error, warn, info or debug (default: info)\n"
+"  -h, --help             print this help and exit\n"
+"  -V, --version          print the version and exit\n"
+"\n"
+"INI file (--config): one setting per line, ';' or '#' starts a comment.\n"
+"  [vm]       memory_mib, vcpus, kernel, initrd, cmdline (as the flags above)\n"
+"  [serial]   output = stdout | none | PATH\n"
+"  [plugins]  dir = DIR\n"
+"  [drive \"ID\"], [net \"ID\"]\n"
+"             one device each; ID is letters, digits, '_' and '-'; the keys\n"
+"             are those of the device's plugin\n"
+"Relative paths in the file are relative to the file's own directory, not to\n"
+"the directory volt is started from. Unknown sections or keys are errors.\n"
+"For example, examples/hello.ini:\n"
+"\n"
+"  [vm]\n"
+"  kernel = ../build/tests/guests/hello\n"
+"  memory_mib = 128\n"
+"  vcpus = 1\n"
+"  cmdline = console=ttyS0\n"
+"\n"
+"  [serial]\n"
+"  output = stdout\n"
+"\n"
+"Exit status:\n"
+"  0  clean exit: the guest shut down or reset\n"
+"  1  the VM failed while running\n"
+"  2  configuration error (bad flag, INI file or missing file)\n"
+"\n"
+"Example:\n"
+"  volt --config examples/hello.ini\n"
+"  volt --config examples/hello.ini --vcpus 2 --serial-output guest.log\n",
+	       argv0, CONFIG_MEMORY_MIB_MIN, CONFIG_MEMORY_MIB_MAX, CONFIG_VCPUS_MAX);
+}
