@@ -1,2 +1,39 @@
-/* volt: entry point (filled in by the core work). */
-int main(void) { return 0; }
+/* volt: read the configuration, build the machine, run it, report once. */
+#include <stdio.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "devices/boot_timer.h"
+#include "util/log.h"
+#include "vm/machine.h"
+
+int main(int argc, char **argv)
+{
+	uint64_t start_ns = boot_timer_now_ns();
+	struct volt_config cfg;
+	struct volt_err err = { 0 };
+	struct machine m = { .signal_fd = -1, .vm = { .kvm_fd = -1, .vm_fd = -1 } };
+	int r, status;
+
+	config_init(&cfg);
+	r = config_from_args(&cfg, argc, argv, &err);
+	if (r) {
+		if (r < 0)
+			log_error("%s", err.msg);
+		config_free(&cfg);
+		return r < 0 ? VM_EXIT_CONFIG : VM_EXIT_OK;
+	}
+	log_set_level(cfg.log_level);
+	r = machine_block_signals(&err);
+	if (!r)
+		r = machine_build(&m, &cfg, start_ns, &err);
+	if (r) {
+		log_error("%s", err.msg);
+		status = VM_EXIT_ERROR;
+	} else {
+		status = machine_run(&m);
+	}
+	machine_destroy(&m);
+	config_free(&cfg);
+	return status;
+}
