@@ -15,9 +15,17 @@ run_ctest() {
 	local name=$1 dir=$2 out="$log_dir/ctest-$1.log"
 	echo "== ctest ($name)"
 	ctest --test-dir "$dir" --output-on-failure -j2 --timeout 600 2>&1 | tee "$out"
-	passed=$((passed + $(grep -cE 'Test +#[0-9]+: .* Passed' "$out")))
-	failed=$((failed + $(grep -cE '\*\*\*Failed|\*\*\*Timeout|\*\*\*Exception|Not Run' "$out")))
-	skipped=$((skipped + $(grep -cE '\*\*\*Skipped' "$out")))
+	# One line per test: "N/M Test #K: name .... Passed|***Skipped|***Failed|..."
+	local results
+	results=$(grep -E '^ *[0-9]+/[0-9]+ Test +#[0-9]+: ' "$out")
+	if [ -z "$results" ]; then
+		echo "FAILED: ctest ($name) ran no test"
+		failed=$((failed + 1))
+		return
+	fi
+	passed=$((passed + $(grep -cE ' Passed ' <<<"$results")))
+	skipped=$((skipped + $(grep -cE '\*\*\*Skipped' <<<"$results")))
+	failed=$((failed + $(grep -vcE ' Passed |\*\*\*Skipped' <<<"$results")))
 }
 
 # A step that is not a ctest run counts as one test.
