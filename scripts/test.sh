@@ -40,6 +40,19 @@ run_step() {
 	fi
 }
 
+# The same for a script that exits 77 to skip (not for libFuzzer: its
+# crashes exit 77 too).
+run_step_or_skip() {
+	local name=$1 rc=0; shift
+	echo "== $name"
+	"$@" || rc=$?
+	case $rc in
+	0) passed=$((passed + 1)) ;;
+	77) echo "SKIPPED: $name"; skipped=$((skipped + 1)) ;;
+	*) echo "FAILED: $name"; failed=$((failed + 1)) ;;
+	esac
+}
+
 run_step "build (gcc, -Werror)" env BUILD_DIR=build scripts/build.sh -DVOLT_WERROR=ON
 run_ctest gcc build
 
@@ -61,6 +74,10 @@ for fuzzer in build-fuzz/tests/fuzz/fuzz_*; do
 	run_step "fuzz $name (${fuzz_seconds}s)" "$fuzzer" -max_total_time="$fuzz_seconds" \
 		-print_final_stats=0 "$corpus" $seeds
 done
+
+run_step "slim build (plugins linked in) and its ctest" scripts/test-slim.sh
+run_step_or_skip "SDK from a clean install prefix: plugin-hello in the installed volt" \
+	scripts/test-sdk.sh
 
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
