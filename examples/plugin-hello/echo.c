@@ -8,9 +8,9 @@
  *
  * Anything else in the page reads as 0 and ignores writes. The device tells
  * the guest where it is on the kernel command line, as
- * "hello_echo.<instance>=0x<address>"; the core places the first such page at
- * 0xd8000000 (the plugin MMIO window of its address map), the next 4 KiB
- * above, and so on. */
+ * "hello_echo.base=0x<address>" (one per instance, in configuration order);
+ * the core places the first such page at 0xd8000000 (the plugin MMIO window
+ * of its address map), the next 4 KiB above, and so on. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdatomic.h>
@@ -132,7 +132,7 @@ static int echo_create(const struct volt_host_api *host, struct volt_instance *i
 static int echo_realize(void *state)
 {
 	struct echo *e = state;
-	char arg[128];
+	char arg[64];
 	int err;
 
 	err = e->host->mmio_register(e->inst, ECHO_REGION_SIZE, echo_mmio, e, &e->gpa);
@@ -141,8 +141,7 @@ static int echo_realize(void *state)
 			     strerror(-err));
 		return err;
 	}
-	snprintf(arg, sizeof(arg), "hello_echo.%s=0x%" PRIx64, e->host->instance_name(e->inst),
-		 e->gpa);
+	snprintf(arg, sizeof(arg), "hello_echo.base=0x%" PRIx64, e->gpa);
 	/* Only a convenience: a guest can also rely on the layout rule. */
 	err = e->host->cmdline_append(e->inst, arg);
 	if (err)

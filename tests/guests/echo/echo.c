@@ -1,6 +1,6 @@
 /* echo: drives the hello-echo example plugin (examples/plugin-hello) from
  * inside the guest. It finds the device's page from the command line
- * ("hello_echo.echo0=0x<address>", which the plugin adds) or else by the
+ * ("hello_echo.base=0x<address>", which the plugin adds) or else by the
  * layout rule (the first plugin MMIO page, 0xd8000000), then checks the
  * three registers. One line per check ("PASS: name" or "FAIL: name: ..."),
  * then "ECHO DONE pass=N fail=M", then a reset through the i8042.
@@ -77,16 +77,16 @@ static int parse_hex(const char *s, uint64_t *out)
 
 static uint64_t echo_base(void)
 {
-	const char *arg = cmdline_find(cmdline(), "hello_echo.echo0");
+	const char *arg = cmdline_find(cmdline(), "hello_echo.base");
 	uint64_t base;
 
 	if (arg && !parse_hex(arg, &base)) {
-		serial_puts("INFO: echo0 at ");
+		serial_puts("INFO: echo at ");
 		serial_hex(base);
-		serial_puts(" (hello_echo.echo0 on the command line)\n");
+		serial_puts(" (hello_echo.base on the command line)\n");
 		return base;
 	}
-	serial_puts("INFO: echo0 at ");
+	serial_puts("INFO: echo at ");
 	serial_hex(PLUGIN_MMIO_BASE);
 	serial_puts(" (the first plugin MMIO page)\n");
 	return PLUGIN_MMIO_BASE;
@@ -97,7 +97,7 @@ void guest_main(void)
 	uint64_t base = echo_base(), want_reset;
 	uint32_t v;
 
-	check(base == PLUGIN_MMIO_BASE, "echo0 is the first plugin MMIO page", base,
+	check(base == PLUGIN_MMIO_BASE, "echo is at the first plugin MMIO page", base,
 	      PLUGIN_MMIO_BASE);
 
 	v = mmio_read32(base + ECHO_REG_MAGIC);
