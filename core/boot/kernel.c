@@ -1,0 +1,154 @@
+/* Kernel and initrd files: the kernel is mapped, not read, so its segments
+ * are copied once, from the page cache straight into guest RAM; the initrd is
+ * read with pread straight into guest RAM for the same reason. */
+#include "boot/kernel.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vm/layout.h"
+
+#define INITRD_ALIGN   4096ULL
+#define INITRD_ELF_MAX LAYOUT_GIB(4) /* no header to say otherwise: below 4 GiB */
+
+static bool kernel_is_bzimage(const uint8_t *img, size_t len)
+{
+	size_t sig = offsetof(struct boot_params, hdr.header);
+
+	return len >= sig + 4 && memcmp(img + sig, "HdrS", 4) == 0;
+}
+
+int kernel_load_image(struct guest_mem *mem, const uint8_t *img, size_t len,
+		      struct boot_kernel *out, struct volt_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (len >= SELFMAG && memcmp(img, ELFMAG, SELFMAG) == 0)
+		return kernel_load_elf(mem, img, len, out, err);
+	if (kernel_is_bzimage(img, len))
+		return kernel_load_bzimage(mem, img, len, out, err);
+	return verr_set(err, ENOEXEC, "not an ELF64 or bzImage kernel (no ELF magic, no HdrS signature)");
+}
+
+/* Open path read-only and check it is a non-empty regular file. */
+static int kernel_open(const char *path, const char *what, size_t *len, struct volt_err *err)
+{
+	struct stat st;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return verr_set(err, errno, "cannot open %s: %s", what, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		ret = verr_set(err, errno, "cannot stat %s: %s", what, strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		ret = verr_set(err, EINVAL, "%s is not a regular file", what);
+	} else if (st.st_size == 0) {
+		ret = verr_set(err, EINVAL, "%s file is empty", what);
+	} else {
+		*len = (size_t)st.st_size;
+		return fd;
+	}
+	close(fd);
+	return ret;
+}
+
+int kernel_load(struct guest_mem *mem, const char *path, struct boot_kernel *out,
+		struct volt_err *err)
+{
+	size_t len;
+	void *img;
+	int fd, ret;
+
+	fd = kernel_open(path, "kernel", &len, err);
+	if (fd < 0)
+		return fd;
+	/* MAP_POPULATE maps the whole page cache range in one call, instead
+	 * of taking a fault per page during the copy. */
+	img = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (img == MAP_FAILED) {
+		ret = verr_set(err, errno, "cannot map %zu bytes: %s", len, strerror(errno));
+	} else {
+		ret = kernel_load_image(mem, img, len, out, err);
+		munmap(img, len);
+	}
+	close(fd);
+	return ret;
+}
+
+/* One past the highest byte the initrd may occupy. */
+static uint64_t initrd_limit(const struct guest_mem *mem, const struct boot_kernel *k)
+{
+	uint64_t limit = k->bzimage ? (uint64_t)k->setup.initrd_addr_max + 1 : INITRD_ELF_MAX;
+	uint64_t low_end = mem->regions[0].gpa + mem->regions[0].size;
+
+	return limit < low_end ? limit : low_end;
+}
+
+/* As high as possible, so the kernel's early allocations below it have room. */
+static int initrd_place(const struct guest_mem *mem, const struct boot_kernel *k,
+			uint64_t size, uint64_t *gpa, struct volt_err *err)
+{
+	uint64_t limit = initrd_limit(mem, k);
+	uint64_t floor = k->load_end > LAYOUT_HIMEM_START ? k->load_end : LAYOUT_HIMEM_START;
+
+	if (size <= limit && (limit - size) / INITRD_ALIGN * INITRD_ALIGN >= floor) {
+		*gpa = (limit - size) / INITRD_ALIGN * INITRD_ALIGN;
+		return 0;
+	}
+	return verr_set(err, EFBIG, "initrd of %llu bytes does not fit between the kernel end (0x%llx) and the initrd limit (0x%llx): %llu bytes free",
+			(unsigned long long)size, (unsigned long long)floor, (unsigned long long)limit,
+			(unsigned long long)(limit > floor ? limit - floor : 0));
+}
+
+static int initrd_read(int fd, uint8_t *dst, uint64_t size, struct volt_err *err)
+{
+	uint64_t done = 0;
+
+	while (done < size) {
+		ssize_t n = pread(fd, dst + done, size - done, (off_t)done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return verr_set(err, errno, "read failed at offset %llu: %s",
+					(unsigned long long)done, strerror(errno));
+		if (n == 0)
+			return verr_set(err, EIO, "file shrank to %llu bytes while being read (expected %llu)",
+					(unsigned long long)done, (unsigned long long)size);
+		done += (uint64_t)n;
+	}
+	return 0;
+}
+
+int initrd_load(struct guest_mem *mem, const char *path, const struct boot_kernel *k,
+		uint64_t *gpa, uint64_t *size, struct volt_err *err)
+{
+	uint8_t *dst;
+	size_t len;
+	uint64_t at = 0;
+	int fd, ret;
+
+	fd = kernel_open(path, "initrd", &len, err);
+	if (fd < 0)
+		return fd;
+	ret = initrd_place(mem, k, len, &at, err);
+	if (!ret) {
+		/* Cannot fail after initrd_place; checked anyway, it is cheap. */
+		dst = guest_mem_ptr(mem, at, len);
+		ret = dst ? initrd_read(fd, dst, len, err)
+			  : verr_set(err, EFAULT, "initrd at 0x%llx is not in guest RAM",
+				     (unsigned long long)at);
+	}
+	close(fd);
+	if (ret)
+		return ret;
+	*gpa = at;
+	*size = len;
+	return 0;
+}

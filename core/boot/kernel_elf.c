@@ -1,0 +1,225 @@
+/* ELF64 vmlinux loader: PT_LOAD segments go to their physical addresses.
+ *
+ * Every header field is untrusted. All checks run before the first byte is
+ * written, so a refused image leaves guest memory as it was. Headers are
+ * copied out of the image with memcpy because the image gives no alignment
+ * guarantee for e_phoff. */
+#include "boot/kernel.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm/layout.h"
+
+/* One PT_LOAD segment that passed the per-segment checks. */
+struct elf_seg {
+	unsigned idx;      /* position in the program header table, for messages */
+	uint64_t paddr;
+	uint64_t vaddr;
+	uint64_t memsz;    /* > 0: empty segments are dropped */
+	uint64_t offset;
+	uint64_t filesz;   /* <= memsz */
+};
+
+static int elf_check_ident(const uint8_t *img, size_t len, struct volt_err *err)
+{
+	if (len < SELFMAG || memcmp(img, ELFMAG, SELFMAG) != 0)
+		return verr_set(err, ENOEXEC, "not an ELF file (no ELF magic)");
+	if (len < EI_NIDENT)
+		return verr_set(err, ENOEXEC, "truncated: %zu bytes ends inside the ELF identification (%d bytes)",
+				len, EI_NIDENT);
+	if (img[EI_CLASS] != ELFCLASS64)
+		return verr_set(err, ENOEXEC, "wrong class: ELF class %u is not ELFCLASS64 (only a 64-bit vmlinux can be loaded)",
+				img[EI_CLASS]);
+	if (img[EI_DATA] != ELFDATA2LSB)
+		return verr_set(err, ENOEXEC, "ELF data encoding %u is not little-endian (ELFDATA2LSB)",
+				img[EI_DATA]);
+	return 0;
+}
+
+static int elf_check_ehdr(const uint8_t *img, size_t len, Elf64_Ehdr *eh, struct volt_err *err)
+{
+	int ret = elf_check_ident(img, len, err);
+
+	if (ret)
+		return ret;
+	if (len < sizeof(*eh))
+		return verr_set(err, ENOEXEC, "truncated: %zu bytes is smaller than an ELF64 header (%zu bytes)",
+				len, sizeof(*eh));
+	memcpy(eh, img, sizeof(*eh));
+	if (eh->e_machine != EM_X86_64)
+		return verr_set(err, ENOEXEC, "ELF machine %u is not x86_64 (EM_X86_64 = %d)",
+				eh->e_machine, EM_X86_64);
+	if (eh->e_phentsize != sizeof(Elf64_Phdr))
+		return verr_set(err, ENOEXEC, "ELF program header entry size %u is not %zu",
+				eh->e_phentsize, sizeof(Elf64_Phdr));
+	/* With PN_XNUM the real count hides in section header 0; vmlinux never
+	 * has that many segments, so refuse rather than parse sections. */
+	if (eh->e_phnum == PN_XNUM)
+		return verr_set(err, ENOEXEC, "ELF uses extended program header numbering (PN_XNUM), which is not supported");
+	if (eh->e_phoff > len || (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > len - eh->e_phoff)
+		return verr_set(err, ENOEXEC, "truncated: ELF program header table at offset 0x%llx (%u entries) is past the end of the file (%zu bytes)",
+				(unsigned long long)eh->e_phoff, eh->e_phnum, len);
+	return 0;
+}
+
+static int elf_check_seg_file(const struct elf_seg *s, size_t len, struct volt_err *err)
+{
+	if (s->offset > len || s->filesz > len - s->offset)
+		return verr_set(err, ENOEXEC, "truncated: ELF segment %u file data at offset 0x%llx size 0x%llx past end of file (%zu bytes)",
+				s->idx, (unsigned long long)s->offset, (unsigned long long)s->filesz, len);
+	return 0;
+}
+
+static int elf_check_seg_ram(const struct guest_mem *mem, const struct elf_seg *s,
+			     struct volt_err *err)
+{
+	unsigned long long at = s->paddr, size = s->memsz;
+
+	if (s->paddr > UINT64_MAX - s->memsz)
+		return verr_set(err, ENOEXEC, "ELF program header %u: segment at 0x%llx size 0x%llx wraps around the end of the address space",
+				s->idx, at, size);
+	/* The zero page, page tables, command line and MP table live there. */
+	if (s->paddr < LAYOUT_HIMEM_START)
+		return verr_set(err, ENOEXEC, "ELF program header %u: segment at 0x%llx size 0x%llx overlaps the boot area below 1 MiB",
+				s->idx, at, size);
+	if (s->paddr + s->memsz > guest_mem_end(mem))
+		return verr_set(err, EFBIG, "ELF program header %u: segment at 0x%llx size 0x%llx extends past the end of guest RAM (%llu MiB)",
+				s->idx, at, size, (unsigned long long)(mem->ram_size >> 20));
+	if (!guest_mem_contains(mem, s->paddr, s->memsz))
+		return verr_set(err, EFBIG, "ELF program header %u: segment at 0x%llx size 0x%llx is not inside guest RAM (it touches the MMIO hole 0x%llx-0x%llx)",
+				s->idx, at, size, LAYOUT_MMIO_HOLE_START, LAYOUT_MMIO_HOLE_END);
+	return 0;
+}
+
+static int elf_check_seg(const struct guest_mem *mem, const struct elf_seg *s, size_t len,
+			 struct volt_err *err)
+{
+	int ret;
+
+	if (s->filesz > s->memsz)
+		return verr_set(err, ENOEXEC, "ELF program header %u: file size 0x%llx is larger than memory size 0x%llx",
+				s->idx, (unsigned long long)s->filesz, (unsigned long long)s->memsz);
+	if (s->memsz == 0)  /* loads nothing, so its offset and addresses do not matter */
+		return 0;
+	ret = elf_check_seg_file(s, len, err);
+	return ret ? ret : elf_check_seg_ram(mem, s, err);
+}
+
+/* Check every PT_LOAD segment on its own and collect the non-empty ones. */
+static int elf_collect(const struct guest_mem *mem, const uint8_t *img, size_t len,
+		       const Elf64_Ehdr *eh, struct elf_seg *segs, unsigned *n,
+		       struct volt_err *err)
+{
+	*n = 0;
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		struct elf_seg *s = &segs[*n];
+		Elf64_Phdr ph;
+		int ret;
+
+		memcpy(&ph, img + eh->e_phoff + (size_t)i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_LOAD)
+			continue;
+		*s = (struct elf_seg){ i, ph.p_paddr, ph.p_vaddr, ph.p_memsz, ph.p_offset, ph.p_filesz };
+		ret = elf_check_seg(mem, s, len, err);
+		if (ret)
+			return ret;
+		if (s->memsz)
+			(*n)++;
+	}
+	if (*n == 0)
+		return verr_set(err, ENOEXEC, "ELF has no PT_LOAD segment to load");
+	return 0;
+}
+
+static int elf_seg_cmp(const void *a, const void *b)
+{
+	const struct elf_seg *x = a, *y = b;
+
+	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
+}
+
+/* Sorted by address, any overlap shows up between neighbours; sorting keeps
+ * a hostile image with 65535 segments from costing a quadratic scan. */
+static int elf_check_overlaps(struct elf_seg *segs, unsigned n, struct volt_err *err)
+{
+	qsort(segs, n, sizeof(*segs), elf_seg_cmp);
+	for (unsigned i = 1; i < n; i++) {
+		const struct elf_seg *a = &segs[i - 1], *b = &segs[i];
+
+		if (b->paddr - a->paddr >= a->memsz)
+			continue;
+		return verr_set(err, ENOEXEC, "ELF program headers %u and %u overlap (0x%llx-0x%llx and 0x%llx-0x%llx)",
+				a->idx < b->idx ? a->idx : b->idx, a->idx < b->idx ? b->idx : a->idx,
+				(unsigned long long)a->paddr, (unsigned long long)(a->paddr + a->memsz),
+				(unsigned long long)b->paddr, (unsigned long long)(b->paddr + b->memsz));
+	}
+	return 0;
+}
+
+/* vmlinux's e_entry is already physical (startup_64), but an image whose
+ * entry is virtual gets it moved by its segment's virtual-to-physical
+ * offset. Either way the result must be code we loaded. */
+static int elf_entry(const struct elf_seg *segs, unsigned n, uint64_t e_entry,
+		     uint64_t *entry, struct volt_err *err)
+{
+	uint64_t phys = e_entry;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (e_entry >= segs[i].vaddr && e_entry - segs[i].vaddr < segs[i].memsz) {
+			phys = e_entry - segs[i].vaddr + segs[i].paddr;
+			break;
+		}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (phys >= segs[i].paddr && phys - segs[i].paddr < segs[i].memsz) {
+			*entry = phys;
+			return 0;
+		}
+	}
+	return verr_set(err, ENOEXEC, "ELF entry point 0x%llx is not inside any loaded segment",
+			(unsigned long long)e_entry);
+}
+
+static void elf_copy(struct guest_mem *mem, const uint8_t *img, const struct elf_seg *segs,
+		     unsigned n, struct boot_kernel *out)
+{
+	out->load_start = segs[0].paddr;
+	for (unsigned i = 0; i < n; i++) {
+		const struct elf_seg *s = &segs[i];
+		uint8_t *dst = guest_mem_ptr(mem, s->paddr, s->memsz);
+
+		memcpy(dst, img + s->offset, s->filesz);
+		memset(dst + s->filesz, 0, s->memsz - s->filesz);
+		if (s->paddr + s->memsz > out->load_end)
+			out->load_end = s->paddr + s->memsz;
+	}
+}
+
+int kernel_load_elf(struct guest_mem *mem, const uint8_t *img, size_t len,
+		    struct boot_kernel *out, struct volt_err *err)
+{
+	struct elf_seg *segs = NULL;
+	Elf64_Ehdr eh;
+	unsigned n;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = elf_check_ehdr(img, len, &eh, err);
+	if (ret)
+		return ret;
+	segs = calloc(eh.e_phnum ? eh.e_phnum : 1, sizeof(*segs));
+	if (!segs)
+		return verr_set(err, ENOMEM, "out of memory for %u ELF program headers", eh.e_phnum);
+	ret = elf_collect(mem, img, len, &eh, segs, &n, err);
+	if (!ret)
+		ret = elf_check_overlaps(segs, n, err);
+	if (!ret)
+		ret = elf_entry(segs, n, eh.e_entry, &out->entry, err);
+	if (!ret)
+		elf_copy(mem, img, segs, n, out);
+	free(segs);
+	return ret;
+}

@@ -1,0 +1,473 @@
+/* ELF64 vmlinux loading, format detection and kernel_load on real files.
+ * Images are built in memory: an ELF header, the program header table, and
+ * each segment's file data at its own page. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <elf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "boot/kernel.h"
+#include "vm/layout.h"
+
+#define RAM_SIZE  LAYOUT_MIB(128)
+#define DATA_OFF  0x1000ULL  /* first segment's file data */
+#define KBASE     0x1000000ULL
+#define KVIRT     0xffffffff81000000ULL
+
+struct seg {
+	uint32_t type;
+	uint64_t paddr, vaddr, filesz, memsz;
+};
+
+struct elf_img {
+	uint8_t *buf;
+	size_t len;
+	Elf64_Ehdr *eh;
+	Elf64_Phdr *ph;
+};
+
+static uint8_t seg_byte(unsigned seg, uint64_t off)
+{
+	return (uint8_t)(seg * 31 + off * 7 + 1);
+}
+
+/* Segment i's file data sits at DATA_OFF + i * 0x1000 ... packed one after
+ * the other, page-aligned, filled with seg_byte(i, offset). */
+static struct elf_img elf_build(const struct seg *segs, unsigned n, uint64_t entry)
+{
+	struct elf_img im;
+	uint64_t off = DATA_OFF;
+
+	im.len = DATA_OFF;
+	for (unsigned i = 0; i < n; i++)
+		im.len += (segs[i].filesz + 0xfff) & ~0xfffULL;
+	im.buf = calloc(1, im.len);
+	assert_non_null(im.buf);
+	im.eh = (Elf64_Ehdr *)im.buf;
+	im.ph = (Elf64_Phdr *)(im.buf + sizeof(Elf64_Ehdr));
+	memcpy(im.eh->e_ident, ELFMAG, SELFMAG);
+	im.eh->e_ident[EI_CLASS] = ELFCLASS64;
+	im.eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	im.eh->e_ident[EI_VERSION] = EV_CURRENT;
+	im.eh->e_type = ET_EXEC;
+	im.eh->e_machine = EM_X86_64;
+	im.eh->e_version = EV_CURRENT;
+	im.eh->e_entry = entry;
+	im.eh->e_phoff = sizeof(Elf64_Ehdr);
+	im.eh->e_ehsize = sizeof(Elf64_Ehdr);
+	im.eh->e_phentsize = sizeof(Elf64_Phdr);
+	im.eh->e_phnum = (uint16_t)n;
+	for (unsigned i = 0; i < n; i++) {
+		im.ph[i] = (Elf64_Phdr){ .p_type = segs[i].type, .p_flags = PF_R | PF_X,
+			.p_offset = off, .p_vaddr = segs[i].vaddr, .p_paddr = segs[i].paddr,
+			.p_filesz = segs[i].filesz, .p_memsz = segs[i].memsz, .p_align = 0x1000 };
+		for (uint64_t j = 0; j < segs[i].filesz; j++)
+			im.buf[off + j] = seg_byte(i, j);
+		off += (segs[i].filesz + 0xfff) & ~0xfffULL;
+	}
+	return im;
+}
+
+/* A vmlinux-like image: text at 16 MiB (virtual 0xffffffff81000000), data
+ * with bss above it, physical entry. */
+static struct elf_img elf_build_default(void)
+{
+	static const struct seg segs[] = {
+		{ PT_LOAD, KBASE, KVIRT, 0x3000, 0x3000 },
+		{ PT_NOTE, 0, 0, 0x10, 0x10 },
+		{ PT_LOAD, KBASE + 0x400000, KVIRT + 0x400000, 0x800, 0x2000 },
+	};
+
+	return elf_build(segs, 3, KBASE);
+}
+
+static int setup_mem(void **state)
+{
+	struct guest_mem *mem = calloc(1, sizeof(*mem));
+
+	if (!mem || guest_mem_init(mem, RAM_SIZE, NULL))
+		return -1;
+	*state = mem;
+	return 0;
+}
+
+static int teardown_mem(void **state)
+{
+	guest_mem_fini(*state);
+	free(*state);
+	return 0;
+}
+
+/* Load and expect failure with a message containing phrase. */
+static void expect_refused(struct guest_mem *mem, struct elf_img im, const char *phrase)
+{
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+	int ret = kernel_load_image(mem, im.buf, im.len, &k, &err);
+
+	if (ret == 0 || !strstr(err.msg, phrase))
+		fail_msg("expected an error containing \"%s\", got %d \"%s\"", phrase, ret, err.msg);
+	assert_true(ret < 0 && err.code == -ret);
+	free(im.buf);
+}
+
+static void test_valid(void **state)
+{
+	struct guest_mem *mem = *state;
+	struct elf_img im = elf_build_default();
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+	uint8_t *p;
+
+	/* Dirty the bss first so the test sees the loader zero it. */
+	memset(guest_mem_ptr(mem, KBASE + 0x400000, 0x2000), 0xaa, 0x2000);
+	assert_int_equal(kernel_load_image(mem, im.buf, im.len, &k, &err), 0);
+	assert_int_equal(k.entry, KBASE);
+	assert_int_equal(k.load_start, KBASE);
+	assert_int_equal(k.load_end, KBASE + 0x402000);
+	assert_false(k.bzimage);
+	p = guest_mem_ptr(mem, KBASE, 0x3000);
+	for (uint64_t j = 0; j < 0x3000; j++)
+		assert_int_equal(p[j], seg_byte(0, j));
+	p = guest_mem_ptr(mem, KBASE + 0x400000, 0x2000);
+	for (uint64_t j = 0; j < 0x800; j++)
+		assert_int_equal(p[j], seg_byte(2, j));
+	for (uint64_t j = 0x800; j < 0x2000; j++)
+		assert_int_equal(p[j], 0);
+	free(im.buf);
+}
+
+static void test_virtual_entry_translated(void **state)
+{
+	struct elf_img im = elf_build_default();
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+
+	im.eh->e_entry = KVIRT + 0x400100;
+	assert_int_equal(kernel_load_elf(*state, im.buf, im.len, &k, &err), 0);
+	assert_int_equal(k.entry, KBASE + 0x400100);
+	free(im.buf);
+}
+
+static void test_truncated_header(void **state)
+{
+	struct elf_img im = elf_build_default();
+
+	im.len = 40;
+	expect_refused(*state, im, "smaller than an ELF64 header");
+}
+
+static void test_truncated_phdrs(void **state)
+{
+	struct elf_img im = elf_build_default();
+
+	im.len = sizeof(Elf64_Ehdr) + 2 * sizeof(Elf64_Phdr);
+	expect_refused(*state, im, "program header table");
+}
+
+static void test_phoff_huge(void **state)
+{
+	struct elf_img im = elf_build_default();
+
+	im.eh->e_phoff = UINT64_MAX - 8;
+	expect_refused(*state, im, "program header table");
+}
+
+static void test_truncated_segment(void **state)
+{
+	struct elf_img im = elf_build_default();
+
+	im.len = im.ph[2].p_offset + 0x400;  /* half of its 0x800 bytes */
+	expect_refused(*state, im, "truncated: ELF segment 2 file data");
+}
+
+static void test_segment_offset_wraps(void **state)
+{
+	struct elf_img im = elf_build_default();
+
+	im.ph[0].p_offset = UINT64_MAX - 0x10;
+	expect_refused(*state, im, "past end of file");
+}
+
+static void test_overlap(void **state)
+{
+	static const struct seg segs[] = {
+		{ PT_LOAD, KBASE + 0x10000, 0, 0x1000, 0x1000 },
+		{ PT_LOAD, KBASE, 0, 0x1000, 0x20000 },  /* covers segment 0 */
+	};
+	struct elf_img im = elf_build(segs, 2, KBASE);
+
+	expect_refused(*state, im, "ELF program headers 0 and 1 overlap");
+}
+
+static void test_same_address(void **state)
+{
+	static const struct seg segs[] = {
+		{ PT_LOAD, KBASE, 0, 0x1000, 0x1000 },
+		{ PT_LOAD, KBASE, 0, 0x1000, 0x1000 },
+	};
+
+	expect_refused(*state, elf_build(segs, 2, KBASE), "overlap");
+}
+
+static void test_adjacent_ok(void **state)
+{
+	static const struct seg segs[] = {
+		{ PT_LOAD, KBASE + 0x1000, 0, 0x1000, 0x1000 },
+		{ PT_LOAD, KBASE, 0, 0x1000, 0x1000 },
+	};
+	struct elf_img im = elf_build(segs, 2, KBASE);
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+
+	assert_int_equal(kernel_load_image(*state, im.buf, im.len, &k, &err), 0);
+	assert_int_equal(k.load_start, KBASE);
+	assert_int_equal(k.load_end, KBASE + 0x2000);
+	free(im.buf);
+}
+
+static void test_segment_out_of_ram(void **state)
+{
+	static const struct seg segs[] = { { PT_LOAD, LAYOUT_MIB(256), 0, 0x1000, 0x1000 } };
+
+	expect_refused(*state, elf_build(segs, 1, LAYOUT_MIB(256)),
+		       "ELF program header 0: segment at 0x10000000 size 0x1000 extends past the end of guest RAM (128 MiB)");
+}
+
+static void test_segment_crosses_ram_end(void **state)
+{
+	static const struct seg segs[] = { { PT_LOAD, RAM_SIZE - 0x1000, 0, 0x1000, 0x2000 } };
+
+	expect_refused(*state, elf_build(segs, 1, RAM_SIZE - 0x1000), "extends past the end of guest RAM");
+}
+
+static void test_segment_wraps(void **state)
+{
+	static const struct seg segs[] = { { PT_LOAD, UINT64_MAX - 0xfff, 0, 0x1000, 0x2000 } };
+
+	expect_refused(*state, elf_build(segs, 1, UINT64_MAX - 0xfff), "wraps around");
+}
+
+static void test_segment_in_boot_area(void **state)
+{
+	static const struct seg segs[] = { { PT_LOAD, 0x80000, 0, 0x1000, 0x1000 } };
+
+	expect_refused(*state, elf_build(segs, 1, 0x80000), "boot area below 1 MiB");
+}
+
+static void test_segment_straddles_1mib(void **state)
+{
+	static const struct seg segs[] = { { PT_LOAD, 0xff000, 0, 0x1000, 0x2000 } };
+
+	expect_refused(*state, elf_build(segs, 1, 0x100000), "boot area below 1 MiB");
+}
+
+static void test_wrong_class(void **state)
+{
+	struct elf_img im = elf_build_default();
+
+	im.eh->e_ident[EI_CLASS] = ELFCLASS32;
+	expect_refused(*state, im, "wrong class");
+}
+
+static void test_big_endian(void **state)
+{
+	struct elf_img im = elf_build_default();
+
+	im.eh->e_ident[EI_DATA] = ELFDATA2MSB;
+	expect_refused(*state, im, "little-endian");
+}
+
+static void test_wrong_machine(void **state)
+{
+	struct elf_img im = elf_build_default();
+
+	im.eh->e_machine = EM_AARCH64;
+	expect_refused(*state, im, "is not x86_64");
+}
+
+static void test_wrong_phentsize(void **state)
+{
+	struct elf_img im = elf_build_default();
+
+	im.eh->e_phentsize = 32;
+	expect_refused(*state, im, "program header entry size 32");
+}
+
+static void test_zero_length_segment(void **state)
+{
+	struct elf_img im = elf_build_default();
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+
+	/* Empty, and pointing nowhere sane: skipped, not checked against RAM. */
+	im.ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = UINT64_MAX, .p_paddr = UINT64_MAX,
+				 .p_vaddr = 0, .p_filesz = 0, .p_memsz = 0 };
+	assert_int_equal(kernel_load_image(*state, im.buf, im.len, &k, &err), 0);
+	assert_int_equal(k.entry, KBASE);
+	assert_int_equal(k.load_end, KBASE + 0x402000);
+	free(im.buf);
+}
+
+static void test_filesz_above_memsz(void **state)
+{
+	struct elf_img im = elf_build_default();
+
+	im.ph[2].p_memsz = 0x400;
+	expect_refused(*state, im, "file size 0x800 is larger than memory size 0x400");
+}
+
+static void test_no_pt_load(void **state)
+{
+	static const struct seg segs[] = { { PT_NOTE, KBASE, 0, 0x100, 0x100 } };
+
+	expect_refused(*state, elf_build(segs, 1, KBASE), "no PT_LOAD");
+}
+
+static void test_only_empty_pt_load(void **state)
+{
+	static const struct seg segs[] = { { PT_LOAD, KBASE, 0, 0, 0 } };
+
+	expect_refused(*state, elf_build(segs, 1, KBASE), "no PT_LOAD");
+}
+
+static void test_entry_outside(void **state)
+{
+	struct elf_img im = elf_build_default();
+
+	im.eh->e_entry = KBASE + 0x100000;  /* the gap between the segments */
+	expect_refused(*state, im, "entry point 0x1100000 is not inside any loaded segment");
+}
+
+static void test_refused_image_writes_nothing(void **state)
+{
+	struct guest_mem *mem = *state;
+	struct elf_img im = elf_build_default();
+	uint8_t *p = guest_mem_ptr(mem, KBASE, 0x3000);
+
+	memset(p, 0x5a, 0x3000);
+	im.eh->e_entry = 0x12345;
+	expect_refused(mem, im, "entry point");
+	for (unsigned j = 0; j < 0x3000; j++)
+		assert_int_equal(p[j], 0x5a);
+}
+
+static void test_neither_format(void **state)
+{
+	struct elf_img im = { calloc(1, 4096), 4096, NULL, NULL };
+
+	memcpy(im.buf, "MZ", 2);
+	expect_refused(*state, im, "not an ELF64 or bzImage kernel");
+}
+
+static void test_tiny_image(void **state)
+{
+	struct elf_img im = { calloc(1, 3), 3, NULL, NULL };
+
+	memcpy(im.buf, ELFMAG, 3);
+	expect_refused(*state, im, "not an ELF64 or bzImage kernel");
+}
+
+static char *tmp_file(const void *data, size_t len)
+{
+	char *path = strdup("/tmp/volt-test-kernel-XXXXXX");
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+static void test_load_file(void **state)
+{
+	struct elf_img im = elf_build_default();
+	char *path = tmp_file(im.buf, im.len);
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+	int ret = kernel_load(*state, path, &k, &err);
+
+	unlink(path);
+	free(path);
+	assert_int_equal(ret, 0);
+	assert_int_equal(k.entry, KBASE);
+	assert_memory_equal(guest_mem_ptr(*state, KBASE, 0x3000), im.buf + DATA_OFF, 0x3000);
+	free(im.buf);
+}
+
+static void test_load_empty_file(void **state)
+{
+	char *path = tmp_file("", 0);
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+	int ret = kernel_load(*state, path, &k, &err);
+
+	unlink(path);
+	free(path);
+	assert_true(ret < 0);
+	assert_non_null(strstr(err.msg, "kernel file is empty"));
+}
+
+static void test_load_missing_file(void **state)
+{
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+
+	assert_true(kernel_load(*state, "/nonexistent/volt-kernel", &k, &err) < 0);
+	assert_non_null(strstr(err.msg, "cannot open kernel"));
+	assert_null(strstr(err.msg, "/nonexistent"));
+}
+
+static void test_load_directory(void **state)
+{
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+
+	assert_true(kernel_load(*state, "/tmp", &k, &err) < 0);
+	assert_non_null(strstr(err.msg, "not a regular file"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_virtual_entry_translated),
+		cmocka_unit_test(test_truncated_header),
+		cmocka_unit_test(test_truncated_phdrs),
+		cmocka_unit_test(test_phoff_huge),
+		cmocka_unit_test(test_truncated_segment),
+		cmocka_unit_test(test_segment_offset_wraps),
+		cmocka_unit_test(test_overlap),
+		cmocka_unit_test(test_same_address),
+		cmocka_unit_test(test_adjacent_ok),
+		cmocka_unit_test(test_segment_out_of_ram),
+		cmocka_unit_test(test_segment_crosses_ram_end),
+		cmocka_unit_test(test_segment_wraps),
+		cmocka_unit_test(test_segment_in_boot_area),
+		cmocka_unit_test(test_segment_straddles_1mib),
+		cmocka_unit_test(test_wrong_class),
+		cmocka_unit_test(test_big_endian),
+		cmocka_unit_test(test_wrong_machine),
+		cmocka_unit_test(test_wrong_phentsize),
+		cmocka_unit_test(test_zero_length_segment),
+		cmocka_unit_test(test_filesz_above_memsz),
+		cmocka_unit_test(test_no_pt_load),
+		cmocka_unit_test(test_only_empty_pt_load),
+		cmocka_unit_test(test_entry_outside),
+		cmocka_unit_test(test_refused_image_writes_nothing),
+		cmocka_unit_test(test_neither_format),
+		cmocka_unit_test(test_tiny_image),
+		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_load_empty_file),
+		cmocka_unit_test(test_load_missing_file),
+		cmocka_unit_test(test_load_directory),
+	};
+
+	return cmocka_run_group_tests(tests, setup_mem, teardown_mem);
+}
