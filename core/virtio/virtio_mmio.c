@@ -1,0 +1,814 @@
+/* The virtio-mmio transport, version 2 (virtio 1.2 section 4.2.2).
+ *
+ * Threads: the register file is accessed on vCPU threads (bus handler);
+ * queue notifications arrive on the device's I/O thread (an ioeventfd per
+ * queue), which calls ops->queue_notify, and the plugin's vq_pop/vq_push
+ * come back here on that same thread. One mutex per device guards the
+ * registers and the queues; InterruptStatus is an atomic so the I/O thread
+ * can raise it while a vCPU acknowledges it.
+ *
+ * Reset against in-flight work: a reset (Status = 0) or a queue disable
+ * (QueueReady = 0) waits, on the vCPU that asked, until the I/O thread has
+ * left queue_notify; meanwhile vq_pop returns "empty", so the plugin's
+ * loop ends after the requests it already holds, which it may still push.
+ * An element pushed after the reset finds its head no longer in flight and
+ * is dropped (-ESTALE from vq_push).
+ *
+ * Slots: device i of a VM sits at LAYOUT_VIRTIO_MMIO_BASE + i *
+ * LAYOUT_VIRTIO_MMIO_SIZE with IRQ LAYOUT_VIRTIO_IRQ_FIRST + i. The MMIO bus
+ * is the record of which slots are taken: create takes the first slot the
+ * bus has no range at, so no counter is kept anywhere.
+ *
+ * Lifetime: the bus range cannot be taken back, so virtio_mmio_destroy is
+ * for teardown, after the vCPUs and the device's I/O thread have stopped
+ * (or for a create that failed, which registers the range last). */
+#include "virtio/virtio_mmio.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_mmio.h>
+#include <linux/virtio_ring.h>
+
+#include "util/log.h"
+#include "virtio/virtqueue.h"
+#include "vm/layout.h"
+
+#define MMIO_MAGIC      0x74726976u /* "virt" */
+#define MMIO_VERSION    2u
+#define MMIO_VENDOR_ID  0x544c4f56u /* "VOLT" */
+#define MMIO_MAX_QUEUES 64u
+#define MMIO_SLOTS      (LAYOUT_VIRTIO_IRQ_LAST - LAYOUT_VIRTIO_IRQ_FIRST + 1)
+
+/* Feature bits a device may offer itself (virtio 1.2 section 6: 0-23 and
+ * 50 and up); the transport owns the rest and offers only what it does. */
+#define MMIO_DEVICE_FEATURE_MASK (((1ULL << 24) - 1) | (~0ULL << 50))
+#define MMIO_TRANSPORT_FEATURES                                                     \
+	((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_EVENT_IDX) |         \
+	 (1ULL << VIRTIO_RING_F_INDIRECT_DESC))
+
+struct mmio_queue {
+	struct virtio_mmio_dev *dev;
+	unsigned index;
+	int kick_fd;               /* ioeventfd on QueueNotify == index */
+	bool kick_registered;
+	struct virtqueue vq;
+	/* The queue's registers as the driver wrote them. */
+	uint32_t num;
+	uint32_t ready;
+	uint64_t desc, avail, used;
+};
+
+struct virtio_mmio_dev {
+	struct vm *vm;
+	const struct volt_device_ops *ops;
+	void *state;
+	struct iothread *io;
+	void (*reset_hook)(void *state);
+	char name[64];
+	char cmdline[64];
+	uint64_t base;
+	unsigned irq;
+	int irq_fd;
+	bool irqfd_registered;
+	uint64_t offered;          /* DeviceFeatures */
+	uint16_t queue_max;        /* QueueNumMax */
+	unsigned nqueues;
+	struct mmio_queue *queues;
+
+	pthread_mutex_t lock;      /* everything below, and each queue */
+	pthread_cond_t idle;       /* signalled when in_notify drops */
+	bool in_notify;            /* the I/O thread is inside ops->queue_notify */
+	bool quiescing;            /* a reset waits for in_notify to drop */
+	bool broken;               /* DEVICE_NEEDS_RESET was set (logged once) */
+	bool early_notify_logged;
+	uint32_t status;
+	uint32_t dev_features_sel, drv_features_sel;
+	uint64_t driver_features;
+	uint32_t queue_sel;
+	uint32_t config_generation;
+	atomic_uint isr;           /* InterruptStatus */
+};
+
+/* ---- interrupts -------------------------------------------------------- */
+
+static void mmio_irq_raise(struct virtio_mmio_dev *dev, unsigned bits)
+{
+	uint64_t one = 1;
+
+	atomic_fetch_or(&dev->isr, bits);
+	if (dev->irq_fd >= 0 && write(dev->irq_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("%s: raising IRQ %u: %s", dev->name, dev->irq, strerror(errno));
+}
+
+/* Caller holds the lock. The first fault is logged; later ones are not. */
+static void mmio_set_broken_locked(struct virtio_mmio_dev *dev, const char *msg)
+{
+	if (dev->broken)
+		return;
+	dev->broken = true;
+	dev->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+	log_warn("%s: %s; the device needs a reset", dev->name, msg);
+	/* The driver learns of it through a configuration-change interrupt
+	 * once it runs the device (virtio 1.2 section 2.1.2). */
+	if (dev->status & VIRTIO_CONFIG_S_DRIVER_OK)
+		mmio_irq_raise(dev, VIRTIO_MMIO_INT_CONFIG);
+}
+
+__attribute__((format(printf, 2, 3)))
+static void mmio_fault(struct virtio_mmio_dev *dev, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	mmio_set_broken_locked(dev, msg);
+}
+
+void virtio_mmio_set_broken(struct virtio_mmio_dev *dev, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&dev->lock);
+	mmio_set_broken_locked(dev, msg);
+	pthread_mutex_unlock(&dev->lock);
+}
+
+/* ---- reset ------------------------------------------------------------- */
+
+/* Caller holds the lock: wait until the I/O thread is out of queue_notify.
+ * vq_pop answers "empty" meanwhile, so the wait is one batch at most. */
+static void mmio_quiesce(struct virtio_mmio_dev *dev)
+{
+	dev->quiescing = true;
+	while (dev->in_notify)
+		pthread_cond_wait(&dev->idle, &dev->lock);
+	dev->quiescing = false;
+}
+
+static void mmio_queue_clear(struct mmio_queue *q)
+{
+	vq_reset(&q->vq); /* keeps the guest-memory reference */
+	q->num = q->ready = 0;
+	q->desc = q->avail = q->used = 0;
+}
+
+/* Status = 0. The caller runs the plugin's reset hook after unlocking. */
+static void mmio_reset_locked(struct virtio_mmio_dev *dev)
+{
+	mmio_quiesce(dev);
+	for (unsigned i = 0; i < dev->nqueues; i++)
+		mmio_queue_clear(&dev->queues[i]);
+	dev->status = 0;
+	dev->dev_features_sel = dev->drv_features_sel = 0;
+	dev->driver_features = 0;
+	dev->queue_sel = 0;
+	dev->broken = false;
+	dev->early_notify_logged = false;
+	atomic_store(&dev->isr, 0);
+}
+
+/* ---- status and features ---------------------------------------------- */
+
+/* FEATURES_OK: is the driver's choice one we can run? Refusal is not a
+ * fault: the bit is simply not kept, and the driver reads that back. */
+static bool mmio_features_ok(struct virtio_mmio_dev *dev)
+{
+	uint64_t f = dev->driver_features;
+	int r;
+
+	if (f & ~dev->offered) {
+		log_warn("%s: FEATURES_OK refused: the driver accepted features 0x%" PRIx64
+			 " that were not offered", dev->name, f & ~dev->offered);
+		return false;
+	}
+	if (!(f & (1ULL << VIRTIO_F_VERSION_1))) {
+		log_warn("%s: FEATURES_OK refused: VIRTIO_F_VERSION_1 not accepted (legacy drivers are not supported)",
+			 dev->name);
+		return false;
+	}
+	r = dev->ops->set_features ? dev->ops->set_features(dev->state, f) : 0;
+	if (r < 0) {
+		log_warn("%s: FEATURES_OK refused by the device: features 0x%" PRIx64 ": %s",
+			 dev->name, f, strerror(-r));
+		return false;
+	}
+	return true;
+}
+
+static void mmio_driver_ok(struct virtio_mmio_dev *dev)
+{
+	int r = dev->ops->activate ? dev->ops->activate(dev->state) : 0;
+
+	if (r < 0)
+		mmio_fault(dev, "activation failed: %s", strerror(-r));
+}
+
+/* Returns true if the plugin's reset hook must run (after unlocking). */
+static bool mmio_write_status(struct virtio_mmio_dev *dev, uint32_t v)
+{
+	uint32_t old = dev->status, added;
+
+	if (v == 0) {
+		mmio_reset_locked(dev);
+		return true;
+	}
+	/* NEEDS_RESET is the device's bit: kept as it is, whatever is written. */
+	v = (v & ~VIRTIO_CONFIG_S_NEEDS_RESET & 0xff) | (old & VIRTIO_CONFIG_S_NEEDS_RESET);
+	if (old & ~v) {
+		mmio_fault(dev, "driver wrote status 0x%x, clearing bits of 0x%x without a reset", v, old);
+		return false;
+	}
+	added = v & ~old;
+	if ((added & VIRTIO_CONFIG_S_FEATURES_OK) && !mmio_features_ok(dev))
+		v &= ~VIRTIO_CONFIG_S_FEATURES_OK;
+	if ((added & VIRTIO_CONFIG_S_DRIVER_OK) && !(v & VIRTIO_CONFIG_S_FEATURES_OK)) {
+		mmio_fault(dev, "driver set DRIVER_OK without FEATURES_OK");
+		return false;
+	}
+	dev->status = v;
+	if ((added & VIRTIO_CONFIG_S_DRIVER_OK) && !dev->broken)
+		mmio_driver_ok(dev);
+	return false;
+}
+
+static void mmio_write_driver_features(struct virtio_mmio_dev *dev, uint32_t v)
+{
+	unsigned shift;
+
+	/* Features are fixed once FEATURES_OK is set (or before DRIVER). */
+	if (dev->status & VIRTIO_CONFIG_S_FEATURES_OK || dev->drv_features_sel > 1)
+		return;
+	shift = dev->drv_features_sel * 32;
+	dev->driver_features &= ~(0xffffffffULL << shift);
+	dev->driver_features |= (uint64_t)v << shift;
+}
+
+/* ---- queues ------------------------------------------------------------ */
+
+static struct mmio_queue *mmio_selected(struct virtio_mmio_dev *dev)
+{
+	return dev->queue_sel < dev->nqueues ? &dev->queues[dev->queue_sel] : NULL;
+}
+
+/* QueueReady = 1: check everything the driver wrote, then map the rings. */
+static void mmio_queue_enable(struct virtio_mmio_dev *dev, struct mmio_queue *q)
+{
+	struct volt_err err = { 0 };
+
+	if (q->num == 0 || q->num > dev->queue_max || (q->num & (q->num - 1))) {
+		mmio_fault(dev, "queue %u: QueueReady with queue size %u (need a power of two <= %u)",
+			   q->index, q->num, dev->queue_max);
+		return;
+	}
+	if (vq_setup(&q->vq, (uint16_t)q->num, q->desc, q->avail, q->used, dev->driver_features,
+		     &err) < 0) {
+		mmio_fault(dev, "queue %u: %s", q->index, err.msg);
+		return;
+	}
+	q->ready = 1;
+}
+
+static void mmio_write_queue_ready(struct virtio_mmio_dev *dev, struct mmio_queue *q, uint32_t v)
+{
+	if (v & 1) {
+		if (!q->ready)
+			mmio_queue_enable(dev, q);
+		return;
+	}
+	/* Disabling a queue: stop serving it, as a one-queue reset. */
+	mmio_quiesce(dev);
+	vq_reset(&q->vq);
+	q->ready = 0;
+}
+
+static void mmio_write_queue_num(struct virtio_mmio_dev *dev, struct mmio_queue *q, uint32_t v)
+{
+	if (v == 0 || v > dev->queue_max || (v & (v - 1))) {
+		mmio_fault(dev, "queue %u: queue size %u is not a power of two <= %u", q->index, v,
+			   dev->queue_max);
+		return;
+	}
+	q->num = v;
+}
+
+static void mmio_set_addr(uint64_t *addr, uint32_t v, bool high)
+{
+	if (high)
+		*addr = (*addr & 0xffffffffULL) | ((uint64_t)v << 32);
+	else
+		*addr = (*addr & ~0xffffffffULL) | v;
+}
+
+/* The registers that configure the selected queue. */
+static void mmio_write_queue_reg(struct virtio_mmio_dev *dev, uint64_t off, uint32_t v)
+{
+	struct mmio_queue *q = mmio_selected(dev);
+
+	if (!q) {
+		log_debug("%s: write 0x%x at 0x%" PRIx64 " for queue %u, which does not exist",
+			  dev->name, v, off, dev->queue_sel);
+		return;
+	}
+	if (off == VIRTIO_MMIO_QUEUE_READY) {
+		mmio_write_queue_ready(dev, q, v);
+		return;
+	}
+	if (q->ready) {
+		mmio_fault(dev, "queue %u: register 0x%" PRIx64 " written while the queue is ready",
+			   q->index, off);
+		return;
+	}
+	switch (off) {
+	case VIRTIO_MMIO_QUEUE_NUM:
+		mmio_write_queue_num(dev, q, v);
+		break;
+	case VIRTIO_MMIO_QUEUE_DESC_LOW:
+	case VIRTIO_MMIO_QUEUE_DESC_HIGH:
+		mmio_set_addr(&q->desc, v, off == VIRTIO_MMIO_QUEUE_DESC_HIGH);
+		break;
+	case VIRTIO_MMIO_QUEUE_AVAIL_LOW:
+	case VIRTIO_MMIO_QUEUE_AVAIL_HIGH:
+		mmio_set_addr(&q->avail, v, off == VIRTIO_MMIO_QUEUE_AVAIL_HIGH);
+		break;
+	case VIRTIO_MMIO_QUEUE_USED_LOW:
+	case VIRTIO_MMIO_QUEUE_USED_HIGH:
+		mmio_set_addr(&q->used, v, off == VIRTIO_MMIO_QUEUE_USED_HIGH);
+		break;
+	}
+}
+
+/* A QueueNotify write that KVM's ioeventfd did not take (no datamatch):
+ * route a real queue through its eventfd so it runs on the I/O thread. */
+static void mmio_write_queue_notify(struct virtio_mmio_dev *dev, uint32_t v)
+{
+	uint64_t one = 1;
+
+	if (v >= dev->nqueues) {
+		log_debug("%s: notify for queue %u, which does not exist: ignored", dev->name, v);
+		return;
+	}
+	if (write(dev->queues[v].kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("%s: queue %u: signalling its eventfd: %s", dev->name, v, strerror(errno));
+}
+
+/* ---- the register file (vCPU threads) ---------------------------------- */
+
+static uint32_t mmio_read_reg(struct virtio_mmio_dev *dev, uint64_t off)
+{
+	struct mmio_queue *q = mmio_selected(dev);
+
+	switch (off) {
+	case VIRTIO_MMIO_MAGIC_VALUE:
+		return MMIO_MAGIC;
+	case VIRTIO_MMIO_VERSION:
+		return MMIO_VERSION;
+	case VIRTIO_MMIO_DEVICE_ID:
+		return dev->ops->virtio_id;
+	case VIRTIO_MMIO_VENDOR_ID:
+		return MMIO_VENDOR_ID;
+	case VIRTIO_MMIO_DEVICE_FEATURES:
+		return dev->dev_features_sel > 1 ? 0 :
+			(uint32_t)(dev->offered >> (32 * dev->dev_features_sel));
+	case VIRTIO_MMIO_QUEUE_NUM_MAX:
+		return q ? dev->queue_max : 0;
+	case VIRTIO_MMIO_QUEUE_READY:
+		return q ? q->ready : 0;
+	case VIRTIO_MMIO_INTERRUPT_STATUS:
+		return atomic_load(&dev->isr);
+	case VIRTIO_MMIO_STATUS:
+		return dev->status;
+	case VIRTIO_MMIO_SHM_LEN_LOW:
+	case VIRTIO_MMIO_SHM_LEN_HIGH:
+		return 0xffffffffu; /* no shared memory regions */
+	case VIRTIO_MMIO_CONFIG_GENERATION:
+		return dev->config_generation;
+	default:
+		return 0; /* write-only and reserved registers */
+	}
+}
+
+/* Returns true if the plugin's reset hook must run. */
+static bool mmio_write_reg(struct virtio_mmio_dev *dev, uint64_t off, uint32_t v)
+{
+	switch (off) {
+	case VIRTIO_MMIO_DEVICE_FEATURES_SEL:
+		dev->dev_features_sel = v;
+		break;
+	case VIRTIO_MMIO_DRIVER_FEATURES:
+		mmio_write_driver_features(dev, v);
+		break;
+	case VIRTIO_MMIO_DRIVER_FEATURES_SEL:
+		dev->drv_features_sel = v;
+		break;
+	case VIRTIO_MMIO_QUEUE_SEL:
+		dev->queue_sel = v;
+		break;
+	case VIRTIO_MMIO_QUEUE_NUM:
+	case VIRTIO_MMIO_QUEUE_READY:
+	case VIRTIO_MMIO_QUEUE_DESC_LOW:
+	case VIRTIO_MMIO_QUEUE_DESC_HIGH:
+	case VIRTIO_MMIO_QUEUE_AVAIL_LOW:
+	case VIRTIO_MMIO_QUEUE_AVAIL_HIGH:
+	case VIRTIO_MMIO_QUEUE_USED_LOW:
+	case VIRTIO_MMIO_QUEUE_USED_HIGH:
+		mmio_write_queue_reg(dev, off, v);
+		break;
+	case VIRTIO_MMIO_QUEUE_NOTIFY:
+		mmio_write_queue_notify(dev, v);
+		break;
+	case VIRTIO_MMIO_INTERRUPT_ACK:
+		atomic_fetch_and(&dev->isr, ~v);
+		break;
+	case VIRTIO_MMIO_STATUS:
+		return mmio_write_status(dev, v);
+	default:
+		log_debug("%s: write 0x%x to read-only or reserved register 0x%" PRIx64 " ignored",
+			  dev->name, v, off);
+		break;
+	}
+	return false;
+}
+
+static void mmio_config_access(struct virtio_mmio_dev *dev, uint64_t off, uint8_t *data,
+			       uint32_t len, bool is_write)
+{
+	const struct volt_device_ops *ops = dev->ops;
+
+	if (off > ops->config_size || len > ops->config_size - off) {
+		if (!is_write)
+			memset(data, 0, len);
+		return;
+	}
+	if (is_write && ops->config_write)
+		ops->config_write(dev->state, (uint32_t)off, data, len);
+	else if (!is_write && ops->config_read)
+		ops->config_read(dev->state, (uint32_t)off, data, len);
+	else if (!is_write)
+		memset(data, 0, len);
+}
+
+static void mmio_access(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, bool is_write)
+{
+	struct virtio_mmio_dev *dev = opaque;
+	bool run_reset_hook = false;
+	uint32_t v;
+
+	pthread_mutex_lock(&dev->lock);
+	if (offset >= VIRTIO_MMIO_CONFIG) {
+		mmio_config_access(dev, offset - VIRTIO_MMIO_CONFIG, data, len, is_write);
+	} else if (len != 4 || offset % 4) {
+		/* Registers are 32 bits wide and aligned (section 4.2.2.2). */
+		log_debug("%s: %u-byte access at register 0x%" PRIx64 " ignored", dev->name, len, offset);
+		if (!is_write)
+			memset(data, 0, len);
+	} else if (is_write) {
+		memcpy(&v, data, 4);
+		run_reset_hook = mmio_write_reg(dev, offset, le32toh(v));
+	} else {
+		v = htole32(mmio_read_reg(dev, offset));
+		memcpy(data, &v, 4);
+	}
+	pthread_mutex_unlock(&dev->lock);
+	if (run_reset_hook && dev->reset_hook)
+		dev->reset_hook(dev->state);
+}
+
+/* ---- queue notifications (the I/O thread) ------------------------------ */
+
+/* Caller holds the lock: may the notified queue run? Logs once per reset. */
+static bool mmio_queue_runnable(struct virtio_mmio_dev *dev, struct mmio_queue *q)
+{
+	const char *why = NULL;
+
+	if (dev->broken || dev->quiescing)
+		return false;
+	if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK))
+		why = "before DRIVER_OK";
+	else if (!q->ready)
+		why = "while it is not ready";
+	if (!why)
+		return true;
+	if (!dev->early_notify_logged)
+		log_warn("%s: queue %u notified %s: ignored", dev->name, q->index, why);
+	dev->early_notify_logged = true;
+	return false;
+}
+
+static void mmio_on_kick(void *opaque, uint32_t events)
+{
+	struct mmio_queue *q = opaque;
+	struct virtio_mmio_dev *dev = q->dev;
+	uint64_t count;
+	bool run;
+
+	if (read(q->kick_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		log_warn("%s: queue %u: reading its eventfd: %s", dev->name, q->index, strerror(errno));
+	pthread_mutex_lock(&dev->lock);
+	run = mmio_queue_runnable(dev, q) && dev->ops->queue_notify;
+	dev->in_notify = run;
+	pthread_mutex_unlock(&dev->lock);
+	if (!run)
+		return;
+	dev->ops->queue_notify(dev->state, q->index);
+	pthread_mutex_lock(&dev->lock);
+	dev->in_notify = false;
+	pthread_cond_broadcast(&dev->idle);
+	pthread_mutex_unlock(&dev->lock);
+}
+
+/* ---- the host API's queue operations ----------------------------------- */
+
+int virtio_mmio_vq_pop(struct virtio_mmio_dev *dev, unsigned queue, struct volt_vq_elem *elem)
+{
+	struct volt_err err = { 0 };
+	int r;
+
+	if (queue >= dev->nqueues)
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	if (dev->broken)
+		r = -EIO;
+	else if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK) || dev->quiescing)
+		r = 0;
+	else
+		r = vq_pop(&dev->queues[queue].vq, elem, &err);
+	if (r < 0 && err.code)
+		mmio_fault(dev, "queue %u: %s", queue, err.msg);
+	pthread_mutex_unlock(&dev->lock);
+	return r;
+}
+
+void virtio_mmio_vq_push(struct virtio_mmio_dev *dev, unsigned queue,
+			 const struct volt_vq_elem *elem, uint32_t written)
+{
+	if (queue >= dev->nqueues)
+		return;
+	pthread_mutex_lock(&dev->lock);
+	if (vq_push(&dev->queues[queue].vq, elem, written) < 0)
+		log_debug("%s: queue %u: chain %u is no longer in flight (device reset): dropped",
+			  dev->name, queue, elem->head);
+	pthread_mutex_unlock(&dev->lock);
+}
+
+void virtio_mmio_vq_notify(struct virtio_mmio_dev *dev, unsigned queue)
+{
+	bool raise;
+
+	if (queue >= dev->nqueues)
+		return;
+	pthread_mutex_lock(&dev->lock);
+	raise = (dev->status & VIRTIO_CONFIG_S_DRIVER_OK) && !dev->broken &&
+		vq_should_notify(&dev->queues[queue].vq);
+	if (raise)
+		mmio_irq_raise(dev, VIRTIO_MMIO_INT_VRING);
+	pthread_mutex_unlock(&dev->lock);
+}
+
+int virtio_mmio_vq_info(struct virtio_mmio_dev *dev, unsigned queue, struct volt_vq_info *info)
+{
+	struct mmio_queue *q;
+	struct volt_vq_info out = { .struct_size = sizeof(out) };
+	uint32_t size;
+
+	if (queue >= dev->nqueues || !info)
+		return -EINVAL;
+	q = &dev->queues[queue];
+	pthread_mutex_lock(&dev->lock);
+	if (!q->vq.ready) {
+		pthread_mutex_unlock(&dev->lock);
+		return -ENODEV;
+	}
+	out.size = q->vq.size;
+	out.desc_gpa = q->vq.desc_gpa;
+	out.avail_gpa = q->vq.avail_gpa;
+	out.used_gpa = q->vq.used_gpa;
+	out.desc_hva = q->vq.vr.desc;
+	out.avail_hva = q->vq.vr.avail;
+	out.used_hva = q->vq.vr.used;
+	out.kick_fd = q->kick_fd;
+	out.call_fd = dev->irq_fd;
+	out.features = dev->driver_features;
+	pthread_mutex_unlock(&dev->lock);
+	/* Copy only what the caller's (possibly older) struct holds. */
+	size = info->struct_size < sizeof(out) ? info->struct_size : sizeof(out);
+	out.struct_size = size;
+	memcpy(info, &out, size);
+	return 0;
+}
+
+void virtio_mmio_config_changed(struct virtio_mmio_dev *dev)
+{
+	pthread_mutex_lock(&dev->lock);
+	dev->config_generation++;
+	if (dev->status & VIRTIO_CONFIG_S_DRIVER_OK)
+		mmio_irq_raise(dev, VIRTIO_MMIO_INT_CONFIG);
+	pthread_mutex_unlock(&dev->lock);
+}
+
+/* ---- creation ---------------------------------------------------------- */
+
+const char *virtio_mmio_cmdline(const struct virtio_mmio_dev *dev)
+{
+	return dev->cmdline;
+}
+
+uint64_t virtio_mmio_base(const struct virtio_mmio_dev *dev)
+{
+	return dev->base;
+}
+
+unsigned virtio_mmio_irq(const struct virtio_mmio_dev *dev)
+{
+	return dev->irq;
+}
+
+static int mmio_check_ops(const struct virtio_mmio_params *p, struct volt_err *err)
+{
+	const struct volt_device_ops *ops = p->ops;
+	unsigned qmax = ops ? ops->queue_max_size : 0;
+
+	if (!ops || !ops->virtio_id)
+		return verr_set(err, EINVAL, "%s: not a virtio device", p->name);
+	if (ops->num_queues == 0 || ops->num_queues > MMIO_MAX_QUEUES)
+		return verr_set(err, EINVAL, "%s: %u queues (virtio-mmio devices here have 1..%u)",
+				p->name, ops->num_queues, MMIO_MAX_QUEUES);
+	if (qmax == 0 || qmax > VOLT_VQ_MAX_SIZE || (qmax & (qmax - 1)))
+		return verr_set(err, EINVAL, "%s: queue_max_size %u is not a power of two in 1..%u",
+				p->name, qmax, VOLT_VQ_MAX_SIZE);
+	if (ops->config_size > LAYOUT_VIRTIO_MMIO_SIZE - VIRTIO_MMIO_CONFIG)
+		return verr_set(err, EINVAL, "%s: %u bytes of configuration space (at most %llu)",
+				p->name, ops->config_size,
+				LAYOUT_VIRTIO_MMIO_SIZE - VIRTIO_MMIO_CONFIG);
+	if (!p->io)
+		return verr_set(err, EINVAL, "%s: no I/O thread", p->name);
+	return 0;
+}
+
+/* The first slot the MMIO bus has nothing at. */
+static int mmio_find_slot(struct vm *vm, const char *name, unsigned *slot, struct volt_err *err)
+{
+	for (unsigned i = 0; i < MMIO_SLOTS; i++) {
+		if (!bus_find(&vm->mmio, LAYOUT_VIRTIO_MMIO_BASE + i * LAYOUT_VIRTIO_MMIO_SIZE)) {
+			*slot = i;
+			return 0;
+		}
+	}
+	return verr_set(err, ENOSPC, "%s: all %u virtio-mmio slots (IRQs %u-%u) are taken", name,
+			MMIO_SLOTS, LAYOUT_VIRTIO_IRQ_FIRST, LAYOUT_VIRTIO_IRQ_LAST);
+}
+
+static int mmio_setup_irqfd(struct virtio_mmio_dev *dev, struct volt_err *err)
+{
+	struct kvm_irqfd irqfd = { .gsi = dev->irq };
+
+	dev->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (dev->irq_fd < 0)
+		return verr_set(err, errno, "%s: eventfd: %s", dev->name, strerror(errno));
+	irqfd.fd = (uint32_t)dev->irq_fd;
+	if (ioctl(dev->vm->vm_fd, KVM_IRQFD, &irqfd) < 0)
+		return verr_set(err, errno, "%s: KVM_IRQFD on GSI %u: %s", dev->name, dev->irq,
+				strerror(errno));
+	dev->irqfd_registered = true;
+	return 0;
+}
+
+static struct kvm_ioeventfd mmio_ioeventfd(const struct mmio_queue *q, uint32_t flags)
+{
+	return (struct kvm_ioeventfd){
+		.datamatch = q->index,
+		.addr = q->dev->base + VIRTIO_MMIO_QUEUE_NOTIFY,
+		.len = 4,
+		.fd = q->kick_fd,
+		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH | flags,
+	};
+}
+
+static int mmio_setup_kick(struct virtio_mmio_dev *dev, struct mmio_queue *q, struct volt_err *err)
+{
+	struct kvm_ioeventfd ioev;
+
+	q->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (q->kick_fd < 0)
+		return verr_set(err, errno, "%s: eventfd: %s", dev->name, strerror(errno));
+	ioev = mmio_ioeventfd(q, 0);
+	if (ioctl(dev->vm->vm_fd, KVM_IOEVENTFD, &ioev) < 0)
+		return verr_set(err, errno, "%s: KVM_IOEVENTFD for queue %u: %s", dev->name, q->index,
+				strerror(errno));
+	q->kick_registered = true;
+	return evloop_add(&dev->io->loop, q->kick_fd, EPOLLIN, mmio_on_kick, q, err);
+}
+
+static int mmio_alloc(struct vm *vm, const struct virtio_mmio_params *p, unsigned slot,
+		      struct virtio_mmio_dev **out, struct volt_err *err)
+{
+	struct virtio_mmio_dev *dev = calloc(1, sizeof(*dev));
+
+	*out = dev;
+	if (!dev)
+		return verr_set(err, ENOMEM, "%s: out of memory", p->name);
+	dev->irq_fd = -1;
+	pthread_mutex_init(&dev->lock, NULL);
+	pthread_cond_init(&dev->idle, NULL);
+	dev->vm = vm;
+	dev->ops = p->ops;
+	dev->state = p->state;
+	dev->io = p->io;
+	dev->reset_hook = p->reset;
+	snprintf(dev->name, sizeof(dev->name), "%s", p->name ? p->name : "virtio device");
+	dev->base = LAYOUT_VIRTIO_MMIO_BASE + slot * LAYOUT_VIRTIO_MMIO_SIZE;
+	dev->irq = LAYOUT_VIRTIO_IRQ_FIRST + slot;
+	snprintf(dev->cmdline, sizeof(dev->cmdline), "virtio_mmio.device=%lluK@0x%" PRIx64 ":%u",
+		 LAYOUT_VIRTIO_MMIO_SIZE >> 10, dev->base, dev->irq);
+	dev->queue_max = p->ops->queue_max_size;
+	dev->offered = (p->ops->features ? p->ops->features(p->state) : 0);
+	dev->offered = (dev->offered & MMIO_DEVICE_FEATURE_MASK) | MMIO_TRANSPORT_FEATURES;
+	dev->nqueues = p->ops->num_queues;
+	dev->queues = calloc(dev->nqueues, sizeof(*dev->queues));
+	if (!dev->queues)
+		return verr_set(err, ENOMEM, "%s: out of memory", p->name);
+	for (unsigned i = 0; i < dev->nqueues; i++) {
+		dev->queues[i] = (struct mmio_queue){ .dev = dev, .index = i, .kick_fd = -1 };
+		vq_init(&dev->queues[i].vq, &vm->mem);
+	}
+	return 0;
+}
+
+int virtio_mmio_create(struct vm *vm, const struct virtio_mmio_params *params,
+		       struct virtio_mmio_dev **out, struct volt_err *err)
+{
+	struct virtio_mmio_dev *dev = NULL;
+	unsigned slot = 0;
+	int r;
+
+	*out = NULL;
+	r = mmio_check_ops(params, err);
+	if (!r)
+		r = mmio_find_slot(vm, params->name, &slot, err);
+	if (!r)
+		r = mmio_alloc(vm, params, slot, &dev, err);
+	if (!r)
+		r = mmio_setup_irqfd(dev, err);
+	for (unsigned i = 0; !r && i < dev->nqueues; i++)
+		r = mmio_setup_kick(dev, &dev->queues[i], err);
+	/* Last: a bus range cannot be taken back. */
+	if (!r)
+		r = bus_register(&vm->mmio, dev->base, LAYOUT_VIRTIO_MMIO_SIZE, mmio_access, dev,
+				 dev->name, err);
+	if (r) {
+		virtio_mmio_destroy(dev);
+		return r;
+	}
+	*out = dev;
+	return 0;
+}
+
+void virtio_mmio_destroy(struct virtio_mmio_dev *dev)
+{
+	if (!dev)
+		return;
+	for (unsigned i = 0; dev->queues && i < dev->nqueues; i++) {
+		struct mmio_queue *q = &dev->queues[i];
+		struct kvm_ioeventfd ioev = mmio_ioeventfd(q, KVM_IOEVENTFD_FLAG_DEASSIGN);
+
+		if (q->kick_fd < 0)
+			continue;
+		evloop_del(&dev->io->loop, q->kick_fd);
+		if (q->kick_registered)
+			ioctl(dev->vm->vm_fd, KVM_IOEVENTFD, &ioev);
+		close(q->kick_fd);
+	}
+	if (dev->irqfd_registered) {
+		struct kvm_irqfd irqfd = { .fd = (uint32_t)dev->irq_fd, .gsi = dev->irq,
+					   .flags = KVM_IRQFD_FLAG_DEASSIGN };
+
+		ioctl(dev->vm->vm_fd, KVM_IRQFD, &irqfd);
+	}
+	if (dev->irq_fd >= 0)
+		close(dev->irq_fd);
+	pthread_cond_destroy(&dev->idle);
+	pthread_mutex_destroy(&dev->lock);
+	free(dev->queues);
+	free(dev);
+}
