@@ -1,0 +1,23 @@
+/* Running a parsed virtio-blk request against the image file, on the
+ * drive's I/O thread: preadv/pwritev straight between the file and the
+ * guest's buffers (no bounce copy), fdatasync for FLUSH, fallocate for
+ * DISCARD and WRITE_ZEROES. */
+#ifndef VOLT_PLUGIN_BLK_IO_H
+#define VOLT_PLUGIN_BLK_IO_H
+
+#include <stdint.h>
+
+#include <linux/virtio_blk.h>
+
+#include "blk_request.h"
+
+struct blk_image {
+	int fd;
+	char serial[VIRTIO_BLK_ID_BYTES]; /* NUL-padded, no terminator at 20 */
+};
+
+/* Run req (req->result == VIRTIO_BLK_S_OK) and return the status to
+ * answer. On VIRTIO_BLK_S_IOERR, *err holds the host errno. */
+uint8_t blk_io_run(const struct blk_image *img, const struct blk_request *req, int *err);
+
+#endif

@@ -1,0 +1,687 @@
+/* virtio-blk: the request parser on hand-built chains (well-formed and
+ * hostile), the I/O it leads to on a real temporary image file, and the
+ * whole plugin driven in-process through a fake host API over a simulated
+ * driver's rings in guest memory. The plugin's sources are compiled into
+ * this test directly (they are not part of volt_core). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <linux/virtio_blk.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_ring.h>
+
+#define BLK_VERSION "test"
+#include "../../plugins/virtio-blk/blk.c"
+#include "../../plugins/virtio-blk/blk_io.c"
+#include "../../plugins/virtio-blk/blk_request.c"
+
+#include "virtio/virtqueue.h"
+
+#define CAP 2048 /* sectors: 1 MiB */
+
+static const struct blk_limits lim_rw = {
+	.capacity = CAP, .discard = true, .write_zeroes = true,
+	.max_discard_sectors = 1024, .max_write_zeroes_sectors = 1024,
+};
+
+/* ---- building chains by hand ------------------------------------------- */
+
+struct chain {
+	struct volt_vq_elem elem;
+	uint8_t mem[8192] __attribute__((aligned(4096)));
+	size_t used;
+};
+
+/* Append a buffer of len bytes (readable or writable) carved from mem. */
+static uint8_t *add(struct chain *c, size_t len, bool writable)
+{
+	uint8_t *p = c->mem + c->used;
+	unsigned n = c->elem.nout + c->elem.nin;
+
+	assert_true(c->used + len <= sizeof(c->mem));
+	c->used += len;
+	c->elem.iov[n] = (struct iovec){ p, len };
+	if (writable) {
+		c->elem.nin++;
+		c->elem.in_len += len;
+	} else {
+		assert_int_equal(c->elem.nin, 0);
+		c->elem.nout++;
+		c->elem.out_len += len;
+	}
+	return p;
+}
+
+static void put_hdr(uint8_t *p, uint32_t type, uint64_t sector)
+{
+	struct virtio_blk_outhdr h = { .type = type, .sector = sector };
+
+	memcpy(p, &h, sizeof(h));
+}
+
+static struct chain *new_chain(void)
+{
+	/* aligned_alloc: calloc would not honour mem's page alignment. */
+	struct chain *c = aligned_alloc(4096, sizeof(*c));
+
+	assert_non_null(c);
+	memset(c, 0, sizeof(*c));
+	return c;
+}
+
+static struct blk_request req;
+
+static int parse(struct chain *c, const struct blk_limits *lim)
+{
+	memset(&req, 0xee, sizeof(req));
+	return blk_request_parse(&c->elem, lim, &req);
+}
+
+static void expect_answer(struct chain *c, const struct blk_limits *lim, uint8_t result,
+			  const char *why)
+{
+	assert_int_equal(parse(c, lim), 0);
+	if (req.result != result)
+		fail_msg("result %u (%s), want %u", req.result, req.why ? req.why : "-", result);
+	assert_non_null(req.status);
+	if (why && (!req.why || !strstr(req.why, why)))
+		fail_msg("reason \"%s\" lacks \"%s\"", req.why ? req.why : "(none)", why);
+}
+
+/* header | data (writable) | status (writable) */
+static struct chain *read_chain(uint64_t sector, size_t len)
+{
+	struct chain *c = new_chain();
+
+	put_hdr(add(c, 16, false), VIRTIO_BLK_T_IN, sector);
+	add(c, len, true);
+	add(c, 1, true);
+	return c;
+}
+
+static struct chain *write_chain(uint64_t sector, size_t len)
+{
+	struct chain *c = new_chain();
+
+	put_hdr(add(c, 16, false), VIRTIO_BLK_T_OUT, sector);
+	add(c, len, false);
+	add(c, 1, true);
+	return c;
+}
+
+/* ---- the parser -------------------------------------------------------- */
+
+static void test_parse_read(void **state)
+{
+	struct chain *c = read_chain(7, 1024);
+
+	expect_answer(c, &lim_rw, VIRTIO_BLK_S_OK, NULL);
+	assert_int_equal(req.type, VIRTIO_BLK_T_IN);
+	assert_int_equal(req.offset, 7 * 512);
+	assert_int_equal(req.len, 1024);
+	assert_int_equal(req.ndata, 1);
+	assert_ptr_equal(req.data[0].iov_base, c->mem + 16);
+	assert_ptr_equal(req.status, c->mem + 16 + 1024);
+	free(c);
+}
+
+/* Any layout: data and status in one buffer, header split in two. */
+static void test_parse_any_layout(void **state)
+{
+	struct chain *c = new_chain();
+	uint8_t *h1 = add(c, 8, false), *h2 = add(c, 8 + 512, false);
+	uint8_t hdr[16];
+
+	put_hdr(hdr, VIRTIO_BLK_T_OUT, 3);
+	memcpy(h1, hdr, 8);
+	memcpy(h2, hdr + 8, 8);
+	add(c, 4, true); /* three unused writable bytes, then the status */
+	expect_answer(c, &lim_rw, VIRTIO_BLK_S_OK, NULL);
+	assert_int_equal(req.offset, 3 * 512);
+	assert_int_equal(req.ndata, 1);
+	assert_ptr_equal(req.data[0].iov_base, h2 + 8);
+	assert_int_equal(req.data[0].iov_len, 512);
+	assert_ptr_equal(req.status, c->mem + 8 + 520 + 3);
+	free(c);
+
+	c = new_chain();
+	put_hdr(add(c, 16, false), VIRTIO_BLK_T_IN, 0);
+	add(c, 512 + 1, true);
+	add(c, 0, true); /* an empty writable buffer at the end */
+	expect_answer(c, &lim_rw, VIRTIO_BLK_S_OK, NULL);
+	assert_int_equal(req.len, 512);
+	assert_ptr_equal(req.status, c->mem + 16 + 512);
+	free(c);
+}
+
+static void test_parse_short_header(void **state)
+{
+	struct chain *c = new_chain();
+
+	add(c, 8, false);
+	add(c, 1, true);
+	expect_answer(c, &lim_rw, VIRTIO_BLK_S_IOERR, "shorter than 16 bytes");
+	free(c);
+	/* No readable part at all. */
+	c = new_chain();
+	add(c, 17, true);
+	expect_answer(c, &lim_rw, VIRTIO_BLK_S_IOERR, "shorter than 16 bytes");
+	free(c);
+}
+
+static void test_parse_status_not_writable(void **state)
+{
+	struct chain *c = new_chain();
+
+	put_hdr(add(c, 16, false), VIRTIO_BLK_T_IN, 0);
+	add(c, 513, false); /* data and "status" device-readable */
+	assert_int_equal(parse(c, &lim_rw), -EINVAL);
+	assert_null(req.status);
+	assert_non_null(strstr(req.why, "no device-writable status byte"));
+	free(c);
+	/* Writable buffers that are all empty. */
+	c = new_chain();
+	put_hdr(add(c, 16, false), VIRTIO_BLK_T_FLUSH, 0);
+	add(c, 0, true);
+	assert_int_equal(parse(c, &lim_rw), -EINVAL);
+	free(c);
+}
+
+static void test_parse_bad_lengths_and_ranges(void **state)
+{
+	struct chain *c;
+
+	c = read_chain(0, 100);
+	expect_answer(c, &lim_rw, VIRTIO_BLK_S_IOERR, "not a multiple of 512");
+	free(c);
+	c = read_chain(CAP - 1, 512);
+	expect_answer(c, &lim_rw, VIRTIO_BLK_S_OK, NULL);
+	free(c);
+	c = read_chain(CAP - 1, 1024);
+	expect_answer(c, &lim_rw, VIRTIO_BLK_S_IOERR, "beyond the end");
+	free(c);
+	c = write_chain(CAP, 512);
+	expect_answer(c, &lim_rw, VIRTIO_BLK_S_IOERR, "beyond the end");
+	free(c);
+	/* sector * 512 would overflow 64 bits. */
+	c = write_chain(UINT64_MAX, 512);
+	expect_answer(c, &lim_rw, VIRTIO_BLK_S_IOERR, "beyond the end");
+	free(c);
+	c = read_chain(1ULL << 55, 512);
+	expect_answer(c, &lim_rw, VIRTIO_BLK_S_IOERR, "beyond the end");
+	free(c);
+	/* Zero sectors at the very end: nothing to move, fine. */
+	c = read_chain(CAP, 0);
+	expect_answer(c, &lim_rw, VIRTIO_BLK_S_OK, NULL);
+	free(c);
+}
+
+static void test_parse_read_only(void **state)
+{
+	struct blk_limits ro = { .capacity = CAP, .read_only = true };
+	struct chain *c = write_chain(0, 512);
+
+	expect_answer(c, &ro, VIRTIO_BLK_S_IOERR, "read-only");
+	free(c);
+	c = read_chain(0, 512);
+	expect_answer(c, &ro, VIRTIO_BLK_S_OK, NULL);
+	free(c);
+}
+
+static void test_parse_other_types(void **state)
+{
+	struct chain *c = new_chain();
+
+	put_hdr(add(c, 16, false), VIRTIO_BLK_T_FLUSH, 0);
+	add(c, 1, true);
+	expect_answer(c, &lim_rw, VIRTIO_BLK_S_OK, NULL);
+	free(c);
+
+	c = new_chain();
+	put_hdr(add(c, 16, false), VIRTIO_BLK_T_GET_ID, 0);
+	add(c, VIRTIO_BLK_ID_BYTES, true);
+	add(c, 1, true);
+	expect_answer(c, &lim_rw, VIRTIO_BLK_S_OK, NULL);
+	assert_int_equal(req.len, VIRTIO_BLK_ID_BYTES);
+	free(c);
+
+	c = new_chain();
+	put_hdr(add(c, 16, false), 0x7777, 0);
+	add(c, 1, true);
+	expect_answer(c, &lim_rw, VIRTIO_BLK_S_UNSUPP, "unsupported request type");
+	free(c);
+}
+
+static struct chain *range_chain(uint32_t type, uint64_t sector, uint32_t n, uint32_t flags,
+				 unsigned nsegs, size_t extra)
+{
+	struct chain *c = new_chain();
+	uint8_t *p;
+
+	put_hdr(add(c, 16, false), type, 0);
+	p = add(c, nsegs * sizeof(struct virtio_blk_discard_write_zeroes) + extra, false);
+	for (unsigned i = 0; i < nsegs; i++) {
+		struct virtio_blk_discard_write_zeroes s = { .sector = sector, .num_sectors = n,
+							     .flags = flags };
+
+		memcpy(p + i * sizeof(s), &s, sizeof(s));
+	}
+	add(c, 1, true);
+	return c;
+}
+
+static void expect_range(uint32_t type, uint64_t sector, uint32_t n, uint32_t flags,
+			 unsigned nsegs, size_t extra, const struct blk_limits *lim,
+			 uint8_t result, const char *why)
+{
+	struct chain *c = range_chain(type, sector, n, flags, nsegs, extra);
+
+	expect_answer(c, lim, result, why);
+	free(c);
+}
+
+static void test_parse_discard_write_zeroes(void **state)
+{
+	const uint32_t D = VIRTIO_BLK_T_DISCARD, W = VIRTIO_BLK_T_WRITE_ZEROES;
+	const uint32_t UNMAP = VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP;
+	struct blk_limits ro = { .capacity = CAP, .read_only = true };
+
+	expect_range(D, 8, 16, 0, 1, 0, &lim_rw, VIRTIO_BLK_S_OK, NULL);
+	assert_int_equal(req.range_offset, 8 * 512);
+	assert_int_equal(req.range_len, 16 * 512);
+	assert_false(req.unmap);
+	expect_range(W, 8, 16, UNMAP, 1, 0, &lim_rw, VIRTIO_BLK_S_OK, NULL);
+	assert_true(req.unmap);
+	expect_range(D, 8, 16, UNMAP, 1, 0, &lim_rw, VIRTIO_BLK_S_UNSUPP, "unmap");
+	expect_range(W, 8, 16, 0x10, 1, 0, &lim_rw, VIRTIO_BLK_S_UNSUPP, "unknown segment flags");
+	expect_range(D, 8, 16, 0, 2, 0, &lim_rw, VIRTIO_BLK_S_IOERR, "more segments");
+	expect_range(D, 8, 16, 0, 0, 8, &lim_rw, VIRTIO_BLK_S_IOERR, "multiple of 16");
+	expect_range(D, 8, 16, 0, 0, 0, &lim_rw, VIRTIO_BLK_S_IOERR, "multiple of 16");
+	expect_range(W, CAP - 8, 16, 0, 1, 0, &lim_rw, VIRTIO_BLK_S_IOERR, "beyond the end");
+	expect_range(W, UINT64_MAX, 1, 0, 1, 0, &lim_rw, VIRTIO_BLK_S_IOERR, "beyond the end");
+	expect_range(D, 0, 1025, 0, 1, 0, &lim_rw, VIRTIO_BLK_S_IOERR, "maximum");
+	expect_range(D, 0, 8, 0, 1, 0, &ro, VIRTIO_BLK_S_UNSUPP, "not offered");
+	expect_range(W, 0, 8, 0, 1, 0, &ro, VIRTIO_BLK_S_UNSUPP, "not offered");
+}
+
+static void test_parse_direct_alignment(void **state)
+{
+	struct blk_limits dio = lim_rw;
+	struct chain *c = new_chain();
+
+	dio.dio_align = 512;
+	put_hdr(add(c, 16, false), VIRTIO_BLK_T_IN, 1);
+	add(c, 1024 + 1, true); /* data starts 16 bytes into the page */
+	expect_answer(c, &dio, VIRTIO_BLK_S_IOERR, "not aligned for cache = none");
+	free(c);
+
+	c = new_chain();
+	put_hdr(add(c, 512, false), VIRTIO_BLK_T_IN, 1); /* pad so data is aligned */
+	c->elem.iov[0].iov_len = 16;
+	c->elem.out_len = 16;
+	c->elem.iov[1] = (struct iovec){ c->mem + 512, 1024 };
+	c->elem.iov[2] = (struct iovec){ c->mem + 2048, 1 };
+	c->elem.nin = 2;
+	c->elem.in_len = 1025;
+	expect_answer(c, &dio, VIRTIO_BLK_S_OK, NULL);
+	free(c);
+}
+
+/* ---- the I/O on a real image file -------------------------------------- */
+
+static int make_image(char *path, size_t bytes)
+{
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)bytes), 0);
+	return fd;
+}
+
+static void test_io_read_write_flush_id(void **state)
+{
+	char path[] = "/tmp/volt-blk-test.XXXXXX";
+	struct blk_image img = { .serial = "serial-123" };
+	struct chain *w = write_chain(5, 1024), *r = read_chain(5, 1024);
+	uint8_t pattern[1024];
+	int err = 0;
+
+	img.fd = make_image(path, CAP * 512);
+	for (size_t i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (uint8_t)(i * 7 + 1);
+	memcpy(w->mem + 16, pattern, sizeof(pattern));
+	assert_int_equal(parse(w, &lim_rw), 0);
+	assert_int_equal(blk_io_run(&img, &req, &err), VIRTIO_BLK_S_OK);
+	assert_int_equal(parse(r, &lim_rw), 0);
+	assert_int_equal(blk_io_run(&img, &req, &err), VIRTIO_BLK_S_OK);
+	assert_memory_equal(r->mem + 16, pattern, sizeof(pattern));
+	uint8_t disk[1024];
+	assert_int_equal(pread(img.fd, disk, sizeof(disk), 5 * 512), (ssize_t)sizeof(disk));
+	assert_memory_equal(disk, pattern, sizeof(pattern));
+	free(w);
+	free(r);
+
+	w = new_chain();
+	put_hdr(add(w, 16, false), VIRTIO_BLK_T_FLUSH, 0);
+	add(w, 1, true);
+	assert_int_equal(parse(w, &lim_rw), 0);
+	assert_int_equal(blk_io_run(&img, &req, &err), VIRTIO_BLK_S_OK);
+	free(w);
+
+	w = new_chain();
+	put_hdr(add(w, 16, false), VIRTIO_BLK_T_GET_ID, 0);
+	add(w, 12, true);
+	add(w, 9, true);
+	assert_int_equal(parse(w, &lim_rw), 0);
+	assert_int_equal(blk_io_run(&img, &req, &err), VIRTIO_BLK_S_OK);
+	assert_memory_equal(w->mem + 16, "serial-123\0\0\0\0\0\0\0\0\0\0", 20);
+	free(w);
+
+	close(img.fd);
+	unlink(path);
+}
+
+static void test_io_discard_write_zeroes(void **state)
+{
+	char path[] = "/tmp/volt-blk-test.XXXXXX";
+	struct blk_image img = { 0 };
+	uint8_t ones[8192], back[8192], zeros[8192] = { 0 };
+	struct chain *c;
+	int err = 0;
+
+	img.fd = make_image(path, CAP * 512);
+	memset(ones, 0xff, sizeof(ones));
+	for (int unmap = 0; unmap < 2; unmap++) {
+		assert_int_equal(pwrite(img.fd, ones, sizeof(ones), 0), (ssize_t)sizeof(ones));
+		c = range_chain(VIRTIO_BLK_T_WRITE_ZEROES, 0, 16, unmap, 1, 0);
+		assert_int_equal(parse(c, &lim_rw), 0);
+		assert_int_equal(blk_io_run(&img, &req, &err), VIRTIO_BLK_S_OK);
+		assert_int_equal(pread(img.fd, back, sizeof(back), 0), (ssize_t)sizeof(back));
+		assert_memory_equal(back, zeros, sizeof(zeros));
+		free(c);
+	}
+	c = range_chain(VIRTIO_BLK_T_DISCARD, 0, 16, 0, 1, 0);
+	assert_int_equal(parse(c, &lim_rw), 0);
+	assert_int_equal(blk_io_run(&img, &req, &err), VIRTIO_BLK_S_OK);
+	free(c);
+	/* The size never changes. */
+	struct stat st;
+	assert_int_equal(fstat(img.fd, &st), 0);
+	assert_int_equal(st.st_size, CAP * 512);
+	close(img.fd);
+	unlink(path);
+}
+
+/* ---- the whole plugin, driven in-process ------------------------------- */
+
+#define G_RAM     (4ULL << 20)
+#define G_DESC    0x1000ULL
+#define G_AVAIL   0x2000ULL
+#define G_USED    0x3000ULL
+#define G_HDR     0x10000ULL
+#define G_DATA    0x20000ULL
+#define G_STATUS  0x30000ULL
+#define G_QSIZE   16
+
+struct volt_instance {
+	struct guest_mem mem;
+	struct virtqueue vq;
+	const char *keys[4][2];
+	unsigned pushes, notifies, logs;
+	int bound_fd;
+	char last_log[256];
+	uint16_t avail_idx;
+};
+
+static const char *fh_name(struct volt_instance *inst) { return "drive test"; }
+
+static const char *fh_get(struct volt_instance *inst, const char *key)
+{
+	for (unsigned i = 0; i < 4 && inst->keys[i][0]; i++)
+		if (!strcmp(inst->keys[i][0], key))
+			return inst->keys[i][1];
+	for (size_t i = 0; i < sizeof(blk_keys) / sizeof(blk_keys[0]); i++)
+		if (!strcmp(blk_keys[i].name, key))
+			return blk_keys[i].default_value;
+	return NULL;
+}
+
+static bool fh_get_bool(struct volt_instance *inst, const char *key)
+{
+	const char *v = fh_get(inst, key);
+
+	return v && !strcmp(v, "true");
+}
+
+static void fh_log(struct volt_instance *inst, enum volt_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(inst->last_log, sizeof(inst->last_log), fmt, ap);
+	va_end(ap);
+	if (level <= VOLT_LOG_WARN)
+		inst->logs++;
+}
+
+static int fh_pop(struct volt_instance *inst, unsigned q, struct volt_vq_elem *elem)
+{
+	struct volt_err err = { 0 };
+
+	return vq_pop(&inst->vq, elem, &err);
+}
+
+static void fh_push(struct volt_instance *inst, unsigned q, const struct volt_vq_elem *elem,
+		    uint32_t written)
+{
+	assert_int_equal(vq_push(&inst->vq, elem, written), 0);
+	inst->pushes++;
+}
+
+static void fh_notify(struct volt_instance *inst, unsigned q)
+{
+	inst->notifies++;
+}
+
+static int fh_bind(struct volt_instance *inst, uint32_t slot, int fd)
+{
+	assert_int_equal(slot, 0);
+	inst->bound_fd = fd;
+	return 0;
+}
+
+static const struct volt_host_api fake_host = {
+	.struct_size = sizeof(struct volt_host_api),
+	.instance_name = fh_name,
+	.config_get = fh_get,
+	.config_get_bool = fh_get_bool,
+	.log = fh_log,
+	.vq_pop = fh_pop,
+	.vq_push = fh_push,
+	.vq_notify = fh_notify,
+	.sandbox_bind_fd = fh_bind,
+};
+
+static void *g(struct volt_instance *inst, uint64_t gpa, uint64_t len)
+{
+	void *p = guest_mem_ptr(&inst->mem, gpa, len);
+
+	assert_non_null(p);
+	return p;
+}
+
+static void g_desc(struct volt_instance *inst, unsigned i, uint64_t addr, uint32_t len,
+		   uint16_t flags, uint16_t next)
+{
+	*(struct vring_desc *)g(inst, G_DESC + 16 * i, 16) = (struct vring_desc){ addr, len, flags, next };
+}
+
+/* Post header (readable), data, status (writable) as chain 0..2. */
+static void g_request(struct volt_instance *inst, uint32_t type, uint64_t sector, uint32_t len,
+		      bool data_writable)
+{
+	struct vring_avail *av = g(inst, G_AVAIL, 4 + 2 * G_QSIZE);
+
+	put_hdr(g(inst, G_HDR, 16), type, sector);
+	g_desc(inst, 0, G_HDR, 16, VRING_DESC_F_NEXT, 1);
+	g_desc(inst, 1, G_DATA, len, VRING_DESC_F_NEXT | (data_writable ? VRING_DESC_F_WRITE : 0), 2);
+	g_desc(inst, 2, G_STATUS, 1, VRING_DESC_F_WRITE, 0);
+	*(uint8_t *)g(inst, G_STATUS, 1) = 0xff;
+	av->ring[inst->avail_idx % G_QSIZE] = 0;
+	av->idx = ++inst->avail_idx;
+}
+
+static void test_plugin_in_process(void **state)
+{
+	char path[] = "/tmp/volt-blk-test.XXXXXX";
+	struct volt_instance *inst = calloc(1, sizeof(*inst));
+	const struct volt_plugin_desc *desc = VOLT_PLUGIN_ENTRY();
+	const struct volt_device_ops *ops = desc->ops;
+	struct virtio_blk_config cfg;
+	struct volt_err err = { 0 };
+	uint8_t *data;
+	void *st = NULL;
+	int fd = make_image(path, CAP * 512);
+
+	close(fd);
+	assert_int_equal(guest_mem_init(&inst->mem, G_RAM, &err), 0);
+	vq_init(&inst->vq, &inst->mem);
+	inst->keys[0][0] = "path";
+	inst->keys[0][1] = path;
+	assert_string_equal(desc->name, "virtio-blk");
+	assert_int_equal(ops->virtio_id, VIRTIO_ID_BLOCK);
+	assert_int_equal(desc->create(&fake_host, inst, &st), 0);
+	assert_int_equal(desc->realize(st), 0);
+	assert_true(inst->bound_fd >= 0);
+	assert_true(ops->features(st) & (1ULL << VIRTIO_BLK_F_FLUSH));
+	assert_false(ops->features(st) & (1ULL << VIRTIO_BLK_F_RO));
+	ops->config_read(st, 0, &cfg, sizeof(cfg));
+	assert_int_equal(cfg.capacity, CAP);
+	assert_int_equal(vq_setup(&inst->vq, G_QSIZE, G_DESC, G_AVAIL, G_USED, 0, &err), 0);
+
+	data = g(inst, G_DATA, 4096);
+	memset(data, 0x5c, 4096);
+	g_request(inst, VIRTIO_BLK_T_OUT, 9, 4096, false);
+	ops->queue_notify(st, 0);
+	assert_int_equal(*(uint8_t *)g(inst, G_STATUS, 1), VIRTIO_BLK_S_OK);
+	memset(data, 0, 4096);
+	g_request(inst, VIRTIO_BLK_T_IN, 9, 4096, true);
+	ops->queue_notify(st, 0);
+	assert_int_equal(*(uint8_t *)g(inst, G_STATUS, 1), VIRTIO_BLK_S_OK);
+	assert_int_equal(data[0], 0x5c);
+	assert_int_equal(data[4095], 0x5c);
+	assert_int_equal(inst->pushes, 2);
+	assert_int_equal(inst->notifies, 2);
+	assert_int_equal(inst->logs, 0);
+
+	/* GET_ID: the default serial comes from the instance name. */
+	g_request(inst, VIRTIO_BLK_T_GET_ID, 0, VIRTIO_BLK_ID_BYTES, true);
+	ops->queue_notify(st, 0);
+	assert_memory_equal(data, "drive-test\0", 11);
+
+	/* A hostile request is answered and logged once; a status byte in a
+	 * readable buffer is dropped with 0 bytes written, logged once. */
+	g_request(inst, VIRTIO_BLK_T_IN, CAP, 512, true);
+	ops->queue_notify(st, 0);
+	assert_int_equal(*(uint8_t *)g(inst, G_STATUS, 1), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(inst->logs, 1);
+	assert_non_null(strstr(inst->last_log, "beyond the end"));
+	g_request(inst, VIRTIO_BLK_T_OUT, 0, 512, false);
+	g_desc(inst, 2, G_STATUS, 1, 0, 0);
+	ops->queue_notify(st, 0);
+	assert_int_equal(*(uint8_t *)g(inst, G_STATUS, 1), 0xff);
+	assert_int_equal(inst->logs, 2);
+	assert_non_null(strstr(inst->last_log, "dropped"));
+	{
+		struct vring_used *u = g(inst, G_USED, 4 + 8 * G_QSIZE);
+
+		assert_int_equal(u->ring[(inst->avail_idx - 1) % G_QSIZE].len, 0);
+	}
+	/* The log stops after BLK_LOG_MAX lines, with one line saying so. */
+	for (int i = 0; i < 100; i++) {
+		g_request(inst, 0x99, 0, 512, true);
+		ops->queue_notify(st, 0);
+	}
+	assert_int_equal(inst->logs, BLK_LOG_MAX + 1);
+
+	desc->destroy(st);
+	guest_mem_fini(&inst->mem);
+	free(inst);
+	unlink(path);
+}
+
+static void test_plugin_read_only_and_keys(void **state)
+{
+	char path[] = "/tmp/volt-blk-test.XXXXXX";
+	struct volt_instance *inst = calloc(1, sizeof(*inst));
+	const struct volt_plugin_desc *desc = VOLT_PLUGIN_ENTRY();
+	void *st = NULL;
+	int fd = make_image(path, 1000); /* not a multiple of 512: one sector */
+
+	close(fd);
+	inst->keys[0][0] = "path";
+	inst->keys[0][1] = path;
+	inst->keys[1][0] = "cache";
+	inst->keys[1][1] = "sometimes";
+	assert_int_equal(desc->create(&fake_host, inst, &st), -EINVAL);
+	assert_non_null(strstr(inst->last_log, "must be writeback or none"));
+	desc->destroy(st);
+
+	inst->keys[1][0] = "serial";
+	inst->keys[1][1] = "012345678901234567890";
+	assert_int_equal(desc->create(&fake_host, inst, &st), -EINVAL);
+	desc->destroy(st);
+
+	inst->keys[1][1] = "01234567890123456789";
+	inst->keys[2][0] = "read_only";
+	inst->keys[2][1] = "true";
+	assert_int_equal(desc->create(&fake_host, inst, &st), 0);
+	assert_int_equal(desc->realize(st), 0);
+	{
+		struct blk *b = st;
+		uint64_t f = blk_ops.features(st);
+
+		assert_true(f & (1ULL << VIRTIO_BLK_F_RO));
+		assert_false(f & (1ULL << VIRTIO_BLK_F_DISCARD));
+		assert_int_equal(b->lim.capacity, 1);
+		assert_memory_equal(b->img.serial, "01234567890123456789", 20);
+		assert_int_equal(fcntl(b->img.fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+	}
+	desc->destroy(st);
+	free(inst);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_read),
+		cmocka_unit_test(test_parse_any_layout),
+		cmocka_unit_test(test_parse_short_header),
+		cmocka_unit_test(test_parse_status_not_writable),
+		cmocka_unit_test(test_parse_bad_lengths_and_ranges),
+		cmocka_unit_test(test_parse_read_only),
+		cmocka_unit_test(test_parse_other_types),
+		cmocka_unit_test(test_parse_discard_write_zeroes),
+		cmocka_unit_test(test_parse_direct_alignment),
+		cmocka_unit_test(test_io_read_write_flush_id),
+		cmocka_unit_test(test_io_discard_write_zeroes),
+		cmocka_unit_test(test_plugin_in_process),
+		cmocka_unit_test(test_plugin_read_only_and_keys),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
