@@ -141,6 +141,7 @@ int initrd_load(struct guest_mem *mem, const char *path, const struct boot_kerne
 	if (!ret) {
 		/* Cannot fail after initrd_place; checked anyway, it is cheap. */
 		dst = guest_mem_ptr(mem, at, len);
+		guest_mem_advise_fill(mem, at, len);
 		ret = dst ? initrd_read(fd, dst, len, err)
 			  : verr_set(err, EFAULT, "initrd at 0x%llx is not in guest RAM",
 				     (unsigned long long)at);

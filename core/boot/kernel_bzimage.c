@@ -144,6 +144,7 @@ int kernel_load_bzimage(struct guest_mem *mem, const uint8_t *img, size_t len,
 		ret = bz_check_fit(mem, &hdr, &l, err);
 	if (ret)
 		return ret;
+	guest_mem_advise_fill(mem, BZ_LOAD_ADDR, l.pm_size);
 	memcpy(guest_mem_ptr(mem, BZ_LOAD_ADDR, l.pm_size), img + l.setup_size, l.pm_size);
 	bz_copy_setup(&out->setup, img);
 	run_end = l.run_start + hdr.init_size;

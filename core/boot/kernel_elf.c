@@ -191,6 +191,7 @@ static void elf_copy(struct guest_mem *mem, const uint8_t *img, const struct elf
 		const struct elf_seg *s = &segs[i];
 		uint8_t *dst = guest_mem_ptr(mem, s->paddr, s->memsz);
 
+		guest_mem_advise_fill(mem, s->paddr, s->memsz);
 		memcpy(dst, img + s->offset, s->filesz);
 		memset(dst + s->filesz, 0, s->memsz - s->filesz);
 		if (s->paddr + s->memsz > out->load_end)

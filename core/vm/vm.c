@@ -76,6 +76,11 @@ static int vm_setup_memory(struct vm *vm, uint64_t ram_size, struct volt_err *er
 {
 	int r = guest_mem_init(&vm->mem, ram_size, err);
 
+	/* Benchmarks use this line to tell guest RAM from VMM memory. */
+	if (!r)
+		log_debug("guest RAM: %llu MiB at host %p-%p", (unsigned long long)(ram_size >> 20),
+			  (void *)vm->mem.base, (void *)(vm->mem.base + vm->mem.map_size));
+
 	for (unsigned i = 0; !r && i < vm->mem.nregions; i++) {
 		const struct guest_mem_region *reg = &vm->mem.regions[i];
 		struct kvm_userspace_memory_region slot = {
