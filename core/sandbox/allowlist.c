@@ -1,0 +1,220 @@
+/* The core's own allowlist: every syscall Volt's own code (and glibc on its
+ * behalf) makes after lockdown, per thread type, with one reason each.
+ * Found by tracing the test guests (strace -f) through boot, guest reset,
+ * SIGTERM, a vCPU error and the exit path; docs/sandbox.md says how to
+ * redo that. Anything not here, and not declared by a plugin instance the
+ * configuration names, ends the process with a one-line report.
+ *
+ * Before lockdown the core opens everything it will use (/dev/kvm, the
+ * kernel, initrd, serial output, every plugin's files), creates every
+ * thread, and maps guest memory; so there is no open, no clone, no
+ * socket here, and mmap/mprotect never get PROT_EXEC. */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "sandbox/policy.h"
+#include "vm/vcpu.h"
+
+#define M VOLT_THREAD_MAIN
+#define V VOLT_THREAD_VCPU
+#define I VOLT_THREAD_IO
+#define ALL VOLT_THREAD_ALL
+
+/* What a core rule pins arg0 to. */
+enum sb_core_arg0 {
+	SB_ARG0_ANY,
+	SB_ARG0_VM_FD,       /* the KVM VM fd */
+	SB_ARG0_VCPU_FDS,    /* any vCPU fd */
+	SB_ARG0_STDIN,       /* fd 0 */
+	SB_ARG0_SELF_PID,    /* this process's id (tgkill) */
+};
+
+struct sb_core_rule {
+	const char *name;
+	uint32_t threads;
+	enum sb_core_arg0 arg0;
+	const struct sb_ioctl *ioctls;
+	unsigned nioctls;
+	struct sb_arg args[SB_ARGS_MAX];
+	unsigned nargs;
+	const char *args_what;
+	bool global_only;
+	const char *why;
+};
+
+#define SB_IOCTL(req) { (req), #req }
+#define SB_IOCTLS(list) (list), sizeof(list) / sizeof((list)[0])
+#define SB_NO_EXEC(argi) { .arg = (argi), .mask = PROT_EXEC, .value = 0 }
+
+static const struct sb_ioctl sb_vcpu_ioctls[] = {
+	SB_IOCTL(KVM_RUN),
+	SB_IOCTL(KVM_GET_REGS),   /* the one-line report of a failed vCPU */
+	SB_IOCTL(KVM_GET_SREGS),
+};
+
+static const struct sb_ioctl sb_vm_ioctls[] = {
+	SB_IOCTL(KVM_IRQ_LINE),
+};
+
+static const struct sb_ioctl sb_tty_ioctls[] = {
+	SB_IOCTL(TCSETS),
+};
+
+static const struct sb_core_rule sb_core_rules[] = {
+	/* Event loops and thread hand-offs. */
+	{ "epoll_wait", M | I, .why = "the event loops (main, each I/O thread) block here" },
+	{ "epoll_ctl", ALL, .why = "fd watches come and go at run time (host API fd_watch from "
+				   "activate/reset on a vCPU or from callbacks; stdin at EOF)" },
+	{ "read", M | I, .why = "event loops drain eventfds, the signalfd and stdin" },
+	{ "write", ALL, .why = "log lines to stderr, guest serial output, eventfd wake-ups "
+			       "between threads" },
+	{ "futex", ALL, .why = "mutexes and condition variables (UART, I/O watches, joins)" },
+	/* KVM after set-up: run, interrupt, report. */
+	{ "ioctl", V, SB_ARG0_VCPU_FDS, SB_IOCTLS(sb_vcpu_ioctls),
+	  .why = "run the vCPU; read its registers for the report of a failed vCPU" },
+	{ "ioctl", ALL, SB_ARG0_VM_FD, SB_IOCTLS(sb_vm_ioctls),
+	  .why = "pulse an interrupt line (UART, i8042, devices that are not virtio)" },
+	{ "ioctl", M, SB_ARG0_STDIN, SB_IOCTLS(sb_tty_ioctls),
+	  .why = "put the terminal back at exit (tcsetattr on stdin)" },
+	/* Stopping. */
+	{ "tgkill", M, SB_ARG0_SELF_PID,
+	  .args = { { .arg = 2, .mask = ~0ull, .value = VCPU_KICK_SIGNAL } }, .nargs = 1,
+	  .args_what = "signal SIGUSR1",
+	  .why = "kick a vCPU thread out of KVM_RUN (pthread_kill)" },
+	{ "getpid", M, .why = "pthread_kill asks for the process id" },
+	{ "rt_sigprocmask", ALL, .why = "glibc masks signals around pthread_kill and thread exit" },
+	{ "rt_sigreturn", V, .why = "return from the (empty) kick signal handler" },
+	{ "madvise", ALL, .args = { { .arg = 2, .mask = ~0ull, .value = MADV_DONTNEED } },
+	  .nargs = 1, .args_what = "MADV_DONTNEED",
+	  .why = "glibc frees a finished thread's stack and trims malloc arenas" },
+	{ "exit", V | I, .why = "a vCPU or I/O thread returns" },
+	{ "exit_group", ALL, .why = "the process exits (also from the violation report)" },
+	{ "close", M, .why = "fds released at shutdown" },
+	/* Memory: malloc and free, never executable. */
+	{ "mmap", ALL, .args = { SB_NO_EXEC(2) }, .nargs = 1, .args_what = "no PROT_EXEC",
+	  .why = "malloc of large blocks and new arenas" },
+	{ "mprotect", ALL, .args = { SB_NO_EXEC(2) }, .nargs = 1, .args_what = "no PROT_EXEC",
+	  .why = "malloc grows a thread's arena" },
+	{ "munmap", ALL, .why = "free of large blocks; guest RAM and kvm_run at shutdown" },
+	{ "brk", M, .why = "malloc grows the main heap" },
+	/* Narrowing: how each thread installs its own, smaller filter. */
+	{ "seccomp", ALL, .args = { { .arg = 0, .mask = ~0ull, .value = SECCOMP_SET_MODE_FILTER },
+				    { .arg = 1, .mask = ~0ull, .value = 0 } },
+	  .nargs = 2, .args_what = "SECCOMP_SET_MODE_FILTER, flags 0 (this thread only)",
+	  .global_only = true,
+	  .why = "each thread stacks its narrower filter right after lockdown, then has "
+		 "no seccomp at all" },
+};
+
+/* ---- Sanitizer builds only (VOLT_SANITIZE, VOLT_FUZZ) -------------------
+ * The ASan/UBSan/LSan runtime makes syscalls of its own on every thread:
+ * an alternate signal stack per thread, its allocator's mappings, and at
+ * exit LeakSanitizer's check, which stops the world from a tracer task.
+ * These rules exist only in instrumented test builds, never in a release;
+ * docs/sandbox.md lists them. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SB_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SB_SANITIZER 1
+#endif
+#endif
+
+#ifdef SB_SANITIZER
+static const struct sb_core_rule sb_sanitizer_rules[] = {
+	{ "sigaltstack", ALL, .why = "sanitizer: each thread's alternate signal stack, set up "
+				     "and torn down by the runtime" },
+	{ "madvise", ALL, .why = "sanitizer: MADV_NOHUGEPAGE/MADV_DONTDUMP on its shadow and "
+				 "allocator mappings" },
+};
+#define SB_NSANITIZER (sizeof(sb_sanitizer_rules) / sizeof(sb_sanitizer_rules[0]))
+#else
+static const struct sb_core_rule sb_sanitizer_rules[1];
+#define SB_NSANITIZER 0
+#endif
+
+static void sb_core_arg0(const struct sb_core_rule *c, const struct sb_core_fds *fds,
+			 struct sb_rule *r)
+{
+	static const char *const what[] = {
+		[SB_ARG0_VM_FD] = "the VM fd",
+		[SB_ARG0_VCPU_FDS] = "a vCPU fd",
+		[SB_ARG0_STDIN] = "stdin",
+		[SB_ARG0_SELF_PID] = "this process",
+	};
+
+	if (c->arg0 == SB_ARG0_ANY)
+		return;
+	r->pin_arg0 = true;
+	r->arg0_what = what[c->arg0];
+	r->narg0 = 1;
+	r->arg0_vals[0] = SB_FD_AT_REALIZE;
+	switch (c->arg0) {
+	case SB_ARG0_VM_FD:
+		if (fds)
+			r->arg0_vals[0] = fds->vm_fd;
+		break;
+	case SB_ARG0_VCPU_FDS:
+		if (!fds)
+			break;
+		r->narg0 = fds->nvcpus < SB_FD_MAX ? fds->nvcpus : SB_FD_MAX;
+		for (unsigned i = 0; i < r->narg0; i++)
+			r->arg0_vals[i] = fds->vcpu_fds[i];
+		break;
+	case SB_ARG0_STDIN:
+		r->arg0_vals[0] = STDIN_FILENO;
+		break;
+	case SB_ARG0_SELF_PID:
+		r->arg0_vals[0] = (int)getpid();
+		break;
+	case SB_ARG0_ANY:
+		break;
+	}
+}
+
+static int sb_add_table(struct sb_policy *p, const struct sb_core_rule *table, size_t n,
+			const struct sb_core_fds *fds, struct volt_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct sb_core_rule *c = &table[i];
+		struct sb_rule r = {
+			.name = c->name,
+			.nr = sb_syscall_nr(c->name),
+			.threads = c->threads,
+			.global_only = c->global_only,
+			.ioctls = c->ioctls,
+			.nioctls = c->nioctls,
+			.nargs = c->nargs,
+			.args_what = c->args_what,
+			.who = "core",
+			.why = c->why,
+		};
+		int rc;
+
+		for (unsigned a = 0; a < c->nargs; a++)
+			r.args[a] = c->args[a];
+		sb_core_arg0(c, fds, &r);
+		if (r.nr < 0)
+			return verr_set(err, EINVAL, "sandbox: libseccomp does not know the core's "
+					"syscall %s", c->name);
+		rc = sb_policy_add_rule(p, &r, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int sb_policy_add_core(struct sb_policy *p, const struct sb_core_fds *fds, struct volt_err *err)
+{
+	int rc = sb_add_table(p, sb_core_rules, sizeof(sb_core_rules) / sizeof(sb_core_rules[0]),
+			      fds, err);
+
+	if (!rc)
+		rc = sb_add_table(p, sb_sanitizer_rules, SB_NSANITIZER, fds, err);
+	return rc;
+}

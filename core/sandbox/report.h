@@ -1,0 +1,22 @@
+/* The one-line violation report (SIGSYS from SECCOMP_RET_TRAP). */
+#ifndef VOLT_SANDBOX_REPORT_H
+#define VOLT_SANDBOX_REPORT_H
+
+#include <stddef.h>
+
+#include "util/err.h"
+
+/* Fill the syscall name table and install the SIGSYS handler; before
+ * lockdown (it allocates). Idempotent. */
+int sb_report_install(struct volt_err *err);
+
+/* The name of syscall nr ("unknown" if none); safe in a signal handler
+ * once sb_report_install() ran. */
+const char *sb_report_syscall_name(int nr);
+
+/* The report line for a blocked syscall, newline included, into out (cap
+ * bytes, NUL-terminated); returns its length. Async-signal-safe. */
+size_t sb_report_format(char *out, size_t cap, int nr, const char *thread, const char *plugin,
+			unsigned long long arg0, unsigned long long arg1);
+
+#endif

@@ -1,0 +1,213 @@
+/* Lockdown, in order: compile, Landlock, gather the threads at the gate,
+ * load the process-wide filter on all of them (TSYNC), stack the main
+ * thread's own, and let the others stack theirs as they pass the gate. */
+#include "sandbox/sandbox.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "sandbox/landlock.h"
+#include "sandbox/report.h"
+#include "util/log.h"
+
+enum sb_gate_state { SB_GATE_OPEN, SB_GATE_ARMED, SB_GATE_ABORT };
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	enum sb_gate_state state;
+	unsigned expected, arrived;
+	/* The narrower filters, by VOLT_THREAD_* bit index; NULL = none. */
+	const struct sock_fprog *prog[SB_THREAD_TYPES];
+} sb_gate = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.cond = PTHREAD_COND_INITIALIZER,
+};
+
+static unsigned sb_type_index(uint32_t type)
+{
+	return type == VOLT_THREAD_MAIN ? 0 : type == VOLT_THREAD_VCPU ? 1 : 2;
+}
+
+void sandbox_init(struct sandbox *sb, const struct sandbox_options *opt)
+{
+	memset(sb, 0, sizeof(*sb));
+	sb->opt = *opt;
+	sb_policy_init(&sb->policy);
+	sandbox_thread_set_name("main");
+}
+
+void sandbox_fini(struct sandbox *sb)
+{
+	pthread_mutex_lock(&sb_gate.lock);
+	memset(sb_gate.prog, 0, sizeof(sb_gate.prog));
+	pthread_mutex_unlock(&sb_gate.lock);
+	for (unsigned i = 0; i <= SB_THREAD_TYPES; i++)
+		sb_filter_free(&sb->filters[i]);
+	sb_policy_fini(&sb->policy);
+}
+
+int sandbox_add_core(struct sandbox *sb, const struct sb_core_fds *fds, struct volt_err *err)
+{
+	return sb_policy_add_core(&sb->policy, fds, err);
+}
+
+int sandbox_add_plugin(struct sandbox *sb, const char *who, const struct volt_syscall *sys,
+		       uint32_t nsys, const int *slot_fds, struct volt_err *err)
+{
+	return sb_policy_add_plugin(&sb->policy, who, sys, nsys, slot_fds, err);
+}
+
+int sandbox_add_path(struct sandbox *sb, const char *path, uint32_t access, const char *who,
+		     struct volt_err *err)
+{
+	return sb_policy_add_path(&sb->policy, path, access, who, err);
+}
+
+bool sandbox_syscall_known(const char *name)
+{
+	return sb_syscall_nr(name) >= 0;
+}
+
+static int sb_export(struct sandbox *sb, struct volt_err *err)
+{
+	static const char *const names[] = { "process", "main", "vcpu", "io" };
+	char path[4096];
+	int rc = 0;
+
+	for (unsigned i = 0; !rc && i <= SB_THREAD_TYPES; i++) {
+		snprintf(path, sizeof(path), "%s/%s.bpf", sb->opt.export_dir, names[i]);
+		rc = sb_filter_export(&sb->filters[i], path, err);
+	}
+	return rc;
+}
+
+int sandbox_prepare(struct sandbox *sb, struct volt_err *err)
+{
+	int rc;
+
+	if (!sb->opt.seccomp)
+		return 0;
+	rc = sb_report_install(err);
+	for (unsigned i = 0; !rc && i <= SB_THREAD_TYPES; i++)
+		rc = sb_filter_compile(&sb->policy, i ? 1u << (i - 1) : 0, &sb->filters[i], err);
+	if (!rc && sb->opt.export_dir)
+		rc = sb_export(sb, err);
+	sb->prepared = !rc;
+	return rc;
+}
+
+int sandbox_landlock(struct sandbox *sb, struct volt_err *err)
+{
+	int abi;
+
+	if (!sb->opt.landlock) {
+		log_warn("sandbox: Landlock is off (--no-landlock): the filesystem is not "
+			 "restricted; for debugging only");
+		return 0;
+	}
+	abi = sb_landlock_abi();
+	if (!abi) {
+		log_warn("sandbox: this kernel has no Landlock; the filesystem is not restricted "
+			 "(seccomp still applies)");
+		return 0;
+	}
+	if (sb_landlock_apply(&sb->policy, abi, err))
+		return -err->code;
+	sb->landlock_abi = abi;
+	log_debug("sandbox: Landlock ABI %d applied, %zu path rule(s)", abi, sb->policy.npaths);
+	return 0;
+}
+
+void sandbox_gate_arm(void)
+{
+	pthread_mutex_lock(&sb_gate.lock);
+	sb_gate.state = SB_GATE_ARMED;
+	sb_gate.expected = sb_gate.arrived = 0;
+	pthread_mutex_unlock(&sb_gate.lock);
+}
+
+void sandbox_gate_expect(void)
+{
+	pthread_mutex_lock(&sb_gate.lock);
+	sb_gate.expected++;
+	pthread_mutex_unlock(&sb_gate.lock);
+}
+
+void sandbox_gate_open(bool run)
+{
+	pthread_mutex_lock(&sb_gate.lock);
+	sb_gate.state = run ? SB_GATE_OPEN : SB_GATE_ABORT;
+	pthread_cond_broadcast(&sb_gate.cond);
+	pthread_mutex_unlock(&sb_gate.lock);
+}
+
+/* Every thread created before lockdown has reached the gate: none is left
+ * in glibc's thread start-up, which makes syscalls the filter lacks. */
+static void sb_gate_gather(void)
+{
+	pthread_mutex_lock(&sb_gate.lock);
+	while (sb_gate.state == SB_GATE_ARMED && sb_gate.arrived < sb_gate.expected)
+		pthread_cond_wait(&sb_gate.cond, &sb_gate.lock);
+	pthread_mutex_unlock(&sb_gate.lock);
+}
+
+int sandbox_lockdown(struct sandbox *sb, struct volt_err *err)
+{
+	int rc;
+
+	sb_gate_gather();
+	if (!sb->opt.seccomp) {
+		log_warn("sandbox: seccomp is off (--no-seccomp): every syscall is allowed; for "
+			 "debugging only");
+		return 0;
+	}
+	if (!sb->prepared)
+		return verr_set(err, EINVAL, "sandbox: lockdown before the filters were compiled");
+	rc = sb_filter_load_all(&sb->filters[0], err);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&sb_gate.lock);
+	for (unsigned i = 0; i < SB_THREAD_TYPES; i++)
+		sb_gate.prog[i] = &sb->filters[1 + i].prog;
+	pthread_mutex_unlock(&sb_gate.lock);
+	rc = sb_filter_load_self(&sb->filters[1].prog);
+	if (rc)
+		return verr_set(err, -rc, "sandbox: the main thread's filter: %s", strerror(-rc));
+	log_debug("sandbox: locked down: %u syscalls process-wide; main %u, vcpu %u, io %u",
+		  sb_policy_count(&sb->policy, 0), sb_policy_count(&sb->policy, VOLT_THREAD_MAIN),
+		  sb_policy_count(&sb->policy, VOLT_THREAD_VCPU),
+		  sb_policy_count(&sb->policy, VOLT_THREAD_IO));
+	return 0;
+}
+
+int sandbox_thread_enter(uint32_t type, const char *name)
+{
+	const struct sock_fprog *prog;
+	enum sb_gate_state state;
+	int rc;
+
+	sandbox_thread_set_name(name);
+	prctl(PR_SET_NAME, name, 0, 0, 0); /* the kernel keeps the first 15 bytes */
+	pthread_mutex_lock(&sb_gate.lock);
+	sb_gate.arrived++;
+	pthread_cond_broadcast(&sb_gate.cond);
+	while (sb_gate.state == SB_GATE_ARMED)
+		pthread_cond_wait(&sb_gate.cond, &sb_gate.lock);
+	state = sb_gate.state;
+	prog = sb_gate.prog[sb_type_index(type)];
+	pthread_mutex_unlock(&sb_gate.lock);
+	if (state == SB_GATE_ABORT)
+		return -1;
+	if (!prog)
+		return 0;
+	rc = sb_filter_load_self(prog);
+	if (rc) {
+		log_error("sandbox: %s: cannot install its filter: %s", name, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,223 @@
+/* The merged sandbox policy: the core's allowlist, plugin declarations with
+ * their fd slots and ioctls, per-thread-type counts, and what is refused. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <linux/kvm.h>
+
+#include "sandbox/policy.h"
+#include "sandbox/sandbox.h"
+
+static const uint64_t blk_ioctls[] = { 0x1234, 0x80045678 };
+
+static const struct volt_syscall blk_sys[] = {
+	{ "pread64", VOLT_THREAD_IO, 0, NULL, 0, "read sectors" },
+	{ "pwrite64", VOLT_THREAD_IO, 0, NULL, 0, "write sectors" },
+	{ "fdatasync", VOLT_THREAD_IO, 1, NULL, 0, "flush (slot 1 never bound)" },
+	{ "ioctl", VOLT_THREAD_MAIN | VOLT_THREAD_IO, 0, blk_ioctls, 2, "two requests" },
+	{ "getppid", VOLT_THREAD_VCPU, VOLT_FD_ANY, NULL, 0, "a test of an unpinned one" },
+};
+
+static const struct sb_rule *find_rule(const struct sb_policy *p, const char *name,
+				       const char *who)
+{
+	for (size_t i = 0; i < p->nrules; i++)
+		if (!strcmp(p->rules[i].name, name) && !strcmp(p->rules[i].who, who))
+			return &p->rules[i];
+	return NULL;
+}
+
+static void test_core_rules_have_reasons(void **state)
+{
+	struct sb_policy p;
+	int vcpus[2] = { 10, 11 };
+	struct sb_core_fds fds = { .vm_fd = 9, .vcpu_fds = vcpus, .nvcpus = 2 };
+
+	sb_policy_init(&p);
+	assert_int_equal(sb_policy_add_core(&p, &fds, NULL), 0);
+	assert_true(p.nrules > 10);
+	for (size_t i = 0; i < p.nrules; i++) {
+		const struct sb_rule *r = &p.rules[i];
+
+		assert_true(r->nr >= 0);
+		assert_non_null(r->why);
+		assert_true(strlen(r->why) > 10);
+		assert_string_equal(r->who, "core");
+		assert_true(r->threads != 0);
+	}
+	/* Nothing that creates a thread, a process, or opens a file. */
+	const char *never[] = { "clone", "clone3", "fork", "vfork", "execve", "open", "openat",
+				"openat2", "socket", "ptrace" };
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+		assert_null(find_rule(&p, never[i], "core"));
+	sb_policy_fini(&p);
+}
+
+static void test_core_ioctls_pinned(void **state)
+{
+	struct sb_policy p;
+	int vcpus[3] = { 10, 11, 12 };
+	struct sb_core_fds fds = { .vm_fd = 9, .vcpu_fds = vcpus, .nvcpus = 3 };
+	bool saw_run = false, saw_irq = false;
+
+	sb_policy_init(&p);
+	assert_int_equal(sb_policy_add_core(&p, &fds, NULL), 0);
+	for (size_t i = 0; i < p.nrules; i++) {
+		const struct sb_rule *r = &p.rules[i];
+
+		if (strcmp(r->name, "ioctl"))
+			continue;
+		/* Every core ioctl rule names its fds and its requests. */
+		assert_true(r->pin_arg0);
+		assert_true(r->nioctls > 0);
+		for (unsigned k = 0; k < r->nioctls; k++) {
+			if (r->ioctls[k].req == KVM_RUN) {
+				saw_run = true;
+				assert_int_equal(r->narg0, 3);
+				assert_int_equal(r->arg0_vals[2], 12);
+				assert_int_equal(r->threads, VOLT_THREAD_VCPU);
+			}
+			if (r->ioctls[k].req == KVM_IRQ_LINE) {
+				saw_irq = true;
+				assert_int_equal(r->narg0, 1);
+				assert_int_equal(r->arg0_vals[0], 9);
+			}
+		}
+	}
+	assert_true(saw_run && saw_irq);
+	sb_policy_fini(&p);
+}
+
+static void test_plugin_merge(void **state)
+{
+	struct sb_policy p;
+	int slots[VOLT_FD_SLOTS] = { 42, -1, -1, -1, -1, -1, -1, -1 };
+	const struct sb_rule *r;
+
+	sb_policy_init(&p);
+	assert_int_equal(sb_policy_add_plugin(&p, "virtio-blk (drive rootfs)", blk_sys, 5, slots,
+					      NULL), 0);
+	assert_int_equal(p.nrules, 5);
+	r = find_rule(&p, "pread64", "virtio-blk (drive rootfs)");
+	assert_non_null(r);
+	assert_true(r->pin_arg0);
+	assert_int_equal(r->narg0, 1);
+	assert_int_equal(r->arg0_vals[0], 42);
+	assert_string_equal(r->arg0_what, "fd slot 0");
+	assert_string_equal(r->why, "read sectors");
+	assert_true(sb_rule_live(r));
+	/* Slot 1 was never bound: the rule can never match and stays out. */
+	r = find_rule(&p, "fdatasync", "virtio-blk (drive rootfs)");
+	assert_non_null(r);
+	assert_false(sb_rule_live(r));
+	r = find_rule(&p, "ioctl", "virtio-blk (drive rootfs)");
+	assert_int_equal(r->nioctls, 2);
+	assert_int_equal(r->ioctls[1].req, 0x80045678);
+	assert_null(r->ioctls[1].name);
+	r = find_rule(&p, "getppid", "virtio-blk (drive rootfs)");
+	assert_false(r->pin_arg0);
+	/* Counts per thread type: io has pread64, pwrite64, ioctl. */
+	assert_int_equal(sb_policy_count(&p, VOLT_THREAD_IO), 3);
+	assert_int_equal(sb_policy_count(&p, VOLT_THREAD_MAIN), 1);
+	assert_int_equal(sb_policy_count(&p, VOLT_THREAD_VCPU), 1);
+	assert_int_equal(sb_policy_count(&p, 0), 4);
+	sb_policy_fini(&p);
+}
+
+static void test_print_mode_slots(void **state)
+{
+	struct sb_policy p;
+
+	sb_policy_init(&p);
+	assert_int_equal(sb_policy_add_plugin(&p, "blk", blk_sys, 5, NULL, NULL), 0);
+	/* Not bound yet, but counted: realize will bind them. */
+	assert_int_equal(find_rule(&p, "pread64", "blk")->arg0_vals[0], SB_FD_AT_REALIZE);
+	assert_true(sb_rule_live(find_rule(&p, "fdatasync", "blk")));
+	sb_policy_fini(&p);
+}
+
+static void test_denied_and_unknown(void **state)
+{
+	static const struct volt_syscall exec[] = {
+		{ "execve", VOLT_THREAD_IO, VOLT_FD_ANY, NULL, 0, "run a helper" },
+	};
+	static const struct volt_syscall unknown[] = {
+		{ "no_such_syscall", VOLT_THREAD_IO, VOLT_FD_ANY, NULL, 0, "typo" },
+	};
+	struct volt_err err = { 0 };
+	struct sb_policy p;
+
+	sb_policy_init(&p);
+	assert_int_equal(sb_policy_add_plugin(&p, "evil (drive x)", exec, 1, NULL, &err), -EPERM);
+	assert_non_null(strstr(err.msg, "execve"));
+	assert_non_null(strstr(err.msg, "evil (drive x)"));
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(sb_policy_add_plugin(&p, "typo (drive x)", unknown, 1, NULL, &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "no_such_syscall"));
+	assert_false(sandbox_syscall_known("no_such_syscall"));
+	assert_true(sandbox_syscall_known("pread64"));
+	sb_policy_fini(&p);
+}
+
+static void test_global_only(void **state)
+{
+	struct sb_policy p;
+	unsigned all, sum_max = 0;
+
+	sb_policy_init(&p);
+	assert_int_equal(sb_policy_add_core(&p, NULL, NULL), 0);
+	all = sb_policy_count(&p, 0);
+	/* seccomp (to narrow) is only in the process-wide filter. */
+	for (size_t i = 0; i < p.nrules; i++)
+		if (!strcmp(p.rules[i].name, "seccomp")) {
+			assert_true(p.rules[i].global_only);
+			assert_false(sb_rule_applies(&p.rules[i], VOLT_THREAD_MAIN));
+			assert_true(sb_rule_applies(&p.rules[i], 0));
+		}
+	for (uint32_t t = 1; t <= VOLT_THREAD_IO; t <<= 1) {
+		unsigned n = sb_policy_count(&p, t);
+
+		assert_true(n < all);
+		sum_max = n > sum_max ? n : sum_max;
+	}
+	assert_true(sum_max > 5);
+	sb_policy_fini(&p);
+}
+
+static void test_paths(void **state)
+{
+	struct sb_policy p;
+	struct volt_err err = { 0 };
+
+	sb_policy_init(&p);
+	assert_int_equal(sb_policy_add_path(&p, "relative/file", VOLT_PATH_READ, "x", &err),
+			 -EINVAL);
+	assert_int_equal(sb_policy_add_path(&p, "/tmp/x", 0x10, "x", NULL), -EINVAL);
+	assert_int_equal(sb_policy_add_path(&p, "/tmp/x", VOLT_PATH_READ, "blk", NULL), 0);
+	assert_int_equal(p.npaths, 1);
+	assert_string_equal(p.paths[0].who, "blk");
+	sb_policy_fini(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_core_rules_have_reasons),
+		cmocka_unit_test(test_core_ioctls_pinned),
+		cmocka_unit_test(test_plugin_merge),
+		cmocka_unit_test(test_print_mode_slots),
+		cmocka_unit_test(test_denied_and_unknown),
+		cmocka_unit_test(test_global_only),
+		cmocka_unit_test(test_paths),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
