@@ -1,0 +1,220 @@
+/* Finding and loading plugins: the slim build's static table first, then
+ * NAME.so in the plugin directory. Every refusal is one line that starts
+ * with the file ("/usr/lib/volt/plugins/x.so: ...") and says why. */
+#include "plugin/registry.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Majors probed when our entry symbol is missing, to say which ABI a
+ * plugin was built for instead of only "no entry symbol". */
+#define PLUGIN_MAJOR_PROBE_MAX 16
+
+char *plugin_default_dir(struct volt_err *err)
+{
+	char exe[PATH_MAX], *dir;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n < 0)
+		return verr_set(err, errno, "finding the plugin directory: /proc/self/exe: %s",
+				strerror(errno)), NULL;
+	exe[n] = '\0';
+	if (asprintf(&dir, "%s/../lib/volt/plugins", dirname(exe)) < 0)
+		return verr_set(err, ENOMEM, "out of memory"), NULL;
+	return dir;
+}
+
+int plugin_registry_init(struct plugin_registry *reg, const char *dir,
+			 const struct volt_static_plugin *statics, unsigned nstatics,
+			 struct volt_err *err)
+{
+	char *canon;
+
+	memset(reg, 0, sizeof(*reg));
+	reg->statics = statics;
+	reg->nstatics = nstatics;
+	reg->dir = dir ? strdup(dir) : plugin_default_dir(err);
+	if (!reg->dir)
+		return err && err->code ? -err->code : verr_set(err, ENOMEM, "out of memory");
+	/* Messages read better without "bin/../lib"; a missing dir stays as is. */
+	canon = realpath(reg->dir, NULL);
+	if (canon) {
+		free(reg->dir);
+		reg->dir = canon;
+	}
+	return 0;
+}
+
+static void plugin_free(struct plugin *p)
+{
+	if (p->dl)
+		dlclose(p->dl);
+	free(p->name);
+	free(p->file);
+	free(p);
+}
+
+void plugin_registry_fini(struct plugin_registry *reg)
+{
+	while (reg->plugins) {
+		struct plugin *p = reg->plugins;
+
+		reg->plugins = p->next;
+		plugin_free(p);
+	}
+	free(reg->dir);
+	reg->dir = NULL;
+}
+
+static struct plugin *plugin_find_loaded(const struct plugin_registry *reg, const char *name)
+{
+	for (struct plugin *p = reg->plugins; p; p = p->next)
+		if (!strcmp(p->desc.name, name))
+			return p;
+	return NULL;
+}
+
+/* dlerror() often starts with the path again: keep only the reason. */
+static const char *plugin_dl_reason(const char *file)
+{
+	const char *msg = dlerror();
+	size_t n = strlen(file);
+
+	if (!msg)
+		return "unknown error";
+	if (!strncmp(msg, file, n) && msg[n] == ':' && msg[n + 1] == ' ')
+		msg += n + 2;
+	return msg;
+}
+
+/* The entry symbol for our major, or a refusal naming the major the
+ * plugin was built for. */
+static int plugin_dl_entry(void *dl, volt_plugin_entry_fn *entry, struct volt_err *err)
+{
+	char sym[64];
+
+	*(void **)entry = dlsym(dl, VOLT_PLUGIN_ENTRY_NAME);
+	if (*entry)
+		return 0;
+	for (unsigned major = 0; major < PLUGIN_MAJOR_PROBE_MAX; major++) {
+		if (major == VOLT_ABI_MAJOR)
+			continue;
+		snprintf(sym, sizeof(sym), "volt_plugin_entry_v%u", major);
+		if (dlsym(dl, sym))
+			return verr_set(err, EPROTO, "built for Volt plugin ABI %u, this volt "
+					"speaks %d (it exports %s, not %s)", major, VOLT_ABI_MAJOR,
+					sym, VOLT_PLUGIN_ENTRY_NAME);
+	}
+	return verr_set(err, ENOEXEC, "not a Volt plugin: no %s", VOLT_PLUGIN_ENTRY_NAME);
+}
+
+static int plugin_open_file(struct plugin *p, struct volt_err *err)
+{
+	volt_plugin_entry_fn entry;
+	int r;
+
+	dlerror();
+	p->dl = dlopen(p->file, RTLD_NOW | RTLD_LOCAL);
+	if (!p->dl)
+		return verr_set(err, ENOEXEC, "not a Volt plugin: cannot load it (%s)",
+				plugin_dl_reason(p->file));
+	r = plugin_dl_entry(p->dl, &entry, err);
+	if (!r)
+		r = plugin_desc_accept(p, entry(), VOLT_ABI_MAJOR, err);
+	return r;
+}
+
+static const struct volt_static_plugin *plugin_find_static(const struct plugin_registry *reg,
+							   const char *name, unsigned *count)
+{
+	const struct volt_static_plugin *found = NULL;
+
+	*count = 0;
+	for (unsigned i = 0; i < reg->nstatics; i++) {
+		if (!strcmp(reg->statics[i].name, name)) {
+			found = found ? found : &reg->statics[i];
+			(*count)++;
+		}
+	}
+	return found;
+}
+
+/* Where `name` comes from: a static row, or NAME.so, which must exist. */
+static int plugin_locate(struct plugin_registry *reg, const char *name, struct plugin *p,
+			 const struct volt_static_plugin **row, struct volt_err *err)
+{
+	unsigned count;
+
+	*row = plugin_find_static(reg, name, &count);
+	if (*row) {
+		if (asprintf(&p->file, "volt (built-in plugin %s)", name) < 0)
+			return verr_set(err, ENOMEM, "out of memory");
+		if (count > 1)
+			return verr_set(err, EEXIST, "the static plugin table lists the name %s "
+					"%u times", name, count);
+		return 0;
+	}
+	if (asprintf(&p->file, "%s/%s.so", reg->dir, name) < 0)
+		return verr_set(err, ENOMEM, "out of memory");
+	if (access(p->file, F_OK) < 0)
+		return verr_set(err, ENOENT, "no plugin %s: %s does not exist (plugin directory: "
+				"[plugins] dir, --plugin-dir)", name, p->file);
+	return 0;
+}
+
+static int plugin_load(struct plugin_registry *reg, const char *name, struct plugin *p,
+		       struct volt_err *err)
+{
+	const struct volt_static_plugin *row;
+	struct plugin *other;
+	int r = plugin_locate(reg, name, p, &row, err);
+
+	if (!r && row)
+		r = plugin_desc_accept(p, row->entry(), VOLT_ABI_MAJOR, err);
+	else if (!r)
+		r = plugin_open_file(p, err);
+	if (!r && (other = plugin_find_loaded(reg, p->desc.name)))
+		r = verr_set(err, EEXIST, "plugin name '%s' is already taken by %s", p->desc.name,
+			     other->file);
+	else if (!r && strcmp(p->desc.name, name))
+		r = verr_set(err, EINVAL, "its descriptor names it '%s', not '%s' (a plugin's "
+			     "file is named after it: %s.so)", p->desc.name, name, p->desc.name);
+	if (r && r != -ENOENT && p->file)
+		verr_prefix(err, "%s: ", p->file);
+	return r;
+}
+
+int plugin_registry_get(struct plugin_registry *reg, const char *name, struct plugin **out,
+			struct volt_err *err)
+{
+	struct plugin *p = plugin_find_loaded(reg, name);
+	int r;
+
+	*out = p;
+	if (p)
+		return 0;
+	if (!plugin_name_valid(name))
+		return verr_set(err, ENOENT, "'%s' is not a plugin name ([a-z0-9-]+)", name);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return verr_set(err, ENOMEM, "out of memory");
+	r = plugin_load(reg, name, p, err);
+	if (!r)
+		p->name = strdup(name);
+	if (!r && !p->name)
+		r = verr_set(err, ENOMEM, "out of memory");
+	if (r) {
+		plugin_free(p);
+		return r;
+	}
+	p->next = reg->plugins;
+	reg->plugins = p;
+	*out = p;
+	return 0;
+}
