@@ -29,7 +29,9 @@ int main(int argc, char **argv)
 		r = machine_build(&m, &cfg, start_ns, &err);
 	if (r) {
 		log_error("%s", err.msg);
-		status = VM_EXIT_ERROR;
+		/* machine_build knows a configuration problem (a plugin or key
+		 * the file names) from a failure of the VM. */
+		status = m.build_status ? m.build_status : VM_EXIT_ERROR;
 	} else {
 		status = machine_run(&m);
 	}

@@ -47,4 +47,9 @@
 #define LAYOUT_VIRTIO_IRQ_FIRST 5
 #define LAYOUT_VIRTIO_IRQ_LAST  23
 
+/* Non-virtio plugin devices claim MMIO here (4 KiB granules); their IRQs
+ * count down from LAYOUT_VIRTIO_IRQ_LAST while virtio-mmio counts up. */
+#define LAYOUT_PLUGIN_MMIO_BASE 0xd8000000ULL
+#define LAYOUT_PLUGIN_MMIO_SIZE 0x01000000ULL
+
 #endif

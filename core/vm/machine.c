@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -12,6 +13,7 @@
 #include "devices/boot_timer.h"
 #include "devices/i8042.h"
 #include "devices/serial.h"
+#include "plugin/static_plugins.h"
 #include "util/log.h"
 #include "vm/vcpu.h"
 
@@ -69,13 +71,11 @@ static int machine_watch_signals(struct machine *m, struct volt_err *err)
 	return evloop_add(&m->loop, m->signal_fd, EPOLLIN, machine_on_signal, m, err);
 }
 
-/* Kernel, initrd, zero page, MP table, page tables: all of guest memory's
- * boot contents, each checked before a vCPU exists. */
-static int machine_load_guest(struct machine *m, const struct volt_config *cfg,
-			      struct volt_err *err)
+/* Kernel and initrd into guest memory, each checked before a vCPU exists. */
+static int machine_load_images(struct machine *m, const struct volt_config *cfg,
+			       struct volt_err *err)
 {
 	struct guest_mem *mem = &m->vm.mem;
-	uint64_t initrd_gpa = 0, initrd_size = 0;
 	int r;
 
 	r = kernel_load(mem, cfg->kernel, &m->kernel, err);
@@ -84,14 +84,30 @@ static int machine_load_guest(struct machine *m, const struct volt_config *cfg,
 		return r;
 	}
 	if (cfg->initrd) {
-		r = initrd_load(mem, cfg->initrd, &m->kernel, &initrd_gpa, &initrd_size, err);
+		r = initrd_load(mem, cfg->initrd, &m->kernel, &m->initrd_gpa, &m->initrd_size, err);
 		if (r) {
 			verr_prefix(err, "initrd %s: ", cfg->initrd);
 			return r;
 		}
 	}
-	r = bootparams_write(mem, &m->kernel, cfg->cmdline ? cfg->cmdline : "", initrd_gpa,
-			     initrd_size, err);
+	return 0;
+}
+
+/* Zero page, MP table, page tables: after the devices, whose announcements
+ * go on the kernel command line. */
+static int machine_write_boot(struct machine *m, const struct volt_config *cfg,
+			      struct volt_err *err)
+{
+	struct guest_mem *mem = &m->vm.mem;
+	const char *base = cfg->cmdline ? cfg->cmdline : "";
+	const char *devices = plugin_set_cmdline(&m->plugins);
+	char *cmdline;
+	int r;
+
+	if (asprintf(&cmdline, "%s%s%s", base, base[0] && devices[0] ? " " : "", devices) < 0)
+		return verr_set(err, ENOMEM, "out of memory for the kernel command line");
+	r = bootparams_write(mem, &m->kernel, cmdline, m->initrd_gpa, m->initrd_size, err);
+	free(cmdline);
 	if (!r)
 		r = mptable_write(mem, cfg->vcpus, err);
 	if (!r)
@@ -146,23 +162,43 @@ int machine_build(struct machine *m, const struct volt_config *cfg, uint64_t sta
 	memset(m, 0, sizeof(*m));
 	m->signal_fd = -1;
 	m->vm.vm_fd = m->vm.kvm_fd = -1;
+	m->build_status = VM_EXIT_ERROR;
 	log_debug("start-up: main() ran %.2f ms after the process started",
 		  (double)(t - start_ns) / 1e6);
+	/* Plugins and their keys are configuration: checked before any KVM call. */
+	r = plugin_set_prepare(&m->plugins, cfg, volt_static_plugins, volt_static_plugin_count,
+			       err);
+	machine_mark("loading plugins", &t);
+	if (r) {
+		if (m->plugins.config_error)
+			m->build_status = VM_EXIT_CONFIG;
+		return r;
+	}
 	r = evloop_init(&m->loop, err);
 	if (r)
 		return r;
+	m->loop_inited = true;
 	r = vm_create(&m->vm, cfg->memory_mib << 20, cfg->vcpus, &m->loop, err);
 	machine_mark("creating the VM", &t);
 	if (!r)
-		r = machine_load_guest(m, cfg, err);
+		r = machine_load_images(m, cfg, err);
 	machine_mark("loading the guest", &t);
 	if (!r)
 		r = machine_create_devices(m, cfg, start_ns, err);
 	if (!r)
+		r = plugin_set_realize(&m->plugins, &m->vm, err);
+	machine_mark("devices and plugins", &t);
+	if (!r)
+		r = machine_write_boot(m, cfg, err);
+	if (!r)
 		r = machine_watch_signals(m, err);
 	if (!r)
 		r = machine_create_vcpus(m, err);
-	machine_mark("devices and vCPUs", &t);
+	/* sandbox lockdown goes here: every file, device node and socket is
+	 * open (plugins realized), no guest code has run, no plugin started. */
+	if (!r)
+		r = plugin_set_start(&m->plugins, err);
+	machine_mark("boot structures, vCPUs, plugin start", &t);
 	return r;
 }
 
@@ -198,12 +234,15 @@ void machine_destroy(struct machine *m)
 	machine_stop_vcpus(m);
 	free(m->vm.vcpus);
 	m->vm.vcpus = NULL;
+	plugin_set_destroy(&m->plugins);
 	serial_destroy(m->serial);
 	i8042_destroy(m->i8042);
 	if (m->signal_fd >= 0)
 		close(m->signal_fd);
 	vm_destroy(&m->vm);
-	evloop_fini(&m->loop);
+	if (m->loop_inited)
+		evloop_fini(&m->loop);
+	m->loop_inited = false;
 	m->serial = NULL;
 	m->i8042 = NULL;
 	m->signal_fd = -1;

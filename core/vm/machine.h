@@ -3,11 +3,13 @@
 #ifndef VOLT_VM_MACHINE_H
 #define VOLT_VM_MACHINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "boot/kernel.h"
 #include "config/config.h"
 #include "loop/evloop.h"
+#include "plugin/instance.h"
 #include "util/err.h"
 #include "vm/vm.h"
 
@@ -16,12 +18,18 @@ struct i8042;
 
 struct machine {
 	struct evloop loop;
+	bool loop_inited;
 	struct vm vm;
 	struct boot_kernel kernel;
+	uint64_t initrd_gpa, initrd_size;
 	struct serial *serial;
 	struct i8042 *i8042;
+	struct plugin_set plugins;  /* [drive] and [net] instances */
 	unsigned nvcpus_created;
 	int signal_fd;
+	int build_status;           /* exit status if machine_build failed:
+				     * VM_EXIT_CONFIG when the configuration
+				     * is at fault (a plugin or key it names) */
 };
 
 /* Signals the machine handles through its event loop (SIGTERM, SIGINT:
@@ -29,8 +37,11 @@ struct machine {
  * call before any thread is created. */
 int machine_block_signals(struct volt_err *err);
 
-/* Everything up to, not including, starting the vCPUs. On failure the
- * machine is left for machine_destroy(). */
+/* Everything up to, not including, starting the vCPUs: plugins loaded and
+ * their keys checked (before any KVM call), VM, guest images, devices and
+ * plugin instances realized, boot structures, vCPUs, plugin start hooks.
+ * On failure m->build_status is the exit status and the machine is left
+ * for machine_destroy(). */
 int machine_build(struct machine *m, const struct volt_config *cfg, uint64_t start_ns,
 		  struct volt_err *err);
 
