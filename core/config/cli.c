@@ -29,6 +29,7 @@ static const struct option cli_options[] = {
 	{ "vcpus",         required_argument, NULL, CLI_SETTING },
 	{ "serial-output", required_argument, NULL, CLI_SETTING },
 	{ "plugin-dir",    required_argument, NULL, CLI_SETTING },
+	{ "api-sock",      required_argument, NULL, CLI_SETTING },
 	{ "log-level",     required_argument, NULL, CLI_LOG_LEVEL },
 	{ "help",          no_argument,       NULL, 'h' },
 	{ "version",       no_argument,       NULL, 'V' },
@@ -54,6 +55,7 @@ static const struct cli_setting cli_settings[] = {
 	{ "--vcpus",         "vm",      "vcpus" },
 	{ "--serial-output", "serial",  "output" },
 	{ "--plugin-dir",    "plugins", "dir" },
+	{ "--api-sock",      "api",     "socket" },
 };
 
 static const char *const cli_log_levels[] = {
@@ -210,6 +212,10 @@ void config_print_help(const char *argv0)
 "  --plugin-dir DIR       where device plugins are loaded from\n"
 "                         (default: the built-in plugin directory)\n"
 "  --log-level LEVEL      error, warn, info or debug (default: info)\n"
+"  --api-sock PATH        serve the Firecracker-compatible control API on this\n"
+"                         Unix socket (created mode 0600, removed at exit) and\n"
+"                         boot on its InstanceStart action; the kernel may then\n"
+"                         come from PUT /boot-source (docs/api.md)\n"
 "  -h, --help             print this help and exit\n"
 "  -V, --version          print the version and exit\n"
 "\n"
@@ -217,6 +223,7 @@ void config_print_help(const char *argv0)
 "  [vm]       memory_mib, vcpus, kernel, initrd, cmdline (as the flags above)\n"
 "  [serial]   output = stdout | none | PATH\n"
 "  [plugins]  dir = DIR\n"
+"  [api]      socket = PATH (as --api-sock)\n"
 "  [drive \"ID\"], [net \"ID\"]\n"
 "             one device each; ID is letters, digits, '_' and '-'; the keys\n"
 "             are those of the device's plugin\n"

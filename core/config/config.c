@@ -69,17 +69,18 @@ static const struct config_key config_keys[] = {
 	CONFIG_KEY("vm", "cmdline", CONFIG_STRING, cmdline, 0, 0),
 	CONFIG_KEY("serial", "output", CONFIG_OUTPUT, serial_output, 0, 0),
 	CONFIG_KEY("plugins", "dir", CONFIG_PATH, plugin_dir, 0, 0),
+	CONFIG_KEY("api", "socket", CONFIG_PATH, api_sock, 0, 0),
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 
-static const char *const config_sections[] = { "vm", "serial", "plugins" };
+static const char *const config_sections[] = { "vm", "serial", "plugins", "api" };
 static const char *const config_instance_kinds[] = { "drive", "net" };
 
 #define CONFIG_NSECTIONS (sizeof(config_sections) / sizeof(config_sections[0]))
 #define CONFIG_NKINDS (sizeof(config_instance_kinds) / sizeof(config_instance_kinds[0]))
 
-#define CONFIG_KNOWN_SECTIONS "[vm], [serial], [plugins], [drive \"id\"], [net \"id\"]"
+#define CONFIG_KNOWN_SECTIONS "[vm], [serial], [plugins], [api], [drive \"id\"], [net \"id\"]"
 
 static char **config_str_slot(struct volt_config *cfg, size_t offset)
 {
@@ -757,10 +758,13 @@ int config_validate(const struct volt_config *cfg, struct volt_err *err)
 
 	if (rc < 0)
 		return rc;
-	if (!cfg->kernel)
+	/* With the API, the kernel may come later through PUT /boot-source. */
+	if (!cfg->kernel && !cfg->api_sock)
 		return verr_set(err, EINVAL,
 				"no kernel: set [vm] kernel in the INI file or pass --kernel");
-	rc = config_check_file(cfg->kernel, config_origin_or(cfg->origin.kernel, "kernel"), err);
+	if (cfg->kernel)
+		rc = config_check_file(cfg->kernel,
+				       config_origin_or(cfg->origin.kernel, "kernel"), err);
 	if (!rc && cfg->initrd)
 		rc = config_check_file(cfg->initrd,
 				       config_origin_or(cfg->origin.initrd, "initrd"), err);
@@ -768,6 +772,81 @@ int config_validate(const struct volt_config *cfg, struct volt_err *err)
 		rc = config_check_dir(cfg->plugin_dir,
 				      config_origin_or(cfg->origin.plugin_dir, "plugin dir"), err);
 	return rc;
+}
+
+/* ---- instances set from outside a file (the API) ---- */
+
+struct config_instance *config_instance_find(const struct volt_config *cfg, const char *kind,
+					     const char *id)
+{
+	for (size_t i = 0; i < cfg->ninstances; i++) {
+		struct config_instance *inst = &cfg->instances[i];
+
+		if (!strcmp(inst->kind, kind) && !strcmp(inst->id, id))
+			return inst;
+	}
+	return NULL;
+}
+
+static void config_free_instance(struct config_instance *inst);
+
+/* A deep copy of kvs into inst (kind, id and line already set). */
+static int config_instance_fill(struct config_instance *inst, const struct config_kv *kvs,
+				size_t nkvs)
+{
+	inst->kvs = calloc(nkvs ? nkvs : 1, sizeof(*inst->kvs));
+	if (!inst->kvs)
+		return -ENOMEM;
+	for (size_t i = 0; i < nkvs; i++) {
+		inst->kvs[i].key = strdup(kvs[i].key);
+		inst->kvs[i].value = strdup(kvs[i].value);
+		inst->kvs[i].line = kvs[i].line;
+		inst->nkvs = i + 1;
+		if (!inst->kvs[i].key || !inst->kvs[i].value)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int config_instance_set(struct volt_config *cfg, const char *kind, const char *id,
+			const struct config_kv *kvs, size_t nkvs, struct volt_err *err)
+{
+	struct config_instance fresh = { .kind = strdup(kind), .id = strdup(id) };
+	struct config_instance *slot = config_instance_find(cfg, kind, id), *arr;
+
+	if (!fresh.kind || !fresh.id || config_instance_fill(&fresh, kvs, nkvs) < 0)
+		goto nomem;
+	if (slot) {
+		fresh.line = slot->line;
+		config_free_instance(slot);
+		*slot = fresh;
+		return 0;
+	}
+	arr = realloc(cfg->instances, (cfg->ninstances + 1) * sizeof(*arr));
+	if (!arr)
+		goto nomem;
+	cfg->instances = arr;
+	arr[cfg->ninstances++] = fresh;
+	return 0;
+nomem:
+	config_free_instance(&fresh);
+	return verr_set(err, ENOMEM, "out of memory");
+}
+
+void config_instance_move_first(struct volt_config *cfg, const char *kind, const char *id)
+{
+	struct config_instance *inst = config_instance_find(cfg, kind, id), moved;
+	size_t first = 0, at;
+
+	if (!inst)
+		return;
+	while (strcmp(cfg->instances[first].kind, kind))
+		first++;
+	at = (size_t)(inst - cfg->instances);
+	moved = *inst;
+	memmove(&cfg->instances[first + 1], &cfg->instances[first],
+		(at - first) * sizeof(*inst));
+	cfg->instances[first] = moved;
 }
 
 /* ---- life cycle ---- */

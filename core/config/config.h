@@ -43,6 +43,7 @@ struct config_origins {
 	char *cmdline;
 	char *serial_output;
 	char *plugin_dir;
+	char *api_sock;
 };
 
 struct volt_config {
@@ -58,6 +59,9 @@ struct volt_config {
 	char *serial_output;     /* [serial] output, --serial-output; NULL = stdout,
 				  * "none" = discard, else a file path */
 	char *plugin_dir;        /* [plugins] dir, --plugin-dir; NULL = built-in default */
+	char *api_sock;          /* [api] socket, --api-sock: serve the control API
+				  * there and boot on its InstanceStart; NULL =
+				  * no API, boot at once */
 	enum log_level log_level;/* --log-level (error|warn|info|debug); default info */
 	struct config_instance *instances;
 	size_t ninstances;
@@ -86,8 +90,24 @@ int config_set(struct volt_config *cfg, const char *section, const char *key,
 int config_set_from(struct volt_config *cfg, const char *origin, const char *section,
 		    const char *key, const char *value, struct volt_err *err);
 
-/* Check cross-field rules and that files exist and are readable. */
+/* Check cross-field rules and that files exist and are readable. A kernel
+ * is required unless api_sock is set (the API may give it later; it checks
+ * for one itself before it boots). */
 int config_validate(const struct volt_config *cfg, struct volt_err *err);
+
+/* The `[kind "id"]` instance, or NULL. */
+struct config_instance *config_instance_find(const struct volt_config *cfg, const char *kind,
+					     const char *id);
+
+/* Create or replace the `[kind "id"]` instance with copies of kvs (their
+ * lines are kept; 0 for values that come from no file), as if an INI file
+ * had held that section. A replaced instance keeps its place. */
+int config_instance_set(struct volt_config *cfg, const char *kind, const char *id,
+			const struct config_kv *kvs, size_t nkvs, struct volt_err *err);
+
+/* Move the `[kind "id"]` instance before every other instance of its kind
+ * (the first virtio-blk drive is the guest's /dev/vda). */
+void config_instance_move_first(struct volt_config *cfg, const char *kind, const char *id);
 
 void config_free(struct volt_config *cfg);
 
