@@ -62,6 +62,7 @@ mount -t sysfs sysfs /sys
 grep -q '^[^ ]* /dev ' /proc/mounts || mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 read -r up _ </proc/uptime
+echo # a marker must start a line, whatever the console printed before
 echo "VOLT-INIT uptime=$up"
 for t in /tests/*; do
 	[ -x "$t" ] || continue
