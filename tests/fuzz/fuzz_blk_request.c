@@ -1,0 +1,128 @@
+/* libFuzzer target: the virtio-blk request parser on chains the fuzzer
+ * shapes. Each buffer of the chain is its own heap block of exactly its
+ * length, so AddressSanitizer catches a read or write past any of them.
+ * Beyond "no crash": the status byte must be the last byte of a writable
+ * buffer; a request cleared to run must describe data that lies inside the
+ * chain's buffers (writable ones for IN and GET_ID, readable ones for OUT)
+ * and a range inside the drive; every refusal must say why. GET_ID is also
+ * run, since it copies into the guest's buffers in user space.
+ *
+ * Input: nout, nin, 4 bytes of limits, one length byte per buffer (scaled),
+ * then the bytes that fill the buffers in order. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/virtio_blk.h>
+
+#include "../../plugins/virtio-blk/blk_io.c"
+#include "../../plugins/virtio-blk/blk_request.c"
+
+#define FUZZ_MAX_BUFS 12
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Is [p, p+len) inside one of iov[first, first+n)? */
+static bool fuzz_inside(const struct volt_vq_elem *e, unsigned first, unsigned n, const void *p,
+			size_t len)
+{
+	for (unsigned i = first; i < first + n; i++) {
+		const uint8_t *b = e->iov[i].iov_base;
+
+		if ((const uint8_t *)p >= b && len <= e->iov[i].iov_len &&
+		    (size_t)((const uint8_t *)p - b) <= e->iov[i].iov_len - len)
+			return true;
+	}
+	return false;
+}
+
+static void fuzz_check(const struct volt_vq_elem *e, const struct blk_limits *lim,
+		       const struct blk_request *req)
+{
+	bool to_guest = req->type == VIRTIO_BLK_T_IN || req->type == VIRTIO_BLK_T_GET_ID;
+	unsigned first = to_guest ? e->nout : 0, n = to_guest ? e->nin : e->nout;
+	uint64_t total = 0;
+
+	if (!fuzz_inside(e, e->nout, e->nin, req->status, 1))
+		abort();
+	if (req->result != VIRTIO_BLK_S_OK) {
+		if (!req->why || !req->why[0])
+			abort();
+		return;
+	}
+	for (unsigned i = 0; i < req->ndata; i++) {
+		if (!req->data[i].iov_len || !fuzz_inside(e, first, n, req->data[i].iov_base,
+							  req->data[i].iov_len))
+			abort();
+		total += req->data[i].iov_len;
+	}
+	if ((req->type == VIRTIO_BLK_T_IN || req->type == VIRTIO_BLK_T_OUT)) {
+		if (total != req->len || req->len % 512 ||
+		    req->offset / 512 + req->len / 512 > lim->capacity)
+			abort();
+	}
+	if ((req->type == VIRTIO_BLK_T_DISCARD || req->type == VIRTIO_BLK_T_WRITE_ZEROES) &&
+	    (req->range_offset / 512 + req->range_len / 512 > lim->capacity || lim->read_only))
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct volt_vq_elem *e = calloc(1, sizeof(*e));
+	struct blk_request *req = malloc(sizeof(*req));
+	struct blk_image img = { .fd = -1, .serial = "fuzz-serial" };
+	struct blk_limits lim = { 0 };
+	const uint8_t *p = data, *end = data + size;
+	unsigned nbufs;
+	int err;
+
+	if (size < 6 || !e || !req)
+		goto out;
+	e->nout = p[0] % (FUZZ_MAX_BUFS / 2 + 1);
+	e->nin = p[1] % (FUZZ_MAX_BUFS / 2 + 1);
+	lim.capacity = p[2] & 0x80 ? UINT64_MAX >> (p[2] & 0x3f) : p[2];
+	lim.read_only = p[3] & 1;
+	lim.discard = p[3] & 2;
+	lim.write_zeroes = p[3] & 4;
+	lim.dio_align = p[3] & 8 ? 512 : 0;
+	lim.max_discard_sectors = lim.max_write_zeroes_sectors = (uint32_t)p[4] << 4;
+	p += 6;
+	nbufs = e->nout + e->nin;
+	if ((size_t)(end - p) < nbufs)
+		goto out;
+	for (unsigned i = 0; i < nbufs; i++, p++) {
+		size_t len = *p < 200 ? *p : (size_t)(*p - 199) * 512; /* 0..199, or sectors */
+		uint8_t *b = malloc(len ? len : 1);
+
+		if (!b)
+			abort();
+		memset(b, 0, len);
+		e->iov[i] = (struct iovec){ b, len };
+		if (i < e->nout)
+			e->out_len += (uint32_t)len;
+		else
+			e->in_len += (uint32_t)len;
+	}
+	/* The buffers' contents, in order (headers, segments). */
+	for (unsigned i = 0; i < nbufs && p < end; i++) {
+		size_t take = (size_t)(end - p) < e->iov[i].iov_len ? (size_t)(end - p) : e->iov[i].iov_len;
+
+		memcpy(e->iov[i].iov_base, p, take);
+		p += take;
+	}
+	if (blk_request_parse(e, &lim, req) < 0) {
+		if (req->status || e->in_len || !req->why)
+			abort();
+	} else {
+		fuzz_check(e, &lim, req);
+		if (req->result == VIRTIO_BLK_S_OK && req->type == VIRTIO_BLK_T_GET_ID)
+			blk_io_run(&img, req, &err);
+		*req->status = req->result;
+	}
+	for (unsigned i = 0; i < nbufs; i++)
+		free(e->iov[i].iov_base);
+out:
+	free(e);
+	free(req);
+	return 0;
+}
