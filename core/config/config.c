@@ -75,12 +75,12 @@ static const struct config_key config_keys[] = {
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 
 static const char *const config_sections[] = { "vm", "serial", "plugins", "api" };
-static const char *const config_instance_kinds[] = { "drive", "net" };
+static const char *const config_instance_kinds[] = { "drive", "net", "device" };
 
 #define CONFIG_NSECTIONS (sizeof(config_sections) / sizeof(config_sections[0]))
 #define CONFIG_NKINDS (sizeof(config_instance_kinds) / sizeof(config_instance_kinds[0]))
 
-#define CONFIG_KNOWN_SECTIONS "[vm], [serial], [plugins], [api], [drive \"id\"], [net \"id\"]"
+#define CONFIG_KNOWN_SECTIONS "[vm], [serial], [plugins], [api], [drive \"id\"], [net \"id\"], [device \"id\"]"
 
 static char **config_str_slot(struct volt_config *cfg, size_t offset)
 {

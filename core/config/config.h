@@ -25,7 +25,7 @@ struct config_kv {
 
 /* A `[drive "id"]` or `[net "id"]` section. */
 struct config_instance {
-	char *kind;     /* "drive" or "net" */
+	char *kind;     /* "drive", "net" or "device" */
 	char *id;       /* the quoted name */
 	unsigned line;  /* line of the section header */
 	struct config_kv *kvs;

@@ -409,6 +409,18 @@ static void test_instances(void **state)
 	assert_int_equal(f->cfg.instances[3].line, 12);
 }
 
+/* [device "id"]: a device plugin that is neither a drive nor a NIC. */
+static void test_instance_device(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, "[device \"echo0\"]\nplugin = hello-echo\n"), 0);
+	assert_int_equal(f->cfg.ninstances, 1);
+	assert_string_equal(f->cfg.instances[0].kind, "device");
+	assert_string_equal(f->cfg.instances[0].id, "echo0");
+	assert_string_equal(f->cfg.instances[0].kvs[0].value, "hello-echo");
+}
+
 static void test_instance_bad_id(void **state)
 {
 	struct fixture *f = *state;
@@ -794,6 +806,7 @@ int main(void)
 		T(test_line_numbers),
 		T(test_bom_header),
 		T(test_instances),
+		T(test_instance_device),
 		T(test_instance_bad_id),
 		T(test_instance_duplicates),
 		T(test_relative_paths),
