@@ -27,7 +27,14 @@ function(volt_add_plugin name)
       PREFIX "" OUTPUT_NAME ${name}
       LIBRARY_OUTPUT_DIRECTORY ${VOLT_PLUGIN_OUTPUT_DIR}
       C_VISIBILITY_PRESET hidden)
-    target_link_options(${target} PRIVATE -Wl,-z,defs)
+    if(CMAKE_C_COMPILER_ID STREQUAL "Clang" AND (VOLT_FUZZ OR VOLT_SANITIZE))
+      # clang keeps the sanitizer runtime in the executable and links none
+      # into a shared object, so an instrumented .so cannot satisfy -z defs.
+      # The plain builds check -z defs for every plugin.
+      target_link_options(${target} PRIVATE -Wl,-z,undefs)
+    else()
+      target_link_options(${target} PRIVATE -Wl,-z,defs)
+    endif()
     install(TARGETS ${target} LIBRARY DESTINATION ${VOLT_PLUGIN_INSTALL_DIR})
   endif()
   target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/sdk/include)
