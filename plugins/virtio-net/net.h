@@ -1,0 +1,79 @@
+/* A virtio-net device instance, shared by the files of the plugin:
+ * net.c (configuration, lifecycle, the device ops the transport calls),
+ * net_io.c (moving frames on the I/O thread) and net_dataplane.c (handing
+ * the queues to a kernel data plane such as vhost-net instead).
+ *
+ * Threads: config reads, set_features, activate and reset run on vCPU
+ * threads (activate under the transport's device lock, so it must not call
+ * back into the queues); queue notifications and the backend's rx fd run on
+ * the device's I/O thread. What both sides touch is atomic. */
+#ifndef VOLT_PLUGIN_NET_H
+#define VOLT_PLUGIN_NET_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/virtio_net.h>
+#include <volt/volt.h>
+
+#include "net_rx.h"
+#include "net_stats.h"
+#include "net_tx.h"
+
+#define NET_QUEUE_RX 0
+#define NET_QUEUE_TX 1
+#define NET_NUM_QUEUES 2
+#define NET_QUEUE_SIZE 256
+
+struct net {
+	const struct volt_host_api *host;
+	struct volt_instance *inst;
+	struct volt_net_port port;       /* the backend */
+	const char *backend_name;        /* for messages */
+
+	/* Configuration (fixed after create). */
+	uint8_t mac[6];
+	uint16_t mtu;
+	bool offloads;                   /* offer checksum/TSO offloads */
+	uint64_t offered;
+	struct virtio_net_config config;
+
+	/* Shared between vCPUs and the I/O thread. */
+	_Atomic uint64_t features;       /* accepted at FEATURES_OK */
+	atomic_bool active;              /* DRIVER_OK and not reset since */
+	atomic_uint gen;                 /* bumped by every reset */
+	atomic_bool rx_armed;            /* the backend's rx fd is watched */
+	int rx_fd;                       /* the backend's, or -1 */
+
+	/* Kernel data plane (backend has dataplane_start). */
+	bool dataplane;
+	int dp_efd;                      /* activate -> I/O thread: start it */
+	pthread_mutex_t dp_lock;         /* dp_running, start against stop */
+	bool dp_lock_inited;
+	bool dp_running;
+
+	/* I/O thread only. */
+	unsigned rx_gen;                 /* the generation the rx stash belongs to */
+	struct net_rx rx;
+	struct volt_vq_elem tx_elem;
+	struct net_tx_frame tx_frame;
+	struct net_stats stats;
+};
+
+/* net_io.c: the I/O thread's work (queue notifications, the rx fd). */
+void net_io_tx(struct net *n);
+void net_io_rx(struct net *n);
+/* Watch the backend's rx fd (from activate, a vCPU, or an RX notification). */
+void net_io_rx_arm(struct net *n);
+void net_io_rx_disarm(struct net *n);
+
+/* net_dataplane.c: activation deferred to the I/O thread, which may call
+ * vq_info (activate runs under the transport's lock). */
+int net_dataplane_init(struct net *n);
+void net_dataplane_activate(struct net *n);
+void net_dataplane_reset(struct net *n);
+void net_dataplane_fini(struct net *n);
+
+#endif

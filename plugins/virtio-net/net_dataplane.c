@@ -1,0 +1,121 @@
+/* Handing the queues to a kernel data plane (a backend with
+ * dataplane_start, such as net-vhost) instead of moving frames here.
+ *
+ * activate runs on a vCPU under the transport's device lock, where
+ * host->vq_info (which takes that lock) cannot be called. So activate only
+ * signals an eventfd; the I/O thread then reads the queues' addresses and
+ * fds, the guest's memory regions, and starts the data plane. Its kick
+ * eventfds were drained by the transport meanwhile, so each queue is kicked
+ * once after the start: buffers the guest made available before are seen.
+ * A failure to start is a host fault: the device is marked broken. */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "net.h"
+
+#define NET_DP_MAX_REGIONS 16
+#define NET_DP_FD_SLOT 0
+
+static void net_dp_kick(int fd)
+{
+	uint64_t one = 1;
+
+	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
+		/* A full counter still wakes the data plane. */
+	}
+}
+
+static int net_dp_start(struct net *n)
+{
+	struct volt_vq_info q[NET_NUM_QUEUES];
+	struct volt_mem_region regions[NET_DP_MAX_REGIONS];
+	unsigned nregions;
+	int r;
+
+	for (unsigned i = 0; i < NET_NUM_QUEUES; i++) {
+		memset(&q[i], 0, sizeof(q[i]));
+		q[i].struct_size = sizeof(q[i]);
+		r = n->host->vq_info(n->inst, i, &q[i]);
+		if (r) {
+			n->host->device_broken(n->inst, "queue %u is not set up for the data "
+					       "plane of the %s: %s", i, n->backend_name, strerror(-r));
+			return r;
+		}
+	}
+	nregions = n->host->guest_regions(n->inst, regions, NET_DP_MAX_REGIONS);
+	r = n->port.ops->dataplane_start(n->port.state, regions, nregions, q, NET_NUM_QUEUES);
+	if (r) {
+		n->host->device_broken(n->inst, "starting the data plane of the %s: %s", n->backend_name,
+				       strerror(-r));
+		return r;
+	}
+	for (unsigned i = 0; i < NET_NUM_QUEUES; i++)
+		net_dp_kick(q[i].kick_fd);
+	return 0;
+}
+
+/* I/O thread: activate asked for the data plane. */
+static void net_on_dp_efd(void *opaque, int fd, uint32_t events)
+{
+	struct net *n = opaque;
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) < 0)
+		return;
+	pthread_mutex_lock(&n->dp_lock);
+	if (atomic_load(&n->active) && !n->dp_running && net_dp_start(n) == 0)
+		n->dp_running = true;
+	pthread_mutex_unlock(&n->dp_lock);
+}
+
+int net_dataplane_init(struct net *n)
+{
+	int r;
+
+	n->dp_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (n->dp_efd < 0) {
+		r = -errno;
+		n->host->log(n->inst, VOLT_LOG_ERROR, "eventfd for the data plane: %s", strerror(-r));
+		return r;
+	}
+	pthread_mutex_init(&n->dp_lock, NULL);
+	n->dp_lock_inited = true;
+	r = n->host->fd_watch(n->inst, n->dp_efd, EPOLLIN, net_on_dp_efd, n);
+	if (!r)
+		r = n->host->sandbox_bind_fd(n->inst, NET_DP_FD_SLOT, n->dp_efd);
+	if (r)
+		n->host->log(n->inst, VOLT_LOG_ERROR, "setting up the data plane's eventfd: %s",
+			     strerror(-r));
+	return r;
+}
+
+void net_dataplane_activate(struct net *n)
+{
+	net_dp_kick(n->dp_efd);
+}
+
+void net_dataplane_reset(struct net *n)
+{
+	if (!n->dp_lock_inited)
+		return;
+	pthread_mutex_lock(&n->dp_lock);
+	if (n->dp_running)
+		n->port.ops->dataplane_stop(n->port.state);
+	n->dp_running = false;
+	pthread_mutex_unlock(&n->dp_lock);
+}
+
+void net_dataplane_fini(struct net *n)
+{
+	net_dataplane_reset(n);
+	if (n->dp_efd >= 0)
+		close(n->dp_efd);
+	n->dp_efd = -1;
+	if (n->dp_lock_inited)
+		pthread_mutex_destroy(&n->dp_lock);
+	n->dp_lock_inited = false;
+}

@@ -1,0 +1,130 @@
+/* Frames between the queues and the backend, on the device's I/O thread.
+ *
+ * TX: every chain the guest made available is sent (or lost, counted) and
+ * returned, then the guest is interrupted once for the batch.
+ * RX: the backend's rx fd is watched while the guest has receive buffers.
+ * When they run out, the fd is no longer watched (epoll would otherwise
+ * wake the thread again and again for a frame it cannot deliver) until the
+ * guest adds buffers and notifies the receive queue. */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "net.h"
+
+#define NET_RX_BUDGET 64 /* frames per wake-up, so TX gets its turn */
+
+static void net_tx_event(struct net *n, enum net_event ev, int err)
+{
+	const struct net_tx_frame *f = &n->tx_frame;
+
+	if (!net_stats_count(&n->stats, ev))
+		return;
+	if (ev == NET_TX_BACKEND_ERROR)
+		n->host->log(n->inst, VOLT_LOG_WARN, "transmit: %s: %s; further ones are counted, "
+			     "not logged", net_event_text(ev), strerror(-err));
+	else
+		n->host->log(n->inst, VOLT_LOG_WARN, "transmit: frame dropped: %s (%zu-byte frame, "
+			     "gso_type %u, flags 0x%x); further ones are counted, not logged",
+			     net_event_text(ev), f->frame_len, f->hdr.gso_type, f->hdr.flags);
+}
+
+void net_io_tx(struct net *n)
+{
+	struct net_tx_limits lim;
+	unsigned done = 0;
+	int r;
+
+	net_tx_limits_init(&lim, atomic_load(&n->features), n->mtu);
+	while ((r = n->host->vq_pop(n->inst, NET_QUEUE_TX, &n->tx_elem)) == 1) {
+		int err;
+		enum net_event ev = net_tx_send(&n->tx_elem, &lim, &n->port, &n->tx_frame, &err);
+
+		if (ev == NET_OK) {
+			n->stats.tx_frames++;
+			n->stats.tx_bytes += n->tx_frame.frame_len;
+		} else {
+			net_tx_event(n, ev, err);
+		}
+		n->host->vq_push(n->inst, NET_QUEUE_TX, &n->tx_elem, 0);
+		done++;
+	}
+	/* r < 0: the driver broke the ring; the core has flagged the device. */
+	if (done)
+		n->host->vq_notify(n->inst, NET_QUEUE_TX);
+}
+
+static void net_on_rx_fd(void *opaque, int fd, uint32_t events)
+{
+	net_io_rx(opaque);
+}
+
+void net_io_rx_arm(struct net *n)
+{
+	int r;
+
+	if (n->rx_fd < 0 || atomic_exchange(&n->rx_armed, true))
+		return;
+	r = n->host->fd_watch(n->inst, n->rx_fd, EPOLLIN, net_on_rx_fd, n);
+	if (r && r != -EEXIST) {
+		atomic_store(&n->rx_armed, false);
+		n->host->device_broken(n->inst, "watching the %s's fd: %s", n->backend_name,
+				       strerror(-r));
+	}
+}
+
+void net_io_rx_disarm(struct net *n)
+{
+	if (n->rx_fd < 0)
+		return;
+	n->host->fd_unwatch(n->inst, n->rx_fd);
+	atomic_store(&n->rx_armed, false);
+}
+
+/* A reset since the stash was filled: its chains are gone. */
+static void net_rx_check_gen(struct net *n)
+{
+	unsigned gen = atomic_load(&n->gen);
+
+	if (gen != n->rx_gen) {
+		net_rx_forget(&n->rx);
+		n->rx_gen = gen;
+	}
+}
+
+void net_io_rx(struct net *n)
+{
+	struct net_rx_limits lim;
+	unsigned pushed = 0;
+
+	if (!atomic_load(&n->active))
+		return;
+	net_rx_check_gen(n);
+	net_rx_limits_init(&lim, atomic_load(&n->features), n->mtu);
+	for (int i = 0; i < NET_RX_BUDGET; i++) {
+		int r = net_rx_fill(&n->rx, &lim, &n->stats);
+
+		if (r < 0)
+			break; /* the ring is broken: the device waits for a reset */
+		if (!net_rx_ready(&n->rx, &lim)) {
+			/* The queue is empty and notifications are on again: the
+			 * guest's next buffer brings us back (net_io_rx_arm). */
+			net_io_rx_disarm(n);
+			break;
+		}
+		r = net_rx_one(&n->rx, &lim, &n->port, &n->stats, &pushed);
+		if (r == 0)
+			break;
+		if (r < 0) {
+			if (net_stats_count(&n->stats, NET_RX_BACKEND_ERROR))
+				n->host->log(n->inst, VOLT_LOG_WARN, "receive: reading from the %s: "
+					     "%s; waiting for the guest's next receive buffer",
+					     n->backend_name, strerror(-r));
+			net_io_rx_disarm(n); /* no busy loop on a failing fd */
+			break;
+		}
+	}
+	if (pushed)
+		n->host->vq_notify(n->inst, NET_QUEUE_RX);
+}

@@ -1,0 +1,217 @@
+#include "net_rx.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/virtio_net.h>
+
+#include "net_config.h"
+#include "net_iov.h"
+#include "net_tx.h"
+
+/* One more chain must always fit, with the overflow buffer after it. */
+#define NET_RX_GATHER_IOV (NET_RX_MAX_IOV - 1 - VOLT_VQ_MAX_SIZE)
+#define NET_RX_OVERFLOW   (NET_GSO_MAX_FRAME + NET_VNET_HDR_LEN)
+
+void net_rx_limits_init(struct net_rx_limits *lim, uint64_t features, uint16_t mtu)
+{
+	bool tso = features & (NET_F(VIRTIO_NET_F_GUEST_TSO4) | NET_F(VIRTIO_NET_F_GUEST_TSO6));
+
+	lim->features = features;
+	lim->mrg = features & NET_F(VIRTIO_NET_F_MRG_RXBUF);
+	lim->want = (uint32_t)NET_VNET_HDR_LEN +
+		    (tso ? NET_GSO_MAX_FRAME : (uint32_t)mtu + NET_ETH_HLEN + NET_VLAN_HLEN);
+}
+
+int net_rx_init(struct net_rx *rx, const struct volt_host_api *host, struct volt_instance *inst,
+		unsigned queue)
+{
+	rx->host = host;
+	rx->inst = inst;
+	rx->queue = queue;
+	rx->overflow = malloc(NET_RX_OVERFLOW);
+	net_rx_forget(rx);
+	return rx->overflow ? 0 : -ENOMEM;
+}
+
+void net_rx_fini(struct net_rx *rx)
+{
+	free(rx->overflow);
+	rx->overflow = NULL;
+}
+
+void net_rx_forget(struct net_rx *rx)
+{
+	rx->nchain = rx->niov = 0;
+	rx->cap = 0;
+	rx->ring_size = 0;
+}
+
+/* Return a chain to the guest with `written` bytes. */
+static void net_rx_push(struct net_rx *rx, uint16_t head, uint32_t cap, uint32_t written)
+{
+	rx->elem.head = head;
+	rx->elem.nout = 0;
+	rx->elem.nin = 0;
+	rx->elem.out_len = 0;
+	rx->elem.in_len = cap;
+	rx->host->vq_push(rx->inst, rx->queue, &rx->elem, written);
+}
+
+static void net_rx_event(struct net_rx *rx, struct net_stats *st, enum net_event ev,
+			 const char *detail)
+{
+	if (net_stats_count(st, ev))
+		rx->host->log(rx->inst, VOLT_LOG_WARN, "receive: %s (%s); further ones are counted, "
+			      "not logged", net_event_text(ev), detail);
+}
+
+/* Keep the chain just popped into rx->elem, or return it if unusable. */
+static void net_rx_keep(struct net_rx *rx, struct net_stats *st)
+{
+	const struct volt_vq_elem *e = &rx->elem;
+	struct net_rx_chain *c = &rx->chain[rx->nchain];
+
+	if (e->nout || e->in_len < NET_VNET_HDR_LEN) {
+		net_rx_event(rx, st, NET_RX_BAD_CHAIN, e->nout ? "device-readable segments" :
+			     "fewer than 12 bytes");
+		net_rx_push(rx, e->head, e->in_len, 0);
+		return;
+	}
+	c->head = e->head;
+	c->niov = e->nin;
+	c->cap = e->in_len;
+	memcpy(&rx->iov[rx->niov], &e->iov[e->nout], e->nin * sizeof(struct iovec));
+	rx->niov += e->nin;
+	rx->cap += e->in_len;
+	rx->nchain++;
+}
+
+int net_rx_fill(struct net_rx *rx, const struct net_rx_limits *lim, struct net_stats *st)
+{
+	while (rx->nchain < VOLT_VQ_MAX_SIZE && rx->niov <= NET_RX_GATHER_IOV &&
+	       (lim->mrg ? rx->cap < lim->want : rx->nchain == 0)) {
+		int r = rx->host->vq_pop(rx->inst, rx->queue, &rx->elem);
+
+		if (r <= 0)
+			return r;
+		net_rx_keep(rx, st);
+	}
+	return 0;
+}
+
+/* The queue's size, once per device activation (0 if it cannot be had). */
+static unsigned net_rx_ring_size(struct net_rx *rx)
+{
+	struct volt_vq_info info = { .struct_size = sizeof(info) };
+
+	if (!rx->ring_size && rx->host->vq_info &&
+	    rx->host->vq_info(rx->inst, rx->queue, &info) == 0)
+		rx->ring_size = info.size;
+	return rx->ring_size;
+}
+
+bool net_rx_ready(struct net_rx *rx, const struct net_rx_limits *lim)
+{
+	unsigned size;
+
+	if (!rx->nchain)
+		return false;
+	if (!lim->mrg || rx->cap >= lim->want)
+		return true;
+	/* Short of the largest frame: wait for more buffers, unless the guest
+	 * has none left to give (every descriptor is in the stash). */
+	size = net_rx_ring_size(rx);
+	return rx->niov > NET_RX_GATHER_IOV || rx->nchain >= VOLT_VQ_MAX_SIZE ||
+	       (size && (rx->nchain >= size || rx->niov >= size));
+}
+
+/* The first k chains, holding n bytes, go to the guest. */
+static void net_rx_deliver(struct net_rx *rx, unsigned k, uint32_t n)
+{
+	unsigned used_iov = 0;
+
+	for (unsigned i = 0; i < k; i++) {
+		uint32_t w = n < rx->chain[i].cap ? n : rx->chain[i].cap;
+
+		net_rx_push(rx, rx->chain[i].head, rx->chain[i].cap, w);
+		n -= w;
+		used_iov += rx->chain[i].niov;
+		rx->cap -= rx->chain[i].cap;
+	}
+	rx->nchain -= k;
+	rx->niov -= used_iov;
+	memmove(rx->chain, rx->chain + k, rx->nchain * sizeof(rx->chain[0]));
+	memmove(rx->iov, rx->iov + used_iov, rx->niov * sizeof(rx->iov[0]));
+}
+
+/* Chains the first n bytes span. */
+static unsigned net_rx_chains_for(const struct net_rx *rx, uint64_t n)
+{
+	unsigned k = 0;
+
+	while (k < rx->nchain && n > 0) {
+		n -= n < rx->chain[k].cap ? n : rx->chain[k].cap;
+		k++;
+	}
+	return k ? k : 1;
+}
+
+/* Make the header what the guest negotiated; false if the frame carries a
+ * segmentation offload it did not accept. */
+static bool net_rx_fix_header(struct net_rx *rx, const struct net_rx_limits *lim, unsigned k)
+{
+	struct virtio_net_hdr_v1 h;
+	uint8_t gso;
+
+	net_iov_read(rx->iov, rx->niov, 0, &h, sizeof(h));
+	gso = h.gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+	if ((gso == VIRTIO_NET_HDR_GSO_TCPV4 && !(lim->features & NET_F(VIRTIO_NET_F_GUEST_TSO4))) ||
+	    (gso == VIRTIO_NET_HDR_GSO_TCPV6 && !(lim->features & NET_F(VIRTIO_NET_F_GUEST_TSO6))) ||
+	    (gso != VIRTIO_NET_HDR_GSO_NONE && gso != VIRTIO_NET_HDR_GSO_TCPV4 &&
+	     gso != VIRTIO_NET_HDR_GSO_TCPV6))
+		return false;
+	/* Without GUEST_CSUM the flags must be 0 (virtio 1.2 5.1.6.4.1);
+	 * the kernel marks even complete checksums DATA_VALID. */
+	if (!(lim->features & NET_F(VIRTIO_NET_F_GUEST_CSUM)))
+		h.flags = 0;
+	h.num_buffers = htole16((uint16_t)k);
+	net_iov_write(rx->iov, rx->niov, 0, &h, sizeof(h));
+	return true;
+}
+
+int net_rx_one(struct net_rx *rx, const struct net_rx_limits *lim,
+	       const struct volt_net_port *port, struct net_stats *st, unsigned *pushed)
+{
+	ssize_t n;
+	unsigned k;
+
+	rx->iov[rx->niov].iov_base = rx->overflow;
+	rx->iov[rx->niov].iov_len = NET_RX_OVERFLOW;
+	n = port->ops->recv(port->state, rx->iov, (int)rx->niov + 1);
+	if (n == -EAGAIN || n == 0)
+		return 0;
+	if (n < 0)
+		return (int)n;
+	if ((uint64_t)n > rx->cap || (!lim->mrg && (uint64_t)n > rx->chain[0].cap)) {
+		net_rx_event(rx, st, NET_RX_TOO_BIG, "a frame did not fit");
+		return 1;
+	}
+	if ((size_t)n < NET_VNET_HDR_LEN) {
+		net_rx_event(rx, st, NET_RX_BACKEND_ERROR, "a frame shorter than its header");
+		return 1;
+	}
+	k = lim->mrg ? net_rx_chains_for(rx, (uint64_t)n) : 1;
+	if (!net_rx_fix_header(rx, lim, k)) {
+		net_rx_event(rx, st, NET_RX_BACKEND_ERROR, "a segmentation offload the guest did "
+			     "not accept");
+		return 1;
+	}
+	net_rx_deliver(rx, k, (uint32_t)n);
+	st->rx_frames++;
+	st->rx_bytes += (uint64_t)n - NET_VNET_HDR_LEN;
+	*pushed += k;
+	return 1;
+}

@@ -1,0 +1,64 @@
+/* The transmit path for one chain: the chain's device-readable part is a
+ * struct virtio_net_hdr_v1 followed by an Ethernet frame. The header is
+ * copied (12 bytes, so the guest cannot change it between our check and the
+ * backend's read) and checked against what was negotiated; the frame goes
+ * to the backend as iovecs pointing straight into guest memory (no copy).
+ *
+ * A chain that is not a frame we may send is lost (the caller counts it and
+ * returns the chain): nothing device-readable, a short header, a runt, a
+ * frame beyond the MTU (beyond 64 KiB for a TSO frame), a segmentation or
+ * checksum offload the guest did not negotiate (or whose checksum position
+ * lies outside the frame), unknown header flags. */
+#ifndef VOLT_PLUGIN_NET_TX_H
+#define VOLT_PLUGIN_NET_TX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include <linux/virtio_net.h>
+#include <volt/host.h>
+#include <volt/net.h>
+#include <volt/virtqueue.h>
+
+#include "net_stats.h"
+
+#define NET_VNET_HDR_LEN  sizeof(struct virtio_net_hdr_v1) /* 12 */
+#define NET_ETH_HLEN      14
+#define NET_VLAN_HLEN     4
+/* The largest frame (without the vnet header) with a segmentation offload:
+ * a 64 KiB packet plus its link-layer header. */
+#define NET_GSO_MAX_FRAME (65536 + NET_ETH_HLEN + NET_VLAN_HLEN)
+
+/* What a transmitted frame may be. */
+struct net_tx_limits {
+	uint64_t features;   /* negotiated VIRTIO_NET_F_* */
+	uint32_t max_frame;  /* without segmentation: MTU + Ethernet + VLAN headers */
+};
+
+/* The limits for the negotiated features and the device's MTU. */
+void net_tx_limits_init(struct net_tx_limits *lim, uint64_t features, uint16_t mtu);
+
+/* Check a (copied, little-endian) header for a frame of frame_len bytes. */
+enum net_event net_tx_check(const struct virtio_net_hdr_v1 *hdr, size_t frame_len,
+			    const struct net_tx_limits *lim);
+
+/* One chain made ready to send: iov[0] is the checked copy of the header,
+ * then the frame's segments in guest memory. */
+struct net_tx_frame {
+	struct virtio_net_hdr_v1 hdr;
+	size_t frame_len;
+	int iovcnt;
+	struct iovec iov[VOLT_VQ_MAX_SIZE + 1];
+};
+
+/* Check elem and fill f; NET_OK or why the chain is not sent. */
+enum net_event net_tx_prepare(const struct volt_vq_elem *elem, const struct net_tx_limits *lim,
+			      struct net_tx_frame *f);
+
+/* Prepare and hand to the backend. NET_OK when sent; on
+ * NET_TX_BACKEND_ERROR, *err is the backend's -errno. */
+enum net_event net_tx_send(const struct volt_vq_elem *elem, const struct net_tx_limits *lim,
+			   const struct volt_net_port *port, struct net_tx_frame *f, int *err);
+
+#endif
