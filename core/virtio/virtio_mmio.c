@@ -86,7 +86,6 @@ struct virtio_mmio_dev {
 	unsigned irq;
 	int irq_fd;
 	bool irqfd_registered;
-	uint64_t offered;          /* DeviceFeatures */
 	uint16_t queue_max;        /* QueueNumMax */
 	unsigned nqueues;
 	struct mmio_queue *queues;
@@ -104,6 +103,15 @@ struct virtio_mmio_dev {
 	uint32_t config_generation;
 	atomic_uint isr;           /* InterruptStatus */
 };
+
+/* DeviceFeatures: asked of the device each time (a plugin may only know
+ * its features once realized, after the transport exists). */
+static uint64_t mmio_offered(const struct virtio_mmio_dev *dev)
+{
+	uint64_t f = dev->ops->features ? dev->ops->features(dev->state) : 0;
+
+	return (f & MMIO_DEVICE_FEATURE_MASK) | MMIO_TRANSPORT_FEATURES;
+}
 
 /* ---- interrupts -------------------------------------------------------- */
 
@@ -195,12 +203,12 @@ static void mmio_reset_locked(struct virtio_mmio_dev *dev)
  * fault: the bit is simply not kept, and the driver reads that back. */
 static bool mmio_features_ok(struct virtio_mmio_dev *dev)
 {
-	uint64_t f = dev->driver_features;
+	uint64_t f = dev->driver_features, offered = mmio_offered(dev);
 	int r;
 
-	if (f & ~dev->offered) {
+	if (f & ~offered) {
 		log_warn("%s: FEATURES_OK refused: the driver accepted features 0x%" PRIx64
-			 " that were not offered", dev->name, f & ~dev->offered);
+			 " that were not offered", dev->name, f & ~offered);
 		return false;
 	}
 	if (!(f & (1ULL << VIRTIO_F_VERSION_1))) {
@@ -390,7 +398,7 @@ static uint32_t mmio_read_reg(struct virtio_mmio_dev *dev, uint64_t off)
 		return MMIO_VENDOR_ID;
 	case VIRTIO_MMIO_DEVICE_FEATURES:
 		return dev->dev_features_sel > 1 ? 0 :
-			(uint32_t)(dev->offered >> (32 * dev->dev_features_sel));
+			(uint32_t)(mmio_offered(dev) >> (32 * dev->dev_features_sel));
 	case VIRTIO_MMIO_QUEUE_NUM_MAX:
 		return q ? dev->queue_max : 0;
 	case VIRTIO_MMIO_QUEUE_READY:
@@ -742,8 +750,6 @@ static int mmio_alloc(struct vm *vm, const struct virtio_mmio_params *p, unsigne
 	snprintf(dev->cmdline, sizeof(dev->cmdline), "virtio_mmio.device=%lluK@0x%" PRIx64 ":%u",
 		 LAYOUT_VIRTIO_MMIO_SIZE >> 10, dev->base, dev->irq);
 	dev->queue_max = p->ops->queue_max_size;
-	dev->offered = (p->ops->features ? p->ops->features(p->state) : 0);
-	dev->offered = (dev->offered & MMIO_DEVICE_FEATURE_MASK) | MMIO_TRANSPORT_FEATURES;
 	dev->nqueues = p->ops->num_queues;
 	dev->queues = calloc(dev->nqueues, sizeof(*dev->queues));
 	if (!dev->queues)

@@ -201,6 +201,13 @@ static int blk_create(const struct volt_host_api *host, struct volt_instance *in
 		memcpy(b->img.serial, serial, strlen(serial));
 	else
 		blk_default_serial(b, b->img.serial);
+	/* Known from the configuration alone, so the offer never changes. */
+	b->features = (1ULL << VIRTIO_BLK_F_SEG_MAX) | (1ULL << VIRTIO_BLK_F_BLK_SIZE) |
+		      (1ULL << VIRTIO_BLK_F_FLUSH);
+	if (b->read_only)
+		b->features |= 1ULL << VIRTIO_BLK_F_RO;
+	else
+		b->features |= (1ULL << VIRTIO_BLK_F_DISCARD) | (1ULL << VIRTIO_BLK_F_WRITE_ZEROES);
 	return 0;
 }
 
@@ -224,12 +231,6 @@ static void blk_fill_config(struct blk *b)
 	struct virtio_blk_config *c = &b->config;
 	uint32_t blk_size = b->lim.dio_align ? b->lim.dio_align : BLK_SECTOR_SIZE;
 
-	b->features = (1ULL << VIRTIO_BLK_F_SEG_MAX) | (1ULL << VIRTIO_BLK_F_BLK_SIZE) |
-		      (1ULL << VIRTIO_BLK_F_FLUSH);
-	if (b->read_only)
-		b->features |= 1ULL << VIRTIO_BLK_F_RO;
-	else
-		b->features |= (1ULL << VIRTIO_BLK_F_DISCARD) | (1ULL << VIRTIO_BLK_F_WRITE_ZEROES);
 	c->capacity = htole64(b->lim.capacity);
 	c->seg_max = htole32(BLK_SEG_MAX);
 	c->blk_size = htole32(blk_size);
