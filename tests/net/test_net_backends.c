@@ -1,0 +1,291 @@
+/* The tap-based backends through the fake host. net-tap runs for real in a
+ * private network namespace (unshare; skipped without the permission): it
+ * creates or attaches to a tap, frames cross it both ways with their vnet
+ * header (checked with a packet socket on the tap), a tap it created is
+ * gone after destroy, an interface that is not a tap is refused naming the
+ * step. net-vhost without /dev/vhost-net refuses to start, says why, and
+ * leaves no fd or tap behind; its feature mapping is checked alone. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <arpa/inet.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/if_tun.h>
+#include <linux/vhost.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
+
+#include "fake_host.h"
+#include "tap.h"
+#include "vhost_dev.h"
+
+const struct volt_plugin_desc *volt_plugin_entry_v1_net_tap(void);
+const struct volt_plugin_desc *volt_plugin_entry_v1_net_vhost(void);
+
+static bool have_netns;
+
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void link_up(const char *name)
+{
+	struct ifreq ifr = { 0 };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	assert_true(s >= 0);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	assert_int_equal(ioctl(s, SIOCGIFFLAGS, &ifr), 0);
+	ifr.ifr_flags |= IFF_UP;
+	assert_int_equal(ioctl(s, SIOCSIFFLAGS, &ifr), 0);
+	close(s);
+}
+
+/* A packet socket on the host side of the tap. */
+static int packet_socket(const char *name)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+				   .sll_ifindex = (int)if_nametoindex(name) };
+	int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+
+	assert_true(s >= 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&sll, sizeof(sll)), 0);
+	return s;
+}
+
+struct be {
+	const struct volt_plugin_desc *desc;
+	const struct volt_net_backend_ops *ops;
+	struct fake_host *fh;
+	void *state;
+};
+
+static void be_init(struct be *b, const struct volt_plugin_desc *desc)
+{
+	b->desc = desc;
+	b->ops = desc->ops;
+	b->fh = fake_host_new(desc);
+	b->state = NULL;
+}
+
+static void be_fini(struct be *b)
+{
+	b->desc->destroy(b->state);
+	fake_host_free(b->fh);
+}
+
+static int be_up(struct be *b)
+{
+	int r = b->desc->create(&b->fh->api, &b->fh->inst, &b->state);
+
+	return r ? r : b->desc->realize(b->state);
+}
+
+/* ---- net-tap -------------------------------------------------------- */
+
+static void test_tap_frames(void **state)
+{
+	struct be b;
+	uint8_t frame[60], got[128];
+	struct virtio_net_hdr_v1 h = { 0 };
+	struct iovec out[2] = { { &h, 12 }, { frame, sizeof(frame) } };
+	struct iovec in = { got, sizeof(got) };
+	char name[IFNAMSIZ];
+	int ps, fd;
+	ssize_t n;
+
+	if (!have_netns)
+		skip();
+	be_init(&b, volt_plugin_entry_v1_net_tap());
+	fake_host_set(b.fh, "tap", "vtest0");
+	assert_int_equal(be_up(&b), 0);
+	assert_true(fake_log_has(b.fh, "vtest0: created (it goes away when volt exits)"));
+	fd = b.ops->rx_fd(b.state);
+	assert_int_equal(b.fh->slots[0], fd);
+	assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	snprintf(name, sizeof(name), "vtest0");
+	link_up(name);
+	ps = packet_socket(name);
+
+	/* Guest -> host: header, then the frame as it was. */
+	memset(frame, 0xff, 6);
+	memcpy(frame + 6, "\x02\x00\x00\x00\x00\x01", 6);
+	frame[12] = 0x88;
+	frame[13] = 0xb5; /* local experimental ethertype */
+	for (int i = 14; i < 60; i++)
+		frame[i] = (uint8_t)i;
+	assert_int_equal(b.ops->send(b.state, out, 2), 72);
+	n = recv(ps, got, sizeof(got), 0);
+	assert_int_equal(n, 60);
+	assert_memory_equal(got, frame, 60);
+
+	/* Host -> guest: the vnet header in front. */
+	assert_int_equal(b.ops->recv(b.state, &in, 1), -EAGAIN);
+	assert_int_equal(send(ps, frame, sizeof(frame), 0), 60);
+	n = b.ops->recv(b.state, &in, 1);
+	assert_int_equal(n, 72);
+	assert_memory_equal(got + 12, frame, 60);
+	assert_int_equal(got[1], VIRTIO_NET_HDR_GSO_NONE);
+
+	/* Offloads as negotiated; the kernel takes what tap_offload_flags says. */
+	assert_int_equal(b.ops->set_offloads(b.state, (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
+					     (1ULL << VIRTIO_NET_F_GUEST_TSO4) |
+					     (1ULL << VIRTIO_NET_F_GUEST_TSO6) |
+					     (1ULL << VIRTIO_NET_F_GUEST_ECN)), 0);
+	assert_int_equal(b.ops->set_offloads(b.state, ~0ULL), 0);
+	assert_int_equal(b.ops->set_offloads(b.state, 0), 0);
+	close(ps);
+	be_fini(&b);
+	assert_int_equal(if_nametoindex("vtest0"), 0); /* created by us: gone */
+}
+
+static void test_tap_existing(void **state)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	struct be b;
+	int t;
+
+	if (!have_netns)
+		skip();
+	t = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	assert_true(t >= 0);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "vkeep0");
+	assert_int_equal(ioctl(t, TUNSETIFF, &ifr), 0);
+	assert_int_equal(ioctl(t, TUNSETPERSIST, 1), 0);
+	close(t);
+
+	be_init(&b, volt_plugin_entry_v1_net_tap());
+	fake_host_set(b.fh, "tap", "vkeep0");
+	assert_int_equal(be_up(&b), 0);
+	assert_true(fake_log_has(b.fh, "vkeep0: attached to the existing tap"));
+	be_fini(&b);
+	assert_true(if_nametoindex("vkeep0") > 0);
+
+	t = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	assert_int_equal(ioctl(t, TUNSETIFF, &ifr), 0);
+	assert_int_equal(ioctl(t, TUNSETPERSIST, 0), 0);
+	close(t);
+}
+
+static void test_tap_refusals(void **state)
+{
+	struct be b;
+	int fds = open_fds();
+
+	be_init(&b, volt_plugin_entry_v1_net_tap());
+	fake_host_set(b.fh, "tap", "no/slash");
+	assert_int_equal(be_up(&b), -EINVAL);
+	assert_true(fake_log_has(b.fh, "tap = \"no/slash\": not an interface name"));
+	be_fini(&b);
+
+	if (!have_netns)
+		return;
+	/* lo exists and is no tap: the step and the interface are named. */
+	be_init(&b, volt_plugin_entry_v1_net_tap());
+	fake_host_set(b.fh, "tap", "lo");
+	assert_int_equal(be_up(&b), -EINVAL);
+	assert_true(fake_log_has(b.fh, "lo: attaching (TUNSETIFF): Invalid argument (is it a tap?"));
+	be_fini(&b);
+	assert_int_equal(open_fds(), fds);
+}
+
+/* ---- net-vhost ------------------------------------------------------ */
+
+static void test_vhost_missing(void **state)
+{
+	struct be b;
+	int fds = open_fds();
+
+	if (access(VHOST_NET_PATH, F_OK) == 0)
+		skip(); /* this host has vhost-net: the refusal cannot be seen */
+	be_init(&b, volt_plugin_entry_v1_net_vhost());
+	fake_host_set(b.fh, "tap", "vhnew0");
+	assert_int_equal(be_up(&b), -ENOENT);
+	assert_true(fake_log_has(b.fh, "/dev/vhost-net not found: the host kernel lacks "
+				 "CONFIG_VHOST_NET (modprobe vhost_net?)"));
+	be_fini(&b);
+	assert_int_equal(open_fds(), fds);
+	assert_int_equal(if_nametoindex("vhnew0"), 0);
+}
+
+static void test_vhost_open_path(void **state)
+{
+	struct vhost_net v;
+	struct tap_why why;
+
+	assert_int_equal(vhost_net_open(&v, "/nonexistent/vhost-net", &why), -ENOENT);
+	assert_string_equal(why.text, "/nonexistent/vhost-net not found: the host kernel lacks "
+			    "CONFIG_VHOST_NET (modprobe vhost_net?)");
+	assert_int_equal(v.fd, -1);
+	/* Something that is not vhost-net refuses VHOST_SET_OWNER. */
+	assert_true(vhost_net_open(&v, "/dev/null", &why) < 0);
+	assert_non_null(strstr(why.text, "/dev/null: VHOST_SET_OWNER: "));
+	assert_int_equal(v.fd, -1);
+}
+
+static void test_vhost_features(void **state)
+{
+	const uint64_t vh = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_EVENT_IDX) |
+			    (1ULL << VIRTIO_RING_F_INDIRECT_DESC) | (1ULL << VIRTIO_NET_F_MRG_RXBUF) |
+			    (1ULL << VHOST_NET_F_VIRTIO_NET_HDR);
+	struct tap_why why;
+	uint64_t out;
+
+	/* Offloads and MAC are the tap's and the device's: not vhost's. */
+	assert_int_equal(vhost_net_features(vh, (1ULL << VIRTIO_F_VERSION_1) |
+					    (1ULL << VIRTIO_RING_F_EVENT_IDX) |
+					    (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_MAC),
+					    &out, &why), 0);
+	assert_int_equal(out, (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_EVENT_IDX));
+	/* Never the header feature: the tap does the vnet header. */
+	assert_false(out & (1ULL << VHOST_NET_F_VIRTIO_NET_HDR));
+	/* A ring feature vhost-net lacks: refused, not dropped. */
+	assert_int_equal(vhost_net_features(vh & ~(1ULL << VIRTIO_RING_F_EVENT_IDX),
+					    (1ULL << VIRTIO_RING_F_EVENT_IDX), &out, &why),
+			 -EOPNOTSUPP);
+	assert_non_null(strstr(why.text, "vhost-net does not offer"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tap_frames),
+		cmocka_unit_test(test_tap_existing),
+		cmocka_unit_test(test_tap_refusals),
+		cmocka_unit_test(test_vhost_missing),
+		cmocka_unit_test(test_vhost_open_path),
+		cmocka_unit_test(test_vhost_features),
+	};
+
+	/* Taps made here live and die in a namespace of this process. */
+	have_netns = unshare(CLONE_NEWNET) == 0;
+	if (!have_netns)
+		print_message("note: no network namespace (%s): the net-tap checks are skipped\n",
+			      strerror(errno));
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,512 @@
+/* The virtio-net device plugin as the core drives it, through the fake
+ * host: configuration checked at create (a bad MAC refused naming the key),
+ * features offered and the driver's choice checked, offloads and the MAC
+ * handed to the backend, frames moved both ways, garbage lost and counted
+ * (logged once per kind), the backend's fd unwatched while the guest has
+ * no receive buffers, reset, and a kernel data plane given the queues. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <endian.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+
+#include "fake_host.h"
+#include "net_config.h"
+
+const struct volt_plugin_desc *volt_plugin_entry_v1_virtio_net(void);
+
+#define F(bit) NET_F(bit)
+#define RXQ 0
+#define TXQ 1
+
+/* ---- a fake backend --------------------------------------------------- */
+
+struct fake_be {
+	int fd;                  /* its "rx fd" */
+	uint8_t frame[2048];     /* one frame waiting to be received */
+	size_t len;
+	uint8_t sent[4096];      /* the last frame sent, header first */
+	size_t sent_len;
+	unsigned sends;
+	ssize_t send_answer;     /* 0: accept */
+	uint64_t offloads;
+	int offload_calls;
+	uint8_t mac[6];
+	int mac_calls;
+	/* data plane */
+	int dp_starts, dp_stops, dp_answer;
+	struct volt_vq_info dp_q[2];
+	unsigned dp_nq, dp_nregions;
+};
+
+static struct fake_be be;
+
+static int be_rx_fd(void *s)
+{
+	return be.fd;
+}
+
+static ssize_t be_recv(void *s, const struct iovec *iov, int iovcnt)
+{
+	size_t done = 0;
+
+	if (!be.len)
+		return -EAGAIN;
+	for (int i = 0; i < iovcnt && done < be.len; i++) {
+		size_t take = be.len - done < iov[i].iov_len ? be.len - done : iov[i].iov_len;
+
+		memcpy(iov[i].iov_base, be.frame + done, take);
+		done += take;
+	}
+	be.len = 0;
+	return (ssize_t)done;
+}
+
+static ssize_t be_send(void *s, const struct iovec *iov, int iovcnt)
+{
+	be.sends++;
+	if (be.send_answer)
+		return be.send_answer;
+	be.sent_len = 0;
+	for (int i = 0; i < iovcnt; i++) {
+		memcpy(be.sent + be.sent_len, iov[i].iov_base, iov[i].iov_len);
+		be.sent_len += iov[i].iov_len;
+	}
+	return (ssize_t)be.sent_len;
+}
+
+static int be_set_offloads(void *s, uint64_t f)
+{
+	be.offloads = f;
+	be.offload_calls++;
+	return 0;
+}
+
+static int be_set_mac(void *s, const uint8_t mac[6])
+{
+	memcpy(be.mac, mac, 6);
+	be.mac_calls++;
+	return 0;
+}
+
+static int be_dp_start(void *s, const struct volt_mem_region *r, unsigned nr,
+		       const struct volt_vq_info *q, unsigned nq)
+{
+	be.dp_starts++;
+	be.dp_nq = nq;
+	be.dp_nregions = nr;
+	memcpy(be.dp_q, q, sizeof(be.dp_q));
+	return be.dp_answer;
+}
+
+static void be_dp_stop(void *s)
+{
+	be.dp_stops++;
+}
+
+static const struct volt_net_backend_ops be_ops = {
+	.struct_size = sizeof(struct volt_net_backend_ops), .vnet_hdr_len = 12,
+	.rx_fd = be_rx_fd, .recv = be_recv, .send = be_send,
+	.set_offloads = be_set_offloads, .set_mac = be_set_mac,
+};
+static const struct volt_net_backend_ops be_plain_ops = {
+	.struct_size = sizeof(struct volt_net_backend_ops), .vnet_hdr_len = 12,
+	.rx_fd = be_rx_fd, .recv = be_recv, .send = be_send,
+};
+static const struct volt_net_backend_ops be_short_hdr_ops = {
+	.struct_size = sizeof(struct volt_net_backend_ops), .vnet_hdr_len = 10,
+	.rx_fd = be_rx_fd, .recv = be_recv, .send = be_send,
+};
+static const struct volt_net_backend_ops be_dp_ops = {
+	.struct_size = sizeof(struct volt_net_backend_ops), .vnet_hdr_len = 12,
+	.set_offloads = be_set_offloads,
+	.dataplane_start = be_dp_start, .dataplane_stop = be_dp_stop,
+};
+
+/* ---- the device under test -------------------------------------------- */
+
+struct dev {
+	const struct volt_plugin_desc *desc;
+	const struct volt_device_ops *ops;
+	struct fake_host *fh;
+	void *state;
+	uint8_t *mem;
+};
+
+static int setup(void **state)
+{
+	struct dev *d = calloc(1, sizeof(*d));
+
+	memset(&be, 0, sizeof(be));
+	be.fd = eventfd(0, EFD_CLOEXEC);
+	d->desc = volt_plugin_entry_v1_virtio_net();
+	d->ops = d->desc->ops;
+	d->fh = fake_host_new(d->desc);
+	d->fh->has_port = true;
+	d->fh->port = (struct volt_net_port){ &be_ops, NULL };
+	d->mem = calloc(1, 1 << 20);
+	*state = d;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct dev *d = *state;
+
+	if (d->desc->destroy)
+		d->desc->destroy(d->state);
+	fake_host_free(d->fh);
+	close(be.fd);
+	free(d->mem);
+	free(d);
+	return 0;
+}
+
+static int create(struct dev *d)
+{
+	return d->desc->create(&d->fh->api, &d->fh->inst, &d->state);
+}
+
+/* create, realize, FEATURES_OK with `features`, DRIVER_OK. */
+static void bring_up(struct dev *d, uint64_t features)
+{
+	assert_int_equal(create(d), 0);
+	assert_int_equal(d->desc->realize(d->state), 0);
+	assert_int_equal(d->ops->set_features(d->state, features | F(VIRTIO_F_VERSION_1)), 0);
+	assert_int_equal(d->ops->activate(d->state), 0);
+}
+
+static unsigned log_count(const struct fake_host *fh, const char *text)
+{
+	unsigned n = 0;
+
+	for (const char *p = fh->log; (p = strstr(p, text)); p++)
+		n++;
+	return n;
+}
+
+/* ---- configuration ---------------------------------------------------- */
+
+static void test_descriptor(void **state)
+{
+	struct dev *d = *state;
+
+	assert_string_equal(d->desc->name, "virtio-net");
+	assert_int_equal(d->desc->kind, VOLT_PLUGIN_DEVICE);
+	assert_int_equal(d->ops->virtio_id, VIRTIO_ID_NET);
+	assert_int_equal(d->ops->num_queues, 2);
+	assert_int_equal(d->ops->config_size, 12);
+	for (uint32_t i = 0; i < d->desc->nsyscalls; i++)
+		assert_non_null(d->desc->syscalls[i].reason);
+}
+
+static void test_bad_mac_refused(void **state)
+{
+	struct dev *d = *state;
+
+	fake_host_set(d->fh, "mac", "01:00:5e:00:00:01");
+	assert_int_equal(create(d), -EINVAL);
+	assert_true(fake_log_has(d->fh, "mac = 01:00:5e:00:00:01: a multicast address"));
+	d->desc->destroy(d->state);
+	d->state = NULL;
+
+	d->fh->nkeys = 0;
+	fake_host_set(d->fh, "mac", "00:00:00:00:00:00");
+	assert_int_equal(create(d), -EINVAL);
+	assert_true(fake_log_has(d->fh, "mac = 00:00:00:00:00:00: all zeros"));
+	d->desc->destroy(d->state);
+	d->state = NULL;
+
+	d->fh->nkeys = 0;
+	fake_host_set(d->fh, "mac", "02:00:00:00:00");
+	assert_int_equal(create(d), -EINVAL);
+	assert_true(fake_log_has(d->fh, "mac = 02:00:00:00:00: not a MAC address"));
+}
+
+static void test_backend_required(void **state)
+{
+	struct dev *d = *state;
+
+	d->fh->has_port = false;
+	assert_int_equal(create(d), -ENODEV);
+	assert_true(fake_log_has(d->fh, "no network backend"));
+	d->desc->destroy(d->state);
+	d->state = NULL;
+
+	d->fh->has_port = true;
+	d->fh->port.ops = &be_short_hdr_ops;
+	assert_int_equal(create(d), -EINVAL);
+	assert_true(fake_log_has(d->fh, "10-byte vnet header"));
+}
+
+static void test_features_and_config(void **state)
+{
+	struct dev *d = *state;
+	static const uint8_t mac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+	uint8_t cfg[12];
+	uint64_t f;
+
+	fake_host_set(d->fh, "mac", "02:11:22:33:44:55");
+	fake_host_set(d->fh, "mtu", "9000");
+	assert_int_equal(create(d), 0);
+	f = d->ops->features(d->state);
+	assert_int_equal(f, net_features_offered(true));
+	d->ops->config_read(d->state, 0, cfg, sizeof(cfg));
+	assert_memory_equal(cfg, mac, 6);
+	assert_int_equal(cfg[6] | cfg[7] << 8, VIRTIO_NET_S_LINK_UP);
+	assert_int_equal(cfg[10] | cfg[11] << 8, 9000);
+	/* The MAC goes to the backend before the VM runs. */
+	assert_int_equal(d->desc->realize(d->state), 0);
+	assert_int_equal(be.mac_calls, 1);
+	assert_memory_equal(be.mac, mac, 6);
+	/* The driver's choice is checked. */
+	assert_int_equal(d->ops->set_features(d->state, F(VIRTIO_NET_F_HOST_TSO4)), -EINVAL);
+	assert_true(fake_log_has(d->fh, "HOST_TSO4 without CSUM"));
+	assert_int_equal(d->ops->set_features(d->state, F(VIRTIO_NET_F_CSUM) |
+					      F(VIRTIO_NET_F_HOST_TSO4)), 0);
+}
+
+static void test_no_offloads(void **state)
+{
+	struct dev *d = *state;
+
+	/* A backend that cannot set offloads: none offered. */
+	d->fh->port.ops = &be_plain_ops;
+	assert_int_equal(create(d), 0);
+	assert_int_equal(d->ops->features(d->state), net_features_offered(false));
+	d->desc->destroy(d->state);
+	d->state = NULL;
+	/* Turned off in the configuration. */
+	d->fh->port.ops = &be_ops;
+	fake_host_set(d->fh, "offloads", "false");
+	assert_int_equal(create(d), 0);
+	assert_int_equal(d->ops->features(d->state), net_features_offered(false));
+}
+
+static void test_random_mac(void **state)
+{
+	struct dev *d = *state;
+	uint8_t cfg[6];
+
+	assert_int_equal(create(d), 0);
+	assert_int_equal(d->desc->realize(d->state), 0);
+	d->ops->config_read(d->state, 0, cfg, 6);
+	assert_null(net_mac_unusable(cfg));
+	assert_int_equal(cfg[0] & 3, 2);
+	assert_memory_equal(be.mac, cfg, 6);
+}
+
+/* ---- frames ----------------------------------------------------------- */
+
+static void test_activate(void **state)
+{
+	struct dev *d = *state;
+	uint64_t f = F(VIRTIO_NET_F_GUEST_CSUM) | F(VIRTIO_NET_F_GUEST_TSO4) | F(VIRTIO_NET_F_MAC);
+
+	bring_up(d, f);
+	assert_int_equal(be.offload_calls, 1);
+	assert_int_equal(be.offloads, f | F(VIRTIO_F_VERSION_1));
+	assert_non_null(fake_watched(d->fh, be.fd));
+}
+
+static void test_tx(void **state)
+{
+	struct dev *d = *state;
+	struct virtio_net_hdr_v1 h = { 0 };
+	struct iovec v[2] = { { &h, 12 }, { d->mem, 60 } };
+	uint16_t head;
+
+	bring_up(d, 0);
+	for (int i = 0; i < 60; i++)
+		d->mem[i] = (uint8_t)i;
+	head = fake_vq_add(d->fh, TXQ, v, 2, 0);
+	d->ops->queue_notify(d->state, TXQ);
+	assert_int_equal(be.sends, 1);
+	assert_int_equal(be.sent_len, 72);
+	assert_memory_equal(be.sent + 12, d->mem, 60);
+	assert_int_equal(d->fh->vq[TXQ].nused, 1);
+	assert_int_equal(d->fh->vq[TXQ].used[0].head, head);
+	assert_int_equal(d->fh->vq[TXQ].used[0].written, 0);
+	assert_int_equal(d->fh->vq[TXQ].notifies, 1);
+}
+
+static void test_tx_garbage(void **state)
+{
+	struct dev *d = *state;
+	struct virtio_net_hdr_v1 h = { 0 };
+	struct iovec shorty = { &h, 8 };
+	struct iovec huge[2] = { { &h, 12 }, { d->mem, 4000 } };
+
+	bring_up(d, 0);
+	for (int i = 0; i < 3; i++)
+		fake_vq_add(d->fh, TXQ, &shorty, 1, 0);
+	fake_vq_add(d->fh, TXQ, huge, 2, 0);
+	d->ops->queue_notify(d->state, TXQ);
+	/* Every chain is returned, none reaches the backend, the VMM goes on. */
+	assert_int_equal(be.sends, 0);
+	assert_int_equal(d->fh->vq[TXQ].nused, 4);
+	assert_int_equal(log_count(d->fh, "shorter than the 12-byte virtio-net header"), 1);
+	assert_int_equal(log_count(d->fh, "larger than the MTU allows (4000-byte frame"), 1);
+	assert_string_equal(d->fh->broken, "");
+	/* The backend refusing a frame is counted too. */
+	be.send_answer = -EINVAL;
+	fake_vq_add(d->fh, TXQ, huge, 2, 0);
+	huge[1].iov_len = 100;
+	fake_vq_add(d->fh, TXQ, huge, 2, 0);
+	d->ops->queue_notify(d->state, TXQ);
+	assert_int_equal(be.sends, 1);
+	assert_int_equal(log_count(d->fh, "the backend refused the frame: Invalid argument"), 1);
+	/* Totals at destroy. */
+	d->desc->destroy(d->state);
+	d->state = NULL;
+	assert_true(fake_log_has(d->fh, "0 frames sent, 0 received, 6 lost"));
+	assert_true(fake_log_has(d->fh, "3 x shorter than the 12-byte virtio-net header"));
+}
+
+static void put_rx_frame(size_t len)
+{
+	memset(be.frame, 0, 12);
+	for (size_t i = 0; i < len; i++)
+		be.frame[12 + i] = (uint8_t)(0xa0 + i);
+	be.len = 12 + len;
+}
+
+static void test_rx_and_no_busy_loop(void **state)
+{
+	struct dev *d = *state;
+	struct iovec buf = { d->mem, 1526 };
+	unsigned unwatches;
+
+	bring_up(d, 0);
+	put_rx_frame(60);
+	/* A frame waits, the guest has no receive buffer: the fd is no longer
+	 * watched, so epoll does not wake the I/O thread again and again. */
+	assert_true(fake_fire(d->fh, be.fd));
+	assert_null(fake_watched(d->fh, be.fd));
+	assert_int_equal(d->fh->vq[RXQ].nused, 0);
+	unwatches = d->fh->unwatches;
+	/* The guest adds a buffer and notifies: the frame is delivered; that
+	 * used the last buffer, so the fd is left unwatched again. */
+	fake_vq_add(d->fh, RXQ, &buf, 0, 1);
+	d->ops->queue_notify(d->state, RXQ);
+	assert_int_equal(d->fh->vq[RXQ].nused, 1);
+	assert_int_equal(d->fh->vq[RXQ].used[0].written, 72);
+	assert_int_equal(d->fh->vq[RXQ].notifies, 1);
+	assert_int_equal(d->mem[12], 0xa0);
+	assert_int_equal(d->mem[10] | d->mem[11] << 8, 1);
+	assert_null(fake_watched(d->fh, be.fd));
+	assert_int_equal(d->fh->unwatches, unwatches + 1);
+	/* Another buffer: watched while it waits for a frame, and it stays
+	 * watched when a wake-up finds nothing to read. */
+	buf.iov_base = d->mem + 4096;
+	fake_vq_add(d->fh, RXQ, &buf, 0, 1);
+	d->ops->queue_notify(d->state, RXQ);
+	assert_non_null(fake_watched(d->fh, be.fd));
+	assert_true(fake_fire(d->fh, be.fd));
+	assert_non_null(fake_watched(d->fh, be.fd));
+	put_rx_frame(30);
+	assert_true(fake_fire(d->fh, be.fd));
+	assert_int_equal(d->fh->vq[RXQ].nused, 2);
+	assert_int_equal(d->fh->vq[RXQ].used[1].written, 42);
+}
+
+static void test_reset(void **state)
+{
+	struct dev *d = *state;
+	struct iovec buf = { d->mem, 1526 };
+
+	bring_up(d, 0);
+	fake_vq_add(d->fh, RXQ, &buf, 0, 1);
+	assert_true(fake_fire(d->fh, be.fd)); /* takes the buffer, nothing to receive */
+	d->desc->reset(d->state);
+	assert_null(fake_watched(d->fh, be.fd));
+	/* Notifications after a reset (the transport would not send them) do
+	 * nothing; the chain taken before is not returned. */
+	put_rx_frame(60);
+	d->ops->queue_notify(d->state, RXQ);
+	d->ops->queue_notify(d->state, TXQ);
+	assert_int_equal(d->fh->vq[RXQ].nused, 0);
+	/* Up again: a fresh buffer gets the frame; the old one is forgotten. */
+	assert_int_equal(d->ops->set_features(d->state, F(VIRTIO_F_VERSION_1)), 0);
+	assert_int_equal(d->ops->activate(d->state), 0);
+	buf.iov_base = d->mem + 4096;
+	fake_vq_add(d->fh, RXQ, &buf, 0, 1);
+	d->ops->queue_notify(d->state, RXQ);
+	assert_int_equal(d->fh->vq[RXQ].nused, 1);
+	assert_int_equal(d->mem[4096 + 12], 0xa0);
+	assert_int_equal(d->mem[12], 0);
+}
+
+/* ---- a kernel data plane ---------------------------------------------- */
+
+static void test_dataplane(void **state)
+{
+	struct dev *d = *state;
+	int kick[2] = { eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) };
+	struct iovec buf = { d->mem, 1526 };
+	uint64_t v;
+	int efd;
+
+	d->fh->port.ops = &be_dp_ops;
+	for (int i = 0; i < 2; i++)
+		d->fh->vq[i].kick_fd = kick[i];
+	d->fh->nregions = 1;
+	d->fh->regions[0] = (struct volt_mem_region){ 0, 1 << 20, d->mem };
+	bring_up(d, F(VIRTIO_NET_F_GUEST_CSUM));
+	assert_int_equal(be.offload_calls, 1);
+	efd = d->fh->slots[0];
+	assert_true(efd >= 0);
+	/* activate only signalled the I/O thread ... */
+	assert_int_equal(be.dp_starts, 0);
+	assert_true(fake_fire(d->fh, efd));
+	/* ... which handed over both queues, then kicked them. */
+	assert_int_equal(be.dp_starts, 1);
+	assert_int_equal(be.dp_nq, 2);
+	assert_int_equal(be.dp_nregions, 1);
+	assert_int_equal(be.dp_q[1].kick_fd, kick[1]);
+	assert_int_equal(be.dp_q[0].size, 256);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(read(kick[i], &v, sizeof(v)), sizeof(v));
+		assert_int_equal(v, 1);
+	}
+	/* The device leaves the queues alone. */
+	fake_vq_add(d->fh, RXQ, &buf, 0, 1);
+	d->ops->queue_notify(d->state, RXQ);
+	assert_int_equal(d->fh->vq[RXQ].count, 1);
+	/* Reset takes them back. */
+	d->desc->reset(d->state);
+	assert_int_equal(be.dp_stops, 1);
+	/* A start that fails marks the device broken. */
+	be.dp_answer = -EBUSY;
+	assert_int_equal(d->ops->activate(d->state), 0);
+	assert_true(fake_fire(d->fh, efd));
+	assert_non_null(strstr(d->fh->broken, "starting the data plane"));
+	d->desc->destroy(d->state);
+	d->state = NULL;
+	assert_int_equal(be.dp_stops, 1);
+	close(kick[0]);
+	close(kick[1]);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_descriptor), T(test_bad_mac_refused), T(test_backend_required),
+		T(test_features_and_config), T(test_no_offloads), T(test_random_mac),
+		T(test_activate), T(test_tx), T(test_tx_garbage), T(test_rx_and_no_busy_loop),
+		T(test_reset), T(test_dataplane),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
