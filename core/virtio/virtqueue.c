@@ -300,6 +300,7 @@ int vq_pop(struct virtqueue *vq, struct volt_vq_elem *elem, struct volt_err *err
 		 * added just before the driver saw our request is not lost. */
 		vq_notify_enable(vq);
 		vq_full_fence();
+		vq->fenced = true;
 		r = vq_pending(vq, &pending, err);
 		if (r || !pending)
 			return r;
@@ -334,6 +335,7 @@ int vq_push(struct virtqueue *vq, const struct volt_vq_elem *elem, uint32_t writ
 	u->len = htole32(written);
 	vq->used_idx++;
 	__atomic_store_n(&vq->vr.used->idx, htole16(vq->used_idx), __ATOMIC_RELEASE);
+	vq->fenced = false;
 	return 0;
 }
 
@@ -344,9 +346,12 @@ bool vq_should_notify(struct virtqueue *vq)
 	if (!vq->ready || old == now)
 		return false;
 	vq->signalled_used = now;
-	/* used->idx (stored above) must be visible before we read the
-	 * driver's answer, or both sides could decide not to act. */
-	vq_full_fence();
+	/* used->idx (stored by vq_push) must be visible before we read the
+	 * driver's answer, or both sides could decide not to act. The usual
+	 * batch ends with vq_pop finding the ring empty, whose fence already
+	 * came after the last push: one fence per batch, not two. */
+	if (!vq->fenced)
+		vq_full_fence();
 	if (vq->event_idx)
 		return vring_need_event(vq_load16(&vring_used_event(&vq->vr)), now, old);
 	return !(vq_load16(&vq->vr.avail->flags) & VRING_AVAIL_F_NO_INTERRUPT);

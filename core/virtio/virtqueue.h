@@ -31,6 +31,7 @@ struct virtqueue {
 	bool event_idx;          /* VIRTIO_RING_F_EVENT_IDX negotiated */
 	bool indirect;           /* VIRTIO_RING_F_INDIRECT_DESC negotiated */
 	bool notify_off;         /* the driver is told not to notify (we are busy) */
+	bool fenced;             /* a full fence since the last push (see vq_should_notify) */
 	uint16_t size;           /* entries, a power of two (== vr.num) */
 	uint16_t last_avail;     /* next available-ring entry to take */
 	uint16_t used_idx;       /* next used-ring entry to fill (our used->idx) */
