@@ -24,6 +24,13 @@ int main(int argc, char **argv)
 		return r < 0 ? VM_EXIT_CONFIG : VM_EXIT_OK;
 	}
 	log_set_level(cfg.log_level);
+	if (cfg.print_sandbox_policy) {
+		status = machine_print_sandbox_policy(&cfg, stdout, &err);
+		if (status)
+			log_error("%s", err.msg);
+		config_free(&cfg);
+		return status;
+	}
 	r = machine_block_signals(&err);
 	if (!r)
 		r = machine_build(&m, &cfg, start_ns, &err);

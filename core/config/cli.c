@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef VOLT_VERSION
@@ -18,6 +19,10 @@ enum {
 	CLI_CONFIG = 256,
 	CLI_LOG_LEVEL,
 	CLI_SETTING, /* a flag that sets one INI key, see cli_settings */
+	CLI_NO_SECCOMP,
+	CLI_NO_LANDLOCK,
+	CLI_PRINT_SANDBOX,
+	CLI_EXPORT_SECCOMP, /* hidden: tests compare the filters of two builds */
 };
 
 static const struct option cli_options[] = {
@@ -31,6 +36,10 @@ static const struct option cli_options[] = {
 	{ "plugin-dir",    required_argument, NULL, CLI_SETTING },
 	{ "api-sock",      required_argument, NULL, CLI_SETTING },
 	{ "log-level",     required_argument, NULL, CLI_LOG_LEVEL },
+	{ "no-seccomp",    no_argument,       NULL, CLI_NO_SECCOMP },
+	{ "no-landlock",   no_argument,       NULL, CLI_NO_LANDLOCK },
+	{ "print-sandbox-policy", no_argument, NULL, CLI_PRINT_SANDBOX },
+	{ "debug-export-seccomp", required_argument, NULL, CLI_EXPORT_SECCOMP },
 	{ "help",          no_argument,       NULL, 'h' },
 	{ "version",       no_argument,       NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -152,6 +161,30 @@ static int cli_set(struct volt_config *cfg, const char *flag, const char *value,
 	return verr_set(err, EINVAL, "--%s: no setting behind this flag", flag);
 }
 
+/* The sandbox's flags (docs/sandbox.md). */
+static int cli_set_sandbox(struct volt_config *cfg, int c, const char *value,
+			   struct volt_err *err)
+{
+	switch (c) {
+	case CLI_NO_SECCOMP:
+		cfg->seccomp = false;
+		break;
+	case CLI_NO_LANDLOCK:
+		cfg->landlock = false;
+		break;
+	case CLI_PRINT_SANDBOX:
+		cfg->print_sandbox_policy = true;
+		break;
+	case CLI_EXPORT_SECCOMP:
+		free(cfg->seccomp_export_dir);
+		cfg->seccomp_export_dir = strdup(value);
+		if (!cfg->seccomp_export_dir)
+			return verr_set(err, ENOMEM, "out of memory");
+		break;
+	}
+	return 0;
+}
+
 /* Second pass: apply every flag but --config, in order. */
 static int cli_apply(struct volt_config *cfg, int argc, char **argv, struct volt_err *err)
 {
@@ -163,6 +196,8 @@ static int cli_apply(struct volt_config *cfg, int argc, char **argv, struct volt
 			rc = cli_set(cfg, cli_options[idx].name, optarg, err);
 		else if (c == CLI_LOG_LEVEL)
 			rc = cli_set_log_level(cfg, optarg, err);
+		else
+			rc = cli_set_sandbox(cfg, c, optarg, err);
 	}
 	return rc;
 }
@@ -216,6 +251,10 @@ void config_print_help(const char *argv0)
 "                         Unix socket (created mode 0600, removed at exit) and\n"
 "                         boot on its InstanceStart action; the kernel may then\n"
 "                         come from PUT /boot-source (docs/api.md)\n"
+"  --print-sandbox-policy print the seccomp and Landlock policy this\n"
+"                         configuration gets, then exit without running it\n"
+"  --no-seccomp           debugging only: no seccomp filter (warns)\n"
+"  --no-landlock          debugging only: no Landlock restriction (warns)\n"
 "  -h, --help             print this help and exit\n"
 "  -V, --version          print the version and exit\n"
 "\n"
@@ -244,6 +283,8 @@ void config_print_help(const char *argv0)
 "  0  clean exit: the guest shut down or reset\n"
 "  1  the VM failed while running\n"
 "  2  configuration error (bad flag, INI file or missing file)\n"
+"  3  the sandbox stopped a syscall outside the policy (one line on stderr\n"
+"     names it, the thread and the plugin most likely responsible)\n"
 "\n"
 "Example:\n"
 "  volt --config examples/hello.ini\n"

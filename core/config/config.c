@@ -858,6 +858,8 @@ void config_init(struct volt_config *cfg)
 	cfg->vcpus = 1;
 	cfg->cmdline = config_default_cmdline;
 	cfg->log_level = LOG_INFO;
+	cfg->seccomp = true;
+	cfg->landlock = true;
 }
 
 static void config_free_instance(struct config_instance *inst)
@@ -883,6 +885,7 @@ void config_free(struct volt_config *cfg)
 	free(cfg->instances);
 	config_str_free(&cfg->path);
 	config_str_free(&cfg->base_dir);
+	config_str_free(&cfg->seccomp_export_dir);
 	cfg->instances = NULL;
 	cfg->ninstances = 0;
 }

@@ -4,6 +4,7 @@
 #ifndef VOLT_CONFIG_CONFIG_H
 #define VOLT_CONFIG_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,6 +64,12 @@ struct volt_config {
 				  * there and boot on its InstanceStart; NULL =
 				  * no API, boot at once */
 	enum log_level log_level;/* --log-level (error|warn|info|debug); default info */
+	/* The sandbox (docs/sandbox.md): flags only, never the INI file, so a
+	 * configuration cannot switch it off. */
+	bool seccomp;            /* true unless --no-seccomp */
+	bool landlock;           /* true unless --no-landlock */
+	bool print_sandbox_policy; /* --print-sandbox-policy: print it, run nothing */
+	char *seccomp_export_dir;  /* hidden --debug-export-seccomp DIR (tests) */
 	struct config_instance *instances;
 	size_t ninstances;
 	struct config_origins origin;

@@ -3,45 +3,95 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <volt/plugin.h>
+
+#include "sandbox/sandbox.h"
+
 #define IOTHREAD_STACK_SIZE (256 * 1024)
 
 int iothread_init(struct iothread *io, const char *name, struct volt_err *err)
 {
 	memset(io, 0, sizeof(*io));
 	snprintf(io->name, sizeof(io->name), "%s", name);
+	snprintf(io->label, sizeof(io->label), "%s", name);
+	pthread_mutex_init(&io->lock, NULL);
+	pthread_cond_init(&io->cond, NULL);
 	return evloop_init(&io->loop, err);
+}
+
+void iothread_set_owner(struct iothread *io, const char *label, const char *plugin)
+{
+	snprintf(io->label, sizeof(io->label), "%s", label);
+	snprintf(io->owner, sizeof(io->owner), "%s", plugin ? plugin : "");
 }
 
 static void *iothread_main(void *opaque)
 {
 	struct iothread *io = opaque;
+	enum iothread_go go;
 
-	evloop_run(&io->loop);
+	if (sandbox_thread_enter(VOLT_THREAD_IO, io->label))
+		return NULL;
+	/* Everything this thread runs is on behalf of its instance. */
+	if (io->owner[0])
+		sandbox_set_current_plugin(io->owner);
+	pthread_mutex_lock(&io->lock);
+	while (io->go == IOTHREAD_PARKED)
+		pthread_cond_wait(&io->cond, &io->lock);
+	go = io->go;
+	pthread_mutex_unlock(&io->lock);
+	if (go == IOTHREAD_RUN)
+		evloop_run(&io->loop);
 	return NULL;
 }
 
-int iothread_start(struct iothread *io, struct volt_err *err)
+int iothread_spawn(struct iothread *io, struct volt_err *err)
 {
 	pthread_attr_t attr;
 	int r;
 
+	if (io->spawned)
+		return 0;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, IOTHREAD_STACK_SIZE);
 	r = pthread_create(&io->thread, &attr, iothread_main, io);
 	pthread_attr_destroy(&attr);
 	if (r)
 		return verr_set(err, r, "I/O thread %s: %s", io->name, strerror(r));
-	pthread_setname_np(io->thread, io->name);
+	sandbox_gate_expect();
+	io->spawned = true;
+	return 0;
+}
+
+static void iothread_go(struct iothread *io, enum iothread_go go)
+{
+	pthread_mutex_lock(&io->lock);
+	if (io->go == IOTHREAD_PARKED)
+		io->go = go;
+	pthread_cond_broadcast(&io->cond);
+	pthread_mutex_unlock(&io->lock);
+}
+
+int iothread_start(struct iothread *io, struct volt_err *err)
+{
+	int r = iothread_spawn(io, err);
+
+	if (r)
+		return r;
+	iothread_go(io, IOTHREAD_RUN);
 	io->started = true;
 	return 0;
 }
 
 void iothread_stop(struct iothread *io)
 {
-	if (!io->started)
+	if (!io->spawned)
 		return;
-	evloop_stop_async(&io->loop, 0);
+	if (io->started)
+		evloop_stop_async(&io->loop, 0);
+	iothread_go(io, IOTHREAD_QUIT);
 	pthread_join(io->thread, NULL);
+	io->spawned = false;
 	io->started = false;
 }
 
@@ -49,4 +99,6 @@ void iothread_fini(struct iothread *io)
 {
 	iothread_stop(io);
 	evloop_fini(&io->loop);
+	pthread_cond_destroy(&io->cond);
+	pthread_mutex_destroy(&io->lock);
 }

@@ -61,6 +61,11 @@ static const struct sb_ioctl sb_vm_ioctls[] = {
 	SB_IOCTL(KVM_IRQ_LINE),
 };
 
+static const struct sb_ioctl sb_vm_teardown_ioctls[] = {
+	SB_IOCTL(KVM_IOEVENTFD),
+	SB_IOCTL(KVM_IRQFD),
+};
+
 static const struct sb_ioctl sb_tty_ioctls[] = {
 	SB_IOCTL(TCSETS),
 };
@@ -79,6 +84,8 @@ static const struct sb_core_rule sb_core_rules[] = {
 	  .why = "run the vCPU; read its registers for the report of a failed vCPU" },
 	{ "ioctl", ALL, SB_ARG0_VM_FD, SB_IOCTLS(sb_vm_ioctls),
 	  .why = "pulse an interrupt line (UART, i8042, devices that are not virtio)" },
+	{ "ioctl", M, SB_ARG0_VM_FD, SB_IOCTLS(sb_vm_teardown_ioctls),
+	  .why = "deassign the devices' ioeventfds and irqfds at shutdown" },
 	{ "ioctl", M, SB_ARG0_STDIN, SB_IOCTLS(sb_tty_ioctls),
 	  .why = "put the terminal back at exit (tcsetattr on stdin)" },
 	/* Stopping. */
@@ -127,10 +134,22 @@ static const struct sb_core_rule sb_core_rules[] = {
 
 #ifdef SB_SANITIZER
 static const struct sb_core_rule sb_sanitizer_rules[] = {
-	{ "sigaltstack", ALL, .why = "sanitizer: each thread's alternate signal stack, set up "
+	{ "sigaltstack", ALL, .why = "each thread's alternate signal stack, set up "
 				     "and torn down by the runtime" },
-	{ "madvise", ALL, .why = "sanitizer: MADV_NOHUGEPAGE/MADV_DONTDUMP on its shadow and "
+	{ "madvise", ALL, .why = "MADV_NOHUGEPAGE/MADV_DONTDUMP on its shadow and "
 				 "allocator mappings" },
+	{ "gettid", M, .why = "LeakSanitizer's check at exit" },
+	{ "prctl", M, .why = "LeakSanitizer's check at exit" },
+	{ "sched_yield", M, .why = "LeakSanitizer's check at exit" },
+	{ "clone", M, .why = "LeakSanitizer's check at exit" },
+	{ "wait4", M, .why = "LeakSanitizer's check at exit" },
+	{ "getppid", M, .why = "LeakSanitizer's check at exit" },
+	{ "rt_sigaction", M, .why = "LeakSanitizer's check at exit" },
+	{ "open", M, .why = "LeakSanitizer's check at exit" },
+	{ "lseek", M, .why = "LeakSanitizer's check at exit" },
+	{ "ptrace", M, .why = "LeakSanitizer's check at exit" },
+	{ "getdents", M, .why = "LeakSanitizer's check at exit" },
+	{ "exit", M, .why = "LeakSanitizer's check at exit" },
 };
 #define SB_NSANITIZER (sizeof(sb_sanitizer_rules) / sizeof(sb_sanitizer_rules[0]))
 #else
@@ -178,7 +197,7 @@ static void sb_core_arg0(const struct sb_core_rule *c, const struct sb_core_fds 
 }
 
 static int sb_add_table(struct sb_policy *p, const struct sb_core_rule *table, size_t n,
-			const struct sb_core_fds *fds, struct volt_err *err)
+			const char *who, const struct sb_core_fds *fds, struct volt_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct sb_core_rule *c = &table[i];
@@ -191,7 +210,7 @@ static int sb_add_table(struct sb_policy *p, const struct sb_core_rule *table, s
 			.nioctls = c->nioctls,
 			.nargs = c->nargs,
 			.args_what = c->args_what,
-			.who = "core",
+			.who = who,
 			.why = c->why,
 		};
 		int rc;
@@ -212,9 +231,16 @@ static int sb_add_table(struct sb_policy *p, const struct sb_core_rule *table, s
 int sb_policy_add_core(struct sb_policy *p, const struct sb_core_fds *fds, struct volt_err *err)
 {
 	int rc = sb_add_table(p, sb_core_rules, sizeof(sb_core_rules) / sizeof(sb_core_rules[0]),
-			      fds, err);
+			      "core", fds, err);
 
 	if (!rc)
-		rc = sb_add_table(p, sb_sanitizer_rules, SB_NSANITIZER, fds, err);
+		rc = sb_add_table(p, sb_sanitizer_rules, SB_NSANITIZER, "core (sanitizer build)", fds,
+				  err);
+#ifdef SB_SANITIZER
+	/* LeakSanitizer's tracer lists /proc/<pid>/task and reads maps. */
+	if (!rc)
+		rc = sb_policy_add_path(p, "/proc/self", VOLT_PATH_READ, "core (sanitizer build)",
+					err);
+#endif
 	return rc;
 }

@@ -201,13 +201,11 @@ int sandbox_thread_enter(uint32_t type, const char *name)
 	prog = sb_gate.prog[sb_type_index(type)];
 	pthread_mutex_unlock(&sb_gate.lock);
 	if (state == SB_GATE_ABORT)
-		return -1;
+		return 1;
 	if (!prog)
 		return 0;
 	rc = sb_filter_load_self(prog);
-	if (rc) {
+	if (rc)
 		log_error("sandbox: %s: cannot install its filter: %s", name, strerror(-rc));
-		return -1;
-	}
-	return 0;
+	return rc;
 }

@@ -92,8 +92,8 @@ void sandbox_gate_open(bool run);
 
 /* In a new thread, first thing: name it (for the kernel and the report),
  * wait at the gate, then stack the filter of `type` (VOLT_THREAD_*).
- * Returns 0 to go on, -1 if the VM stops before running (gate opened with
- * run = false) or the filter could not be installed (logged). */
+ * Returns 0 to go on, 1 if the VM stops before running (gate opened with
+ * run = false), -errno if the filter could not be installed (logged). */
 int sandbox_thread_enter(uint32_t type, const char *name);
 
 /* ---- printing ---- */

@@ -14,6 +14,7 @@
 #include "devices/i8042.h"
 #include "devices/serial.h"
 #include "plugin/static_plugins.h"
+#include "sandbox/sandbox.h"
 #include "util/log.h"
 #include "vm/vcpu.h"
 
@@ -144,6 +145,117 @@ static int machine_create_vcpus(struct machine *m, struct volt_err *err)
 	return 0;
 }
 
+/* ---- the sandbox (docs/sandbox.md) ---- */
+
+/* Who asks, in the policy and in a violation report. */
+static void machine_plugin_label(const struct volt_instance *inst, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s (%s)", inst->plugin->name, inst->name);
+}
+
+/* The core's rules and every instance's declarations. fds NULL: print
+ * mode, nothing realized, fds named rather than numbered. */
+static int machine_sandbox_policy(struct sandbox *sb, const struct plugin_set *ps,
+				  const struct sb_core_fds *fds, struct volt_err *err)
+{
+	char label[160];
+	int r = sandbox_add_core(sb, fds, err);
+
+	for (size_t i = 0; !r && i < ps->ninsts; i++) {
+		const struct volt_instance *inst = ps->insts[i];
+		const struct volt_plugin_desc *d = &inst->plugin->desc;
+
+		machine_plugin_label(inst, label, sizeof(label));
+		r = sandbox_add_plugin(sb, label, d->syscalls, d->nsyscalls,
+				       fds ? inst->fd_slots : NULL, err);
+		for (const struct instance_path *p = inst->paths; !r && p; p = p->next)
+			r = sandbox_add_path(sb, p->path, p->access, label, err);
+	}
+	return r;
+}
+
+/* Every thread the VM will have, created now (none can be after
+ * lockdown): each instance's I/O thread, parked until its start, and the
+ * vCPU threads, held at the sandbox's gate until machine_run. */
+static int machine_spawn_threads(struct machine *m, struct volt_err *err)
+{
+	char label[48], owner[160];
+	int r = 0;
+
+	for (size_t i = 0; !r && i < m->plugins.ninsts; i++) {
+		struct volt_instance *inst = m->plugins.insts[i];
+
+		if (inst->io != &inst->own_io || !inst->own_io.inited)
+			continue;
+		snprintf(label, sizeof(label), "io:%s", inst->name);
+		machine_plugin_label(inst, owner, sizeof(owner));
+		iothread_set_owner(&inst->own_io.thread, label, owner);
+		r = iothread_spawn(&inst->own_io.thread, err);
+	}
+	for (unsigned i = 0; !r && i < m->nvcpus_created; i++)
+		r = vcpu_start(&m->vm.vcpus[i], err);
+	return r;
+}
+
+/* Everything is open and realized, no guest code has run, no plugin has
+ * started: Landlock, the threads, then seccomp on all of them. */
+static int machine_lockdown(struct machine *m, const struct volt_config *cfg,
+			    struct volt_err *err)
+{
+	struct sandbox_options opt = {
+		.seccomp = cfg->seccomp,
+		.landlock = cfg->landlock,
+		.export_dir = cfg->seccomp_export_dir,
+	};
+	int vcpu_fds[CONFIG_VCPUS_MAX];
+	struct sb_core_fds fds = { .vm_fd = m->vm.vm_fd, .vcpu_fds = vcpu_fds,
+				   .nvcpus = m->nvcpus_created };
+	int r;
+
+	for (unsigned i = 0; i < m->nvcpus_created && i < CONFIG_VCPUS_MAX; i++)
+		vcpu_fds[i] = m->vm.vcpus[i].fd;
+	sandbox_init(&m->sandbox, &opt);
+	m->sandbox_inited = true;
+	r = machine_sandbox_policy(&m->sandbox, &m->plugins, &fds, err);
+	if (!r)
+		r = sandbox_prepare(&m->sandbox, err);
+	if (!r)
+		r = sandbox_landlock(&m->sandbox, err);
+	if (r)
+		return r;
+	sandbox_gate_arm();
+	m->gate_armed = true;
+	r = machine_spawn_threads(m, err);
+	if (!r)
+		r = sandbox_lockdown(&m->sandbox, err);
+	return r;
+}
+
+int machine_print_sandbox_policy(const struct volt_config *cfg, FILE *out, struct volt_err *err)
+{
+	struct sandbox_options opt = { .seccomp = cfg->seccomp, .landlock = cfg->landlock };
+	struct plugin_set ps;
+	struct sandbox sb;
+	int r;
+
+	memset(&ps, 0, sizeof(ps));
+	r = plugin_set_prepare(&ps, cfg, volt_static_plugins, volt_static_plugin_count, err);
+	if (r) {
+		r = ps.config_error ? VM_EXIT_CONFIG : VM_EXIT_ERROR;
+		plugin_set_destroy(&ps);
+		return r;
+	}
+	sandbox_init(&sb, &opt);
+	r = machine_sandbox_policy(&sb, &ps, NULL, err);
+	if (!r) {
+		fprintf(out, "Sandbox policy for %s\n", cfg->path ? cfg->path : "this command line");
+		sandbox_print(&sb, out);
+	}
+	sandbox_fini(&sb);
+	plugin_set_destroy(&ps);
+	return r ? VM_EXIT_ERROR : VM_EXIT_OK;
+}
+
 /* Debug-level start-up profile: where the time to first instruction goes. */
 static void machine_mark(const char *step, uint64_t *t)
 {
@@ -194,11 +306,15 @@ int machine_build(struct machine *m, const struct volt_config *cfg, uint64_t sta
 		r = machine_watch_signals(m, err);
 	if (!r)
 		r = machine_create_vcpus(m, err);
-	/* sandbox lockdown goes here: every file, device node and socket is
-	 * open (plugins realized), no guest code has run, no plugin started. */
+	machine_mark("boot structures and vCPUs", &t);
+	/* Every file, device node and socket is open (plugins realized), no
+	 * guest code has run, no plugin started. */
+	if (!r)
+		r = machine_lockdown(m, cfg, err);
+	machine_mark("sandbox lockdown", &t);
 	if (!r)
 		r = plugin_set_start(&m->plugins, err);
-	machine_mark("boot structures, vCPUs, plugin start", &t);
+	machine_mark("plugin start", &t);
 	return r;
 }
 
@@ -214,16 +330,12 @@ static void machine_stop_vcpus(struct machine *m)
 
 int machine_run(struct machine *m)
 {
-	struct volt_err err = { 0 };
 	int status;
 
-	for (unsigned i = 0; i < m->nvcpus_created; i++) {
-		if (vcpu_start(&m->vm.vcpus[i], &err) < 0) {
-			log_error("%s", err.msg);
-			vm_request_exit(&m->vm, VM_EXIT_ERROR);
-			break;
-		}
-	}
+	/* The vCPU threads, waiting since lockdown, stack their filters and
+	 * run the guest. */
+	sandbox_gate_open(true);
+	m->gate_armed = false;
 	status = evloop_run(&m->loop);
 	machine_stop_vcpus(m);
 	return status;
@@ -231,6 +343,10 @@ int machine_run(struct machine *m)
 
 void machine_destroy(struct machine *m)
 {
+	/* Threads still held at the gate (a failed build) leave unrun. */
+	if (m->gate_armed)
+		sandbox_gate_open(false);
+	m->gate_armed = false;
 	machine_stop_vcpus(m);
 	free(m->vm.vcpus);
 	m->vm.vcpus = NULL;
@@ -243,6 +359,9 @@ void machine_destroy(struct machine *m)
 	if (m->loop_inited)
 		evloop_fini(&m->loop);
 	m->loop_inited = false;
+	if (m->sandbox_inited)
+		sandbox_fini(&m->sandbox);
+	m->sandbox_inited = false;
 	m->serial = NULL;
 	m->i8042 = NULL;
 	m->signal_fd = -1;

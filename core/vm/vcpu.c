@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "boot/boot.h"
+#include "sandbox/sandbox.h"
 #include "util/log.h"
 #include "vm/cpuid.h"
 #include "vm/msr.h"
@@ -212,8 +213,19 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
 static void *vcpu_thread(void *opaque)
 {
 	struct vcpu *vcpu = opaque;
+	char name[16];
 	sigset_t set;
+	int r;
 
+	/* Created before lockdown; runs no guest code until the sandbox's gate
+	 * opens, then stacks the vCPU threads' filter on itself. */
+	snprintf(name, sizeof(name), "vcpu%u", vcpu->index);
+	r = sandbox_thread_enter(VOLT_THREAD_VCPU, name);
+	if (r) {
+		if (r < 0)
+			vm_request_exit(vcpu->vm, VM_EXIT_ERROR);
+		return NULL;
+	}
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
@@ -234,7 +246,6 @@ static void *vcpu_thread(void *opaque)
 int vcpu_start(struct vcpu *vcpu, struct volt_err *err)
 {
 	pthread_attr_t attr;
-	char name[16];
 	int r;
 
 	pthread_attr_init(&attr);
@@ -243,8 +254,7 @@ int vcpu_start(struct vcpu *vcpu, struct volt_err *err)
 	pthread_attr_destroy(&attr);
 	if (r)
 		return verr_set(err, r, "vCPU %u: cannot start its thread: %s", vcpu->index, strerror(r));
-	snprintf(name, sizeof(name), "vcpu%u", vcpu->index);
-	pthread_setname_np(vcpu->thread, name);
+	sandbox_gate_expect();
 	vcpu->started = true;
 	return 0;
 }

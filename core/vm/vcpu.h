@@ -34,6 +34,8 @@ int vcpu_signals_init(struct volt_err *err);
 int vcpu_create(struct vcpu *vcpu, struct vm *vm, unsigned index, uint64_t entry,
 		struct volt_err *err);
 
+/* Create the vCPU's thread (before the sandbox's lockdown); it waits at
+ * the sandbox's gate before it runs guest code. */
 int vcpu_start(struct vcpu *vcpu, struct volt_err *err);
 
 /* Make the vCPU leave KVM_RUN and its thread end (any thread). */

@@ -22,7 +22,7 @@ static const struct volt_syscall blk_sys[] = {
 	{ "pwrite64", VOLT_THREAD_IO, 0, NULL, 0, "write sectors" },
 	{ "fdatasync", VOLT_THREAD_IO, 1, NULL, 0, "flush (slot 1 never bound)" },
 	{ "ioctl", VOLT_THREAD_MAIN | VOLT_THREAD_IO, 0, blk_ioctls, 2, "two requests" },
-	{ "getppid", VOLT_THREAD_VCPU, VOLT_FD_ANY, NULL, 0, "a test of an unpinned one" },
+	{ "getuid", VOLT_THREAD_VCPU, VOLT_FD_ANY, NULL, 0, "a test of an unpinned one" },
 };
 
 static const struct sb_rule *find_rule(const struct sb_policy *p, const char *name,
@@ -49,7 +49,8 @@ static void test_core_rules_have_reasons(void **state)
 		assert_true(r->nr >= 0);
 		assert_non_null(r->why);
 		assert_true(strlen(r->why) > 10);
-		assert_string_equal(r->who, "core");
+		/* "core", or "core (sanitizer build)" for the runtime's own. */
+		assert_int_equal(strncmp(r->who, "core", 4), 0);
 		assert_true(r->threads != 0);
 	}
 	/* Nothing that creates a thread, a process, or opens a file. */
@@ -121,7 +122,7 @@ static void test_plugin_merge(void **state)
 	assert_int_equal(r->nioctls, 2);
 	assert_int_equal(r->ioctls[1].req, 0x80045678);
 	assert_null(r->ioctls[1].name);
-	r = find_rule(&p, "getppid", "virtio-blk (drive rootfs)");
+	r = find_rule(&p, "getuid", "virtio-blk (drive rootfs)");
 	assert_false(r->pin_arg0);
 	/* Counts per thread type: io has pread64, pwrite64, ioctl. */
 	assert_int_equal(sb_policy_count(&p, VOLT_THREAD_IO), 3);

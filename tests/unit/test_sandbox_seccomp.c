@@ -58,7 +58,7 @@ static const uint64_t pipe_ioctls[] = { FIONREAD };
 
 static const struct volt_syscall test_sys[] = {
 	{ "ioctl", VOLT_THREAD_MAIN, 0, pipe_ioctls, 1, "how much is in the pipe" },
-	{ "getppid", VOLT_THREAD_IO, VOLT_FD_ANY, NULL, 0, "only the I/O thread asks" },
+	{ "getuid", VOLT_THREAD_IO, VOLT_FD_ANY, NULL, 0, "only the I/O thread asks" },
 };
 
 static int test_pipe[2];
@@ -89,7 +89,7 @@ static void child_undeclared(void *arg)
 	lock_down(&sb);
 	if (arg)
 		sandbox_set_current_plugin("test-plugin (drive t)");
-	syscall(SYS_getppid); /* allowed on I/O threads only */
+	syscall(SYS_getuid); /* allowed on I/O threads only */
 	_exit(0);
 }
 
@@ -99,7 +99,7 @@ static void test_undeclared_reported(void **state)
 
 	run_child(child_undeclared, NULL, &c);
 	assert_int_equal(c.status, SANDBOX_EXIT_STATUS);
-	assert_non_null(strstr(c.err, "volt: sandbox: blocked syscall getppid (110, args "));
+	assert_non_null(strstr(c.err, "volt: sandbox: blocked syscall getuid (102, args "));
 	assert_non_null(strstr(c.err, "on thread main; most likely the core; exiting with "
 				      "status 3\n"));
 	/* One line. */
@@ -169,12 +169,12 @@ static void test_constraints_hold(void **state)
 
 static void *io_thread(void *arg)
 {
-	long *ppid = arg;
+	long *uid = arg;
 
-	if (sandbox_thread_enter(VOLT_THREAD_IO, "io:drive t") < 0)
+	if (sandbox_thread_enter(VOLT_THREAD_IO, "io:drive t"))
 		return NULL;
 	sandbox_set_current_plugin("test-plugin (drive t)");
-	*ppid = syscall(SYS_getppid);
+	*uid = syscall(SYS_getuid);
 	return NULL;
 }
 
@@ -182,19 +182,19 @@ static void child_narrower(void *arg)
 {
 	struct sandbox sb;
 	pthread_t t;
-	long ppid = 0, before = getppid();
+	long uid = -1, before = getuid();
 
 	sandbox_gate_arm();
-	if (pthread_create(&t, NULL, io_thread, &ppid))
+	if (pthread_create(&t, NULL, io_thread, &uid))
 		_exit(20);
 	sandbox_gate_expect();
 	lock_down(&sb);
 	sandbox_gate_open(true);
 	pthread_join(t, NULL);
-	if (ppid != before)
+	if (uid != before)
 		_exit(21);
 	fprintf(stderr, "io thread ok\n");
-	syscall(SYS_getppid); /* allowed process-wide, not on main */
+	syscall(SYS_getuid); /* allowed process-wide, not on main */
 	_exit(0);
 }
 
@@ -205,7 +205,7 @@ static void test_narrower_filter_wins(void **state)
 	run_child(child_narrower, NULL, &c);
 	assert_int_equal(c.status, SANDBOX_EXIT_STATUS);
 	assert_non_null(strstr(c.err, "io thread ok\n"));
-	assert_non_null(strstr(c.err, "blocked syscall getppid"));
+	assert_non_null(strstr(c.err, "blocked syscall getuid"));
 	assert_non_null(strstr(c.err, "on thread main"));
 }
 
