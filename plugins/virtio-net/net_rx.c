@@ -2,7 +2,6 @@
 
 #include <endian.h>
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <linux/virtio_net.h>
@@ -11,9 +10,8 @@
 #include "net_iov.h"
 #include "net_tx.h"
 
-/* One more chain must always fit, with the overflow buffer after it. */
+/* One more chain must always fit, with the sentinel byte after it. */
 #define NET_RX_GATHER_IOV (NET_RX_MAX_IOV - 1 - VOLT_VQ_MAX_SIZE)
-#define NET_RX_OVERFLOW   (NET_GSO_MAX_FRAME + NET_VNET_HDR_LEN)
 
 void net_rx_limits_init(struct net_rx_limits *lim, uint64_t features, uint16_t mtu)
 {
@@ -31,15 +29,12 @@ int net_rx_init(struct net_rx *rx, const struct volt_host_api *host, struct volt
 	rx->host = host;
 	rx->inst = inst;
 	rx->queue = queue;
-	rx->overflow = malloc(NET_RX_OVERFLOW);
 	net_rx_forget(rx);
-	return rx->overflow ? 0 : -ENOMEM;
+	return 0;
 }
 
 void net_rx_fini(struct net_rx *rx)
 {
-	free(rx->overflow);
-	rx->overflow = NULL;
 }
 
 void net_rx_forget(struct net_rx *rx)
@@ -188,8 +183,8 @@ int net_rx_one(struct net_rx *rx, const struct net_rx_limits *lim,
 	ssize_t n;
 	unsigned k;
 
-	rx->iov[rx->niov].iov_base = rx->overflow;
-	rx->iov[rx->niov].iov_len = NET_RX_OVERFLOW;
+	rx->iov[rx->niov].iov_base = &rx->sentinel;
+	rx->iov[rx->niov].iov_len = 1;
 	n = port->ops->recv(port->state, rx->iov, (int)rx->niov + 1);
 	if (n == -EAGAIN || n == 0)
 		return 0;

@@ -8,8 +8,10 @@
  * arrive (MTU-sized, or 64 KiB when the guest accepts TSO) and one readv()
  * covers them all. A frame that turns out shorter uses the first chains; the
  * rest stay stashed for the next one (a chain cannot be given back
- * unused). A last host buffer after the guest's catches a frame too large
- * for them, which is then dropped and counted, its chains kept.
+ * unused). One host byte after the guest's buffers tells a frame too large
+ * for them (a tap returns what it copied, so a frame that fits exactly and
+ * one that was cut would look alike without it); such a frame is dropped
+ * and counted, its chains kept.
  *
  * When the guest has too little buffer space for the largest frame, the
  * device waits for more (the guest's notification) rather than reading a
@@ -54,11 +56,11 @@ struct net_rx {
 	unsigned niov;                   /* iov[0 .. niov): the chains', in order */
 	uint64_t cap;
 	struct iovec iov[NET_RX_MAX_IOV];
-	uint8_t *overflow;               /* catches a frame too big for the guest */
+	uint8_t sentinel;                /* the byte after the guest's buffers */
 	struct volt_vq_elem elem;        /* pop and push scratch */
 };
 
-/* Set up (allocates the overflow buffer): 0 or -ENOMEM. */
+/* Set up: 0 (or -errno). */
 int net_rx_init(struct net_rx *rx, const struct volt_host_api *host, struct volt_instance *inst,
 		unsigned queue);
 void net_rx_fini(struct net_rx *rx);
