@@ -1,0 +1,241 @@
+#include "bench_host.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *bh_name(struct volt_instance *inst)
+{
+	return "net bench";
+}
+
+static const char *bh_config_get(struct volt_instance *inst, const char *key)
+{
+	for (unsigned i = 0; i < inst->nkeys; i++)
+		if (!strcmp(inst->keys[i], key))
+			return inst->values[i];
+	for (uint32_t i = 0; i < inst->desc->nkeys; i++)
+		if (!strcmp(inst->desc->keys[i].name, key))
+			return inst->desc->keys[i].default_value;
+	return NULL;
+}
+
+static bool bh_config_get_bool(struct volt_instance *inst, const char *key)
+{
+	const char *v = bh_config_get(inst, key);
+
+	return v && (!strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "on"));
+}
+
+static uint64_t bh_config_get_u64(struct volt_instance *inst, const char *key)
+{
+	const char *v = bh_config_get(inst, key);
+
+	return v ? strtoull(v, NULL, 0) : 0;
+}
+
+static void bh_log(struct volt_instance *inst, enum volt_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > VOLT_LOG_WARN && !getenv("BENCH_VERBOSE"))
+		return;
+	fprintf(stderr, "%s: ", inst->desc->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void *bh_guest_ptr(struct volt_instance *inst, uint64_t gpa, uint64_t len)
+{
+	return guest_mem_ptr(&inst->bh->mem, gpa, len);
+}
+
+static unsigned bh_guest_regions(struct volt_instance *inst, struct volt_mem_region *out,
+				 unsigned cap)
+{
+	const struct guest_mem *m = &inst->bh->mem;
+	unsigned n = 0;
+
+	for (; n < m->nregions && n < cap; n++)
+		out[n] = (struct volt_mem_region){ m->regions[n].gpa, m->regions[n].size,
+						   m->regions[n].hva };
+	return n;
+}
+
+static int bh_vq_pop(struct volt_instance *inst, unsigned q, struct volt_vq_elem *elem)
+{
+	struct volt_err err = { 0 };
+	int r = vq_pop(&inst->bh->vq[q], elem, &err);
+
+	if (r < 0)
+		snprintf(inst->bh->broken, sizeof(inst->bh->broken), "queue %u: %s", q, err.msg);
+	return r;
+}
+
+static void bh_vq_push(struct volt_instance *inst, unsigned q, const struct volt_vq_elem *elem,
+		       uint32_t written)
+{
+	vq_push(&inst->bh->vq[q], elem, written);
+}
+
+static void bh_vq_notify(struct volt_instance *inst, unsigned q)
+{
+	if (vq_should_notify(&inst->bh->vq[q]))
+		inst->bh->notifies[q]++;
+}
+
+static int bh_vq_info(struct volt_instance *inst, unsigned q, struct volt_vq_info *info)
+{
+	struct virtqueue *vq = &inst->bh->vq[q];
+
+	if (!vq->ready)
+		return -ENODEV;
+	info->size = vq->size;
+	info->desc_gpa = vq->desc_gpa;
+	info->avail_gpa = vq->avail_gpa;
+	info->used_gpa = vq->used_gpa;
+	info->kick_fd = info->call_fd = -1;
+	return 0;
+}
+
+static int bh_fd_watch(struct volt_instance *inst, int fd, uint32_t events, volt_fd_fn fn,
+		       void *opaque)
+{
+	struct bench_host *bh = inst->bh;
+
+	if (bh->watch_fn)
+		return bh->watch_fd == fd ? -EEXIST : -ENOSPC;
+	bh->watch_fd = fd;
+	bh->watch_fn = fn;
+	bh->watch_opaque = opaque;
+	return 0;
+}
+
+static void bh_fd_unwatch(struct volt_instance *inst, int fd)
+{
+	if (inst->bh->watch_fd == fd)
+		inst->bh->watch_fn = NULL;
+}
+
+static int bh_bind_fd(struct volt_instance *inst, uint32_t slot, int fd)
+{
+	return 0;
+}
+
+static void bh_device_broken(struct volt_instance *inst, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(inst->bh->broken, sizeof(inst->bh->broken), fmt, ap);
+	va_end(ap);
+}
+
+static int bh_net_port(struct volt_instance *inst, struct volt_net_port *port)
+{
+	struct bench_host *bh = inst->bh;
+
+	port->ops = bh->backend.desc->ops;
+	port->state = bh->backend.state;
+	return 0;
+}
+
+int bench_host_init(struct bench_host *bh, unsigned ram_mib,
+		    const struct volt_plugin_desc *device, const struct volt_plugin_desc *backend)
+{
+	struct volt_err err = { 0 };
+
+	memset(bh, 0, sizeof(*bh));
+	if (guest_mem_init(&bh->mem, (uint64_t)ram_mib << 20, &err)) {
+		fprintf(stderr, "guest memory: %s\n", err.msg);
+		return -ENOMEM;
+	}
+	for (unsigned q = 0; q < BH_QUEUES; q++)
+		vq_init(&bh->vq[q], &bh->mem);
+	bh->dev = (struct volt_instance){ .bh = bh, .desc = device };
+	bh->backend = (struct volt_instance){ .bh = bh, .desc = backend };
+	bh->watch_fd = -1;
+	bh->api = (struct volt_host_api){
+		.struct_size = sizeof(struct volt_host_api),
+		.abi_major = VOLT_ABI_MAJOR,
+		.abi_minor = VOLT_ABI_MINOR,
+		.instance_name = bh_name,
+		.config_get = bh_config_get,
+		.config_get_bool = bh_config_get_bool,
+		.config_get_u64 = bh_config_get_u64,
+		.log = bh_log,
+		.guest_ptr = bh_guest_ptr,
+		.guest_regions = bh_guest_regions,
+		.vq_pop = bh_vq_pop,
+		.vq_push = bh_vq_push,
+		.vq_notify = bh_vq_notify,
+		.vq_info = bh_vq_info,
+		.fd_watch = bh_fd_watch,
+		.fd_unwatch = bh_fd_unwatch,
+		.sandbox_bind_fd = bh_bind_fd,
+		.device_broken = bh_device_broken,
+		.net_port = bh_net_port,
+	};
+	return 0;
+}
+
+void bench_host_fini(struct bench_host *bh)
+{
+	guest_mem_fini(&bh->mem);
+}
+
+void bench_host_set(struct volt_instance *inst, const char *key, const char *value)
+{
+	if (inst->nkeys < BH_KEYS) {
+		inst->keys[inst->nkeys] = key;
+		inst->values[inst->nkeys++] = value;
+	}
+}
+
+static int bh_up(struct bench_host *bh, struct volt_instance *inst)
+{
+	int r = inst->desc->create(&bh->api, inst, &inst->state);
+
+	return r ? r : inst->desc->realize ? inst->desc->realize(inst->state) : 0;
+}
+
+int bench_host_realize(struct bench_host *bh)
+{
+	int r = bh_up(bh, &bh->backend);
+
+	return r ? r : bh_up(bh, &bh->dev);
+}
+
+void bench_host_destroy(struct bench_host *bh)
+{
+	if (bh->dev.state)
+		bh->dev.desc->destroy(bh->dev.state);
+	if (bh->backend.state)
+		bh->backend.desc->destroy(bh->backend.state);
+	bh->dev.state = bh->backend.state = NULL;
+	bh->watch_fn = NULL;
+}
+
+int bench_host_activate(struct bench_host *bh, uint64_t features, uint16_t qsize,
+			const uint64_t desc[BH_QUEUES], const uint64_t avail[BH_QUEUES],
+			const uint64_t used[BH_QUEUES])
+{
+	const struct volt_device_ops *ops = bh->dev.desc->ops;
+	struct volt_err err = { 0 };
+	int r;
+
+	for (unsigned q = 0; q < BH_QUEUES; q++) {
+		vq_reset(&bh->vq[q]);
+		r = vq_setup(&bh->vq[q], qsize, desc[q], avail[q], used[q], features, &err);
+		if (r) {
+			fprintf(stderr, "queue %u: %s\n", q, err.msg);
+			return r;
+		}
+	}
+	r = ops->set_features(bh->dev.state, features);
+	return r ? r : ops->activate(bh->dev.state);
+}
