@@ -41,22 +41,3 @@ size_t net_iov_write(const struct iovec *iov, unsigned n, size_t offset, const v
 	}
 	return done;
 }
-
-unsigned net_iov_skip(const struct iovec *iov, unsigned n, size_t skip, struct iovec *out)
-{
-	unsigned k = 0;
-
-	for (unsigned i = 0; i < n; i++) {
-		size_t seg = iov[i].iov_len;
-
-		if (skip >= seg) {
-			skip -= seg;
-			continue;
-		}
-		out[k].iov_base = (uint8_t *)iov[i].iov_base + skip;
-		out[k].iov_len = seg - skip;
-		k++;
-		skip = 0;
-	}
-	return k;
-}

@@ -14,8 +14,4 @@ size_t net_iov_read(const struct iovec *iov, unsigned n, size_t offset, void *ds
 size_t net_iov_write(const struct iovec *iov, unsigned n, size_t offset, const void *src,
 		     size_t len);
 
-/* Point out[] at iov[0..n) minus its first `skip` bytes, leaving out
- * empty segments; the number of entries written (at most n). */
-unsigned net_iov_skip(const struct iovec *iov, unsigned n, size_t skip, struct iovec *out);
-
 #endif

@@ -68,6 +68,7 @@ enum net_event net_tx_prepare(const struct volt_vq_elem *elem, const struct net_
 	size_t total = 0;
 
 	f->iovcnt = 0;
+	f->iov = NULL;
 	f->frame_len = 0;
 	/* The length from the segments themselves, not from a separate field. */
 	for (unsigned i = 0; i < nout; i++)
@@ -80,10 +81,8 @@ enum net_event net_tx_prepare(const struct volt_vq_elem *elem, const struct net_
 	ev = net_tx_check(&f->hdr, f->frame_len, lim);
 	if (ev != NET_OK)
 		return ev;
-	f->hdr.num_buffers = 0; /* the driver's to leave 0 on transmit */
-	f->iov[0].iov_base = &f->hdr;
-	f->iov[0].iov_len = NET_VNET_HDR_LEN;
-	f->iovcnt = 1 + (int)net_iov_skip(elem->iov, nout, NET_VNET_HDR_LEN, f->iov + 1);
+	f->iov = elem->iov;
+	f->iovcnt = (int)nout;
 	return NET_OK;
 }
 
