@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "plugin/syscall_check.h"
 
@@ -97,6 +98,31 @@ int sb_policy_add_path(struct sb_policy *p, const char *path, uint32_t access,
 	return 0;
 }
 
+/* Syscalls that open a path: a plugin instance may have them only with
+ * the paths it allowed at realize (sandbox_allow_path), which Landlock
+ * then holds it to. */
+static const char *const sb_open_syscalls[] = { "open", "openat", "openat2", "creat" };
+
+bool sb_syscall_opens(const char *name)
+{
+	for (size_t i = 0; i < sizeof(sb_open_syscalls) / sizeof(sb_open_syscalls[0]); i++)
+		if (!strcmp(sb_open_syscalls[i], name))
+			return true;
+	return false;
+}
+
+/* A plugin never gets executable memory: its mmap and mprotect rules
+ * carry the same no-PROT_EXEC constraint as the core's. */
+static void sb_plugin_no_exec(struct sb_rule *r)
+{
+	if (strcmp(r->name, "mmap") && strcmp(r->name, "mprotect") &&
+	    strcmp(r->name, "pkey_mprotect"))
+		return;
+	r->args[0] = (struct sb_arg){ .arg = 2, .mask = PROT_EXEC, .value = 0 };
+	r->nargs = 1;
+	r->args_what = "no PROT_EXEC (never for a plugin)";
+}
+
 /* One declaration, checked again (the loader refused the same things at
  * load time; a policy built from a descriptor it never saw must not be
  * weaker) and turned into a rule. */
@@ -119,6 +145,7 @@ static int sb_plugin_rule(const char *who, const struct volt_syscall *s, const i
 				"does not know on this architecture", who, s->name);
 	r->threads = s->threads & VOLT_THREAD_ALL;
 	r->why = s->reason;
+	sb_plugin_no_exec(r);
 	if (s->fd_slot != VOLT_FD_ANY) {
 		if (s->fd_slot >= VOLT_FD_SLOTS)
 			return verr_set(err, EINVAL, "sandbox: %s: syscall %s: fd slot %u (slots "
@@ -162,6 +189,7 @@ int sb_policy_add_plugin(struct sb_policy *p, const char *who, const struct volt
 		if (rc)
 			return rc;
 		r.who = owho;
+		r.plugin = true;
 		if (r.pin_arg0 && !(r.arg0_what = sb_own(p, slot_what[sys[i].fd_slot])))
 			return verr_set(err, ENOMEM, "sandbox: out of memory");
 		if (sys[i].nioctls) {
@@ -173,6 +201,24 @@ int sb_policy_add_plugin(struct sb_policy *p, const char *who, const struct volt
 		rc = sb_policy_add_rule(p, &r, err);
 		if (rc)
 			return rc;
+	}
+	return 0;
+}
+
+int sb_policy_check_opens(const struct sb_policy *p, struct volt_err *err)
+{
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct sb_rule *r = &p->rules[i];
+		bool has_path = false;
+
+		if (!r->plugin || !sb_syscall_opens(r->name))
+			continue;
+		for (size_t j = 0; j < p->npaths && !has_path; j++)
+			has_path = !strcmp(p->paths[j].who, r->who);
+		if (!has_path)
+			return verr_set(err, EPERM, "sandbox: %s: declares %s but allowed no path at "
+					"realize (host->sandbox_allow_path); a plugin opens no file "
+					"after lockdown except those", r->who, r->name);
 	}
 	return 0;
 }

@@ -56,6 +56,7 @@ struct sb_rule {
 	unsigned nargs;
 	const char *args_what;       /* the args[] constraints in words */
 	const char *who;             /* "core", "virtio-blk (drive rootfs)" */
+	bool plugin;                 /* declared by a plugin instance */
 	const char *why;             /* one line */
 };
 
@@ -98,6 +99,13 @@ int sb_policy_add_core(struct sb_policy *p, const struct sb_core_fds *fds,
  * first). `who` is copied. */
 int sb_policy_add_plugin(struct sb_policy *p, const char *who, const struct volt_syscall *sys,
 			 uint32_t nsys, const int *slot_fds, struct volt_err *err);
+
+/* True for the syscalls that open a path (open, openat, openat2, creat). */
+bool sb_syscall_opens(const char *name);
+
+/* A plugin instance that declares an open syscall must have allowed at
+ * least one path (with the same `who`); else -EPERM naming it. */
+int sb_policy_check_opens(const struct sb_policy *p, struct volt_err *err);
 
 /* A path a plugin instance opens after lockdown; both strings copied. */
 int sb_policy_add_path(struct sb_policy *p, const char *path, uint32_t access,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "sandbox/landlock.h"
 #include "sandbox/report.h"
@@ -72,16 +73,23 @@ bool sandbox_syscall_known(const char *name)
 	return sb_syscall_nr(name) >= 0;
 }
 
+/* The filters' BPF, and the process id the tgkill rule pins (the one
+ * value that differs from run to run: a comparison masks it). */
 static int sb_export(struct sandbox *sb, struct volt_err *err)
 {
 	static const char *const names[] = { "process", "main", "vcpu", "io" };
 	char path[4096];
+	FILE *f;
 	int rc = 0;
 
 	for (unsigned i = 0; !rc && i <= SB_THREAD_TYPES; i++) {
 		snprintf(path, sizeof(path), "%s/%s.bpf", sb->opt.export_dir, names[i]);
 		rc = sb_filter_export(&sb->filters[i], path, err);
 	}
+	snprintf(path, sizeof(path), "%s/pid", sb->opt.export_dir);
+	if (!rc && (!(f = fopen(path, "we")) || fprintf(f, "%d\n", (int)getpid()) < 0 ||
+		    fclose(f)))
+		rc = verr_set(err, EIO, "sandbox: %s: cannot write it", path);
 	return rc;
 }
 
@@ -89,8 +97,9 @@ int sandbox_prepare(struct sandbox *sb, struct volt_err *err)
 {
 	int rc;
 
-	if (!sb->opt.seccomp)
-		return 0;
+	rc = sb_policy_check_opens(&sb->policy, err);
+	if (rc || !sb->opt.seccomp)
+		return rc;
 	rc = sb_report_install(err);
 	for (unsigned i = 0; !rc && i <= SB_THREAD_TYPES; i++)
 		rc = sb_filter_compile(&sb->policy, i ? 1u << (i - 1) : 0, &sb->filters[i], err);
@@ -100,6 +109,18 @@ int sandbox_prepare(struct sandbox *sb, struct volt_err *err)
 	return rc;
 }
 
+/* Without Landlock, a plugin's declared opens reach any file. */
+static void sb_warn_unconfined_opens(const struct sandbox *sb)
+{
+	for (size_t i = 0; i < sb->policy.nrules; i++) {
+		const struct sb_rule *r = &sb->policy.rules[i];
+
+		if (r->plugin && sb_syscall_opens(r->name))
+			log_warn("sandbox: %s may call %s and nothing confines it to its paths",
+				 r->who, r->name);
+	}
+}
+
 int sandbox_landlock(struct sandbox *sb, struct volt_err *err)
 {
 	int abi;
@@ -107,12 +128,14 @@ int sandbox_landlock(struct sandbox *sb, struct volt_err *err)
 	if (!sb->opt.landlock) {
 		log_warn("sandbox: Landlock is off (--no-landlock): the filesystem is not "
 			 "restricted; for debugging only");
+		sb_warn_unconfined_opens(sb);
 		return 0;
 	}
 	abi = sb_landlock_abi();
 	if (!abi) {
 		log_warn("sandbox: this kernel has no Landlock; the filesystem is not restricted "
 			 "(seccomp still applies)");
+		sb_warn_unconfined_opens(sb);
 		return 0;
 	}
 	if (sb_landlock_apply(&sb->policy, abi, err))

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <linux/kvm.h>
+#include <sys/mman.h>
 
 #include "sandbox/policy.h"
 #include "sandbox/sandbox.h"
@@ -208,6 +209,47 @@ static void test_paths(void **state)
 	sb_policy_fini(&p);
 }
 
+static void test_plugin_opens_need_paths(void **state)
+{
+	static const struct volt_syscall opener[] = {
+		{ "openat", VOLT_THREAD_IO, VOLT_FD_ANY, NULL, 0, "reopen its log" },
+	};
+	struct volt_err err = { 0 };
+	struct sb_policy p;
+
+	sb_policy_init(&p);
+	assert_int_equal(sb_policy_add_core(&p, NULL, NULL), 0);
+	assert_int_equal(sb_policy_check_opens(&p, NULL), 0);
+	assert_int_equal(sb_policy_add_plugin(&p, "log (drive a)", opener, 1, NULL, NULL), 0);
+	assert_int_equal(sb_policy_check_opens(&p, &err), -EPERM);
+	assert_non_null(strstr(err.msg, "log (drive a): declares openat but allowed no path"));
+	/* Another instance's path does not count. */
+	assert_int_equal(sb_policy_add_path(&p, "/tmp/x", VOLT_PATH_READ, "log (drive b)", NULL), 0);
+	assert_int_equal(sb_policy_check_opens(&p, NULL), -EPERM);
+	assert_int_equal(sb_policy_add_path(&p, "/tmp/y", VOLT_PATH_READ, "log (drive a)", NULL), 0);
+	assert_int_equal(sb_policy_check_opens(&p, NULL), 0);
+	sb_policy_fini(&p);
+}
+
+static void test_plugin_never_exec(void **state)
+{
+	static const struct volt_syscall mem[] = {
+		{ "mmap", VOLT_THREAD_IO, VOLT_FD_ANY, NULL, 0, "map a buffer" },
+		{ "mprotect", VOLT_THREAD_IO, VOLT_FD_ANY, NULL, 0, "guard page" },
+	};
+	struct sb_policy p;
+
+	sb_policy_init(&p);
+	assert_int_equal(sb_policy_add_plugin(&p, "m", mem, 2, NULL, NULL), 0);
+	for (size_t i = 0; i < p.nrules; i++) {
+		assert_int_equal(p.rules[i].nargs, 1);
+		assert_int_equal(p.rules[i].args[0].arg, 2);
+		assert_int_equal(p.rules[i].args[0].mask, PROT_EXEC);
+		assert_int_equal(p.rules[i].args[0].value, 0);
+	}
+	sb_policy_fini(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -218,6 +260,8 @@ int main(void)
 		cmocka_unit_test(test_denied_and_unknown),
 		cmocka_unit_test(test_global_only),
 		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_plugin_opens_need_paths),
+		cmocka_unit_test(test_plugin_never_exec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,97 @@
+#!/bin/bash
+# The seccomp filters compiled for one configuration are the same bytes
+# every run, and the same in a slim build (plugins linked in) as in the
+# default one (plugins as .so files): the hidden --debug-export-seccomp DIR
+# writes them (process.bpf, main.bpf, vcpu.bpf, io.bpf) and the process id,
+# the one value that differs between runs (tgkill is pinned to it). A slim
+# build's test gets the default build's volt in VOLT_COMPARE_VOLT.
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+require_kvm
+HELLO=$GUESTS/hello
+require_file "$HELLO"
+truncate -s 1M "$TMP/disk.img"
+
+cat >"$TMP/blk.ini" <<INI
+[vm]
+kernel = $HELLO
+vcpus = 2
+
+[drive "rootfs"]
+plugin = virtio-blk
+path = $TMP/disk.img
+INI
+
+# export NAME VOLT: run it with the filters exported to $TMP/NAME.
+export_filters() {
+	mkdir -p "$TMP/$1"
+	timeout -k 5 "$RUN_TIMEOUT" "$2" --config "$TMP/blk.ini" --debug-export-seccomp "$TMP/$1" \
+		>"$TMP/$1.out" 2>"$TMP/$1.err"
+	status=$?
+}
+
+# masked FILE PID: the program, one instruction a line, the pid's
+# little-endian bytes in a comparison's operand (k) replaced by zeros.
+masked() {
+	local le
+	le=$(printf '%08x' "$2" | sed -E 's/(..)(..)(..)(..)/\4 \3 \2 \1/')
+	od -An -v -tx1 -w8 "$1" | sed -E "s/^ +//; s/ $le\$/ 00 00 00 00/"
+}
+
+# same A B WHAT: the four filters of two exports are identical.
+same() {
+	local f diff=""
+	for f in process main vcpu io; do
+		if ! cmp -s <(masked "$TMP/$1/$f.bpf" "$(cat "$TMP/$1/pid")") \
+			<(masked "$TMP/$2/$f.bpf" "$(cat "$TMP/$2/pid")"); then
+			diff="$diff $f"
+		fi
+	done
+	if [ -z "$diff" ]; then
+		pass "$3: the same filters"
+	else
+		fail "$3: filters differ:$diff"
+	fi
+}
+
+export_filters a "$VOLT"
+check_status a 0 "exporting the filters"
+for f in process main vcpu io; do
+	if [ -s "$TMP/a/$f.bpf" ] && [ $(($(stat -c %s "$TMP/a/$f.bpf") % 8)) -eq 0 ]; then
+		pass "exported $f.bpf (a BPF program)"
+	else
+		fail "exported $f.bpf missing or not a BPF program"
+	fi
+done
+if [ "$(stat -c %s "$TMP/a/vcpu.bpf")" -lt "$(stat -c %s "$TMP/a/process.bpf")" ]; then
+	pass "the vCPU threads' filter is smaller than the process-wide one"
+else
+	fail "the vCPU threads' filter is not smaller than the process-wide one"
+fi
+
+export_filters b "$VOLT"
+check_status b 0 "exporting the filters again"
+same a b "two runs of this build"
+
+# The other build counts only if it is built from these sources: no file
+# of core/ or sdk/ newer than its volt, none of plugins/virtio-blk newer
+# than its virtio-blk.so (a slim build has none: it is in volt).
+stale() {
+	local so
+	so=$(dirname "$OTHER")/../lib/volt/plugins/virtio-blk.so
+	[ -n "$(find "$SRCDIR/core" "$SRCDIR/sdk" -newer "$OTHER" -type f -print -quit)" ] ||
+		{ [ -f "$so" ] && [ -n "$(find "$SRCDIR/plugins/virtio-blk" -newer "$so" -type f \
+			-print -quit)" ]; }
+}
+OTHER=${VOLT_COMPARE_VOLT:-}
+if [ -n "$OTHER" ] && [ ! -x "$OTHER" ]; then
+	echo "note: $OTHER is not built; the comparison across link modes is skipped"
+elif [ -n "$OTHER" ] && stale; then
+	echo "note: $OTHER is older than the sources; the comparison across link modes is skipped"
+elif [ -n "$OTHER" ]; then
+	export_filters other "$OTHER"
+	check_status other 0 "exporting the filters with $OTHER"
+	same a other "this build and $OTHER"
+fi
+
+finish
