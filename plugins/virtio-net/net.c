@@ -88,8 +88,10 @@ static void net_queue_notify(void *state, unsigned queue)
 {
 	struct net *n = state;
 
-	if (n->dataplane)
-		return; /* the data plane has the queues (it was kicked too) */
+	/* A data plane has the queues (it was kicked too); after a reset
+	 * nothing runs until the next DRIVER_OK. */
+	if (n->dataplane || !atomic_load(&n->active))
+		return;
 	if (queue == NET_QUEUE_TX) {
 		net_io_tx(n);
 	} else if (queue == NET_QUEUE_RX) {
