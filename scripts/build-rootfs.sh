@@ -18,7 +18,7 @@
 # with ioperm() (the guest kernel has no /dev/port: that needs PCI on x86_64), e.g.
 # `volt-outb 0x440 123` for the VMM's boot timer.
 #
-# The root is read-only unless the kernel command line says rw; write to /tmp.
+# Treat the root as read-only (the kernel mounts it ro unless told rw); write to /tmp.
 # SIZE is what mkfs.ext4 accepts. Needs busybox-static, gcc with a static
 # libc, e2fsprogs (ext4) or cpio + gzip (initramfs); no root privileges.
 set -euo pipefail
@@ -124,7 +124,7 @@ EOF
 populate() {
 	local root=$1 init=$2 overlay=$3; shift 3
 	local d link i=0 t
-	for d in bin sbin usr/bin usr/sbin dev proc sys tmp run root etc tests; do
+	for d in bin sbin usr/bin usr/sbin dev proc sys tmp run root etc mnt tests; do
 		mkdir -p "$root/$d"
 	done
 	cp "$BUSYBOX" "$root/bin/busybox"
@@ -170,7 +170,7 @@ make_initramfs() {
 		printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' \
 			0 0 0 0 1 0 0 0 0 0 0 11 0
 		printf 'TRAILER!!!\0\0\0\0'
-	} | gzip -9 >"$out"
+	} | gzip -6 >"$out"
 }
 
 make_ext4() {
@@ -178,7 +178,7 @@ make_ext4() {
 	rm -f "$out"
 	# Initialize inode tables and journal now, so the guest runs no ext4lazyinit thread.
 	mkfs.ext4 -q -F -L voltroot -E lazy_itable_init=0,lazy_journal_init=0,root_owner=0:0 \
-		-d "$root" "$out" "$size" >&2 || die "mkfs.ext4 failed"
+		-d "$root" "$out" "$size" >/dev/null || die "mkfs.ext4 failed"
 }
 
 main() {

@@ -14,7 +14,8 @@ ip link set lo up
 # Start on a fresh line: the BIOS output before the kernel's (quiet) has no newline.
 echo
 read -r up _ </proc/uptime
-echo "RIG-L1 init uptime=$up cpus=$(grep -c '^processor' /proc/cpuinfo)"
+read -r clock </sys/devices/system/clocksource/clocksource0/current_clocksource
+echo "RIG-L1 init uptime=$up cpus=$(grep -c '^processor' /proc/cpuinfo) clocksource=$clock"
 if [ -c /dev/kvm ]; then
 	echo "RIG-L1 kvm=yes"
 else

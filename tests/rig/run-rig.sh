@@ -15,6 +15,7 @@
 #   --mem MIB         L1 memory (default 2048)
 #   --cpus N          L1 CPUs (default 2)
 #   --append ARGS     extra L1 kernel arguments
+#   --tsc-khz N       L1's TSC frequency (default: this machine's, from /proc/cpuinfo)
 #   --disk FILE       attach FILE to L1 as a virtio-blk-pci disk (/dev/vda), e.g. to get
 #                     files back out
 #   --verbose         also copy the serial output to stderr while it runs
@@ -31,9 +32,9 @@ MARKER_RE='^(RIG|VOLT)-[A-Z0-9-]+( |$)'
 
 log() { printf 'run-rig: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 125; }
-usage() { sed -n '6,26p' "${BASH_SOURCE[0]}" | sed 's/^#/ /' >&2; exit 2; }
+usage() { sed -n '6,27p' "${BASH_SOURCE[0]}" | sed 's/^#/ /' >&2; exit 2; }
 
-payload= l1_script= log_file= timeout=600 kernel= mem=2048 cpus=2 append= disk= verbose=0
+payload= l1_script= log_file= timeout=600 kernel= mem=2048 cpus=2 append= disk= verbose=0 tsc_khz=
 WORK= QEMU_PID=
 
 parse_args() {
@@ -48,6 +49,7 @@ parse_args() {
 		--cpus) cpus=${2:?}; shift 2 ;;
 		--append) append=${2?}; shift 2 ;;
 		--disk) disk=${2:?}; shift 2 ;;
+		--tsc-khz) tsc_khz=${2:?}; shift 2 ;;
 		--verbose) verbose=1; shift ;;
 		-h | --help) usage ;;
 		*) log "unknown argument: $1"; usage ;;
@@ -59,6 +61,7 @@ parse_args() {
 	[[ $timeout =~ ^[0-9]+$ && $mem =~ ^[0-9]+$ && $cpus =~ ^[1-9][0-9]*$ ]] ||
 		die "--timeout, --mem and --cpus take numbers"
 	[[ -z $disk || -f $disk ]] || die "no such disk image: $disk"
+	[[ -z $tsc_khz || $tsc_khz =~ ^[1-9][0-9]*$ ]] || die "--tsc-khz takes a number"
 	command -v qemu-system-x86_64 >/dev/null ||
 		die "qemu-system-x86_64 not found; run the project's install script (apt-get install qemu-system-x86)"
 }
@@ -68,6 +71,14 @@ cleanup() {
 		kill "$QEMU_PID" 2>/dev/null || true
 	fi
 	[[ -z $WORK ]] || rm -rf "$WORK"
+}
+
+# Under TCG the guest's TSC is this machine's TSC, so L1 is told its rate. L1 has no
+# HPET/PM timer (no ACPI) and its PIT calibration fails when this machine is busy;
+# then L1 has no TSC frequency, falls back to jiffies, and KVM never enters a guest
+# (kvm_guest_time_update needs tsc_khz), so L2 hangs with no output.
+host_tsc_khz() {
+	awk -F: '/^cpu MHz/ { printf "%d\n", $2 * 1000 + 0.5; exit }' /proc/cpuinfo
 }
 
 is_elf() { [[ -f $1 && $(head -c4 "$1" | od -An -c | tr -d ' ') == '177ELF' ]]; }
@@ -115,7 +126,7 @@ run_qemu() {
 		-m "$mem" -smp "$cpus,sockets=$cpus,cores=1,threads=1"
 		-nodefaults -no-user-config -nographic -serial stdio -no-reboot
 		-kernel "$kernel" -initrd "$initramfs"
-		-append "console=ttyS0 quiet panic=-1 tsc=reliable${append:+ $append}")
+		-append "console=ttyS0 quiet panic=-1 tsc=reliable${tsc_khz:+ tsc_early_khz=$tsc_khz}${append:+ $append}")
 	[[ -z $disk ]] || cmd+=(-drive "file=$disk,if=virtio,format=raw")
 
 	: >"$log_file"
@@ -153,6 +164,8 @@ main() {
 			die "could not build the L1 host kernel"
 	fi
 	[[ -f $kernel ]] || die "no such L1 kernel: $kernel"
+	[[ -n $tsc_khz ]] || tsc_khz=$(host_tsc_khz)
+	[[ -n $tsc_khz ]] || log "warning: TSC frequency unknown; L1's clock (and KVM) may not work"
 
 	local t0=$SECONDS
 	build_initramfs "$WORK/l1-initramfs.cpio.gz"
