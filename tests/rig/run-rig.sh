@@ -32,7 +32,7 @@ MARKER_RE='^(RIG|VOLT)-[A-Z0-9-]+( |$)'
 
 log() { printf 'run-rig: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 125; }
-usage() { sed -n '6,27p' "${BASH_SOURCE[0]}" | sed 's/^#/ /' >&2; exit 2; }
+usage() { sed -n '6,26p' "${BASH_SOURCE[0]}" | sed 's/^#/ /' >&2; exit 2; }
 
 payload= l1_script= log_file= timeout=600 kernel= mem=2048 cpus=2 append= disk= verbose=0 tsc_khz=
 WORK= QEMU_PID=
