@@ -61,6 +61,32 @@ static int vcpu_setup_lapic(struct vcpu *vcpu, struct volt_err *err)
 	return vcpu_ioctl(vcpu, KVM_SET_LAPIC, &lapic, "KVM_SET_LAPIC", err);
 }
 
+/* Leaf 0xD.0 EBX (the XSAVE area size for the current XCR0) is recomputed by
+ * KVM when it sees the guest write XCR0. Where the guest's XSETBV does not
+ * reach KVM (nested under an emulated SVM, as in our rig), the size stays the
+ * one for XCR0 = x87, Linux finds it inconsistent and turns XSAVE off.
+ * Starting with XCR0 = every user state the guest's CPUID offers makes the
+ * size right either way; Linux writes XCR0 itself at boot. */
+static int vcpu_setup_xcr0(struct vcpu *vcpu, const struct kvm_cpuid2 *cpuid,
+			   struct volt_err *err)
+{
+	struct kvm_xcrs xcrs = { .nr_xcrs = 1 };
+	uint64_t xcr0 = 0;
+
+	for (uint32_t i = 0; i < cpuid->nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+
+		if (e->function == 0xd && e->index == 0)
+			xcr0 = e->eax | (uint64_t)e->edx << 32;
+	}
+	/* No XSAVE for this guest, or a KVM without XCR access: keep the reset value. */
+	if (!(xcr0 & 1) || ioctl(vcpu->vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XCRS) <= 0)
+		return 0;
+	xcrs.xcrs[0].xcr = 0;
+	xcrs.xcrs[0].value = xcr0;
+	return vcpu_ioctl(vcpu, KVM_SET_XCRS, &xcrs, "KVM_SET_XCRS", err);
+}
+
 static int vcpu_setup_cpuid(struct vcpu *vcpu, struct volt_err *err)
 {
 	struct kvm_cpuid2 *cpuid = cpuid_build(vcpu->vm->supported_cpuid, vcpu->index,
@@ -70,6 +96,8 @@ static int vcpu_setup_cpuid(struct vcpu *vcpu, struct volt_err *err)
 	if (!cpuid)
 		return -err->code;
 	r = vcpu_ioctl(vcpu, KVM_SET_CPUID2, cpuid, "KVM_SET_CPUID2", err);
+	if (!r)
+		r = vcpu_setup_xcr0(vcpu, cpuid, err);
 	free(cpuid);
 	return r;
 }
