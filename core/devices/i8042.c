@@ -31,6 +31,7 @@
 #define I8042_STR_OBF    0x01 /* output buffer full */
 #define I8042_STR_SYS    0x04 /* system flag: self-test passed */
 #define I8042_STR_CMDDAT 0x08 /* last write was a command */
+#define I8042_STR_KEYLOCK 0x10 /* set: keyboard not inhibited (Linux warns otherwise) */
 
 #define I8042_CTR_KBDINT 0x01 /* keyboard interrupt enabled */
 #define I8042_CTR_SYS    0x04
@@ -176,7 +177,7 @@ int i8042_create(struct vm *vm, struct i8042 **out, struct volt_err *err)
 	if (!k)
 		return verr_set(err, ENOMEM, "i8042: out of memory");
 	k->vm = vm;
-	k->status = I8042_STR_SYS;
+	k->status = I8042_STR_SYS | I8042_STR_KEYLOCK;
 	k->ctr = I8042_CTR_KBDINT | I8042_CTR_SYS | I8042_CTR_XLATE;
 	k->outp = 0x03; /* bit 0: CPU not in reset, bit 1: A20 enabled */
 	pthread_mutex_init(&k->lock, NULL);
