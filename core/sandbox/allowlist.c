@@ -23,6 +23,7 @@
 #define M VOLT_THREAD_MAIN
 #define V VOLT_THREAD_VCPU
 #define I VOLT_THREAD_IO
+#define A SB_THREAD_API
 #define ALL VOLT_THREAD_ALL
 
 /* What a core rule pins arg0 to. */
@@ -44,6 +45,7 @@ struct sb_core_rule {
 	unsigned nargs;
 	const char *args_what;
 	bool global_only;
+	bool api_only;       /* only when the process serves the control API */
 	const char *why;
 };
 
@@ -72,45 +74,60 @@ static const struct sb_ioctl sb_tty_ioctls[] = {
 
 static const struct sb_core_rule sb_core_rules[] = {
 	/* Event loops and thread hand-offs. */
-	{ "epoll_wait", M | I, .why = "the event loops (main, each I/O thread) block here" },
-	{ "epoll_ctl", ALL, .why = "fd watches come and go at run time (host API fd_watch from "
-				   "activate/reset on a vCPU or from callbacks; stdin at EOF)" },
-	{ "read", M | I, .why = "event loops drain eventfds, the signalfd and stdin" },
-	{ "write", ALL, .why = "log lines to stderr, guest serial output, eventfd wake-ups "
-			       "between threads" },
-	{ "futex", ALL, .why = "mutexes and condition variables (UART, I/O watches, joins)" },
+	{ "epoll_wait", M | I | A, .why = "the event loops (main, each I/O thread, the API) "
+					  "block here" },
+	{ "epoll_ctl", ALL | A, .why = "fd watches come and go at run time (host API fd_watch "
+				       "from activate/reset on a vCPU or from callbacks; stdin "
+				       "at EOF; API connections)" },
+	{ "read", M | I | A, .why = "event loops drain eventfds, the signalfd and stdin" },
+	{ "write", ALL | A, .why = "log lines to stderr, guest serial output, eventfd wake-ups "
+				   "between threads" },
+	{ "futex", ALL | A, .why = "mutexes and condition variables (UART, I/O watches, joins)" },
 	/* KVM after set-up: run, interrupt, report. */
 	{ "ioctl", V, SB_ARG0_VCPU_FDS, SB_IOCTLS(sb_vcpu_ioctls),
 	  .why = "run the vCPU; read its registers for the report of a failed vCPU" },
-	{ "ioctl", ALL, SB_ARG0_VM_FD, SB_IOCTLS(sb_vm_ioctls),
-	  .why = "pulse an interrupt line (UART, i8042, devices that are not virtio)" },
+	{ "ioctl", ALL | A, SB_ARG0_VM_FD, SB_IOCTLS(sb_vm_ioctls),
+	  .why = "pulse an interrupt line (UART, i8042 (Ctrl-Alt-Del from the API too), "
+		 "devices that are not virtio)" },
 	{ "ioctl", M, SB_ARG0_VM_FD, SB_IOCTLS(sb_vm_teardown_ioctls),
 	  .why = "deassign the devices' ioeventfds and irqfds at shutdown" },
 	{ "ioctl", M, SB_ARG0_STDIN, SB_IOCTLS(sb_tty_ioctls),
 	  .why = "put the terminal back at exit (tcsetattr on stdin)" },
 	/* Stopping. */
-	{ "tgkill", M, SB_ARG0_SELF_PID,
+	{ "tgkill", M | A, SB_ARG0_SELF_PID,
 	  .args = { { .arg = 2, .mask = ~0ull, .value = VCPU_KICK_SIGNAL } }, .nargs = 1,
 	  .args_what = "signal SIGUSR1",
-	  .why = "kick a vCPU thread out of KVM_RUN (pthread_kill)" },
-	{ "getpid", M, .why = "pthread_kill asks for the process id" },
-	{ "rt_sigprocmask", ALL, .why = "glibc masks signals around pthread_kill and thread exit" },
+	  .why = "kick a vCPU thread out of KVM_RUN (pthread_kill): to stop, or to pause "
+		 "from the API" },
+	{ "getpid", M | A, .why = "pthread_kill asks for the process id" },
+	{ "rt_sigprocmask", ALL | A, .why = "glibc masks signals around pthread_kill and thread "
+					    "exit" },
 	{ "rt_sigreturn", V, .why = "return from the (empty) kick signal handler" },
-	{ "madvise", ALL, .args = { { .arg = 2, .mask = ~0ull, .value = MADV_DONTNEED } },
+	{ "madvise", ALL | A, .args = { { .arg = 2, .mask = ~0ull, .value = MADV_DONTNEED } },
 	  .nargs = 1, .args_what = "MADV_DONTNEED",
 	  .why = "glibc frees a finished thread's stack and trims malloc arenas" },
-	{ "exit", V | I, .why = "a vCPU or I/O thread returns" },
-	{ "exit_group", ALL, .why = "the process exits (also from the violation report)" },
-	{ "close", M, .why = "fds released at shutdown" },
+	{ "exit", V | I | A, .why = "a vCPU, I/O or API thread returns" },
+	{ "exit_group", ALL | A, .why = "the process exits (also from the violation report)" },
+	{ "close", M | A, .why = "fds released at shutdown; API connections closed" },
 	/* Memory: malloc and free, never executable. */
-	{ "mmap", ALL, .args = { SB_NO_EXEC(2) }, .nargs = 1, .args_what = "no PROT_EXEC",
+	{ "mmap", ALL | A, .args = { SB_NO_EXEC(2) }, .nargs = 1, .args_what = "no PROT_EXEC",
 	  .why = "malloc of large blocks and new arenas" },
-	{ "mprotect", ALL, .args = { SB_NO_EXEC(2) }, .nargs = 1, .args_what = "no PROT_EXEC",
+	{ "mprotect", ALL | A, .args = { SB_NO_EXEC(2) }, .nargs = 1, .args_what = "no PROT_EXEC",
 	  .why = "malloc grows a thread's arena" },
-	{ "munmap", ALL, .why = "free of large blocks; guest RAM and kvm_run at shutdown" },
+	{ "munmap", ALL | A, .why = "free of large blocks; guest RAM and kvm_run at shutdown" },
 	{ "brk", M, .why = "malloc grows the main heap" },
+	/* The control API's thread (--api-sock only): HTTP on its Unix socket. */
+	{ "accept4", A, .api_only = true, .why = "a client connects to the API socket" },
+	{ "recvfrom", A, .api_only = true, .why = "read a request" },
+	{ "sendto", A, .api_only = true, .why = "send an answer" },
+	{ "sendmsg", A, .api_only = true, .why = "send an answer (header and body together)" },
+	{ "shutdown", M | A, .api_only = true,
+	  .why = "end a connection (main: the server stops at exit)" },
+	{ "newfstatat", A, .api_only = true, .why = "at exit: is the socket file still ours?" },
+	{ "unlink", A, .api_only = true,
+	  .why = "at exit: remove the socket file (Landlock: only in its directory)" },
 	/* Narrowing: how each thread installs its own, smaller filter. */
-	{ "seccomp", ALL, .args = { { .arg = 0, .mask = ~0ull, .value = SECCOMP_SET_MODE_FILTER },
+	{ "seccomp", ALL | A, .args = { { .arg = 0, .mask = ~0ull, .value = SECCOMP_SET_MODE_FILTER },
 				    { .arg = 1, .mask = ~0ull, .value = 0 } },
 	  .nargs = 2, .args_what = "SECCOMP_SET_MODE_FILTER, flags 0 (this thread only)",
 	  .global_only = true,
@@ -134,9 +151,9 @@ static const struct sb_core_rule sb_core_rules[] = {
 
 #ifdef SB_SANITIZER
 static const struct sb_core_rule sb_sanitizer_rules[] = {
-	{ "sigaltstack", ALL, .why = "each thread's alternate signal stack, set up "
+	{ "sigaltstack", ALL | A, .why = "each thread's alternate signal stack, set up "
 				     "and torn down by the runtime" },
-	{ "madvise", ALL, .why = "MADV_NOHUGEPAGE/MADV_DONTDUMP on its shadow and "
+	{ "madvise", ALL | A, .why = "MADV_NOHUGEPAGE/MADV_DONTDUMP on its shadow and "
 				 "allocator mappings" },
 	{ "gettid", M, .why = "LeakSanitizer's check at exit" },
 	{ "prctl", M, .why = "LeakSanitizer's check at exit" },
@@ -197,14 +214,15 @@ static void sb_core_arg0(const struct sb_core_rule *c, const struct sb_core_fds 
 }
 
 static int sb_add_table(struct sb_policy *p, const struct sb_core_rule *table, size_t n,
-			const char *who, const struct sb_core_fds *fds, struct volt_err *err)
+			const char *who, const struct sb_core_fds *fds, bool api,
+			struct volt_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct sb_core_rule *c = &table[i];
 		struct sb_rule r = {
 			.name = c->name,
 			.nr = sb_syscall_nr(c->name),
-			.threads = c->threads,
+			.threads = api ? c->threads : c->threads & ~SB_THREAD_API,
 			.global_only = c->global_only,
 			.ioctls = c->ioctls,
 			.nioctls = c->nioctls,
@@ -215,6 +233,8 @@ static int sb_add_table(struct sb_policy *p, const struct sb_core_rule *table, s
 		};
 		int rc;
 
+		if (!r.threads || (c->api_only && !api))
+			continue; /* an API rule, and no API */
 		for (unsigned a = 0; a < c->nargs; a++)
 			r.args[a] = c->args[a];
 		sb_core_arg0(c, fds, &r);
@@ -228,14 +248,15 @@ static int sb_add_table(struct sb_policy *p, const struct sb_core_rule *table, s
 	return 0;
 }
 
-int sb_policy_add_core(struct sb_policy *p, const struct sb_core_fds *fds, struct volt_err *err)
+int sb_policy_add_core(struct sb_policy *p, const struct sb_core_fds *fds, bool api,
+		       struct volt_err *err)
 {
 	int rc = sb_add_table(p, sb_core_rules, sizeof(sb_core_rules) / sizeof(sb_core_rules[0]),
-			      "core", fds, err);
+			      "core", fds, api, err);
 
 	if (!rc)
 		rc = sb_add_table(p, sb_sanitizer_rules, SB_NSANITIZER, "core (sanitizer build)", fds,
-				  err);
+				  api, err);
 #ifdef SB_SANITIZER
 	/* LeakSanitizer's tracer lists /proc/<pid>/task and reads maps. */
 	if (!rc)

@@ -95,8 +95,10 @@ uint64_t sb_landlock_path_rights(int abi, uint32_t access, bool is_dir, bool is_
 		     (is_dir ? LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_REMOVE_FILE : 0);
 	/* A device node opened after lockdown is opened to be driven; which
 	 * requests it gets is the seccomp filter's business. */
-	if (is_dev && access)
+	if (is_dev && (access & (VOLT_PATH_READ | VOLT_PATH_WRITE)))
 		r |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+	if ((access & SB_PATH_REMOVE) && is_dir)
+		r |= LANDLOCK_ACCESS_FS_REMOVE_FILE;
 	if (!is_dir)
 		r &= SB_FS_FILE_RIGHTS;
 	return r & h.fs;
@@ -146,7 +148,17 @@ out:
 	return rc;
 }
 
-int sb_landlock_apply(const struct sb_policy *p, int abi, struct volt_err *err)
+int sb_landlock_restrict(int ruleset, struct volt_err *err)
+{
+	/* Landlock needs NO_NEW_PRIVS (or CAP_SYS_ADMIN); seccomp sets it too. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return verr_set(err, errno, "sandbox: PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+	if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
+		return verr_set(err, errno, "sandbox: landlock_restrict_self: %s", strerror(errno));
+	return 0;
+}
+
+int sb_landlock_apply(const struct sb_policy *p, int abi, int *keep, struct volt_err *err)
 {
 	struct sb_landlock_rights h;
 	struct sb_ruleset_attr attr;
@@ -164,11 +176,11 @@ int sb_landlock_apply(const struct sb_policy *p, int abi, struct volt_err *err)
 				strerror(errno));
 	for (size_t i = 0; !rc && i < p->npaths; i++)
 		rc = sb_landlock_add_path(ruleset, abi, &p->paths[i], err);
-	/* Landlock needs NO_NEW_PRIVS (or CAP_SYS_ADMIN); seccomp sets it too. */
-	if (!rc && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		rc = verr_set(err, errno, "sandbox: PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
-	if (!rc && syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
-		rc = verr_set(err, errno, "sandbox: landlock_restrict_self: %s", strerror(errno));
-	close(ruleset);
+	if (!rc)
+		rc = sb_landlock_restrict(ruleset, err);
+	if (!rc && keep)
+		*keep = ruleset;
+	else
+		close(ruleset);
 	return rc;
 }

@@ -34,7 +34,12 @@ uint64_t sb_landlock_path_rights(int abi, uint32_t access, bool is_dir, bool is_
 void sb_landlock_fs_names(uint64_t mask, char *buf, size_t cap);
 
 /* Restrict the calling thread (and the threads it creates afterwards) to
- * the policy's paths with the given ABI (> 0). */
-int sb_landlock_apply(const struct sb_policy *p, int abi, struct volt_err *err);
+ * the policy's paths with the given ABI (> 0). With keep non-NULL the
+ * ruleset's fd stays open there, for sb_landlock_restrict on a thread that
+ * already exists; the caller closes it. */
+int sb_landlock_apply(const struct sb_policy *p, int abi, int *keep, struct volt_err *err);
+
+/* Restrict the calling thread with a ruleset sb_landlock_apply kept. */
+int sb_landlock_restrict(int ruleset, struct volt_err *err);
 
 #endif

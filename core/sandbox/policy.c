@@ -81,7 +81,7 @@ int sb_policy_add_path(struct sb_policy *p, const char *path, uint32_t access,
 	if (!path || path[0] != '/')
 		return verr_set(err, EINVAL, "sandbox: %s: allowed path '%s' is not absolute", who,
 				path ? path : "(null)");
-	if (!access || (access & ~(VOLT_PATH_READ | VOLT_PATH_WRITE)))
+	if (!access || (access & ~(VOLT_PATH_READ | VOLT_PATH_WRITE | SB_PATH_REMOVE)))
 		return verr_set(err, EINVAL, "sandbox: %s: path %s: access 0x%x is not "
 				"VOLT_PATH_READ and/or VOLT_PATH_WRITE", who, path, access);
 	if (sb_grow((void **)&p->paths, p->npaths, &p->cap_paths, sizeof(*p->paths)))
@@ -264,6 +264,7 @@ const char *sb_thread_type_name(uint32_t type)
 	case VOLT_THREAD_MAIN: return "main";
 	case VOLT_THREAD_VCPU: return "vcpu";
 	case VOLT_THREAD_IO: return "io";
+	case SB_THREAD_API: return "api";
 	}
 	return "any";
 }

@@ -16,8 +16,10 @@
 
 #include "util/err.h"
 
-/* Thread types: the SDK's VOLT_THREAD_* bits. */
-#define SB_THREAD_TYPES 3
+/* Thread types: the SDK's VOLT_THREAD_* bits, and the control API's thread,
+ * which only the core's own rules name (no plugin code runs on it). */
+#define SB_THREAD_API 0x8u
+#define SB_THREAD_TYPES 4
 #define SB_FD_MAX 64          /* fds one rule may pin arg0 to (vCPU fds) */
 #define SB_ARGS_MAX 2         /* further argument constraints per rule */
 #define SB_FD_UNBOUND (-1)     /* a slot the instance never bound */
@@ -60,7 +62,12 @@ struct sb_rule {
 	const char *why;             /* one line */
 };
 
-/* A path opened after lockdown (VOLT_PATH_READ | VOLT_PATH_WRITE). */
+/* The core only: files in this directory may be removed (the API socket,
+ * at exit). Never from a plugin: the loader passes VOLT_PATH_* alone. */
+#define SB_PATH_REMOVE 0x100u
+
+/* A path opened after lockdown (VOLT_PATH_READ | VOLT_PATH_WRITE), or a
+ * directory files are removed from (SB_PATH_REMOVE). */
 struct sb_path {
 	char *path;
 	uint32_t access;
@@ -87,8 +94,9 @@ void sb_policy_init(struct sb_policy *p);
 void sb_policy_fini(struct sb_policy *p);
 
 /* The core's own allowlist (allowlist.c), with its fds resolved; fds NULL
- * (print mode) leaves them SB_FD_AT_REALIZE, printed by name. */
-int sb_policy_add_core(struct sb_policy *p, const struct sb_core_fds *fds,
+ * (print mode) leaves them SB_FD_AT_REALIZE, printed by name. api: the
+ * process serves the control API (--api-sock): its thread's rules too. */
+int sb_policy_add_core(struct sb_policy *p, const struct sb_core_fds *fds, bool api,
 		       struct volt_err *err);
 
 /* One plugin instance's declarations. slot_fds[VOLT_FD_SLOTS] holds the
@@ -121,7 +129,7 @@ int sb_syscall_nr(const char *name);
  * unbound cannot (and is left out of the filter). */
 bool sb_rule_live(const struct sb_rule *r);
 
-/* Whether r goes into the filter for `type` (a VOLT_THREAD_* bit), or
+/* Whether r goes into the filter for `type` (a thread type bit), or
  * into the process-wide one for type 0 (every rule, global_only too). */
 bool sb_rule_applies(const struct sb_rule *r, uint32_t type);
 
@@ -129,7 +137,7 @@ bool sb_rule_applies(const struct sb_rule *r, uint32_t type);
  * live rules only. */
 unsigned sb_policy_count(const struct sb_policy *p, uint32_t type);
 
-/* "main", "vcpu", "io" for one VOLT_THREAD_* bit. */
+/* "main", "vcpu", "io", "api" for one thread type bit. */
 const char *sb_thread_type_name(uint32_t type);
 
 #endif

@@ -136,6 +136,7 @@ static void sb_print_landlock(const struct sandbox *sb, FILE *out)
 		const struct sb_path *sp = &sb->policy.paths[i];
 
 		fprintf(out, "  %-40s %-12s %s\n", sp->path,
+			sp->access & SB_PATH_REMOVE ? "remove files" :
 			sp->access & VOLT_PATH_WRITE ? "read-write" : "read-only", sp->who);
 	}
 }
@@ -152,5 +153,7 @@ void sandbox_print(const struct sandbox *sb, FILE *out)
 		      out);
 	sb_print_type(p, VOLT_THREAD_VCPU, "vcpu threads (KVM_RUN, MMIO/PIO handlers)", out);
 	sb_print_type(p, VOLT_THREAD_IO, "io threads (one per device instance)", out);
+	if (sb->api)
+		sb_print_type(p, SB_THREAD_API, "api thread (the control API, --api-sock)", out);
 	sb_print_landlock(sb, out);
 }

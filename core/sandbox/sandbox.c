@@ -4,6 +4,8 @@
 #include "sandbox/sandbox.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,15 +30,17 @@ static struct {
 	.cond = PTHREAD_COND_INITIALIZER,
 };
 
+/* 0 for VOLT_THREAD_MAIN, 1 for VCPU, 2 for IO, 3 for SB_THREAD_API. */
 static unsigned sb_type_index(uint32_t type)
 {
-	return type == VOLT_THREAD_MAIN ? 0 : type == VOLT_THREAD_VCPU ? 1 : 2;
+	return (unsigned)__builtin_ctz(type);
 }
 
 void sandbox_init(struct sandbox *sb, const struct sandbox_options *opt)
 {
 	memset(sb, 0, sizeof(*sb));
 	sb->opt = *opt;
+	sb->landlock_fd = -1;
 	sb_policy_init(&sb->policy);
 	sandbox_thread_set_name("main");
 }
@@ -48,12 +52,17 @@ void sandbox_fini(struct sandbox *sb)
 	pthread_mutex_unlock(&sb_gate.lock);
 	for (unsigned i = 0; i <= SB_THREAD_TYPES; i++)
 		sb_filter_free(&sb->filters[i]);
+	if (sb->landlock_fd >= 0)
+		close(sb->landlock_fd);
+	sb->landlock_fd = -1;
 	sb_policy_fini(&sb->policy);
 }
 
-int sandbox_add_core(struct sandbox *sb, const struct sb_core_fds *fds, struct volt_err *err)
+int sandbox_add_core(struct sandbox *sb, const struct sb_core_fds *fds, bool api,
+		     struct volt_err *err)
 {
-	return sb_policy_add_core(&sb->policy, fds, err);
+	sb->api = api;
+	return sb_policy_add_core(&sb->policy, fds, api, err);
 }
 
 int sandbox_add_plugin(struct sandbox *sb, const char *who, const struct volt_syscall *sys,
@@ -77,12 +86,14 @@ bool sandbox_syscall_known(const char *name)
  * value that differs from run to run: a comparison masks it). */
 static int sb_export(struct sandbox *sb, struct volt_err *err)
 {
-	static const char *const names[] = { "process", "main", "vcpu", "io" };
+	static const char *const names[] = { "process", "main", "vcpu", "io", "api" };
 	char path[4096];
 	FILE *f;
 	int rc = 0;
 
 	for (unsigned i = 0; !rc && i <= SB_THREAD_TYPES; i++) {
+		if (!sb->filters[i].prog.len)
+			continue; /* no API thread */
 		snprintf(path, sizeof(path), "%s/%s.bpf", sb->opt.export_dir, names[i]);
 		rc = sb_filter_export(&sb->filters[i], path, err);
 	}
@@ -93,6 +104,19 @@ static int sb_export(struct sandbox *sb, struct volt_err *err)
 	return rc;
 }
 
+/* glibc's malloc opens files lazily, which the filter would trap: the
+ * first arena a new thread gets is sized from /sys/devices/system/cpu/
+ * online, and shrinking a thread's heap reads /proc/sys/vm/overcommit_memory.
+ * Fix the arena limit now (glibc's own default, 8 per CPU) and never trim
+ * thread heaps (memory a thread freed stays in its arena). */
+static void sb_malloc_settle(void)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	mallopt(M_ARENA_MAX, (int)(ncpu > 0 && ncpu < 1024 ? ncpu * 8 : 8));
+	mallopt(M_TRIM_THRESHOLD, INT_MAX);
+}
+
 int sandbox_prepare(struct sandbox *sb, struct volt_err *err)
 {
 	int rc;
@@ -100,9 +124,14 @@ int sandbox_prepare(struct sandbox *sb, struct volt_err *err)
 	rc = sb_policy_check_opens(&sb->policy, err);
 	if (rc || !sb->opt.seccomp)
 		return rc;
+	sb_malloc_settle();
 	rc = sb_report_install(err);
-	for (unsigned i = 0; !rc && i <= SB_THREAD_TYPES; i++)
-		rc = sb_filter_compile(&sb->policy, i ? 1u << (i - 1) : 0, &sb->filters[i], err);
+	for (unsigned i = 0; !rc && i <= SB_THREAD_TYPES; i++) {
+		uint32_t type = i ? 1u << (i - 1) : 0;
+
+		if (type != SB_THREAD_API || sb->api)
+			rc = sb_filter_compile(&sb->policy, type, &sb->filters[i], err);
+	}
 	if (!rc && sb->opt.export_dir)
 		rc = sb_export(sb, err);
 	sb->prepared = !rc;
@@ -119,6 +148,9 @@ static void sb_warn_unconfined_opens(const struct sandbox *sb)
 			log_warn("sandbox: %s may call %s and nothing confines it to its paths",
 				 r->who, r->name);
 	}
+	if (sb->api)
+		log_warn("sandbox: the API thread may unlink files and nothing confines it to its "
+			 "socket's directory");
 }
 
 int sandbox_landlock(struct sandbox *sb, struct volt_err *err)
@@ -138,9 +170,10 @@ int sandbox_landlock(struct sandbox *sb, struct volt_err *err)
 		sb_warn_unconfined_opens(sb);
 		return 0;
 	}
-	if (sb_landlock_apply(&sb->policy, abi, err))
+	if (sb_landlock_apply(&sb->policy, abi, sb->api ? &sb->landlock_fd : NULL, err))
 		return -err->code;
 	sb->landlock_abi = abi;
+	sb->applied = true;
 	log_debug("sandbox: Landlock ABI %d applied, %zu path rule(s)", abi, sb->policy.npaths);
 	return 0;
 }
@@ -190,9 +223,14 @@ int sandbox_lockdown(struct sandbox *sb, struct volt_err *err)
 	}
 	if (!sb->prepared)
 		return verr_set(err, EINVAL, "sandbox: lockdown before the filters were compiled");
+	/* A thread that existed before has joined Landlock by now. */
+	if (sb->landlock_fd >= 0)
+		close(sb->landlock_fd);
+	sb->landlock_fd = -1;
 	rc = sb_filter_load_all(&sb->filters[0], err);
 	if (rc)
 		return rc;
+	sb->applied = true;
 	pthread_mutex_lock(&sb_gate.lock);
 	for (unsigned i = 0; i < SB_THREAD_TYPES; i++)
 		sb_gate.prog[i] = &sb->filters[1 + i].prog;
@@ -200,10 +238,12 @@ int sandbox_lockdown(struct sandbox *sb, struct volt_err *err)
 	rc = sb_filter_load_self(&sb->filters[1].prog);
 	if (rc)
 		return verr_set(err, -rc, "sandbox: the main thread's filter: %s", strerror(-rc));
-	log_debug("sandbox: locked down: %u syscalls process-wide; main %u, vcpu %u, io %u",
-		  sb_policy_count(&sb->policy, 0), sb_policy_count(&sb->policy, VOLT_THREAD_MAIN),
+	log_debug("sandbox: locked down: %u syscalls process-wide; main %u, vcpu %u, io %u, "
+		  "api %u", sb_policy_count(&sb->policy, 0),
+		  sb_policy_count(&sb->policy, VOLT_THREAD_MAIN),
 		  sb_policy_count(&sb->policy, VOLT_THREAD_VCPU),
-		  sb_policy_count(&sb->policy, VOLT_THREAD_IO));
+		  sb_policy_count(&sb->policy, VOLT_THREAD_IO),
+		  sb->api ? sb_policy_count(&sb->policy, SB_THREAD_API) : 0);
 	return 0;
 }
 
@@ -228,6 +268,32 @@ int sandbox_thread_enter(uint32_t type, const char *name)
 	if (!prog)
 		return 0;
 	rc = sb_filter_load_self(prog);
+	if (rc)
+		log_error("sandbox: %s: cannot install its filter: %s", name, strerror(-rc));
+	return rc;
+}
+
+int sandbox_adopt_landlock(struct sandbox *sb)
+{
+	struct volt_err err = { 0 };
+
+	if (sb->landlock_fd < 0)
+		return 0;
+	if (sb_landlock_restrict(sb->landlock_fd, &err)) {
+		log_error("%s", err.msg);
+		return -err.code;
+	}
+	return 0;
+}
+
+int sandbox_adopt_filter(struct sandbox *sb, uint32_t type, const char *name)
+{
+	int rc;
+
+	sandbox_thread_set_name(name);
+	if (!sb->opt.seccomp || !sb->prepared)
+		return 0;
+	rc = sb_filter_load_self(&sb->filters[1 + sb_type_index(type)].prog);
 	if (rc)
 		log_error("sandbox: %s: cannot install its filter: %s", name, strerror(-rc));
 	return rc;

@@ -37,16 +37,21 @@ struct sandbox_options {
 	bool landlock;           /* on unless --no-landlock */
 	const char *export_dir;  /* hidden --debug-export-seccomp DIR: write the
 				  * filters' BPF there (process.bpf, main.bpf,
-				  * vcpu.bpf, io.bpf) */
+				  * vcpu.bpf, io.bpf, api.bpf) and the pid */
 };
 
 struct sandbox {
 	struct sandbox_options opt;
 	struct sb_policy policy;
-	/* [0] process-wide, then main, vcpu, io (VOLT_THREAD_* order) */
+	bool api;                /* the process serves the control API */
+	/* [0] process-wide, then main, vcpu, io, api (thread bit order) */
 	struct sb_filter filters[1 + SB_THREAD_TYPES];
 	bool prepared;
+	bool applied;            /* Landlock or seccomp is on: the process can no
+				  * longer open files or build another VM */
 	int landlock_abi;        /* the ABI applied, 0 if none */
+	int landlock_fd;         /* the ruleset, for a thread that existed before
+				  * (sandbox_adopt_landlock); -1 once locked down */
 };
 
 /* ---- thread identity, for the violation report ---- */
@@ -65,7 +70,9 @@ const char *sandbox_current_plugin(void);
 void sandbox_init(struct sandbox *sb, const struct sandbox_options *opt);
 void sandbox_fini(struct sandbox *sb);
 
-int sandbox_add_core(struct sandbox *sb, const struct sb_core_fds *fds, struct volt_err *err);
+/* api: the control API's thread exists (--api-sock) and gets its rules. */
+int sandbox_add_core(struct sandbox *sb, const struct sb_core_fds *fds, bool api,
+		     struct volt_err *err);
 /* who: "virtio-blk (drive rootfs)"; slot_fds: VOLT_FD_SLOTS fds bound at
  * realize (-1 if not), or NULL when printing the policy. */
 int sandbox_add_plugin(struct sandbox *sb, const char *who, const struct volt_syscall *sys,
@@ -91,10 +98,17 @@ void sandbox_gate_expect(void);
 void sandbox_gate_open(bool run);
 
 /* In a new thread, first thing: name it (for the kernel and the report),
- * wait at the gate, then stack the filter of `type` (VOLT_THREAD_*).
+ * wait at the gate, then stack the filter of `type` (a thread type bit).
  * Returns 0 to go on, 1 if the VM stops before running (gate opened with
  * run = false), -errno if the filter could not be installed (logged). */
 int sandbox_thread_enter(uint32_t type, const char *name);
+
+/* A thread that existed before lockdown (the control API's) joins in by
+ * running these on itself, the first right after sandbox_landlock (the
+ * same rules, a Landlock domain of its own), the second right after
+ * sandbox_lockdown (its type's narrower filter; name is for reports). */
+int sandbox_adopt_landlock(struct sandbox *sb);
+int sandbox_adopt_filter(struct sandbox *sb, uint32_t type, const char *name);
 
 /* ---- printing ---- */
 

@@ -1,6 +1,8 @@
 #include "vm/machine.h"
 
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,13 +155,33 @@ static void machine_plugin_label(const struct volt_instance *inst, char *buf, si
 	snprintf(buf, cap, "%s (%s)", inst->plugin->name, inst->name);
 }
 
+/* The API removes its socket at exit: Landlock lets it remove files in the
+ * socket's directory, nowhere else. */
+static int machine_sandbox_api_dir(struct sandbox *sb, const char *sock, struct volt_err *err)
+{
+	char *copy = strdup(sock);
+	char *dir = copy ? realpath(dirname(copy), NULL) : NULL;
+	int r;
+
+	if (!dir) {
+		free(copy);
+		return verr_set(err, errno ? errno : ENOMEM, "sandbox: the API socket's directory "
+				"(%s): %s", sock, strerror(errno ? errno : ENOMEM));
+	}
+	r = sandbox_add_path(sb, dir, SB_PATH_REMOVE, "core (api: remove its socket at exit)", err);
+	free(dir);
+	free(copy);
+	return r;
+}
+
 /* The core's rules and every instance's declarations. fds NULL: print
  * mode, nothing realized, fds named rather than numbered. */
-static int machine_sandbox_policy(struct sandbox *sb, const struct plugin_set *ps,
-				  const struct sb_core_fds *fds, struct volt_err *err)
+static int machine_sandbox_policy(struct sandbox *sb, const struct volt_config *cfg,
+				  const struct plugin_set *ps, const struct sb_core_fds *fds,
+				  struct volt_err *err)
 {
 	char label[160];
-	int r = sandbox_add_core(sb, fds, err);
+	int r = sandbox_add_core(sb, fds, cfg->api_sock != NULL, err);
 
 	for (size_t i = 0; !r && i < ps->ninsts; i++) {
 		const struct volt_instance *inst = ps->insts[i];
@@ -169,8 +191,12 @@ static int machine_sandbox_policy(struct sandbox *sb, const struct plugin_set *p
 		r = sandbox_add_plugin(sb, label, d->syscalls, d->nsyscalls,
 				       fds ? inst->fd_slots : NULL, err);
 		for (const struct instance_path *p = inst->paths; !r && p; p = p->next)
-			r = sandbox_add_path(sb, p->path, p->access, label, err);
+			r = sandbox_add_path(sb, p->path,
+					     p->access & (VOLT_PATH_READ | VOLT_PATH_WRITE), label,
+					     err);
 	}
+	if (!r && cfg->api_sock)
+		r = machine_sandbox_api_dir(sb, cfg->api_sock, err);
 	return r;
 }
 
@@ -216,7 +242,7 @@ static int machine_lockdown(struct machine *m, const struct volt_config *cfg,
 		vcpu_fds[i] = m->vm.vcpus[i].fd;
 	sandbox_init(&m->sandbox, &opt);
 	m->sandbox_inited = true;
-	r = machine_sandbox_policy(&m->sandbox, &m->plugins, &fds, err);
+	r = machine_sandbox_policy(&m->sandbox, cfg, &m->plugins, &fds, err);
 	if (!r)
 		r = sandbox_prepare(&m->sandbox, err);
 	if (!r)
@@ -246,7 +272,7 @@ int machine_print_sandbox_policy(const struct volt_config *cfg, FILE *out, struc
 		return r;
 	}
 	sandbox_init(&sb, &opt);
-	r = machine_sandbox_policy(&sb, &ps, NULL, err);
+	r = machine_sandbox_policy(&sb, cfg, &ps, NULL, err);
 	if (!r) {
 		fprintf(out, "Sandbox policy for %s\n", cfg->path ? cfg->path : "this command line");
 		sandbox_print(&sb, out);

@@ -69,7 +69,7 @@ static int child_open(void)
 
 	sb_policy_init(&p);
 	if (sb_policy_add_path(&p, allowed, VOLT_PATH_READ, "test", &err) ||
-	    sb_landlock_apply(&p, abi, &err)) {
+	    sb_landlock_apply(&p, abi, NULL, &err)) {
 		fprintf(stderr, "%s\n", err.msg);
 		return 100;
 	}

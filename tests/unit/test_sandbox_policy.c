@@ -42,7 +42,7 @@ static void test_core_rules_have_reasons(void **state)
 	struct sb_core_fds fds = { .vm_fd = 9, .vcpu_fds = vcpus, .nvcpus = 2 };
 
 	sb_policy_init(&p);
-	assert_int_equal(sb_policy_add_core(&p, &fds, NULL), 0);
+	assert_int_equal(sb_policy_add_core(&p, &fds, false, NULL), 0);
 	assert_true(p.nrules > 10);
 	for (size_t i = 0; i < p.nrules; i++) {
 		const struct sb_rule *r = &p.rules[i];
@@ -70,7 +70,7 @@ static void test_core_ioctls_pinned(void **state)
 	bool saw_run = false, saw_irq = false;
 
 	sb_policy_init(&p);
-	assert_int_equal(sb_policy_add_core(&p, &fds, NULL), 0);
+	assert_int_equal(sb_policy_add_core(&p, &fds, false, NULL), 0);
 	for (size_t i = 0; i < p.nrules; i++) {
 		const struct sb_rule *r = &p.rules[i];
 
@@ -175,7 +175,7 @@ static void test_global_only(void **state)
 	unsigned all, sum_max = 0;
 
 	sb_policy_init(&p);
-	assert_int_equal(sb_policy_add_core(&p, NULL, NULL), 0);
+	assert_int_equal(sb_policy_add_core(&p, NULL, false, NULL), 0);
 	all = sb_policy_count(&p, 0);
 	/* seccomp (to narrow) is only in the process-wide filter. */
 	for (size_t i = 0; i < p.nrules; i++)
@@ -218,7 +218,7 @@ static void test_plugin_opens_need_paths(void **state)
 	struct sb_policy p;
 
 	sb_policy_init(&p);
-	assert_int_equal(sb_policy_add_core(&p, NULL, NULL), 0);
+	assert_int_equal(sb_policy_add_core(&p, NULL, false, NULL), 0);
 	assert_int_equal(sb_policy_check_opens(&p, NULL), 0);
 	assert_int_equal(sb_policy_add_plugin(&p, "log (drive a)", opener, 1, NULL, NULL), 0);
 	assert_int_equal(sb_policy_check_opens(&p, &err), -EPERM);
@@ -250,6 +250,28 @@ static void test_plugin_never_exec(void **state)
 	sb_policy_fini(&p);
 }
 
+static void test_api_thread_rules(void **state)
+{
+	struct sb_policy p;
+
+	sb_policy_init(&p);
+	assert_int_equal(sb_policy_add_core(&p, NULL, false, NULL), 0);
+	/* No API: no rule names its thread, none of its socket calls. */
+	assert_int_equal(sb_policy_count(&p, SB_THREAD_API), 0);
+	assert_null(find_rule(&p, "accept4", "core"));
+	assert_null(find_rule(&p, "shutdown", "core"));
+	assert_null(find_rule(&p, "unlink", "core"));
+	sb_policy_fini(&p);
+
+	sb_policy_init(&p);
+	assert_int_equal(sb_policy_add_core(&p, NULL, true, NULL), 0);
+	assert_non_null(find_rule(&p, "accept4", "core"));
+	assert_int_equal(find_rule(&p, "accept4", "core")->threads, SB_THREAD_API);
+	assert_true(sb_policy_count(&p, SB_THREAD_API) > 5);
+	assert_true(sb_policy_count(&p, SB_THREAD_API) < 31); /* Firecracker's api: 31 */
+	sb_policy_fini(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_plugin_opens_need_paths),
 		cmocka_unit_test(test_plugin_never_exec),
+		cmocka_unit_test(test_api_thread_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,7 +34,7 @@ static char *print_policy(bool with_fds, bool with_path)
 
 	assert_non_null(out);
 	sandbox_init(&sb, &opt);
-	assert_int_equal(sandbox_add_core(&sb, with_fds ? &fds : NULL, NULL), 0);
+	assert_int_equal(sandbox_add_core(&sb, with_fds ? &fds : NULL, false, NULL), 0);
 	assert_int_equal(sandbox_add_plugin(&sb, "virtio-blk (drive rootfs)", sys, 2,
 					    with_fds ? slots : NULL, NULL), 0);
 	if (with_path)

@@ -74,7 +74,7 @@ static void lock_down(struct sandbox *sb)
 		_exit(100);
 	slots[0] = test_pipe[0];
 	sandbox_init(sb, &opt);
-	if (sandbox_add_core(sb, NULL, &err) ||
+	if (sandbox_add_core(sb, NULL, false, &err) ||
 	    sandbox_add_plugin(sb, "test-plugin (drive t)", test_sys, 2, slots, &err) ||
 	    sandbox_prepare(sb, &err) || sandbox_lockdown(sb, &err)) {
 		fprintf(stderr, "lockdown failed: %s\n", err.msg);
@@ -218,7 +218,7 @@ static void test_same_policy_same_bytes(void **state)
 	struct sb_policy p;
 
 	sb_policy_init(&p);
-	assert_int_equal(sb_policy_add_core(&p, &fds, NULL), 0);
+	assert_int_equal(sb_policy_add_core(&p, &fds, false, NULL), 0);
 	assert_int_equal(sb_policy_add_plugin(&p, "t", test_sys, 2, slots, NULL), 0);
 	for (unsigned i = 0; i <= SB_THREAD_TYPES; i++) {
 		uint32_t type = i ? 1u << (i - 1) : 0;
