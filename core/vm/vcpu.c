@@ -129,6 +129,8 @@ int vcpu_create(struct vcpu *vcpu, struct vm *vm, unsigned index, uint64_t entry
 	int r;
 
 	memset(vcpu, 0, sizeof(*vcpu));
+	pthread_mutex_init(&vcpu->pause_lock, NULL);
+	pthread_cond_init(&vcpu->pause_cond, NULL);
 	vcpu->vm = vm;
 	vcpu->index = index;
 	vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
@@ -238,6 +240,22 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
 	return false;
 }
 
+/* On the vCPU's thread: wait while a pause is wanted (or until the VM
+ * stops). */
+static void vcpu_hold(struct vcpu *vcpu)
+{
+	pthread_mutex_lock(&vcpu->pause_lock);
+	vcpu->held = true;
+	pthread_cond_broadcast(&vcpu->pause_cond);
+	while (atomic_load(&vcpu->pause_wanted) && !atomic_load(&vcpu->vm->stopping))
+		pthread_cond_wait(&vcpu->pause_cond, &vcpu->pause_lock);
+	vcpu->held = false;
+	/* The pause's kick must not end the next KVM_RUN; a stop's kick comes
+	 * with `stopping`, which the loop checks next. */
+	vcpu->run->immediate_exit = 0;
+	pthread_mutex_unlock(&vcpu->pause_lock);
+}
+
 static void *vcpu_thread(void *opaque)
 {
 	struct vcpu *vcpu = opaque;
@@ -257,7 +275,11 @@ static void *vcpu_thread(void *opaque)
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-	while (!atomic_load(&vcpu->vm->stopping)) {
+	for (;;) {
+		if (atomic_load(&vcpu->pause_wanted))
+			vcpu_hold(vcpu);
+		if (atomic_load(&vcpu->vm->stopping))
+			break;
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -268,6 +290,10 @@ static void *vcpu_thread(void *opaque)
 		if (!vcpu_handle_exit(vcpu))
 			break;
 	}
+	pthread_mutex_lock(&vcpu->pause_lock);
+	vcpu->exited = true;
+	pthread_cond_broadcast(&vcpu->pause_cond);
+	pthread_mutex_unlock(&vcpu->pause_lock);
 	return NULL;
 }
 
@@ -287,17 +313,53 @@ int vcpu_start(struct vcpu *vcpu, struct volt_err *err)
 	return 0;
 }
 
-void vcpu_kick(struct vcpu *vcpu)
+/* Under pause_lock: a thread being joined is never signalled. */
+static void vcpu_kick_locked(struct vcpu *vcpu)
 {
-	if (!vcpu->started)
+	if (!vcpu->started || vcpu->closing)
 		return;
 	/* immediate_exit covers a kick that lands just before KVM_RUN. */
 	vcpu->run->immediate_exit = 1;
 	pthread_kill(vcpu->thread, VCPU_KICK_SIGNAL);
 }
 
+void vcpu_kick(struct vcpu *vcpu)
+{
+	pthread_mutex_lock(&vcpu->pause_lock);
+	vcpu_kick_locked(vcpu);
+	/* A held vCPU wakes and sees `stopping`. */
+	pthread_cond_broadcast(&vcpu->pause_cond);
+	pthread_mutex_unlock(&vcpu->pause_lock);
+}
+
+void vcpu_pause(struct vcpu *vcpu)
+{
+	pthread_mutex_lock(&vcpu->pause_lock);
+	atomic_store(&vcpu->pause_wanted, true);
+	vcpu_kick_locked(vcpu);
+	while (vcpu->started && !vcpu->closing && !vcpu->held && !vcpu->exited &&
+	       !atomic_load(&vcpu->vm->stopping))
+		pthread_cond_wait(&vcpu->pause_cond, &vcpu->pause_lock);
+	pthread_mutex_unlock(&vcpu->pause_lock);
+}
+
+void vcpu_resume(struct vcpu *vcpu)
+{
+	pthread_mutex_lock(&vcpu->pause_lock);
+	atomic_store(&vcpu->pause_wanted, false);
+	pthread_cond_broadcast(&vcpu->pause_cond);
+	pthread_mutex_unlock(&vcpu->pause_lock);
+}
+
 void vcpu_destroy(struct vcpu *vcpu)
 {
+	/* No kick or pause reaches the thread from here on. The lock and
+	 * condition stay usable (they own nothing): a pause on another thread
+	 * may still be leaving them. */
+	pthread_mutex_lock(&vcpu->pause_lock);
+	vcpu->closing = true;
+	pthread_cond_broadcast(&vcpu->pause_cond);
+	pthread_mutex_unlock(&vcpu->pause_lock);
 	if (vcpu->started)
 		pthread_join(vcpu->thread, NULL);
 	if (vcpu->run)
