@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/api.h"
 #include "config/config.h"
 #include "devices/boot_timer.h"
 #include "util/log.h"
@@ -28,6 +29,12 @@ int main(int argc, char **argv)
 		status = machine_print_sandbox_policy(&cfg, stdout, &err);
 		if (status)
 			log_error("%s", err.msg);
+		config_free(&cfg);
+		return status;
+	}
+	if (cfg.api_sock) {
+		/* Serve the API, boot on its InstanceStart (core/api). */
+		status = api_run(&cfg, start_ns);
 		config_free(&cfg);
 		return status;
 	}
