@@ -2,7 +2,9 @@
  * InstanceStart, build the machine from the configuration the API filled,
  * run it, and remove the socket on the way out. A build that fails is
  * InstanceStart's 400; the configuration can then be corrected and
- * started again. */
+ * started again, unless the sandbox had locked the process down by then
+ * (nothing can be opened any more): volt then exits with the build's
+ * status, as it would without the API. */
 #include "api/api.h"
 
 #include <errno.h>
@@ -38,8 +40,10 @@ static int api_boot(struct api_server *s, struct machine *m, struct volt_config 
 		r = machine_build(m, cfg, start_ns, err);
 		if (!r)
 			return 1;
-		log_warn("api: InstanceStart failed: %s", err->msg);
 		api_server_boot_done(s, NULL, err);
+		if (m->sandbox_inited && m->sandbox.applied)
+			return -ECANCELED;
+		log_warn("api: InstanceStart failed: %s", err->msg);
 		machine_destroy(m);
 		api_machine_reset(m);
 		memset(err, 0, sizeof(*err));
@@ -64,7 +68,7 @@ int api_run(struct volt_config *cfg, uint64_t start_ns)
 	if (!r) {
 		log_info("api: serving on %s", cfg->api_sock);
 		r = api_boot(s, &m, cfg, start_ns, &err);
-		status = r < 0 ? VM_EXIT_ERROR : VM_EXIT_OK;
+		status = r == -ECANCELED ? m.build_status : r < 0 ? VM_EXIT_ERROR : VM_EXIT_OK;
 	}
 	if (r < 0)
 		log_error("%s", err.msg);

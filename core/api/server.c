@@ -42,6 +42,7 @@ enum api_boot_step {
 	API_BOOT_ASKED,   /* InstanceStart came; the main thread is told */
 	API_BOOT_TAKEN,   /* the main thread is building the machine */
 	API_BOOT_DONE,    /* built or failed; the API thread answers */
+	API_BOOT_SENDING, /* the answer is on its way to the client */
 };
 
 enum api_call_step { API_CALL_IDLE, API_CALL_ASKED, API_CALL_DONE };
@@ -75,6 +76,7 @@ struct api_server {
 	bool ctx_inited;
 	struct MHD_Connection *boot_conn;   /* the suspended InstanceStart */
 	struct api_conn *boot_ac;
+	struct api_conn *sending_ac;        /* ... resumed, its answer not yet sent */
 
 	pthread_mutex_t lock;       /* all below */
 	pthread_cond_t cond;
@@ -337,6 +339,14 @@ static void api_on_completed(void *cls, struct MHD_Connection *c, void **req_cls
 		s->boot_ac = NULL;
 		s->boot_conn = NULL;
 	}
+	if (s->sending_ac == ac) {
+		/* InstanceStart's answer is out: the main thread may go on. */
+		s->sending_ac = NULL;
+		pthread_mutex_lock(&s->lock);
+		s->boot = API_BOOT_IDLE;
+		pthread_cond_broadcast(&s->cond);
+		pthread_mutex_unlock(&s->lock);
+	}
 	free(ac->body);
 	free(ac->resp.body);
 	free(ac);
@@ -369,7 +379,8 @@ static int api_boot_ask(void *opaque)
 	return 0;
 }
 
-/* The build is over: answer InstanceStart and let the main thread go on. */
+/* The build is over: answer InstanceStart (the main thread goes on once
+ * the answer is sent, or at once if its client is gone). */
 static void api_boot_answer(struct api_server *s, struct machine *m, const char *msg)
 {
 	struct api_response dropped = { 0 };
@@ -378,6 +389,7 @@ static void api_boot_answer(struct api_server *s, struct machine *m, const char 
 	api_ctx_boot_done(&s->ctx, m, msg, resp);
 	if (s->boot_conn) {
 		s->boot_ac->answered = true;
+		s->sending_ac = s->boot_ac;
 		MHD_resume_connection(s->boot_conn);
 	}
 	free(dropped.body);
@@ -399,7 +411,7 @@ static bool api_service(struct api_server *s)
 		pthread_mutex_unlock(&s->lock);
 		api_boot_answer(s, m, s->boot_msg);
 		pthread_mutex_lock(&s->lock);
-		s->boot = API_BOOT_IDLE;
+		s->boot = s->sending_ac ? API_BOOT_SENDING : API_BOOT_IDLE;
 		pthread_cond_broadcast(&s->cond);
 	}
 	if (s->call == API_CALL_ASKED) {
@@ -592,9 +604,10 @@ void api_server_boot_done(struct api_server *s, struct machine *m, const struct 
 	snprintf(s->boot_msg, sizeof(s->boot_msg), "%s", err && err->msg[0] ? err->msg : "");
 	s->boot = API_BOOT_DONE;
 	api_wake(s->wake_fd);
-	/* Wait for the answer: the metrics hook the machine's buses before a
-	 * vCPU may run guest code. */
-	while (s->boot == API_BOOT_DONE && !s->thread_done)
+	/* Wait for the answer to be out: the metrics hook the machine's buses
+	 * before a vCPU may run guest code, and a volt that exits next (a build
+	 * that failed after lockdown) has answered first. */
+	while ((s->boot == API_BOOT_DONE || s->boot == API_BOOT_SENDING) && !s->thread_done)
 		pthread_cond_wait(&s->cond, &s->lock);
 	pthread_mutex_unlock(&s->lock);
 }

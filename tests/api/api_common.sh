@@ -14,7 +14,7 @@ VOLT_PID=
 # the socket calls, docs/api.md). Until its policy has those, the tests run
 # volt without seccomp and say so, rather than fail on every request.
 SANDBOX_ARGS=()
-if policy=$("$VOLT" --kernel "$GUESTS/hello" --print-sandbox-policy 2>/dev/null) &&
+if policy=$("$VOLT" --kernel "$GUESTS/hello" --api-sock "$SOCK" --print-sandbox-policy 2>/dev/null) &&
    ! grep -q accept4 <<<"$policy"; then
 	echo "note: the sandbox policy has no API thread rules yet: running with --no-seccomp"
 	SANDBOX_ARGS=(--no-seccomp)
