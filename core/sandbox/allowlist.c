@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -158,7 +159,10 @@ static const struct sb_core_rule sb_sanitizer_rules[] = {
 	{ "gettid", M, .why = "LeakSanitizer's check at exit" },
 	{ "prctl", M, .why = "LeakSanitizer's check at exit" },
 	{ "sched_yield", M, .why = "LeakSanitizer's check at exit" },
-	{ "clone", M, .why = "LeakSanitizer's check at exit" },
+	{ "clone", M, .args = { { .arg = 0, .mask = ~0ull,
+				  .value = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_UNTRACED } },
+	  .nargs = 1, .args_what = "CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_UNTRACED only",
+	  .why = "LeakSanitizer's check at exit: its tracer task" },
 	{ "wait4", M, .why = "LeakSanitizer's check at exit" },
 	{ "getppid", M, .why = "LeakSanitizer's check at exit" },
 	{ "rt_sigaction", M, .why = "LeakSanitizer's check at exit" },
@@ -206,7 +210,8 @@ static void sb_core_arg0(const struct sb_core_rule *c, const struct sb_core_fds 
 		r->arg0_vals[0] = STDIN_FILENO;
 		break;
 	case SB_ARG0_SELF_PID:
-		r->arg0_vals[0] = (int)getpid();
+		if (fds)
+			r->arg0_vals[0] = (int)getpid();
 		break;
 	case SB_ARG0_ANY:
 		break;
