@@ -15,9 +15,12 @@ ns ip tuntap add tap0 mode tap
 ns ip addr add 10.0.2.1/24 dev tap0
 ns ip link set tap0 up
 
-# The guest on an existing tap, then with MRG_RXBUF.
-for mrg in 0 1; do
-	net_vm_ini "$TMP/tap$mrg.ini" 10.0.2.15 10.0.2.1 02:00:0a:00:02:0f "net.mrg=$mrg"
+# The guest on an existing tap; with MRG_RXBUF; with the checksum
+# offloads (the tap gets TUN_F_CSUM at DRIVER_OK, from the vCPU, inside the
+# sandbox).
+for mrg in 0 1 csum; do
+	if [ "$mrg" = csum ]; then opts="net.csum=1"; else opts="net.mrg=$mrg"; fi
+	net_vm_ini "$TMP/tap$mrg.ini" 10.0.2.15 10.0.2.1 02:00:0a:00:02:0f "$opts"
 	cat >>"$TMP/tap$mrg.ini" <<INI
 
 [net "eth0"]
@@ -26,10 +29,10 @@ tap = tap0
 mac = 02:00:0a:00:02:0f
 INI
 	run_ns "tap$mrg" --config "$TMP/tap$mrg.ini"
-	check_status "tap$mrg" 0 "net-tap (net.mrg=$mrg): the VM runs"
-	check_guest "tap$mrg" "net-tap (net.mrg=$mrg)"
+	check_status "tap$mrg" 0 "net-tap ($opts): the VM runs"
+	check_guest "tap$mrg" "net-tap ($opts)"
 	check_grep "tap$mrg" err "net-tap net eth0: tap0: attached to the existing tap" \
-		"net-tap (net.mrg=$mrg): attached to tap0"
+		"net-tap ($opts): attached to tap0"
 done
 if ns ip link show tap0 >/dev/null 2>&1; then
 	pass "net-tap: the existing tap is still there"

@@ -5,9 +5,12 @@
  *   net.peer=A.B.C.D  the host side's address (on the tap, the bridge...)
  *   net.mac=MAC       optional: the MAC the device must report
  *   net.mrg=1         optional: negotiate VIRTIO_NET_F_MRG_RXBUF
+ *   net.csum=1        optional: negotiate CSUM and GUEST_CSUM; received
+ *                     headers may then carry NEEDS_CSUM or DATA_VALID only
  * One line per check ("PASS: name" or "FAIL: name"), then
  * "NET DONE pass=N fail=M", a device reset and a machine reset. */
 #include <asm/bootparam.h>
+#include <linux/virtio_net.h>
 
 #include "guest.h"
 #include "pkt.h"
@@ -87,9 +90,19 @@ static uint16_t num_buffers(const uint8_t *f)
 	return (uint16_t)(hdr[10] | hdr[11] << 8);
 }
 
+/* Its header flags: 0 without GUEST_CSUM, else NEEDS_CSUM (1) and/or
+ * DATA_VALID (2); never a segmentation type (GUEST_TSO not accepted). */
+static int hdr_ok(const uint8_t *f, int csum)
+{
+	const uint8_t *hdr = f - VNET_HDR_LEN;
+
+	return hdr[1] == 0 && (csum ? !(hdr[0] & ~3) : hdr[0] == 0);
+}
+
 /* Send `req` until a frame `match` accepts arrives, TRIES times. */
 static int exchange(struct vnet *v, const uint8_t *req, uint32_t len,
-		    int (*match)(const uint8_t *f, int len, void *ctx), void *ctx, int *nbuf_ok)
+		    int (*match)(const uint8_t *f, int len, void *ctx), void *ctx, int *nbuf_ok,
+		    int *hdr_good)
 {
 	for (int t = 0; t < TRIES; t++) {
 		uint64_t t0 = vnet_rdtsc();
@@ -104,6 +117,8 @@ static int exchange(struct vnet *v, const uint8_t *req, uint32_t len,
 				break;
 			if (num_buffers(f) != 1)
 				*nbuf_ok = 0;
+			if (!hdr_ok(f, (v->features >> VIRTIO_NET_F_GUEST_CSUM) & 1))
+				*hdr_good = 0;
 			if (match(f, n, ctx))
 				return 1;
 		}
@@ -130,45 +145,47 @@ static int match_pong(const uint8_t *f, int len, void *opaque)
 	return pkt_is_pong(f, len, c->peer, c->ip, PING_ID, c->seq);
 }
 
-static void run(struct vnet *v, struct net_ctx *c, int mrg)
+static void run(struct vnet *v, struct net_ctx *c, unsigned options)
 {
 	const char *want_mac = cmdline_find(cmdline(), "net.mac");
-	int nbuf_ok = 1, ok;
+	int nbuf_ok = 1, hdr_good = 1, ok;
 	uint8_t mac[6];
 	uint32_t len;
 
-	check(vnet_init(v, mrg) == 0, "virtio-net device set up (VERSION_1, MAC)");
+	check(vnet_init(v, options) == 0, "virtio-net device set up (VERSION_1, MAC)");
 	memcpy(c->mac, v->mac, 6);
 	print_mac("INFO: device MAC ", c->mac);
 	if (want_mac)
 		check(parse_mac(want_mac, mac) == 0 && !memcmp(mac, c->mac, 6),
 		      "the device reports the configured MAC");
 	len = pkt_arp_request(frame, c->mac, c->ip, c->peer);
-	ok = exchange(v, frame, len, match_arp, c, &nbuf_ok);
+	ok = exchange(v, frame, len, match_arp, c, &nbuf_ok, &hdr_good);
 	check(ok, "ARP reply from the host side");
 	if (!ok)
 		return;
 	print_mac("INFO: host side MAC ", c->peer_mac);
 	for (c->seq = 1; c->seq <= 3; c->seq++) {
 		len = pkt_ping(frame, c->mac, c->ip, c->peer_mac, c->peer, PING_ID, c->seq);
-		ok = exchange(v, frame, len, match_pong, c, &nbuf_ok);
+		ok = exchange(v, frame, len, match_pong, c, &nbuf_ok, &hdr_good);
 		if (!ok)
 			break;
 	}
 	check(ok, "ICMP echo replies from the host side (3 pings)");
 	check(nbuf_ok, "received frames say num_buffers 1");
+	check(hdr_good, "received headers carry only negotiated flags");
 }
 
 void guest_main(void)
 {
 	struct net_ctx c;
 	struct vnet v;
-	uint64_t mrg = 0;
+	uint64_t mrg = 0, csum = 0;
 	const char *ip = cmdline_find(cmdline(), "net.ip");
 	const char *peer = cmdline_find(cmdline(), "net.peer");
 
 	memset(&c, 0, sizeof(c));
 	parse_u64(cmdline_find(cmdline(), "net.mrg"), &mrg);
+	parse_u64(cmdline_find(cmdline(), "net.csum"), &csum);
 	if (!ip || !peer || pkt_parse_ip(ip, c.ip) || pkt_parse_ip(peer, c.peer)) {
 		check(0, "net.ip= and net.peer= on the command line");
 	} else if (vnet_probe(&v)) {
@@ -176,9 +193,10 @@ void guest_main(void)
 	} else {
 		serial_puts("INFO: virtio-net at ");
 		serial_hex(v.base);
-		serial_puts(mrg ? " (MRG_RXBUF)\n" : "\n");
+		serial_puts(mrg ? " (MRG_RXBUF)" : "");
+		serial_puts(csum ? " (CSUM, GUEST_CSUM)\n" : "\n");
 		check(1, "a virtio-net device in the virtio-mmio slots");
-		run(&v, &c, mrg != 0);
+		run(&v, &c, (mrg ? VNET_MRG_RXBUF : 0) | (csum ? VNET_CSUM : 0));
 		vnet_reset(&v);
 	}
 	serial_puts("NET DONE pass=");

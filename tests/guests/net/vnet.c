@@ -121,7 +121,7 @@ static int vnet_fail(const char *step, int code)
 	return code;
 }
 
-int vnet_init(struct vnet *v, int mrg_rxbuf)
+int vnet_init(struct vnet *v, unsigned options)
 {
 	uint64_t want = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_NET_F_MAC);
 	uint64_t have;
@@ -132,10 +132,12 @@ int vnet_init(struct vnet *v, int mrg_rxbuf)
 	wr(v, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE);
 	wr(v, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
 	have = vnet_device_features(v);
-	if (mrg_rxbuf)
+	if (options & VNET_MRG_RXBUF)
 		want |= 1ULL << VIRTIO_NET_F_MRG_RXBUF;
+	if (options & VNET_CSUM)
+		want |= (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM);
 	if ((have & want) != want)
-		return vnet_fail("features (VERSION_1, MAC) not offered", -2);
+		return vnet_fail("features (VERSION_1, MAC and those asked for) not offered", -2);
 	v->features = want;
 	wr(v, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
 	wr(v, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)want);

@@ -28,9 +28,13 @@ struct vnet {
 /* Probe the slots for a virtio-mmio v2 network device; 0 if found. */
 int vnet_probe(struct vnet *v);
 
-/* Reset, negotiate, set up both queues, fill RX, DRIVER_OK. 0 or a
- * negative step number (which step failed is printed). */
-int vnet_init(struct vnet *v, int mrg_rxbuf);
+#define VNET_MRG_RXBUF 0x1 /* negotiate VIRTIO_NET_F_MRG_RXBUF */
+#define VNET_CSUM      0x2 /* negotiate CSUM and GUEST_CSUM (the host's tap
+			    * then gets TUN_F_CSUM) */
+
+/* Reset, negotiate (VNET_* options), set up both queues, fill RX,
+ * DRIVER_OK. 0 or a negative step number (which step failed is printed). */
+int vnet_init(struct vnet *v, unsigned options);
 
 /* Send one frame (header added here, as two descriptors); wait (bounded)
  * until the device used it. 0 or -1. */
