@@ -24,6 +24,10 @@ static void net_tx_event(struct net *n, enum net_event ev, int err)
 	if (ev == NET_TX_BACKEND_ERROR)
 		n->host->log(n->inst, VOLT_LOG_WARN, "transmit: %s: %s; further ones are counted, "
 			     "not logged", net_event_text(ev), strerror(-err));
+	else if (ev == NET_TX_NO_READABLE || ev == NET_TX_SHORT_HDR)
+		n->host->log(n->inst, VOLT_LOG_WARN, "transmit: chain dropped: %s (%zu readable "
+			     "bytes); further ones are counted, not logged", net_event_text(ev),
+			     f->chain_len);
 	else
 		n->host->log(n->inst, VOLT_LOG_WARN, "transmit: frame dropped: %s (%zu-byte frame, "
 			     "gso_type %u, flags 0x%x); further ones are counted, not logged",

@@ -70,9 +70,11 @@ enum net_event net_tx_prepare(const struct volt_vq_elem *elem, const struct net_
 	f->iovcnt = 0;
 	f->iov = NULL;
 	f->frame_len = 0;
+	f->chain_len = 0;
 	/* The length from the segments themselves, not from a separate field. */
 	for (unsigned i = 0; i < nout; i++)
 		total += elem->iov[i].iov_len;
+	f->chain_len = total;
 	if (total == 0)
 		return NET_TX_NO_READABLE;
 	if (net_iov_read(elem->iov, nout, 0, &f->hdr, NET_VNET_HDR_LEN) < NET_VNET_HDR_LEN)

@@ -54,6 +54,7 @@ enum net_event net_tx_check(const struct virtio_net_hdr_v1 *hdr, size_t frame_le
  * readable segments (header first) in guest memory. */
 struct net_tx_frame {
 	struct virtio_net_hdr_v1 hdr;
+	size_t chain_len;    /* readable bytes, header included */
 	size_t frame_len;
 	int iovcnt;
 	const struct iovec *iov;

@@ -40,6 +40,32 @@ else
 	fail "net-tap: the existing tap0 went away"
 fi
 
+# A hostile guest: garbage frames (short header, beyond the MTU, TSO not
+# negotiated; each twice) are dropped, each kind logged once and counted at
+# exit, and the guest's network still works.
+net_vm_ini "$TMP/garbage.ini" 10.0.2.15 10.0.2.1 02:00:0a:00:02:0f "net.garbage=1"
+cat >>"$TMP/garbage.ini" <<INI
+
+[net "eth0"]
+tap = tap0
+mac = 02:00:0a:00:02:0f
+INI
+run_ns garbage --config "$TMP/garbage.ini"
+check_status garbage 0 "garbage frames: the VM runs on"
+check_guest garbage "garbage frames"
+for kind in "chain dropped: shorter than the 12-byte virtio-net header \(8 readable" \
+	"frame dropped: a frame larger than the MTU allows \(1519-byte" \
+	"frame dropped: a segmentation offload that was not negotiated"; do
+	n=$(grep -Ec "transmit: $kind" "$TMP/garbage.err")
+	if [ "$n" -eq 1 ]; then
+		pass "garbage frames: \"${kind//\\/}\" logged once"
+	else
+		fail "garbage frames: \"${kind//\\/}\" logged $n times"
+		show garbage
+	fi
+done
+check_grep garbage err "6 lost" "garbage frames: the totals at exit count all six"
+
 # A tap volt creates (no interface has the name) lives as long as volt.
 # (The hello guest: nothing answers on that tap, so the net guest would
 # only wait out its retries.)

@@ -7,6 +7,10 @@
  *   net.mrg=1         optional: negotiate VIRTIO_NET_F_MRG_RXBUF
  *   net.csum=1        optional: negotiate CSUM and GUEST_CSUM; received
  *                     headers may then carry NEEDS_CSUM or DATA_VALID only
+ *   net.garbage=1     optional: first send what a hostile guest would (a
+ *                     short header, a frame beyond the MTU, a TSO frame
+ *                     without TSO negotiated, each twice); the device must
+ *                     drop them and go on
  * One line per check ("PASS: name" or "FAIL: name"), then
  * "NET DONE pass=N fail=M", a device reset and a machine reset. */
 #include <asm/bootparam.h>
@@ -21,6 +25,7 @@
 #define TRIES          5
 #define WAIT_REPLY_TSC (4ULL << 30) /* per try: a second or two of host time */
 #define PING_ID        0x766e       /* "vn" */
+#define NET_GARBAGE    0x100        /* run() option: send_garbage() first */
 
 static unsigned n_pass, n_fail;
 static uint8_t frame[2048];
@@ -145,6 +150,27 @@ static int match_pong(const uint8_t *f, int len, void *opaque)
 	return pkt_is_pong(f, len, c->peer, c->ip, PING_ID, c->seq);
 }
 
+/* Frames the device must drop (counted, logged once per kind) and return. */
+static int send_garbage(struct vnet *v)
+{
+	static uint8_t big[1600];
+	uint8_t hdr[VNET_HDR_LEN] = { 0 };
+	int ok = 1;
+
+	memset(big, 0xff, 12); /* broadcast, from ff:..: harmless if sent */
+	for (int i = 0; i < 2; i++) {
+		ok &= vnet_send_hdr(v, hdr, 8, big, 0) == 0;        /* 8-byte header */
+		ok &= vnet_send_hdr(v, hdr, VNET_HDR_LEN, big, 1519) == 0; /* MTU 1500 + 19 */
+		hdr[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		hdr[1] = VIRTIO_NET_HDR_GSO_TCPV4;
+		hdr[4] = 0xa8;
+		hdr[5] = 0x05; /* gso_size 1448 */
+		ok &= vnet_send_hdr(v, hdr, VNET_HDR_LEN, big, 1000) == 0;
+		memset(hdr, 0, sizeof(hdr));
+	}
+	return ok;
+}
+
 static void run(struct vnet *v, struct net_ctx *c, unsigned options)
 {
 	const char *want_mac = cmdline_find(cmdline(), "net.mac");
@@ -158,6 +184,8 @@ static void run(struct vnet *v, struct net_ctx *c, unsigned options)
 	if (want_mac)
 		check(parse_mac(want_mac, mac) == 0 && !memcmp(mac, c->mac, 6),
 		      "the device reports the configured MAC");
+	if (options & NET_GARBAGE)
+		check(send_garbage(v), "garbage frames are returned by the device");
 	len = pkt_arp_request(frame, c->mac, c->ip, c->peer);
 	ok = exchange(v, frame, len, match_arp, c, &nbuf_ok, &hdr_good);
 	check(ok, "ARP reply from the host side");
@@ -179,13 +207,14 @@ void guest_main(void)
 {
 	struct net_ctx c;
 	struct vnet v;
-	uint64_t mrg = 0, csum = 0;
+	uint64_t mrg = 0, csum = 0, garbage = 0;
 	const char *ip = cmdline_find(cmdline(), "net.ip");
 	const char *peer = cmdline_find(cmdline(), "net.peer");
 
 	memset(&c, 0, sizeof(c));
 	parse_u64(cmdline_find(cmdline(), "net.mrg"), &mrg);
 	parse_u64(cmdline_find(cmdline(), "net.csum"), &csum);
+	parse_u64(cmdline_find(cmdline(), "net.garbage"), &garbage);
 	if (!ip || !peer || pkt_parse_ip(ip, c.ip) || pkt_parse_ip(peer, c.peer)) {
 		check(0, "net.ip= and net.peer= on the command line");
 	} else if (vnet_probe(&v)) {
@@ -196,7 +225,8 @@ void guest_main(void)
 		serial_puts(mrg ? " (MRG_RXBUF)" : "");
 		serial_puts(csum ? " (CSUM, GUEST_CSUM)\n" : "\n");
 		check(1, "a virtio-net device in the virtio-mmio slots");
-		run(&v, &c, (mrg ? VNET_MRG_RXBUF : 0) | (csum ? VNET_CSUM : 0));
+		run(&v, &c, (mrg ? VNET_MRG_RXBUF : 0) | (csum ? VNET_CSUM : 0) |
+			    (garbage ? NET_GARBAGE : 0));
 		vnet_reset(&v);
 	}
 	serial_puts("NET DONE pass=");

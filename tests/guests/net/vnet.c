@@ -31,7 +31,7 @@ struct vnet_queue {
 static struct vnet_queue rxq __attribute__((aligned(4096)));
 static struct vnet_queue txq __attribute__((aligned(4096)));
 static uint8_t rx_bufs[VNET_QSIZE][VNET_RXBUF] __attribute__((aligned(64)));
-static struct virtio_net_hdr_v1 tx_hdr __attribute__((aligned(16)));
+static uint8_t tx_hdr[VNET_HDR_LEN] __attribute__((aligned(16)));
 static uint8_t tx_buf[VNET_RXBUF] __attribute__((aligned(64)));
 static int rx_pending = -1; /* buffer handed out by vnet_recv, to give back */
 
@@ -165,16 +165,24 @@ int vnet_init(struct vnet *v, unsigned options)
 
 int vnet_send(struct vnet *v, const void *frame, uint32_t len)
 {
+	static const uint8_t zero[VNET_HDR_LEN];
+
+	return vnet_send_hdr(v, zero, VNET_HDR_LEN, frame, len);
+}
+
+int vnet_send_hdr(struct vnet *v, const void *hdr, uint32_t hdr_len, const void *frame,
+		  uint32_t len)
+{
 	uint16_t slot = v->tx_avail % VNET_QSIZE;
 	uint64_t t0;
 
-	if (len > sizeof(tx_buf))
+	if (len > sizeof(tx_buf) || hdr_len > sizeof(tx_hdr))
 		return -1;
-	memset(&tx_hdr, 0, sizeof(tx_hdr));
+	memcpy(tx_hdr, hdr, hdr_len);
 	memcpy(tx_buf, frame, len);
 	/* Two descriptors, header then frame: a chain, as Linux sends it. */
-	txq.desc[0].addr = (uint64_t)(uintptr_t)&tx_hdr;
-	txq.desc[0].len = VNET_HDR_LEN;
+	txq.desc[0].addr = (uint64_t)(uintptr_t)tx_hdr;
+	txq.desc[0].len = hdr_len;
 	txq.desc[0].flags = VRING_DESC_F_NEXT;
 	txq.desc[0].next = 1;
 	txq.desc[1].addr = (uint64_t)(uintptr_t)tx_buf;

@@ -36,9 +36,14 @@ int vnet_probe(struct vnet *v);
  * DRIVER_OK. 0 or a negative step number (which step failed is printed). */
 int vnet_init(struct vnet *v, unsigned options);
 
-/* Send one frame (header added here, as two descriptors); wait (bounded)
- * until the device used it. 0 or -1. */
+/* Send one frame (a zeroed header added here, as two descriptors); wait
+ * (bounded) until the device used it. 0 or -1. */
 int vnet_send(struct vnet *v, const void *frame, uint32_t len);
+
+/* The same with the header given: hdr_len bytes of hdr as the first
+ * descriptor (a short one is garbage a hostile guest may send). */
+int vnet_send_hdr(struct vnet *v, const void *hdr, uint32_t hdr_len, const void *frame,
+		  uint32_t len);
 
 /* Poll for a received frame until `tsc_budget` TSC cycles have passed.
  * Returns the frame length (without the header) and points *frame at it;
