@@ -15,6 +15,7 @@
 #include "devices/boot_timer.h"
 #include "devices/i8042.h"
 #include "devices/serial.h"
+#include "api/api.h"
 #include "plugin/static_plugins.h"
 #include "sandbox/sandbox.h"
 #include "util/log.h"
@@ -223,6 +224,32 @@ static int machine_spawn_threads(struct machine *m, struct volt_err *err)
 	return r;
 }
 
+/* The control API's thread (--api-sock) exists before lockdown: it joins
+ * in on itself, between two requests (api_thread_call). */
+static int machine_api_landlock(void *opaque)
+{
+	struct machine *m = opaque;
+
+	return sandbox_adopt_landlock(&m->sandbox);
+}
+
+static int machine_api_filter(void *opaque)
+{
+	struct machine *m = opaque;
+
+	return sandbox_adopt_filter(&m->sandbox, SB_THREAD_API, "api");
+}
+
+static int machine_api_adopt(struct machine *m, int (*fn)(void *), struct volt_err *err)
+{
+	int r = api_thread_call(fn, m);
+
+	if (r)
+		return verr_set(err, -r, "sandbox: the API thread could not join in: %s",
+				strerror(-r));
+	return 0;
+}
+
 /* Everything is open and realized, no guest code has run, no plugin has
  * started: Landlock, the threads, then seccomp on all of them. */
 static int machine_lockdown(struct machine *m, const struct volt_config *cfg,
@@ -247,6 +274,8 @@ static int machine_lockdown(struct machine *m, const struct volt_config *cfg,
 		r = sandbox_prepare(&m->sandbox, err);
 	if (!r)
 		r = sandbox_landlock(&m->sandbox, err);
+	if (!r)
+		r = machine_api_adopt(m, machine_api_landlock, err);
 	if (r)
 		return r;
 	sandbox_gate_arm();
@@ -254,6 +283,8 @@ static int machine_lockdown(struct machine *m, const struct volt_config *cfg,
 	r = machine_spawn_threads(m, err);
 	if (!r)
 		r = sandbox_lockdown(&m->sandbox, err);
+	if (!r)
+		r = machine_api_adopt(m, machine_api_filter, err);
 	return r;
 }
 
