@@ -2,6 +2,7 @@
  * copy normalised to the core's struct sizes, then the data it declares
  * (name, kind, keys, syscalls, ops). Nothing here calls plugin code. */
 #include "plugin/registry.h"
+#include "sandbox/sandbox.h"
 
 #include <errno.h>
 #include <string.h>
@@ -176,8 +177,10 @@ static int plugin_syscall_validate(const struct volt_syscall *s, uint32_t i,
 {
 	if (!s->name || !s->name[0])
 		return verr_set(err, EINVAL, "syscall %u: no name", i);
-	/* Whether libseccomp knows the name is the sandbox's check, made
-	 * where the filter is built (it resolves names to numbers there). */
+	/* Refused here, at load time, not only when the filter is built. */
+	if (!sandbox_syscall_known(s->name))
+		return verr_set(err, EINVAL, "syscall %u: '%s' is not a syscall libseccomp knows on "
+				"x86_64", i, s->name);
 	if (!s->reason || !s->reason[0])
 		return verr_set(err, EINVAL, "syscall %s: no reason (one line: why the plugin "
 				"needs it)", s->name);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "sandbox/sandbox.h"
 #include "util/log.h"
 #include "virtio/virtio_mmio.h"
 #include "vm/layout.h"
@@ -258,7 +259,10 @@ static void host_region_access(void *opaque, uint64_t offset, uint8_t *data, uin
 			memset(data, 0xff, len);
 		return;
 	}
+	/* On a vCPU thread: a sandbox violation in the handler names the plugin. */
+	sandbox_set_current_plugin(reg->inst->plugin->desc.name);
 	reg->fn(reg->opaque, offset, data, len, is_write);
+	sandbox_set_current_plugin(NULL);
 }
 
 static int host_region_add(struct volt_instance *inst, struct bus *bus, uint64_t base,

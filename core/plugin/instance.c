@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "sandbox/sandbox.h"
 #include "util/log.h"
 #include "virtio/virtio_mmio.h"
 #include "vm/layout.h"
@@ -329,7 +330,13 @@ int plugin_set_start(struct plugin_set *ps, struct volt_err *err)
 {
 	for (size_t i = 0; i < ps->ninsts; i++) {
 		struct volt_instance *inst = ps->insts[i];
-		int r = inst->plugin->desc.start ? inst->plugin->desc.start(inst->state) : 0;
+		int r = 0;
+
+		/* After lockdown: a violation in the hook names this plugin. */
+		sandbox_set_current_plugin(inst->plugin->desc.name);
+		if (inst->plugin->desc.start)
+			r = inst->plugin->desc.start(inst->state);
+		sandbox_set_current_plugin(NULL);
 
 		if (r)
 			return instance_fail(inst, "start", r, err);
@@ -375,8 +382,11 @@ static void instance_teardown(struct volt_instance *inst)
 	inst->vdev = NULL;
 	instance_io_unwatch_all(inst->io, inst);
 	instance_kvm_fds_undo(inst);
-	if (inst->created && d->destroy)
+	if (inst->created && d->destroy) {
+		sandbox_set_current_plugin(d->name);
 		d->destroy(inst->state);
+		sandbox_set_current_plugin(NULL);
+	}
 	inst->created = false;
 	inst->state = NULL;
 }

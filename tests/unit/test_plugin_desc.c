@@ -276,6 +276,11 @@ static void test_syscalls(void **state)
 	s = (struct volt_syscall){ .name = "read", .threads = VOLT_THREAD_IO, .fd_slot = VOLT_FD_ANY };
 	assert_int_equal(validate_syscalls(&s, 1, msg), -EINVAL);
 	assert_non_null(strstr(msg, "syscall read: no reason"));
+	/* A name libseccomp does not know is refused at load time. */
+	s = (struct volt_syscall){ .name = "preadv3", .threads = VOLT_THREAD_IO,
+				   .fd_slot = VOLT_FD_ANY, .reason = "r" };
+	assert_int_equal(validate_syscalls(&s, 1, msg), -EINVAL);
+	assert_non_null(strstr(msg, "'preadv3' is not a syscall libseccomp knows"));
 	s = (struct volt_syscall){ .name = "read", .fd_slot = VOLT_FD_ANY, .reason = "r" };
 	assert_int_equal(validate_syscalls(&s, 1, msg), -EINVAL);
 	s = (struct volt_syscall){ .name = "read", .threads = 0x10, .fd_slot = VOLT_FD_ANY,
