@@ -102,6 +102,11 @@ struct virtio_mmio_dev {
 	uint32_t queue_sel;
 	uint32_t config_generation;
 	atomic_uint isr;           /* InterruptStatus */
+	/* A queue's call_fd was handed out (vq_info) since the last reset: a
+	 * kernel data plane (vhost) signals the irqfd itself and cannot set isr,
+	 * so InterruptStatus also shows VRING (a spurious one only makes the
+	 * driver look at its used rings). */
+	atomic_bool call_fd_out;
 };
 
 /* DeviceFeatures: asked of the device each time (a plugin may only know
@@ -195,6 +200,7 @@ static void mmio_reset_locked(struct virtio_mmio_dev *dev)
 	dev->broken = false;
 	dev->early_notify_logged = false;
 	atomic_store(&dev->isr, 0);
+	atomic_store(&dev->call_fd_out, false);
 }
 
 /* ---- status and features ---------------------------------------------- */
@@ -404,7 +410,8 @@ static uint32_t mmio_read_reg(struct virtio_mmio_dev *dev, uint64_t off)
 	case VIRTIO_MMIO_QUEUE_READY:
 		return q ? q->ready : 0;
 	case VIRTIO_MMIO_INTERRUPT_STATUS:
-		return atomic_load(&dev->isr);
+		return atomic_load(&dev->isr) |
+		       (atomic_load(&dev->call_fd_out) ? VIRTIO_MMIO_INT_VRING : 0);
 	case VIRTIO_MMIO_STATUS:
 		return dev->status;
 	case VIRTIO_MMIO_SHM_LEN_LOW:
@@ -617,6 +624,7 @@ int virtio_mmio_vq_info(struct virtio_mmio_dev *dev, unsigned queue, struct volt
 	out.used_hva = q->vq.vr.used;
 	out.kick_fd = q->kick_fd;
 	out.call_fd = dev->irq_fd;
+	atomic_store(&dev->call_fd_out, true);
 	out.features = dev->driver_features;
 	pthread_mutex_unlock(&dev->lock);
 	/* Copy only what the caller's (possibly older) struct holds. */
