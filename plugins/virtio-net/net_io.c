@@ -111,7 +111,7 @@ void net_io_rx(struct net *n)
 
 		if (r < 0)
 			break; /* the ring is broken: the device waits for a reset */
-		if (!net_rx_ready(&n->rx)) {
+		if (!net_rx_ready(&n->rx, &lim)) {
 			/* The queue is empty and notifications are on again: the
 			 * guest's next buffer brings us back (net_io_rx_arm). */
 			net_io_rx_disarm(n);

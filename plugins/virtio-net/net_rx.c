@@ -41,6 +41,7 @@ void net_rx_forget(struct net_rx *rx)
 {
 	rx->nchain = rx->niov = 0;
 	rx->cap = 0;
+	rx->ring_size = 0;
 }
 
 /* Return a chain to the guest with `written` bytes. */
@@ -96,9 +97,30 @@ int net_rx_fill(struct net_rx *rx, const struct net_rx_limits *lim, struct net_s
 	return 0;
 }
 
-bool net_rx_ready(const struct net_rx *rx)
+/* The queue's size, once per device activation (0 if it cannot be had). */
+static unsigned net_rx_ring_size(struct net_rx *rx)
 {
-	return rx->nchain > 0;
+	struct volt_vq_info info = { .struct_size = sizeof(info) };
+
+	if (!rx->ring_size && rx->host->vq_info &&
+	    rx->host->vq_info(rx->inst, rx->queue, &info) == 0)
+		rx->ring_size = info.size;
+	return rx->ring_size;
+}
+
+bool net_rx_ready(struct net_rx *rx, const struct net_rx_limits *lim)
+{
+	unsigned size;
+
+	if (!rx->nchain)
+		return false;
+	if (!lim->mrg || rx->cap >= lim->want)
+		return true;
+	/* Short of the largest frame: wait for more buffers, unless the guest
+	 * has none left to give (every descriptor is in the stash). */
+	size = net_rx_ring_size(rx);
+	return rx->niov > NET_RX_GATHER_IOV || rx->nchain >= VOLT_VQ_MAX_SIZE ||
+	       (size && (rx->nchain >= size || rx->niov >= size));
 }
 
 /* The first k chains, holding n bytes, go to the guest. */

@@ -13,12 +13,10 @@
  * one that was cut would look alike without it); such a frame is dropped
  * and counted, its chains kept.
  *
- * A frame is read as soon as one chain is stashed, even when the stash is
- * short of the largest frame: the guest may have given every buffer it has,
- * and waiting for more could wait forever. A guest that lets its receive
- * queue run low loses the large frames that do not fit, as a NIC without
- * descriptors does. (Linux keeps its receive queue full.) Touched only by
- * the device's I/O thread. */
+ * When the guest has too little buffer space for the largest frame, the
+ * device waits for more (the guest's notification) rather than reading a
+ * frame it may have to drop, unless the stash already holds every buffer
+ * the queue can have. Touched only by the device's I/O thread. */
 #ifndef VOLT_PLUGIN_NET_RX_H
 #define VOLT_PLUGIN_NET_RX_H
 
@@ -52,6 +50,7 @@ struct net_rx {
 	const struct volt_host_api *host;
 	struct volt_instance *inst;
 	unsigned queue;
+	unsigned ring_size;              /* 0 = not known yet */
 	struct net_rx_chain chain[VOLT_VQ_MAX_SIZE];
 	unsigned nchain;
 	unsigned niov;                   /* iov[0 .. niov): the chains', in order */
@@ -76,8 +75,9 @@ void net_rx_forget(struct net_rx *rx);
  * ring, else 0. */
 int net_rx_fill(struct net_rx *rx, const struct net_rx_limits *lim, struct net_stats *st);
 
-/* May a frame be read now? (a chain is stashed) */
-bool net_rx_ready(const struct net_rx *rx);
+/* May a frame be read now? (the stash holds lim->want, or every buffer the
+ * queue can have). */
+bool net_rx_ready(struct net_rx *rx, const struct net_rx_limits *lim);
 
 /* Read one frame from the backend into the stash and give it to the guest.
  * 1: a frame was delivered or dropped (*pushed counts chains returned);
