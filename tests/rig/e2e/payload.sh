@@ -1,0 +1,41 @@
+# shellcheck shell=bash
+# Shared by tests/rig/run-e2e.sh, scripts/demo.sh and bench/rig/run-bench.sh (sourced):
+# build volt and put it, its plugins, vmrun and the guest kernels into a rig payload.
+# Callers set REPO and use `set -euo pipefail`.
+
+# payload_log MSG...: progress on stderr, prefixed with the caller's name.
+payload_log() { printf '%s: %s\n' "${PAYLOAD_LOG_NAME:-rig}" "$*" >&2; }
+
+# payload_build_volt DIR: configure and build volt (no tests) into DIR.
+payload_build_volt() {
+	local dir=$1
+	payload_log "building volt in $dir"
+	if [[ -f $dir/build.ninja ]]; then
+		ninja -C "$dir" >/dev/null
+	else
+		BUILD_DIR=$dir "$REPO/scripts/build.sh" -DVOLT_TESTS=OFF >/dev/null
+	fi
+}
+
+# payload_add_volt BUILD_DIR PAYLOAD: bin/volt and lib/volt/plugins/*.so, stripped
+# (volt finds its plugins at <dir of volt>/../lib/volt/plugins).
+payload_add_volt() {
+	local build=$1 payload=$2 so
+	[[ -x $build/core/volt ]] || { payload_log "error: no $build/core/volt"; return 1; }
+	mkdir -p "$payload/bin" "$payload/lib/volt/plugins"
+	strip -o "$payload/bin/volt" "$build/core/volt"
+	for so in "$build"/lib/volt/plugins/*.so; do
+		strip --strip-unneeded -o "$payload/lib/volt/plugins/$(basename "$so")" "$so"
+	done
+}
+
+# payload_build_vmrun OUT: the static measuring runner (tests/rig/e2e/vmrun.c).
+payload_build_vmrun() {
+	gcc -std=gnu11 -O2 -static -s -Wall -Wextra -Werror -o "$1" "$REPO/tests/rig/e2e/vmrun.c"
+}
+
+# payload_guest_kernel: print the directory of the cached guest kernel (building
+# it the first time, ~10 min on 2 cores).
+payload_guest_kernel() {
+	"$REPO/scripts/build-kernel.sh" guest | tail -n1
+}

@@ -1,0 +1,505 @@
+/*
+ * vmrun: run a VMM (volt or QEMU) in the rig's L1, pass its output through, and
+ * measure it. Built static by tests/rig/run-e2e.sh and bench/rig/run-bench.sh.
+ *
+ *   vmrun [OPTIONS] -- COMMAND [ARG...]
+ *
+ * The command's stdout and stderr go through one pipe to vmrun's stdout, as they
+ * come. vmrun watches the lines and, at the end, prints one line:
+ *
+ *   VOLT-E2E-RESULT name=NAME status=exit:N|signal:N|timeout init_ms=N|- exit_ms=N
+ *     maxrss_kib=N hwm_kib=N|- rss_kib=N|- overhead_kib=N|- guest_kib=N|- seccomp=N|-
+ *     threads=N|-
+ *
+ * init_ms   exec (just before fork) to the first line starting with the marker
+ * exit_ms   exec to the command's exit (waitpid)
+ * maxrss    the command's peak RSS, from wait4's rusage (the kernel's high-water
+ *           mark of the process, guest pages it touched included)
+ * hwm, rss, seccomp, threads
+ *           VmHWM, VmRSS, Seccomp (2: a filter is on) and Threads from
+ *           /proc/PID/status at the snapshot (see --snapshot)
+ * guest     RSS of the guest-RAM mapping at the snapshot, from /proc/PID/smaps:
+ *           the run of adjacent anonymous read-write mappings whose sizes add up
+ *           to exactly --ram-mib (a VMM may split its RAM mapping with madvise;
+ *           if several runs qualify, the one holding the largest single mapping)
+ * overhead  rss minus guest: the VMM's own memory outside guest RAM
+ *
+ * OPTIONS
+ *   --name NAME          label of the result line (default: vm)
+ *   --timeout S          SIGTERM after S seconds, SIGKILL 5 s later (default 120)
+ *   --marker TEXT        line to time (default "VOLT-INIT uptime=")
+ *   --snapshot TEXT      read /proc/PID/{status,smaps} at the first line starting
+ *                        with TEXT (default "VOLT-INIT done")
+ *   --on TEXT:SIGNAL     at the first line starting with TEXT, take the snapshot
+ *                        (if none yet) and send SIGNAL (a number or TERM, INT,
+ *                        USR1, USR2, KILL) to the command; repeatable (up to 8)
+ *   --ram-mib N          guest RAM size, for guest/overhead (default 128)
+ *   --pty                the command's stdin is a new pseudo-terminal (volt reads
+ *                        its serial input only from a terminal)
+ *   --type TEXT:FILE     with --pty: from the first line starting with TEXT, type
+ *                        FILE's lines into the terminal, each once the output has
+ *                        been quiet for --type-quiet ms (default 400)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_ON 8
+#define LINE_MAX_KEEP 4096
+
+struct trigger {
+	const char *text;
+	int sig;
+	bool fired;
+};
+
+struct snapshot {
+	bool taken;
+	long hwm_kib, rss_kib, seccomp, threads;
+	long guest_kib; /* -1: no mapping run matched --ram-mib */
+};
+
+static struct {
+	const char *name, *marker, *snap_text, *type_text, *type_file;
+	double timeout_s;
+	uint64_t ram_bytes;
+	bool pty;
+	long type_quiet_ms;
+	struct trigger on[MAX_ON];
+	int n_on;
+} opt = {
+	.name = "vm",
+	.marker = "VOLT-INIT uptime=",
+	.snap_text = "VOLT-INIT done",
+	.timeout_s = 120,
+	.ram_bytes = 128ULL << 20,
+	.type_quiet_ms = 400,
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "vmrun: %s: %s\n", what, strerror(errno));
+	exit(125);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: vmrun [--name N] [--timeout S] [--marker T] [--snapshot T] "
+			"[--on T:SIG]... [--ram-mib N] [--pty [--type T:FILE] [--type-quiet MS]] "
+			"-- COMMAND [ARG...]\n");
+	exit(2);
+}
+
+static int parse_signal(const char *s)
+{
+	static const struct { const char *name; int sig; } names[] = {
+		{ "TERM", SIGTERM }, { "INT", SIGINT }, { "USR1", SIGUSR1 },
+		{ "USR2", SIGUSR2 }, { "KILL", SIGKILL }, { "HUP", SIGHUP },
+	};
+	char *end;
+	long n;
+
+	if (!strncmp(s, "SIG", 3))
+		s += 3;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i].name))
+			return names[i].sig;
+	n = strtol(s, &end, 10);
+	return *s && !*end && n > 0 && n < NSIG ? (int)n : -1;
+}
+
+/* "TEXT:VALUE", split at the last colon (TEXT may hold colons). */
+static char *split_last_colon(char *arg)
+{
+	char *c = strrchr(arg, ':');
+
+	if (!c || c == arg)
+		usage();
+	*c = '\0';
+	return c + 1;
+}
+
+static int parse_args(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if (!strcmp(a, "--pty")) {
+			opt.pty = true;
+			continue;
+		}
+		if (!v)
+			usage();
+		i++;
+		if (!strcmp(a, "--name")) {
+			opt.name = v;
+		} else if (!strcmp(a, "--timeout")) {
+			opt.timeout_s = atof(v);
+		} else if (!strcmp(a, "--marker")) {
+			opt.marker = v;
+		} else if (!strcmp(a, "--snapshot")) {
+			opt.snap_text = v;
+		} else if (!strcmp(a, "--ram-mib")) {
+			opt.ram_bytes = strtoull(v, NULL, 10) << 20;
+		} else if (!strcmp(a, "--type-quiet")) {
+			opt.type_quiet_ms = atol(v);
+		} else if (!strcmp(a, "--on")) {
+			char *sig = split_last_colon(v);
+
+			if (opt.n_on == MAX_ON || (opt.on[opt.n_on].sig = parse_signal(sig)) < 0)
+				usage();
+			opt.on[opt.n_on++].text = v;
+		} else if (!strcmp(a, "--type")) {
+			opt.type_file = split_last_colon(v);
+			opt.type_text = v;
+		} else {
+			usage();
+		}
+	}
+	if (i >= argc || opt.timeout_s <= 0 || !opt.ram_bytes || (opt.type_text && !opt.pty))
+		usage();
+	return i;
+}
+
+/* ---- /proc snapshot ---- */
+
+static long status_field(const char *path, const char *key)
+{
+	FILE *f = fopen(path, "r");
+	char line[256];
+	size_t klen = strlen(key);
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			v = strtol(line + klen + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+struct vma {
+	uint64_t start, end;
+	long rss_kib;
+	bool anon_rw;
+};
+
+static int read_vmas(pid_t pid, struct vma **out)
+{
+	char path[64], line[512];
+	struct vma *v = NULL;
+	int n = 0, cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t s, e;
+		char perms[8];
+		int name_at = 0;
+
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %*s %*s %*s %n", &s, &e, perms,
+			   &name_at) >= 3 && strchr(line, '-') < strchr(line, ' ')) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 256;
+				v = realloc(v, cap * sizeof(*v));
+				if (!v)
+					die("realloc");
+			}
+			/* Anonymous: no path after the inode (maybe "[heap]"; not RAM). */
+			v[n] = (struct vma){ .start = s, .end = e,
+					     .anon_rw = perms[0] == 'r' && perms[1] == 'w' &&
+							(!name_at || line[name_at] == '\n' ||
+							 line[name_at] == '\0') };
+			n++;
+		} else if (n && !strncmp(line, "Rss:", 4)) {
+			v[n - 1].rss_kib = strtol(line + 4, NULL, 10);
+		}
+	}
+	fclose(f);
+	*out = v;
+	return n;
+}
+
+/* RSS (KiB) of the guest-RAM run of mappings, or -1 (see the header). */
+static long guest_ram_rss(const struct vma *v, int n, uint64_t ram)
+{
+	long best_rss = -1;
+	uint64_t best_big = 0;
+
+	for (int i = 0; i < n; i++) {
+		uint64_t sum = 0, big = 0;
+		long rss = 0;
+
+		for (int j = i; j < n && v[j].anon_rw; j++) {
+			if (j > i && v[j].start != v[j - 1].end)
+				break;
+			sum += v[j].end - v[j].start;
+			rss += v[j].rss_kib;
+			if (v[j].end - v[j].start > big)
+				big = v[j].end - v[j].start;
+			if (sum >= ram)
+				break;
+		}
+		if (sum == ram && big > best_big) {
+			best_big = big;
+			best_rss = rss;
+		}
+	}
+	return best_rss;
+}
+
+static void take_snapshot(pid_t pid, struct snapshot *s)
+{
+	char path[64];
+	struct vma *v = NULL;
+	int n;
+
+	if (s->taken)
+		return;
+	s->taken = true;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	s->hwm_kib = status_field(path, "VmHWM");
+	s->rss_kib = status_field(path, "VmRSS");
+	s->seccomp = status_field(path, "Seccomp");
+	s->threads = status_field(path, "Threads");
+	n = read_vmas(pid, &v);
+	s->guest_kib = n > 0 ? guest_ram_rss(v, n, opt.ram_bytes) : -1;
+	free(v);
+}
+
+/* ---- typing into the pty ---- */
+
+struct typist {
+	FILE *f;
+	bool active;
+	double last_ms;
+};
+
+static void type_next_line(int master, struct typist *t)
+{
+	char line[1024];
+	size_t len;
+
+	if (!fgets(line, sizeof(line), t->f)) {
+		t->active = false;
+		return;
+	}
+	len = strlen(line);
+	if (len && line[len - 1] == '\n')
+		line[--len] = '\0';
+	line[len++] = '\r'; /* the Enter key of a terminal */
+	if (write(master, line, len) != (ssize_t)len)
+		fprintf(stderr, "vmrun: typing into the terminal: %s\n", strerror(errno));
+}
+
+/* ---- running ---- */
+
+static void start_child(char **argv, int out_fd, int pty_slave)
+{
+	if (pty_slave >= 0) {
+		setsid();
+		dup2(pty_slave, STDIN_FILENO);
+	} else {
+		int null = open("/dev/null", O_RDONLY);
+
+		if (null >= 0)
+			dup2(null, STDIN_FILENO);
+	}
+	dup2(out_fd, STDOUT_FILENO);
+	dup2(out_fd, STDERR_FILENO);
+	execvp(argv[0], argv);
+	fprintf(stderr, "vmrun: cannot run %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+static int open_pty(int *slave)
+{
+	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	const char *name;
+
+	if (master < 0 || grantpt(master) || unlockpt(master) || !(name = ptsname(master)))
+		die("pseudo-terminal (is devpts mounted on /dev/pts?)");
+	*slave = open(name, O_RDWR | O_NOCTTY);
+	if (*slave < 0)
+		die(name);
+	return master;
+}
+
+struct line_state {
+	char buf[LINE_MAX_KEEP];
+	size_t len;
+};
+
+/* One complete output line (without \r\n): markers, triggers, typing. */
+static void on_line(const char *line, pid_t pid, double t0, double *init_ms,
+		    struct snapshot *snap, struct typist *typist)
+{
+	if (*init_ms < 0 && !strncmp(line, opt.marker, strlen(opt.marker)))
+		*init_ms = now_ms() - t0;
+	if (opt.snap_text && !strncmp(line, opt.snap_text, strlen(opt.snap_text)))
+		take_snapshot(pid, snap);
+	for (int i = 0; i < opt.n_on; i++) {
+		struct trigger *tr = &opt.on[i];
+
+		if (tr->fired || strncmp(line, tr->text, strlen(tr->text)))
+			continue;
+		tr->fired = true;
+		take_snapshot(pid, snap);
+		kill(pid, tr->sig);
+	}
+	if (typist->f && !typist->active && opt.type_text &&
+	    !strncmp(line, opt.type_text, strlen(opt.type_text)))
+		typist->active = true;
+}
+
+static void feed_lines(const char *data, size_t n, struct line_state *ls, pid_t pid,
+		       double t0, double *init_ms, struct snapshot *snap, struct typist *typist)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = data[i];
+
+		if (c == '\n') {
+			ls->buf[ls->len] = '\0';
+			on_line(ls->buf, pid, t0, init_ms, snap, typist);
+			ls->len = 0;
+		} else if (c != '\r' && ls->len < sizeof(ls->buf) - 1) {
+			ls->buf[ls->len++] = c;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int first = parse_args(argc, argv);
+	int pipefd[2], master = -1, slave = -1, status = 0;
+	double t0, init_ms = -1, exit_ms, deadline, kill_at = 0;
+	bool timed_out = false, eof = false;
+	struct snapshot snap = { 0 };
+	struct typist typist = { 0 };
+	struct line_state ls = { .len = 0 };
+	struct rusage ru = { 0 };
+	pid_t pid;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (opt.type_file && !(typist.f = fopen(opt.type_file, "r")))
+		die(opt.type_file);
+	if (pipe2(pipefd, O_CLOEXEC))
+		die("pipe");
+	if (opt.pty)
+		master = open_pty(&slave);
+	t0 = now_ms();
+	deadline = t0 + opt.timeout_s * 1e3;
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0)
+		start_child(argv + first, pipefd[1], slave);
+	close(pipefd[1]);
+	if (slave >= 0)
+		close(slave);
+
+	for (;;) {
+		struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
+		double now = now_ms();
+		int r;
+
+		if (now >= deadline && !timed_out) {
+			timed_out = true;
+			kill(pid, SIGTERM);
+			kill_at = now + 5000;
+		}
+		if (timed_out && now >= kill_at && kill_at > 0) {
+			kill(pid, SIGKILL);
+			kill_at = 0;
+		}
+		if (typist.active && now - typist.last_ms >= opt.type_quiet_ms) {
+			type_next_line(master, &typist);
+			typist.last_ms = now;
+		}
+		if (eof) {
+			r = waitpid(pid, &status, WNOHANG);
+			if (r == pid)
+				break;
+			usleep(10000);
+			continue;
+		}
+		r = poll(&p, 1, 50);
+		if (r > 0) {
+			char buf[65536];
+			ssize_t n = read(pipefd[0], buf, sizeof(buf));
+
+			if (n <= 0) {
+				eof = true;
+				continue;
+			}
+			fwrite(buf, 1, (size_t)n, stdout);
+			fflush(stdout);
+			typist.last_ms = now_ms();
+			feed_lines(buf, (size_t)n, &ls, pid, t0, &init_ms, &snap, &typist);
+		}
+	}
+	exit_ms = now_ms() - t0;
+	/* The child is reaped above; its rusage comes from the children total. */
+	getrusage(RUSAGE_CHILDREN, &ru);
+
+	if (ls.len)
+		putchar('\n');
+	printf("VOLT-E2E-RESULT name=%s status=", opt.name);
+	if (timed_out)
+		printf("timeout");
+	else if (WIFSIGNALED(status))
+		printf("signal:%d", WTERMSIG(status));
+	else
+		printf("exit:%d", WEXITSTATUS(status));
+	if (init_ms >= 0)
+		printf(" init_ms=%.0f", init_ms);
+	else
+		printf(" init_ms=-");
+	printf(" exit_ms=%.0f maxrss_kib=%ld", exit_ms, ru.ru_maxrss);
+#define FIELD(name, v) (v) >= 0 ? printf(" " name "=%ld", (long)(v)) : printf(" " name "=-")
+	FIELD("hwm_kib", snap.taken ? snap.hwm_kib : -1);
+	FIELD("rss_kib", snap.taken ? snap.rss_kib : -1);
+	FIELD("overhead_kib", snap.taken && snap.guest_kib >= 0 && snap.rss_kib >= 0
+				      ? snap.rss_kib - snap.guest_kib : -1);
+	FIELD("guest_kib", snap.taken ? snap.guest_kib : -1);
+	FIELD("seccomp", snap.taken ? snap.seccomp : -1);
+	FIELD("threads", snap.taken ? snap.threads : -1);
+#undef FIELD
+	printf("\n");
+	fflush(stdout);
+	if (timed_out)
+		return 124;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}

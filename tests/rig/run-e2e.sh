@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# Linux end-to-end tests of volt in the nested rig (docs/rig.md): one rig run (one L1
+# boot) in which volt, sandbox on, boots the guest kernel six times
+# (tests/rig/e2e/l1-e2e.sh), then one PASS/FAIL line per check from the log.
+#
+#   tests/rig/run-e2e.sh [--build-dir DIR] [--log FILE] [--timeout S] [--verbose]
+#
+#   --build-dir DIR   volt build to test (default build-e2e; configured and built
+#                     with -DVOLT_TESTS=OFF if it does not exist, else ninja)
+#   --log FILE        the rig's serial log (default DIR/rig-e2e.log)
+#   --timeout S       the whole rig run's limit (default 600); each VM has 90 s
+#   --verbose         stream the serial output to stderr while it runs
+#
+# Builds (cached in ~/.cache/volt) the guest and L1 kernels with
+# scripts/build-kernel.sh, an ext4 rootfs with tests/rig/e2e/guest-e2e.sh, and
+# tests/rig/e2e/vmrun.c. Exit status: 0 all checks passed, 1 a check failed (or
+# the rig did not finish), 77 skipped (no QEMU, or the kernels cannot be built).
+set -euo pipefail
+
+SELF_DIR=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
+REPO=$(cd "$SELF_DIR/../.." && pwd)
+PAYLOAD_LOG_NAME=run-e2e
+# shellcheck source=e2e/payload.sh
+. "$SELF_DIR/e2e/payload.sh"
+
+build_dir=build-e2e log_file= timeout=600 verbose=()
+while (($#)); do
+	case $1 in
+	--build-dir) build_dir=${2:?}; shift 2 ;;
+	--log) log_file=${2:?}; shift 2 ;;
+	--timeout) timeout=${2:?}; shift 2 ;;
+	--verbose) verbose=(--verbose); shift ;;
+	*) sed -n '6,12p' "${BASH_SOURCE[0]}" | sed 's/^#/ /' >&2; exit 2 ;;
+	esac
+done
+cd "$REPO"
+log_file=${log_file:-$build_dir/rig-e2e.log}
+
+skip() { echo "SKIP: $*"; exit 77; }
+t_start=$SECONDS
+
+# ---- prerequisites and the payload ----
+command -v qemu-system-x86_64 >/dev/null ||
+	skip "qemu-system-x86_64 is missing (scripts/install-deps.sh installs qemu-system-x86)"
+[[ -r /usr/src/linux-source-6.1.tar.xz ]] ||
+	skip "/usr/src/linux-source-6.1.tar.xz is missing (apt-get install linux-source-6.1): no guest kernel"
+[[ -x /sbin/debugfs ]] || skip "/sbin/debugfs is missing (apt-get install e2fsprogs)"
+
+guest_dir=$(payload_guest_kernel) || skip "the guest kernel could not be built (scripts/build-kernel.sh guest)"
+"$REPO/scripts/build-kernel.sh" host >/dev/null ||
+	skip "the L1 kernel could not be built (scripts/build-kernel.sh host)"
+t_kernels=$SECONDS
+
+payload_build_volt "$build_dir"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+payload=$work/payload
+payload_add_volt "$build_dir" "$payload"
+payload_build_vmrun "$payload/bin/vmrun"
+cp /sbin/debugfs "$payload/bin/debugfs"
+mkdir -p "$payload/guest"
+cp "$guest_dir/vmlinux" "$guest_dir/bzImage" "$payload/guest/"
+"$REPO/scripts/build-rootfs.sh" --size 16M "$payload/guest/rootfs.ext4" \
+	"$SELF_DIR/e2e/guest-e2e.sh" >/dev/null
+t_payload=$SECONDS
+
+# ---- the rig ----
+rig_rc=0
+mkdir -p "$(dirname "$log_file")"
+payload_log "rig: $(du -sh "$payload" | cut -f1) payload; log: $log_file"
+"$SELF_DIR/run-rig.sh" --payload "$payload" --l1-script "$SELF_DIR/e2e/l1-e2e.sh" \
+	--log "$log_file" --timeout "$timeout" "${verbose[@]}" >/dev/null || rig_rc=$?
+t_rig=$SECONDS
+
+# ---- the checks ----
+# Guest lines come through two consoles (the guest's ttyS0, then L1's): drop every \r.
+log=$work/log
+tr -d '\r' <"$log_file" >"$log" 2>/dev/null || : >"$log"
+failures=0
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# seg NAME: the log lines of run NAME (from its BEGIN to its RESULT line).
+seg() {
+	awk -v n="$1" '$0 == "VOLT-E2E-BEGIN name=" n { on = 1 }
+		on { print }
+		on && index($0, "VOLT-E2E-RESULT name=" n " ") == 1 { exit }' "$log"
+}
+# field NAME KEY: a field of run NAME's result line.
+field() {
+	seg "$1" | sed -n "s/^VOLT-E2E-RESULT .* $2=\\([^ ]*\\).*/\\1/p" | tail -n1
+}
+has() { seg "$1" | grep -qE -- "$2"; }
+# times NAME: "init 1234 ms, exit 2345 ms, guest uptime at init 1.10 s".
+times() {
+	local up
+	up=$(seg "$1" | sed -n 's/^VOLT-INIT uptime=\([0-9.]*\).*/\1/p' | head -n1)
+	echo "exec->init $(field "$1" init_ms) ms, exec->exit $(field "$1" exit_ms) ms, guest uptime at init ${up:--} s"
+}
+# why NAME: a short reason for a failed run: its status and volt's error lines.
+why() {
+	local errs
+	errs=$(seg "$1" | grep -E '^volt: (error|warn)' | head -n 3 | tr '\n' ' ')
+	echo "status $(field "$1" status)${errs:+; $errs}"
+}
+
+check_boot() {
+	local name=$1 what=$2
+	# The guest's / is ext4 on the device /dev/vda is, and virtio_blk drives vda.
+	if has "$name" '^VOLT-INIT uptime=' &&
+		has "$name" '^VOLT-E2E-ROOT fs=ext4 dev=([0-9]+:[0-9]+) vda=\1 driver=virtio_blk$'; then
+		pass "$what boots to init, root=/dev/vda (ext4 on virtio-blk) ($(times "$name"))"
+	else
+		fail "$what did not boot to init on /dev/vda: $(why "$name")"
+	fi
+}
+
+check_disk() {
+	local name=$1 file=$2 want got
+	want=$(sed -n 's/^VOLT-E2E-TOKEN value=//p' "$log")-${name#boot-}
+	got=$(sed -n "s|^VOLT-E2E-DEBUGFS file=/$file content=\\(.*\\)|\\1|p" "$log" | sed 's/ *$//')
+	if [[ -n $want ]] && has "$name" "^VOLT-E2E-WROTE file=/$file" && [[ $got == "$want" ]]; then
+		pass "$name: the guest wrote /$file and synced; debugfs in L1 reads '$got' from the image"
+	else
+		fail "$name: /$file: wanted '$want' in the image, debugfs read '$got'"
+	fi
+}
+
+check_cpus() {
+	local name=$1 n=$2 got
+	got=$(seg "$name" | sed -n 's/^VOLT-E2E-CPUS processors=\([0-9]*\).*/\1/p' | head -n1)
+	if [[ $got == "$n" ]]; then
+		pass "$n vCPUs: the guest's /proc/cpuinfo lists $got processors ($name)"
+	else
+		fail "$n vCPUs: the guest's /proc/cpuinfo lists '${got:-nothing}' ($name: $(why "$name"))"
+	fi
+}
+
+check_ping() {
+	local name=$1 backend=$2 line
+	line=$(seg "$name" | grep -E '^VOLT-E2E-PING' | head -n1)
+	if [[ $line == "VOLT-E2E-PING ok "* ]]; then
+		pass "$backend: the guest pings L1 (${line#VOLT-E2E-PING ok })"
+	else
+		fail "$backend: ${line:-no ping result} ($(why "$name"))"
+	fi
+}
+
+check_exit0() {
+	local name=$1 what=$2 need=$3
+	if [[ $(field "$name" status) == exit:0 ]] && has "$name" "$need"; then
+		pass "$what: volt exits with status 0 ($(field "$name" exit_ms) ms after exec)"
+	else
+		fail "$what: $(why "$name"), or no '$need' in its log"
+	fi
+}
+
+names=(boot-vmlinux boot-bzimage macvtap-4cpu vhost sigterm ctrl-alt-del)
+if [[ ! -s $log_file ]] || ! grep -q '^RIG-L1 script-start' "$log"; then
+	fail "the rig did not start L1's script (run-rig.sh exit $rig_rc); see $log_file"
+else
+	check_boot boot-vmlinux "vmlinux (ELF)"
+	check_disk boot-vmlinux e2e-vmlinux.txt
+	check_exit0 boot-vmlinux "guest reboot -f (reboot=k)" '^VOLT-INIT done'
+	check_boot boot-bzimage "bzImage"
+	check_disk boot-bzimage e2e-bzimage.txt
+	check_cpus boot-bzimage 2
+	check_cpus macvtap-4cpu 4
+	check_ping boot-bzimage net-tap
+	check_ping macvtap-4cpu net-macvtap
+	if grep -q '^VOLT-E2E-LINKS macvtap=0$' "$log"; then
+		pass "net-macvtap: the macvtap volt created is gone after it exits"
+	else
+		fail "net-macvtap: $(grep '^VOLT-E2E-LINKS' "$log" || echo 'no link report')"
+	fi
+	check_ping vhost net-vhost
+	check_exit0 sigterm "SIGTERM while the guest runs" '^VOLT-E2E-HOLD'
+	if has ctrl-alt-del '^VOLT-E2E-HOLD' && has ctrl-alt-del 'SIGUSR2: sending Ctrl-Alt-Del' &&
+		has ctrl-alt-del 'reboot: Restarting system' && ! has ctrl-alt-del '^VOLT-INIT done'; then
+		check_exit0 ctrl-alt-del "Ctrl-Alt-Del (SIGUSR2 -> i8042): the guest kernel restarts" 'reboot: Restarting system'
+	else
+		fail "Ctrl-Alt-Del: the guest did not restart on SIGUSR2 ($(why ctrl-alt-del))"
+	fi
+
+	# The sandbox was on in every run: seccomp mode 2 in /proc/PID/status.
+	nosb=()
+	for n in "${names[@]}"; do
+		[[ $(field "$n" seccomp) == 2 ]] || nosb+=("$n:$(field "$n" seccomp)")
+	done
+	if grep -qE -- '--no-seccomp|--no-landlock' "$SELF_DIR/e2e/l1-e2e.sh"; then
+		fail "sandbox: the L1 script turns part of it off"
+	elif ((${#nosb[@]} == 0)); then
+		pass "sandbox on in all ${#names[@]} runs (Seccomp: 2 in /proc/PID/status of each volt)"
+	else
+		fail "sandbox: seccomp not seen on in: ${nosb[*]}"
+	fi
+
+	if grep -q 'Failed to enable 64-bit or 32-bit DMA' "$log"; then
+		fail "virtio-mmio: the guest printed: $(grep -m1 'Failed to enable 64-bit' "$log")"
+	else
+		pass "virtio-mmio: no 'Failed to enable 64-bit or 32-bit DMA' in any guest log"
+	fi
+	bad=$(grep -nE 'WARNING:|BUG:|Call Trace|Oops|Kernel panic' "$log" | head -n 5 || true)
+	if [[ -z $bad ]]; then
+		pass "no WARNING:, BUG:, Call Trace, Oops or panic in the log (L1 and every guest)"
+	else
+		fail "kernel trouble in the log:"
+		printf '  %s\n' "$bad"
+	fi
+	grep -q '^VOLT-E2E-ALL done' "$log" || fail "the L1 script did not finish (last marker: $(grep -E '^(RIG|VOLT)-' "$log" | tail -n1))"
+	((rig_rc == 0)) || fail "run-rig.sh exited with status $rig_rc"
+fi
+
+echo "times: kernels $((t_kernels - t_start)) s, payload $((t_payload - t_kernels)) s, rig $((t_rig - t_payload)) s, total $((SECONDS - t_start)) s; log: $log_file"
+((failures == 0)) || { echo "run-e2e: $failures check(s) failed"; exit 1; }
+echo "run-e2e: all checks passed"
