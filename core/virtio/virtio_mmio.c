@@ -557,9 +557,10 @@ static void mmio_on_kick(void *opaque, uint32_t events)
 
 int virtio_mmio_vq_pop(struct virtio_mmio_dev *dev, unsigned queue, struct volt_vq_elem *elem)
 {
-	struct volt_err err = { 0 };
+	struct volt_err err; /* verr_set needs only code cleared: no 512-byte memset per pop */
 	int r;
 
+	err.code = 0;
 	if (queue >= dev->nqueues)
 		return -EINVAL;
 	pthread_mutex_lock(&dev->lock);

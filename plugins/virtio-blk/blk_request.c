@@ -147,7 +147,11 @@ int blk_request_parse(const struct volt_vq_elem *elem, const struct blk_limits *
 	const struct iovec *in = elem->iov + elem->nout;
 	struct virtio_blk_outhdr hdr;
 
-	memset(req, 0, offsetof(struct blk_request, data));
+	req->type = 0;
+	req->sector = 0;
+	req->why = NULL;
+	req->offset = req->len = 0;
+	req->ndata = 0;
 	req->status = blk_status_byte(elem);
 	if (!req->status) {
 		req->why = "no device-writable status byte (status in a device-readable buffer?)";
