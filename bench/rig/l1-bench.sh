@@ -1,0 +1,42 @@
+# L1 script of the rig benchmark (bench/rig/run-bench.sh; run by run-rig.sh with
+# busybox sh in /payload): volt and QEMU's microvm machine boot the same vmlinux and
+# initramfs on L1's KVM, one warm-up each, then 5 runs each, alternating (the order
+# flips every round). Each run is framed by VOLT-BENCH-BEGIN name=NAME and vmrun's
+# VOLT-E2E-RESULT line (exec->marker time, exec->exit, peak RSS, RSS outside guest RAM).
+RUNS=${RUNS:-5}
+# Both VMMs: 1 vCPU, 128 MiB, the same kernel arguments. quiet: the console costs a
+# VM exit per byte. The i8042 options skip the keyboard controller's slow probes
+# (docs/benchmarks.md); reboot=k resets through the i8042 (QEMU: -device i8042).
+ARGS="console=ttyS0 reboot=k panic=-1 quiet i8042.noaux=1 i8042.nomux=1 i8042.nopnp=1 i8042.dumbkbd=1"
+
+run_volt() {
+	echo "VOLT-BENCH-BEGIN name=volt-$1"
+	bin/vmrun --name "volt-$1" --timeout 60 --ram-mib 128 -- \
+		bin/volt --kernel guest/vmlinux --initrd guest/initramfs.gz --memory 128 --vcpus 1 \
+		--cmdline "$ARGS"
+}
+
+run_qemu() {
+	echo "VOLT-BENCH-BEGIN name=qemu-$1"
+	bin/vmrun --name "qemu-$1" --timeout 60 --ram-mib 128 -- \
+		qemu/qemu-system-x86_64 -L qemu/data -M microvm -accel kvm -cpu host -m 128 -smp 1 \
+		-nodefaults -no-user-config -nographic -serial stdio -no-reboot \
+		-kernel guest/vmlinux -initrd guest/initramfs.gz -append "$ARGS" -device i8042
+}
+
+echo "VOLT-BENCH qemu=$(qemu/qemu-system-x86_64 --version | head -n1 | tr ' ' _) volt=$(bin/volt --version | head -n1 | tr ' ' _)"
+echo "VOLT-BENCH l1-cpus=$(grep -c '^processor' /proc/cpuinfo) args=$(echo "$ARGS" | tr ' ' ,)"
+run_volt warmup
+run_qemu warmup
+i=1
+while [ "$i" -le "$RUNS" ]; do
+	if [ $((i % 2)) -eq 1 ]; then
+		run_volt "$i"
+		run_qemu "$i"
+	else
+		run_qemu "$i"
+		run_volt "$i"
+	fi
+	i=$((i + 1))
+done
+echo "VOLT-BENCH done"

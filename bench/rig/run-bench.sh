@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Linux boot in the nested rig: volt against QEMU's microvm machine (docs/benchmarks.md).
+# One rig run (bench/rig/l1-bench.sh): the same vmlinux (PVH note) and initramfs,
+# 1 vCPU, 128 MiB, the same kernel arguments; a warm-up each, then 5 alternating runs
+# each. Prints the raw per-run lines, the medians and volt/QEMU ratios.
+#
+#   bench/rig/run-bench.sh [--build-dir DIR] [--log FILE] [--runs N]
+#
+# Measured inside L1 by tests/rig/e2e/vmrun.c around each VMM process:
+#   init_ms   exec -> the guest's "VOLT-INIT uptime=" line on the VMM's stdout
+#   exit_ms   exec -> the VMM's exit (after the guest's reboot -f)
+#   uptime    the guest kernel's /proc/uptime when its init printed the marker
+#   peak RSS  max(wait4's ru_maxrss, VmHWM at the guest's "VOLT-INIT done")
+#   overhead  VmRSS minus the RSS of the guest-RAM mapping (/proc/PID/smaps), at
+#             "VOLT-INIT done": the VMM's own memory
+# Targets (issue 7): volt init_ms <= 0.7 x QEMU's, peak RSS <= 0.25 x QEMU's.
+set -euo pipefail
+
+SELF_DIR=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
+REPO=$(cd "$SELF_DIR/../.." && pwd)
+PAYLOAD_LOG_NAME=run-bench
+# shellcheck source=../../tests/rig/e2e/payload.sh
+. "$REPO/tests/rig/e2e/payload.sh"
+
+build_dir=build-e2e log_file= runs=5
+while (($#)); do
+	case $1 in
+	--build-dir) build_dir=${2:?}; shift 2 ;;
+	--log) log_file=${2:?}; shift 2 ;;
+	--runs) runs=${2:?}; shift 2 ;;
+	*) sed -n '7,8p' "${BASH_SOURCE[0]}" | sed 's/^#/ /' >&2; exit 2 ;;
+	esac
+done
+cd "$REPO"
+log_file=${log_file:-$build_dir/rig-bench.log}
+command -v qemu-system-x86_64 >/dev/null || { echo "run-bench: qemu-system-x86_64 is missing" >&2; exit 77; }
+
+guest_dir=$(payload_guest_kernel)
+payload_build_volt "$build_dir"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+payload=$work/payload
+mkdir -p "$payload/bin" "$payload/guest" "$payload/qemu/data"
+# volt without plugins: the benchmark VM has no devices beyond the built-in ones.
+strip -o "$payload/bin/volt" "$build_dir/core/volt"
+payload_build_vmrun "$payload/bin/vmrun"
+cp "$guest_dir/vmlinux" "$payload/guest/"
+"$REPO/scripts/build-rootfs.sh" --initramfs "$payload/guest/initramfs.gz" >/dev/null
+cp "$(command -v qemu-system-x86_64)" "$payload/qemu/"
+cp -L /usr/share/qemu/qboot.rom /usr/share/qemu/bios-microvm.bin "$payload/qemu/data/"
+sed "s/^RUNS=.*/RUNS=$runs/" "$SELF_DIR/l1-bench.sh" >"$work/l1-bench.sh"
+
+mkdir -p "$(dirname "$log_file")"
+t0=$SECONDS
+rc=0
+"$REPO/tests/rig/run-rig.sh" --payload "$payload" --l1-script "$work/l1-bench.sh" \
+	--log "$log_file" --timeout 900 >/dev/null || rc=$?
+echo "rig: $((SECONDS - t0)) s wall (run-rig exit $rc); log: $log_file"
+tr -d '\r' <"$log_file" >"$work/log"
+
+grep '^VOLT-BENCH ' "$work/log" || true
+# One row per run: name init_ms exit_ms uptime peak_kib overhead_kib status.
+awk '
+	/^VOLT-BENCH-BEGIN name=/ { name = substr($2, 6); up = "-" }
+	/^VOLT-INIT uptime=/ && name != "" && up == "-" { up = substr($2, 8) }
+	/^VOLT-E2E-RESULT / {
+		delete f
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		peak = f["maxrss_kib"] + 0
+		if (f["hwm_kib"] != "-" && f["hwm_kib"] + 0 > peak) peak = f["hwm_kib"] + 0
+		print f["name"], f["init_ms"], f["exit_ms"], up, peak, f["overhead_kib"], f["status"]
+		name = ""
+	}' "$work/log" >"$work/rows"
+echo
+echo "run          init_ms exit_ms uptime_s peak_rss_kib overhead_kib status"
+awk '{ printf "%-12s %7s %7s %8s %12s %12s %s\n", $1, $2, $3, $4, $5, $6, $7 }' "$work/rows"
+
+# median VMM COLUMN (warm-ups excluded)
+median() {
+	awk -v vmm="$1" -v col="$2" 'index($1, vmm "-") == 1 && $1 !~ /warmup/ && $col != "-" { print $col }' \
+		"$work/rows" | sort -n | awk '{ v[NR] = $1 } END {
+			if (!NR) { print "-"; exit }
+			print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f\n", a / b }'; }
+
+echo
+echo "median of $runs     volt     qemu    volt/qemu"
+fail=0
+for col in 2:init_ms 3:exit_ms 4:uptime_s 5:peak_rss_kib 6:overhead_kib; do
+	v=$(median volt "${col%%:*}") q=$(median qemu "${col%%:*}")
+	printf '%-14s %8s %8s %8s\n' "${col#*:}" "$v" "$q" "$(ratio "$v" "$q")"
+done
+init_ratio=$(ratio "$(median volt 2)" "$(median qemu 2)")
+rss_ratio=$(ratio "$(median volt 5)" "$(median qemu 5)")
+echo
+awk -v r="$init_ratio" 'BEGIN { exit !(r != "-" && r <= 0.7) }' &&
+	echo "target time to init <= 0.7 x QEMU: met ($init_ratio)" ||
+	{ echo "target time to init <= 0.7 x QEMU: MISSED ($init_ratio)"; fail=1; }
+awk -v r="$rss_ratio" 'BEGIN { exit !(r != "-" && r <= 0.25) }' &&
+	echo "target peak RSS <= 0.25 x QEMU: met ($rss_ratio)" ||
+	{ echo "target peak RSS <= 0.25 x QEMU: MISSED ($rss_ratio)"; fail=1; }
+((rc == 0)) || exit "$rc"
+exit "$fail"
