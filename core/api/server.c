@@ -28,9 +28,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <microhttpd.h>
-
 #include "api/handlers.h"
+#include "api/mhd.h"
 #include "util/log.h"
 
 #define API_BACKLOG 128
@@ -93,6 +92,8 @@ struct api_server {
 
 /* The one server, for api_thread_call(). */
 static struct api_server *api_the_server;
+/* libmicrohttpd's functions, loaded by api_server_create(). */
+static const struct api_mhd *api_mhd;
 
 static void api_wake(int fd)
 {
@@ -224,13 +225,13 @@ static enum MHD_Result api_queue(struct MHD_Connection *c, struct api_conn *ac)
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+	r = api_mhd->create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
 	if (ac->resp.body)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	ret = MHD_queue_response(c, ac->resp.status, r);
-	MHD_destroy_response(r);
+		api_mhd->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	ret = api_mhd->queue_response(c, ac->resp.status, r);
+	api_mhd->destroy_response(r);
 	ac->queued = ret == MHD_YES;
 	return ret;
 }
@@ -245,7 +246,7 @@ static void api_too_large(struct api_conn *ac, unsigned long long size)
 /* Content-Length over the limit: answered before a byte of it is read. */
 static bool api_declared_too_large(struct MHD_Connection *c, struct api_conn *ac)
 {
-	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	const char *cl = api_mhd->lookup_connection_value(c, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
 	unsigned long long n;
 
@@ -290,7 +291,7 @@ static enum MHD_Result api_answer(struct api_server *s, struct MHD_Connection *c
 	if (ac->resp.pending) {
 		s->boot_conn = c;
 		s->boot_ac = ac;
-		MHD_suspend_connection(c);
+		api_mhd->suspend_connection(c);
 		return MHD_YES;
 	}
 	ac->answered = true;
@@ -390,7 +391,7 @@ static void api_boot_answer(struct api_server *s, struct machine *m, const char 
 	if (s->boot_conn) {
 		s->boot_ac->answered = true;
 		s->sending_ac = s->boot_ac;
-		MHD_resume_connection(s->boot_conn);
+		api_mhd->resume_connection(s->boot_conn);
 	}
 	free(dropped.body);
 	s->boot_conn = NULL;
@@ -432,7 +433,7 @@ static int api_mhd_timeout(struct api_server *s)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
 
-	if (MHD_get_timeout(s->mhd, &ms) != MHD_YES)
+	if (api_mhd->get_timeout(s->mhd, &ms) != MHD_YES)
 		return -1;
 	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
@@ -454,12 +455,12 @@ static void *api_thread_main(void *opaque)
 				api_drain(s->wake_fd);
 		if (api_service(s))
 			break;
-		MHD_run(s->mhd);
+		api_mhd->run(s->mhd);
 	}
 	/* A start still being built when volt exits is answered, not dropped. */
 	if (s->boot_conn) {
 		api_boot_answer(s, NULL, "volt is exiting");
-		MHD_run(s->mhd);
+		api_mhd->run(s->mhd);
 	}
 	/* Here rather than on the main thread: after lockdown Landlock binds
 	 * the main thread (created files may not be removed), while this
@@ -487,7 +488,7 @@ static int api_start_mhd(struct api_server *s, struct volt_err *err)
 {
 	const union MHD_DaemonInfo *info;
 
-	s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+	s->mhd = api_mhd->start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
 				  0, NULL, NULL, api_on_request, s,
 				  MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, s,
 				  MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
@@ -499,7 +500,7 @@ static int api_start_mhd(struct api_server *s, struct volt_err *err)
 	if (!s->mhd)
 		return verr_set(err, EIO, "api: libmicrohttpd refused to start on %s", s->path);
 	s->listen_fd = -1;   /* libmicrohttpd closes it when it stops */
-	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	info = api_mhd->get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	if (!info)
 		return verr_set(err, EIO, "api: libmicrohttpd has no epoll fd");
 	return api_epoll_add(s->epfd, info->epoll_fd, err);
@@ -532,8 +533,12 @@ static int api_server_start(struct api_server *s, struct volt_config *cfg, uint6
 	s->ctx.boot = api_boot_ask;
 	s->ctx.boot_opaque = s;
 	r = api_fds_open(s, err);
+	/* Listening first: clients connect while libmicrohttpd (and GnuTLS
+	 * behind it, about a millisecond) loads, and wait in the backlog. */
 	if (!r)
 		r = api_sock_bind(s, err);
+	if (!r)
+		r = api_mhd_load(&api_mhd, err);
 	if (!r)
 		r = api_start_mhd(s, err);
 	if (r)
@@ -649,7 +654,7 @@ void api_server_destroy(struct api_server *s)
 		pthread_join(s->thread, NULL);
 	}
 	if (s->mhd)
-		MHD_stop_daemon(s->mhd);
+		api_mhd->stop_daemon(s->mhd);
 	api_sock_remove(s);
 	if (s->ctx_inited)
 		api_ctx_fini(&s->ctx);
