@@ -71,6 +71,7 @@ static const struct sb_ioctl sb_vm_teardown_ioctls[] = {
 
 static const struct sb_ioctl sb_tty_ioctls[] = {
 	SB_IOCTL(TCSETS),
+	SB_IOCTL(TCGETS), /* glibc's tcsetattr reads the settings back to check them */
 };
 
 static const struct sb_core_rule sb_core_rules[] = {
