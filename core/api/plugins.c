@@ -93,11 +93,11 @@ static json_t *api_plugins_list(const struct volt_config *cfg, struct volt_err *
 		return NULL;
 	n = api_plugin_names(&reg, names, API_PLUGINS_MAX);
 	list = json_array();
-	for (size_t i = 0; i < n; i++) {
-		if (list && (i == 0 || strcmp(names[i], names[i - 1])))
+	for (size_t i = 0; list && i < n; i++)
+		if (i == 0 || strcmp(names[i], names[i - 1]))   /* static and .so alike */
 			json_array_append_new(list, api_plugin_probe(&reg, names[i]));
+	for (size_t i = 0; i < n; i++)
 		free(names[i]);
-	}
 	if (list)
 		out = json_pack("{s:o, s:o}", "plugin_dir", apij_string(reg.dir), "plugins", list);
 	plugin_registry_fini(&reg);
