@@ -38,7 +38,13 @@
  *                        its serial input only from a terminal)
  *   --type TEXT:FILE     with --pty: from the first line starting with TEXT, type
  *                        FILE's lines into the terminal, each once the output has
- *                        been quiet for --type-quiet ms (default 400)
+ *                        been quiet for --type-quiet ms (default 400), at most 16
+ *                        bytes every 20 ms, as a quick typist would (volt's UART
+ *                        receive FIFO holds 64 bytes and drops what does not fit)
+ *
+ * With --pty, vmrun also plays the terminal's part for a cursor position request
+ * (ESC [ 6 n, which busybox's line editor sends with each prompt): it is answered
+ * "row 1, column 1" and left out of the output.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -301,27 +307,81 @@ static void take_snapshot(pid_t pid, struct snapshot *s)
 
 /* ---- typing into the pty ---- */
 
+#define TYPE_CHUNK 16
+#define TYPE_CHUNK_MS 20
+
 struct typist {
 	FILE *f;
 	bool active;
-	double last_ms;
+	double last_ms;       /* last output or typed line: the quiet time starts here */
+	double last_chunk_ms;
+	char line[1024];      /* the line being typed, Enter included */
+	size_t len, done;
 };
 
-static void type_next_line(int master, struct typist *t)
+/* Take the next line of the file once the output has been quiet long enough. */
+static void type_next_line(struct typist *t, double now)
 {
-	char line[1024];
-	size_t len;
-
-	if (!fgets(line, sizeof(line), t->f)) {
+	if (t->done < t->len || now - t->last_ms < opt.type_quiet_ms)
+		return;
+	if (!fgets(t->line, sizeof(t->line) - 1, t->f)) {
 		t->active = false;
 		return;
 	}
-	len = strlen(line);
-	if (len && line[len - 1] == '\n')
-		line[--len] = '\0';
-	line[len++] = '\r'; /* the Enter key of a terminal */
-	if (write(master, line, len) != (ssize_t)len)
+	t->len = strlen(t->line);
+	if (t->len && t->line[t->len - 1] == '\n')
+		t->len--;
+	t->line[t->len++] = '\r'; /* the Enter key of a terminal */
+	t->done = 0;
+	t->last_ms = now;
+}
+
+static void type_chunk(int master, struct typist *t, double now)
+{
+	size_t n = t->len - t->done;
+	ssize_t w;
+
+	if (!n || now - t->last_chunk_ms < TYPE_CHUNK_MS)
+		return;
+	w = write(master, t->line + t->done, n < TYPE_CHUNK ? n : TYPE_CHUNK);
+	if (w < 0) {
 		fprintf(stderr, "vmrun: typing into the terminal: %s\n", strerror(errno));
+		t->done = t->len;
+		return;
+	}
+	t->done += (size_t)w;
+	t->last_chunk_ms = now;
+}
+
+/* Drop each ESC [ 6 n from buf (in place) and answer it on the terminal. The
+ * guest's output comes in small pieces, so a request may be split between two
+ * reads: up to 3 matched bytes are held back (in *held) until the next call. */
+static size_t answer_cursor_requests(int master, char *buf, size_t n, size_t *held)
+{
+	static const char req[] = "\033[6n", reply[] = "\033[1;1R";
+	char out[65536 + 4];
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == req[*held]) {
+			if (++*held < 4)
+				continue;
+			*held = 0;
+			if (write(master, reply, sizeof(reply) - 1) < 0)
+				fprintf(stderr, "vmrun: answering the terminal: %s\n", strerror(errno));
+			continue;
+		}
+		/* Not a request after all: the held bytes were output. */
+		memcpy(out + o, req, *held);
+		o += *held;
+		*held = 0;
+		if (buf[i] == req[0])
+			*held = 1;
+		else
+			out[o++] = buf[i];
+	}
+	memcpy(buf, out, o);
+	return o;
 }
 
 /* ---- running ---- */
@@ -410,6 +470,7 @@ int main(int argc, char **argv)
 	struct typist typist = { 0 };
 	struct line_state ls = { .len = 0 };
 	struct rusage ru = { 0 };
+	size_t held = 0; /* bytes of a possible cursor position request */
 	pid_t pid;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -444,9 +505,9 @@ int main(int argc, char **argv)
 			kill(pid, SIGKILL);
 			kill_at = 0;
 		}
-		if (typist.active && now - typist.last_ms >= opt.type_quiet_ms) {
-			type_next_line(master, &typist);
-			typist.last_ms = now;
+		if (typist.active) {
+			type_next_line(&typist, now);
+			type_chunk(master, &typist, now);
 		}
 		if (eof) {
 			r = waitpid(pid, &status, WNOHANG);
@@ -455,15 +516,18 @@ int main(int argc, char **argv)
 			usleep(10000);
 			continue;
 		}
-		r = poll(&p, 1, 50);
+		r = poll(&p, 1, typist.active ? TYPE_CHUNK_MS / 2 : 50);
 		if (r > 0) {
 			char buf[65536];
 			ssize_t n = read(pipefd[0], buf, sizeof(buf));
 
 			if (n <= 0) {
+				fwrite("\033[6n", 1, held, stdout); /* a request cut short */
 				eof = true;
 				continue;
 			}
+			if (master >= 0)
+				n = (ssize_t)answer_cursor_requests(master, buf, (size_t)n, &held);
 			fwrite(buf, 1, (size_t)n, stdout);
 			fflush(stdout);
 			typist.last_ms = now_ms();
