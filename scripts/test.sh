@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build and run every test: unit and integration tests (gcc, warnings as
-# errors), the same again under ASan+UBSan, and each libFuzzer target for a
-# short run. Prints one closing line "tests: N passed, N failed, N skipped".
+# errors), the same again under ASan+UBSan, each libFuzzer target for a
+# short run, and the Linux end-to-end tests in the nested rig (docs/rig.md).
+# Prints one closing line "tests: N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -78,6 +79,8 @@ done
 run_step "slim build (plugins linked in) and its ctest" scripts/test-slim.sh
 run_step_or_skip "SDK from a clean install prefix: plugin-hello in the installed volt" \
 	scripts/test-sdk.sh
+run_step_or_skip "Linux end-to-end in the nested rig (kernels cached in ~/.cache/volt)" \
+	tests/rig/run-e2e.sh --build-dir build
 
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

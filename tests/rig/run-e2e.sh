@@ -46,9 +46,15 @@ command -v qemu-system-x86_64 >/dev/null ||
 	skip "/usr/src/linux-source-6.1.tar.xz is missing (apt-get install linux-source-6.1): no guest kernel"
 [[ -x /sbin/debugfs ]] || skip "/sbin/debugfs is missing (apt-get install e2fsprogs)"
 
-guest_dir=$(payload_guest_kernel) || skip "the guest kernel could not be built (scripts/build-kernel.sh guest)"
-"$REPO/scripts/build-kernel.sh" host >/dev/null ||
-	skip "the L1 kernel could not be built (scripts/build-kernel.sh host)"
+# What scripts/build-kernel.sh needs; without it there are no kernels (a SKIP). A
+# kernel that fails to build with all of it present is a failure.
+for tool in make gcc bc flex bison perl; do
+	command -v "$tool" >/dev/null || skip "$tool is missing: no kernel build (scripts/install-deps.sh)"
+done
+[[ -e /usr/include/libelf.h && -e /usr/include/openssl/opensslv.h ]] ||
+	skip "libelf-dev or libssl-dev is missing: no kernel build (scripts/install-deps.sh)"
+guest_dir=$(payload_guest_kernel) || { echo "FAIL: scripts/build-kernel.sh guest"; exit 1; }
+"$REPO/scripts/build-kernel.sh" host >/dev/null || { echo "FAIL: scripts/build-kernel.sh host"; exit 1; }
 t_kernels=$SECONDS
 
 payload_build_volt "$build_dir"
