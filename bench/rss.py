@@ -24,7 +24,7 @@ RAM_RE = re.compile(r"guest RAM: \d+ MiB at host 0x([0-9a-f]+)-0x([0-9a-f]+)")
 def smaps_rss(pid, ram_lo, ram_hi):
     """Rss (KiB) inside the guest-RAM host range and outside it. The range may
     be split into several mappings (huge-page advice), so go by address."""
-    guest = other = 0
+    guest = other = private = 0
     is_guest = False
     with open(f"/proc/{pid}/smaps") as f:
         for line in f:
@@ -38,7 +38,9 @@ def smaps_rss(pid, ram_lo, ram_hi):
                     guest += kib
                 else:
                     other += kib
-    return guest, other
+            elif parts[0] in ("Private_Clean:", "Private_Dirty:") and not is_guest:
+                private += int(parts[1])
+    return guest, other, private
 
 
 def run_once(volt):
@@ -56,11 +58,11 @@ def run_once(volt):
         p.kill()
         sys.exit("rss.py: volt did not log its guest RAM range")
     time.sleep(0.3)
-    guest, other = smaps_rss(p.pid, *ram)
+    guest, other, private = smaps_rss(p.pid, *ram)
     p.send_signal(signal.SIGTERM)
     if p.wait(timeout=10) != 0:
         sys.exit(f"rss.py: volt exited {p.returncode} after SIGTERM")
-    return guest, other
+    return guest, other, private
 
 
 def main():
@@ -77,6 +79,8 @@ def main():
     print(f"rss benchmark: {args.runs} runs, 1 vCPU, {RAM_MIB} MiB, guest idle")
     print(f"  VMM overhead (RSS outside guest RAM): median {statistics.median(r[1] for r in rs) / 1024:.2f} MiB "
           f"(min {min(r[1] for r in rs) / 1024:.2f}, max {max(r[1] for r in rs) / 1024:.2f})")
+    print(f"  of which private to this process (not shared page cache): median "
+          f"{statistics.median(r[2] for r in rs) / 1024:.2f} MiB")
     print(f"  guest RAM touched: median {statistics.median(r[0] for r in rs) / 1024:.2f} MiB")
     return 0
 
