@@ -35,8 +35,7 @@ int kernel_load_image(struct guest_mem *mem, const uint8_t *img, size_t len,
 	return verr_set(err, ENOEXEC, "not an ELF64 or bzImage kernel (no ELF magic, no HdrS signature)");
 }
 
-/* Open path read-only and check it is a non-empty regular file. */
-static int kernel_open(const char *path, const char *what, size_t *len, struct volt_err *err)
+int kernel_image_open(const char *path, const char *what, size_t *len, struct volt_err *err)
 {
 	struct stat st;
 	int fd, ret;
@@ -62,12 +61,22 @@ int kernel_load(struct guest_mem *mem, const char *path, struct boot_kernel *out
 		struct volt_err *err)
 {
 	size_t len;
-	void *img;
 	int fd, ret;
 
-	fd = kernel_open(path, "kernel", &len, err);
+	fd = kernel_image_open(path, "kernel", &len, err);
 	if (fd < 0)
 		return fd;
+	ret = kernel_load_fd(mem, fd, len, out, err);
+	close(fd);
+	return ret;
+}
+
+int kernel_load_fd(struct guest_mem *mem, int fd, size_t len, struct boot_kernel *out,
+		   struct volt_err *err)
+{
+	void *img;
+	int ret;
+
 	/* MAP_POPULATE maps the whole page cache range in one call, instead
 	 * of taking a fault per page during the copy. */
 	img = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
@@ -77,7 +86,6 @@ int kernel_load(struct guest_mem *mem, const char *path, struct boot_kernel *out
 		ret = kernel_load_image(mem, img, len, out, err);
 		munmap(img, len);
 	}
-	close(fd);
 	return ret;
 }
 
@@ -129,14 +137,24 @@ static int initrd_read(int fd, uint8_t *dst, uint64_t size, struct volt_err *err
 int initrd_load(struct guest_mem *mem, const char *path, const struct boot_kernel *k,
 		uint64_t *gpa, uint64_t *size, struct volt_err *err)
 {
-	uint8_t *dst;
 	size_t len;
-	uint64_t at = 0;
 	int fd, ret;
 
-	fd = kernel_open(path, "initrd", &len, err);
+	fd = kernel_image_open(path, "initrd", &len, err);
 	if (fd < 0)
 		return fd;
+	ret = initrd_load_fd(mem, fd, len, k, gpa, size, err);
+	close(fd);
+	return ret;
+}
+
+int initrd_load_fd(struct guest_mem *mem, int fd, size_t len, const struct boot_kernel *k,
+		   uint64_t *gpa, uint64_t *size, struct volt_err *err)
+{
+	uint8_t *dst;
+	uint64_t at = 0;
+	int ret;
+
 	ret = initrd_place(mem, k, len, &at, err);
 	if (!ret) {
 		/* Cannot fail after initrd_place; checked anyway, it is cheap. */
@@ -146,7 +164,6 @@ int initrd_load(struct guest_mem *mem, const char *path, const struct boot_kerne
 			  : verr_set(err, EFAULT, "initrd at 0x%llx is not in guest RAM",
 				     (unsigned long long)at);
 	}
-	close(fd);
 	if (ret)
 		return ret;
 	*gpa = at;

@@ -35,6 +35,17 @@ int kernel_load_elf(struct guest_mem *mem, const uint8_t *img, size_t len,
 int kernel_load_bzimage(struct guest_mem *mem, const uint8_t *img, size_t len,
 			struct boot_kernel *out, struct volt_err *err);
 
+/* Open an image file for loading: it must be a non-empty regular file.
+ * Returns the fd (and its size in *len) or -errno; what names it in errors. */
+int kernel_image_open(const char *path, const char *what, size_t *len, struct volt_err *err);
+
+/* kernel_load() and initrd_load() on a file kernel_image_open() opened (the
+ * fd stays open). */
+int kernel_load_fd(struct guest_mem *mem, int fd, size_t len, struct boot_kernel *out,
+		   struct volt_err *err);
+int initrd_load_fd(struct guest_mem *mem, int fd, size_t len, const struct boot_kernel *k,
+		   uint64_t *gpa, uint64_t *size, struct volt_err *err);
+
 /* Load the initrd from path at the highest page-aligned address that is
  * below the kernel's initrd_addr_max (bzImage) or 4 GiB, below the end of the
  * low RAM region, and above the kernel. */

@@ -1,6 +1,7 @@
 #include "vm/machine.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -75,26 +76,92 @@ static int machine_watch_signals(struct machine *m, struct volt_err *err)
 	return evloop_add(&m->loop, m->signal_fd, EPOLLIN, machine_on_signal, m, err);
 }
 
-/* Kernel and initrd into guest memory, each checked before a vCPU exists. */
-static int machine_load_images(struct machine *m, const struct volt_config *cfg,
-			       struct volt_err *err)
-{
-	struct guest_mem *mem = &m->vm.mem;
+/* The kernel and initrd files, opened on the main thread before the VM's
+ * own fds, so fd numbers (which seccomp rules pin) do not depend on thread
+ * timing. */
+struct machine_loader {
+	struct machine *m;
+	const struct volt_config *cfg;
+	int kernel_fd, initrd_fd;
+	size_t kernel_len, initrd_len;
+	struct volt_err err;
 	int r;
+};
 
-	r = kernel_load(mem, cfg->kernel, &m->kernel, err);
-	if (r) {
-		verr_prefix(err, "kernel %s: ", cfg->kernel);
-		return r;
+static int machine_open_images(struct machine_loader *l, struct volt_err *err)
+{
+	l->kernel_fd = kernel_image_open(l->cfg->kernel, "kernel", &l->kernel_len, err);
+	if (l->kernel_fd < 0) {
+		verr_prefix(err, "kernel %s: ", l->cfg->kernel);
+		return l->kernel_fd;
 	}
-	if (cfg->initrd) {
-		r = initrd_load(mem, cfg->initrd, &m->kernel, &m->initrd_gpa, &m->initrd_size, err);
-		if (r) {
-			verr_prefix(err, "initrd %s: ", cfg->initrd);
-			return r;
-		}
+	if (!l->cfg->initrd)
+		return 0;
+	l->initrd_fd = kernel_image_open(l->cfg->initrd, "initrd", &l->initrd_len, err);
+	if (l->initrd_fd < 0) {
+		verr_prefix(err, "initrd %s: ", l->cfg->initrd);
+		return l->initrd_fd;
 	}
 	return 0;
+}
+
+static void machine_close_images(struct machine_loader *l)
+{
+	if (l->kernel_fd >= 0)
+		close(l->kernel_fd);
+	if (l->initrd_fd >= 0)
+		close(l->initrd_fd);
+}
+
+/* Kernel and initrd into guest memory, each checked before a vCPU exists. */
+static void *machine_loader_main(void *opaque)
+{
+	struct machine_loader *l = opaque;
+	struct machine *m = l->m;
+
+	l->r = kernel_load_fd(&m->vm.mem, l->kernel_fd, l->kernel_len, &m->kernel, &l->err);
+	if (l->r) {
+		verr_prefix(&l->err, "kernel %s: ", l->cfg->kernel);
+		return NULL;
+	}
+	if (l->initrd_fd < 0)
+		return NULL;
+	l->r = initrd_load_fd(&m->vm.mem, l->initrd_fd, l->initrd_len, &m->kernel,
+			      &m->initrd_gpa, &m->initrd_size, &l->err);
+	if (l->r)
+		verr_prefix(&l->err, "initrd %s: ", l->cfg->initrd);
+	return NULL;
+}
+
+/* Loading the images needs only guest RAM and creating the VM only KVM; on
+ * a host where each costs milliseconds, they run side by side. An image
+ * error wins over a KVM error: it is the one the user can act on first. */
+static int machine_create_and_load(struct machine *m, const struct volt_config *cfg,
+				   struct volt_err *err)
+{
+	struct machine_loader l = { .m = m, .cfg = cfg, .kernel_fd = -1, .initrd_fd = -1 };
+	pthread_t loader;
+	bool threaded;
+	int r = vm_init(&m->vm, cfg->memory_mib << 20, cfg->vcpus, &m->loop, err);
+
+	if (!r)
+		r = machine_open_images(&l, err);
+	if (r) {
+		machine_close_images(&l);
+		return r;
+	}
+	threaded = pthread_create(&loader, NULL, machine_loader_main, &l) == 0;
+	if (!threaded)
+		machine_loader_main(&l);
+	r = vm_create(&m->vm, err);
+	if (threaded)
+		pthread_join(loader, NULL);
+	machine_close_images(&l);
+	if (l.r) {
+		*err = l.err;
+		return l.r;
+	}
+	return r;
 }
 
 /* Zero page, MP table, page tables: after the devices, whose announcements
@@ -347,11 +414,8 @@ int machine_build(struct machine *m, const struct volt_config *cfg, uint64_t sta
 	if (r)
 		return r;
 	m->loop_inited = true;
-	r = vm_create(&m->vm, cfg->memory_mib << 20, cfg->vcpus, &m->loop, err);
-	machine_mark("creating the VM", &t);
-	if (!r)
-		r = machine_load_images(m, cfg, err);
-	machine_mark("loading the guest", &t);
+	r = machine_create_and_load(m, cfg, err);
+	machine_mark("creating the VM and loading the guest", &t);
 	if (!r)
 		r = machine_create_devices(m, cfg, start_ns, err);
 	if (!r)

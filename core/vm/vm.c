@@ -72,14 +72,9 @@ static int vm_setup_chipset(struct vm *vm, struct volt_err *err)
 	return r;
 }
 
-static int vm_setup_memory(struct vm *vm, uint64_t ram_size, struct volt_err *err)
+static int vm_register_memory(struct vm *vm, struct volt_err *err)
 {
-	int r = guest_mem_init(&vm->mem, ram_size, err);
-
-	/* Benchmarks use this line to tell guest RAM from VMM memory. */
-	if (!r)
-		log_debug("guest RAM: %llu MiB at host %p-%p", (unsigned long long)(ram_size >> 20),
-			  (void *)vm->mem.base, (void *)(vm->mem.base + vm->mem.map_size));
+	int r = 0;
 
 	for (unsigned i = 0; !r && i < vm->mem.nregions; i++) {
 		const struct guest_mem_region *reg = &vm->mem.regions[i];
@@ -96,8 +91,8 @@ static int vm_setup_memory(struct vm *vm, uint64_t ram_size, struct volt_err *er
 	return r;
 }
 
-int vm_create(struct vm *vm, uint64_t ram_size, unsigned nvcpus, struct evloop *loop,
-	      struct volt_err *err)
+int vm_init(struct vm *vm, uint64_t ram_size, unsigned nvcpus, struct evloop *loop,
+	    struct volt_err *err)
 {
 	int r;
 
@@ -107,7 +102,18 @@ int vm_create(struct vm *vm, uint64_t ram_size, unsigned nvcpus, struct evloop *
 	vm->nvcpus = nvcpus;
 	bus_init(&vm->pio, "PIO");
 	bus_init(&vm->mmio, "MMIO");
-	r = vm_open_kvm(vm, err);
+	r = guest_mem_init(&vm->mem, ram_size, err);
+	/* Benchmarks use this line to tell guest RAM from VMM memory. */
+	if (!r)
+		log_debug("guest RAM: %llu MiB at host %p-%p", (unsigned long long)(ram_size >> 20),
+			  (void *)vm->mem.base, (void *)(vm->mem.base + vm->mem.map_size));
+	return r;
+}
+
+int vm_create(struct vm *vm, struct volt_err *err)
+{
+	int r = vm_open_kvm(vm, err);
+
 	if (r)
 		return r;
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
@@ -115,7 +121,7 @@ int vm_create(struct vm *vm, uint64_t ram_size, unsigned nvcpus, struct evloop *
 		return verr_set(err, errno, "KVM_CREATE_VM: %s", strerror(errno));
 	r = vm_setup_chipset(vm, err);
 	if (!r)
-		r = vm_setup_memory(vm, ram_size, err);
+		r = vm_register_memory(vm, err);
 	return r;
 }
 

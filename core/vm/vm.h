@@ -36,9 +36,13 @@ struct vm {
 	atomic_bool stopping;             /* set once an exit was requested */
 };
 
-/* Open /dev/kvm, create the VM with its irqchip, PIT and RAM. */
-int vm_create(struct vm *vm, uint64_t ram_size, unsigned nvcpus, struct evloop *loop,
-	      struct volt_err *err);
+/* Map guest RAM; no KVM call yet, so images can be loaded into it while
+ * vm_create() runs. */
+int vm_init(struct vm *vm, uint64_t ram_size, unsigned nvcpus, struct evloop *loop,
+	    struct volt_err *err);
+
+/* Open /dev/kvm, create the VM with its irqchip and PIT, register RAM. */
+int vm_create(struct vm *vm, struct volt_err *err);
 void vm_destroy(struct vm *vm);
 
 /* Edge-pulse a GSI on the in-kernel irqchip (ISA devices such as the UART). */

@@ -155,7 +155,7 @@ static int fx_setup(void **state)
 	f->log_fd = f->saved_stderr = -1;
 	log_set_level(LOG_WARN);
 	assert_int_equal(evloop_init(&f->loop, &err), 0);
-	if (vm_create(&f->vm, RAM, 1, &f->loop, &err) < 0) {
+	if (vm_init(&f->vm, RAM, 1, &f->loop, &err) < 0 || vm_create(&f->vm, &err) < 0) {
 		fprintf(stderr, "note: no usable KVM (%s): transport tests skipped\n", err.msg);
 		vm_destroy(&f->vm);
 		return 0;
