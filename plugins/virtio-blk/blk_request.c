@@ -7,27 +7,7 @@
 
 #include <linux/virtio_blk.h>
 
-/* Copy len bytes starting `skip` bytes into the iovecs; returns how many
- * were there to copy. */
-static size_t iov_gather(const struct iovec *iov, unsigned n, uint64_t skip, void *dst, size_t len)
-{
-	uint8_t *out = dst;
-	size_t done = 0;
-
-	for (unsigned i = 0; i < n && done < len; i++) {
-		size_t l = iov[i].iov_len, take;
-
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		take = l - skip < len - done ? l - skip : len - done;
-		memcpy(out + done, (const uint8_t *)iov[i].iov_base + skip, take);
-		done += take;
-		skip = 0;
-	}
-	return done;
-}
+#include <volt/iov.h>
 
 /* The iovecs for bytes [skip, skip + len) of an iovec array (which holds
  * at least that many bytes), without empty pieces. */
@@ -111,7 +91,7 @@ static int blk_parse_range(const struct volt_vq_elem *elem, const struct blk_lim
 		return blk_answer(req, VIRTIO_BLK_S_IOERR, "segment list is not a multiple of 16 bytes");
 	if (payload > sizeof(seg))
 		return blk_answer(req, VIRTIO_BLK_S_IOERR, "more segments than the one allowed");
-	iov_gather(elem->iov, elem->nout, sizeof(struct virtio_blk_outhdr), &seg, sizeof(seg));
+	volt_iov_read(elem->iov, elem->nout, sizeof(struct virtio_blk_outhdr), &seg, sizeof(seg));
 	flags = le32toh(seg.flags);
 	nsectors = le32toh(seg.num_sectors);
 	if (flags & ~VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP)
@@ -159,7 +139,7 @@ int blk_request_parse(const struct volt_vq_elem *elem, const struct blk_limits *
 	}
 	if (elem->out_len < sizeof(hdr))
 		return blk_answer(req, VIRTIO_BLK_S_IOERR, "request header shorter than 16 bytes");
-	iov_gather(elem->iov, elem->nout, 0, &hdr, sizeof(hdr));
+	volt_iov_read(elem->iov, elem->nout, 0, &hdr, sizeof(hdr));
 	req->type = le32toh(hdr.type);
 	req->sector = le64toh(hdr.sector);
 	switch (req->type) {

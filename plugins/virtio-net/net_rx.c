@@ -6,8 +6,9 @@
 
 #include <linux/virtio_net.h>
 
+#include <volt/iov.h>
+
 #include "net_config.h"
-#include "net_iov.h"
 #include "net_tx.h"
 
 /* One more chain must always fit, with the sentinel byte after it. */
@@ -161,7 +162,7 @@ static bool net_rx_fix_header(struct net_rx *rx, const struct net_rx_limits *lim
 	struct virtio_net_hdr_v1 h;
 	uint8_t gso;
 
-	net_iov_read(rx->iov, rx->niov, 0, &h, sizeof(h));
+	volt_iov_read(rx->iov, rx->niov, 0, &h, sizeof(h));
 	gso = h.gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
 	if ((gso == VIRTIO_NET_HDR_GSO_TCPV4 && !(lim->features & NET_F(VIRTIO_NET_F_GUEST_TSO4))) ||
 	    (gso == VIRTIO_NET_HDR_GSO_TCPV6 && !(lim->features & NET_F(VIRTIO_NET_F_GUEST_TSO6))) ||
@@ -173,7 +174,7 @@ static bool net_rx_fix_header(struct net_rx *rx, const struct net_rx_limits *lim
 	if (!(lim->features & NET_F(VIRTIO_NET_F_GUEST_CSUM)))
 		h.flags = 0;
 	h.num_buffers = htole16((uint16_t)k);
-	net_iov_write(rx->iov, rx->niov, 0, &h, sizeof(h));
+	volt_iov_write(rx->iov, rx->niov, 0, &h, sizeof(h));
 	return true;
 }
 

@@ -3,8 +3,9 @@
 #include <endian.h>
 #include <errno.h>
 
+#include <volt/iov.h>
+
 #include "net_config.h"
-#include "net_iov.h"
 
 void net_tx_limits_init(struct net_tx_limits *lim, uint64_t features, uint16_t mtu)
 {
@@ -77,7 +78,7 @@ enum net_event net_tx_prepare(const struct volt_vq_elem *elem, const struct net_
 	f->chain_len = total;
 	if (total == 0)
 		return NET_TX_NO_READABLE;
-	if (net_iov_read(elem->iov, nout, 0, &f->hdr, NET_VNET_HDR_LEN) < NET_VNET_HDR_LEN)
+	if (volt_iov_read(elem->iov, nout, 0, &f->hdr, NET_VNET_HDR_LEN) < NET_VNET_HDR_LEN)
 		return NET_TX_SHORT_HDR;
 	f->frame_len = total - NET_VNET_HDR_LEN;
 	ev = net_tx_check(&f->hdr, f->frame_len, lim);

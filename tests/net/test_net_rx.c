@@ -17,7 +17,7 @@
 
 #include "fake_host.h"
 #include "net_config.h"
-#include "net_iov.h"
+#include <volt/iov.h>
 #include "net_rx.h"
 #include "net_tx.h"
 

@@ -5,6 +5,7 @@
 #include <volt/abi.h>
 #include <volt/device.h>
 #include <volt/host.h>
+#include <volt/iov.h>
 #include <volt/net.h>
 #include <volt/plugin.h>
 #include <volt/virtqueue.h>
