@@ -35,6 +35,7 @@
 #define CPUID_1_ECX_DS_CPL	(1u << 4)	/* CPL-qualified debug store: same as DTES64 */
 #define CPUID_1_ECX_VMX		(1u << 5)	/* no nested virtualization */
 #define CPUID_1_ECX_SMX		(1u << 6)	/* no TXT/GETSEC in a guest */
+#define CPUID_1_ECX_TSC_DEADLINE	(1u << 24)	/* KVM emulates it; the VMM sets the bit */
 #define CPUID_1_ECX_HYPERVISOR	(1u << 31)	/* tells the guest it is virtualized */
 /* CPUID.1:EDX */
 #define CPUID_1_EDX_HTT		(1u << 28)	/* CPUID.1:EBX[23:16] is valid (more than one CPU) */
@@ -352,6 +353,17 @@ struct kvm_cpuid2 *cpuid_build(const struct kvm_cpuid2 *supported, unsigned inde
 	return c;
 }
 
+/* KVM emulates the TSC-deadline timer but reports it by capability, not in
+ * KVM_GET_SUPPORTED_CPUID. Without the bit Linux calibrates the LAPIC timer
+ * against the PIT at boot (about 100 ms of guest time; 300 ms in the rig). */
+static void cpuid_add_tsc_deadline(int kvm_fd, struct kvm_cpuid2 *c)
+{
+	struct kvm_cpuid_entry2 *e = cpuid_find(c, 1, 0);
+
+	if (e && ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0)
+		e->ecx |= CPUID_1_ECX_TSC_DEADLINE;
+}
+
 struct kvm_cpuid2 *cpuid_get_supported(int kvm_fd, struct volt_err *err)
 {
 	/* KVM fails with E2BIG rather than saying how many it has: grow and retry. */
@@ -361,8 +373,10 @@ struct kvm_cpuid2 *cpuid_get_supported(int kvm_fd, struct volt_err *err)
 
 		if (!c)
 			return NULL;
-		if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
+		if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
+			cpuid_add_tsc_deadline(kvm_fd, c);
 			return c;
+		}
 		e = errno;
 		free(c);
 		if (e != E2BIG) {
