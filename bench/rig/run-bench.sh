@@ -82,14 +82,14 @@ median() {
 			if (!NR) { print "-"; exit }
 			print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f\n", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.3f\n", a / b }'; }
 
 echo
 echo "median of $runs     volt     qemu    volt/qemu"
 fail=0
 for col in 2:init_ms 3:exit_ms 4:uptime_s 5:peak_rss_kib 6:overhead_kib; do
 	v=$(median volt "${col%%:*}") q=$(median qemu "${col%%:*}")
-	printf '%-14s %8s %8s %8s\n' "${col#*:}" "$v" "$q" "$(ratio "$v" "$q")"
+	printf '%-14s %8s %8s %9s\n' "${col#*:}" "$v" "$q" "$(ratio "$v" "$q")"
 done
 init_ratio=$(ratio "$(median volt 2)" "$(median qemu 2)")
 rss_ratio=$(ratio "$(median volt 5)" "$(median qemu 5)")
