@@ -20,7 +20,7 @@
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
-PAYLOAD_LOG_NAME=demo
+export PAYLOAD_LOG_NAME=demo
 # shellcheck source=../tests/rig/e2e/payload.sh
 . tests/rig/e2e/payload.sh
 

@@ -18,11 +18,11 @@ set -euo pipefail
 
 SELF_DIR=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
 REPO=$(cd "$SELF_DIR/../.." && pwd)
-PAYLOAD_LOG_NAME=run-bench
+export PAYLOAD_LOG_NAME=run-bench
 # shellcheck source=../../tests/rig/e2e/payload.sh
 . "$REPO/tests/rig/e2e/payload.sh"
 
-build_dir=build-e2e log_file= runs=5
+build_dir=build-e2e log_file='' runs=5
 while (($#)); do
 	case $1 in
 	--build-dir) build_dir=${2:?}; shift 2 ;;

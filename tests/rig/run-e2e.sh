@@ -19,11 +19,11 @@ set -euo pipefail
 
 SELF_DIR=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
 REPO=$(cd "$SELF_DIR/../.." && pwd)
-PAYLOAD_LOG_NAME=run-e2e
+export PAYLOAD_LOG_NAME=run-e2e
 # shellcheck source=e2e/payload.sh
 . "$SELF_DIR/e2e/payload.sh"
 
-build_dir=build-e2e log_file= timeout=600 verbose=()
+build_dir=build-e2e log_file='' timeout=600 verbose=()
 while (($#)); do
 	case $1 in
 	--build-dir) build_dir=${2:?}; shift 2 ;;

@@ -6,7 +6,7 @@
 #   e2e.net=ADDR/LEN:PEER      configure eth0 with ADDR/LEN and ping PEER 3 times
 #   e2e.hold                   print VOLT-E2E-HOLD and wait (the host signals volt)
 # Every run prints the number of CPUs the guest sees.
-write= net= hold=
+write='' net='' hold=''
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	e2e.write=*) write=${arg#e2e.write=} ;;
