@@ -39,6 +39,9 @@ struct serial {
 	bool out_owned;      /* we opened out_fd */
 	int out_efd;         /* eventfd: output waiting */
 	int in_fd;           /* stdin when it is a terminal, else -1 */
+	bool in_paused;      /* receive FIFO full: stdin is not read until it drains */
+	bool in_wake_sent;   /* the guest drained some: the main thread was told */
+	bool in_closed;      /* stdin hit EOF or an error: no longer watched */
 	struct termios saved_tio;
 };
 
@@ -84,6 +87,7 @@ static void serial_in_push(struct serial *s, uint8_t byte)
 
 static uint8_t serial_in_pop(struct serial *s)
 {
+	uint64_t one = 1;
 	uint8_t byte;
 
 	if (!s->in_len)
@@ -91,6 +95,13 @@ static uint8_t serial_in_pop(struct serial *s)
 	byte = s->in[s->in_head];
 	s->in_head = (s->in_head + 1) % SERIAL_IN_SIZE;
 	s->in_len--;
+	/* Room again: wake the main thread (through the output eventfd, which
+	 * it already watches) to read stdin once more. */
+	if (s->in_paused && !s->in_wake_sent) {
+		s->in_wake_sent = true;
+		if (write(s->out_efd, &one, sizeof(one)) < 0)
+			log_debug("serial: eventfd: %s", strerror(errno));
+	}
 	return byte;
 }
 
@@ -242,6 +253,20 @@ static void serial_drain(struct serial *s)
 	}
 }
 
+/* Read stdin again once the guest has made room in the receive FIFO. */
+static void serial_resume_input(struct serial *s)
+{
+	bool resume;
+
+	pthread_mutex_lock(&s->lock);
+	resume = s->in_paused && s->in_len < SERIAL_IN_SIZE;
+	if (resume)
+		s->in_paused = s->in_wake_sent = false;
+	pthread_mutex_unlock(&s->lock);
+	if (resume && evloop_mod(s->vm->loop, s->in_fd, EPOLLIN) < 0)
+		log_warn("serial: watching stdin again: %s", strerror(errno));
+}
+
 static void serial_on_output(void *opaque, uint32_t events)
 {
 	struct serial *s = opaque;
@@ -251,20 +276,38 @@ static void serial_on_output(void *opaque, uint32_t events)
 		log_debug("serial: eventfd: %s", strerror(errno));
 	if (s->out_fd >= 0)
 		serial_drain(s);
+	if (s->in_fd >= 0 && !s->in_closed)
+		serial_resume_input(s);
 }
 
+/* Take no more from stdin than the FIFO has room for: what the guest has
+ * not read yet stays in the terminal's buffer instead of being dropped. */
 static void serial_on_input(void *opaque, uint32_t events)
 {
 	struct serial *s = opaque;
-	uint8_t buf[64];
-	ssize_t n = read(s->in_fd, buf, sizeof(buf));
+	uint8_t buf[SERIAL_IN_SIZE];
+	size_t room;
+	ssize_t n;
 
+	pthread_mutex_lock(&s->lock);
+	room = SERIAL_IN_SIZE - s->in_len;
+	s->in_paused = room == 0;
+	pthread_mutex_unlock(&s->lock);
+	if (!room && !(events & (EPOLLHUP | EPOLLERR))) {
+		if (evloop_mod(s->vm->loop, s->in_fd, 0) < 0)
+			log_warn("serial: pausing stdin: %s", strerror(errno));
+		return;
+	}
+	n = room ? read(s->in_fd, buf, room) : 0;
 	if (n > 0) {
 		serial_receive(s, buf, (size_t)n);
 		return;
 	}
-	/* EOF or error: stop watching stdin, the guest keeps running. */
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	/* EOF, hang-up or error: stop watching stdin, the guest keeps running. */
 	evloop_del(s->vm->loop, s->in_fd);
+	s->in_closed = true;
 }
 
 static int serial_open_output(struct serial *s, const char *output, struct volt_err *err)

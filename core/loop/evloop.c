@@ -102,6 +102,19 @@ void evloop_del(struct evloop *loop, int fd)
 	}
 }
 
+int evloop_mod(struct evloop *loop, int fd, uint32_t events)
+{
+	for (struct evloop_handler *h = loop->handlers; h; h = h->next) {
+		if (h->fd == fd && !h->dead) {
+			struct epoll_event ev = { .events = events, .data.ptr = h };
+
+			return epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev);
+		}
+	}
+	errno = ENOENT;
+	return -1;
+}
+
 int evloop_run(struct evloop *loop)
 {
 	struct epoll_event events[16];

@@ -31,6 +31,10 @@ int evloop_add(struct evloop *loop, int fd, uint32_t events, evloop_fn fn, void 
 	       struct volt_err *err);
 void evloop_del(struct evloop *loop, int fd);
 
+/* Change the events a watched fd waits for (0: none for now, EPOLLHUP and
+ * EPOLLERR still arrive). Main thread only. */
+int evloop_mod(struct evloop *loop, int fd, uint32_t events);
+
 /* Run until a stop is requested; returns the status given to the first stop. */
 int evloop_run(struct evloop *loop);
 
