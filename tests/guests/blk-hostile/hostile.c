@@ -18,6 +18,7 @@
 
 #include "guest.h"
 #include "io.h"
+#include "check.h"
 #include "serial.h"
 #include "vblk.h"
 
@@ -25,21 +26,6 @@
 
 static uint8_t buf[4096] __attribute__((aligned(4096)));
 static uint8_t buf2[4096] __attribute__((aligned(4096)));
-static unsigned n_pass, n_fail;
-
-static void check(int ok, const char *name, const char *detail)
-{
-	serial_puts(ok ? "PASS: " : "FAIL: ");
-	serial_puts(name);
-	if (!ok) {
-		serial_puts(": ");
-		serial_puts(detail);
-		n_fail++;
-	} else {
-		n_pass++;
-	}
-	serial_putc('\n');
-}
 
 /* The end of guest RAM, from the e820 map in the zero page. */
 static uint64_t ram_end(void)
@@ -81,14 +67,14 @@ static void read_chain(struct vblk *d, uint64_t data, uint32_t len)
 static void expect_needs_reset(struct vblk *d, const char *name)
 {
 	vblk_kick(d, 0);
-	check(vblk_wait(d, 3000, NULL) == -1, name, "no DEVICE_NEEDS_RESET (or a buffer was used)");
+	guest_check(vblk_wait(d, 3000, NULL) == -1, name, "no DEVICE_NEEDS_RESET (or a buffer was used)");
 }
 
 static bool fresh(struct vblk *d, const char *act)
 {
 	if (vblk_init(d, WANT, VBLK_QSIZE, true) == 0)
 		return true;
-	check(0, act, "the drive did not come back after a reset");
+	guest_check(0, act, "the drive did not come back after a reset");
 	return false;
 }
 
@@ -147,9 +133,9 @@ static void act_short_header(struct vblk *d)
 	set_desc(d->desc, 0, addr(d->hdr), 8, VRING_DESC_F_NEXT, 1);
 	set_desc(d->desc, 1, addr(d->status), 1, VRING_DESC_F_WRITE, 0);
 	vblk_kick(d, 0);
-	check(vblk_wait(d, 3000, &len) == 1 && *(volatile uint8_t *)d->status == VIRTIO_BLK_S_IOERR,
+	guest_check(vblk_wait(d, 3000, &len) == 1 && *(volatile uint8_t *)d->status == VIRTIO_BLK_S_IOERR,
 	      "6 header of 8 bytes: answered IOERR", "no IOERR answer");
-	check(!vblk_needs_reset(d), "6 the drive carries on", "DEVICE_NEEDS_RESET set");
+	guest_check(!vblk_needs_reset(d), "6 the drive carries on", "DEVICE_NEEDS_RESET set");
 }
 
 static void act_status_readable(struct vblk *d)
@@ -165,9 +151,9 @@ static void act_status_readable(struct vblk *d)
 	set_desc(d->desc, 1, addr(buf), 512, VRING_DESC_F_NEXT, 2);
 	set_desc(d->desc, 2, addr(d->status), 1, 0, 0);
 	vblk_kick(d, 0);
-	check(vblk_wait(d, 3000, &len) == 1 && len == 0 && *(volatile uint8_t *)d->status == 0xee,
+	guest_check(vblk_wait(d, 3000, &len) == 1 && len == 0 && *(volatile uint8_t *)d->status == 0xee,
 	      "7 status byte device-readable: returned with 0 bytes, unwritten", "not so");
-	check(!vblk_needs_reset(d), "7 the drive carries on", "DEVICE_NEEDS_RESET set");
+	guest_check(!vblk_needs_reset(d), "7 the drive carries on", "DEVICE_NEEDS_RESET set");
 }
 
 static void act_queue_size(struct vblk *d)
@@ -178,7 +164,7 @@ static void act_queue_size(struct vblk *d)
 	vblk_wr(d, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
 	vblk_wr(d, VIRTIO_MMIO_QUEUE_SEL, 0);
 	vblk_wr(d, VIRTIO_MMIO_QUEUE_NUM, 6);
-	check(vblk_needs_reset(d), "8 queue size 6: DEVICE_NEEDS_RESET", "not set");
+	guest_check(vblk_needs_reset(d), "8 queue size 6: DEVICE_NEEDS_RESET", "not set");
 }
 
 static void act_early_notify(struct vblk *d)
@@ -186,18 +172,18 @@ static void act_early_notify(struct vblk *d)
 	uint64_t start;
 
 	if (vblk_init(d, WANT, VBLK_QSIZE, false) != 0) {
-		check(0, "early notify", "the drive did not come back after a reset");
+		guest_check(0, "early notify", "the drive did not come back after a reset");
 		return;
 	}
 	read_chain(d, addr(buf), 512);
 	vblk_kick(d, 0); /* before DRIVER_OK */
 	for (start = vblk_tsc(); !vblk_elapsed(start, 200);)
 		__asm__ volatile("pause");
-	check(d->used->idx == 0 && !vblk_needs_reset(d), "9 notify before DRIVER_OK: ignored",
+	guest_check(d->used->idx == 0 && !vblk_needs_reset(d), "9 notify before DRIVER_OK: ignored",
 	      "the request was served or the drive broke");
 	vblk_wr(d, VIRTIO_MMIO_STATUS, vblk_rd(d, VIRTIO_MMIO_STATUS) | VIRTIO_CONFIG_S_DRIVER_OK);
 	vblk_wr(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	check(vblk_wait(d, 3000, NULL) == 1 && *(volatile uint8_t *)d->status == VIRTIO_BLK_S_OK,
+	guest_check(vblk_wait(d, 3000, NULL) == 1 && *(volatile uint8_t *)d->status == VIRTIO_BLK_S_OK,
 	      "9 after DRIVER_OK the same request is served", "not served");
 }
 
@@ -211,7 +197,7 @@ static void check_works(struct vblk *d, const char *name, uint64_t sector)
 	memset(buf2, 0, sizeof(buf2));
 	ok = ok && vblk_rw(d, VIRTIO_BLK_T_OUT, sector, buf, sizeof(buf), false) == VIRTIO_BLK_S_OK;
 	ok = ok && vblk_rw(d, VIRTIO_BLK_T_IN, sector, buf2, sizeof(buf2), true) == VIRTIO_BLK_S_OK;
-	check(ok && !memcmp(buf, buf2, sizeof(buf)), name, "write and read back failed");
+	guest_check(ok && !memcmp(buf, buf2, sizeof(buf)), name, "write and read back failed");
 }
 
 void guest_main(void)
@@ -223,7 +209,7 @@ void guest_main(void)
 	serial_puts("HOSTILE: RAM ends at ");
 	serial_hex(end);
 	serial_putc('\n');
-	check(n == 2, "probe finds two virtio-blk devices", "fewer than two found");
+	guest_check(n == 2, "probe finds two virtio-blk devices", "fewer than two found");
 	if (n < 2)
 		goto done;
 	act_outside_ram(&devs[0], end);
@@ -238,9 +224,5 @@ void guest_main(void)
 	check_works(&devs[0], "drive 0 works again after a reset", 16);
 	check_works(&devs[1], "drive 1 was never disturbed", 16);
 done:
-	serial_puts("HOSTILE DONE pass=");
-	serial_dec(n_pass);
-	serial_puts(" fail=");
-	serial_dec(n_fail);
-	serial_putc('\n');
+	guest_report("HOSTILE", guest_pass, guest_fail);
 }

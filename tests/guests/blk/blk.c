@@ -13,6 +13,7 @@
 
 #include "guest.h"
 #include "io.h"
+#include "check.h"
 #include "serial.h"
 #include "vblk.h"
 
@@ -36,7 +37,6 @@ struct idt_gate {
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 static uint8_t wbuf[NSECT * 512] __attribute__((aligned(4096)));
 static uint8_t rbuf[NSECT * 512] __attribute__((aligned(4096)));
-static unsigned n_pass, n_fail;
 
 volatile uint32_t blk_irq_count, blk_stray_count;
 void blk_irq_entry(void);
@@ -58,20 +58,6 @@ __asm__(".text\n"
 	"	movl $0, (%rax)\n"
 	"	popq %rax\n"
 	"	iretq\n");
-
-static void check(int ok, const char *name, const char *detail)
-{
-	serial_puts(ok ? "PASS: " : "FAIL: ");
-	serial_puts(name);
-	if (!ok) {
-		serial_puts(": ");
-		serial_puts(detail);
-		n_fail++;
-	} else {
-		n_pass++;
-	}
-	serial_putc('\n');
-}
 
 static void idt_set(unsigned vec, void (*handler)(void))
 {
@@ -157,26 +143,26 @@ static void check_rw_drive(struct vblk *d, uint64_t sector)
 	char id[VIRTIO_BLK_ID_BYTES + 1] = { 0 };
 	uint8_t status;
 
-	check(!(d->offered & (1ULL << VIRTIO_BLK_F_RO)), "drive 0 is writable", "VIRTIO_BLK_F_RO offered");
-	check(d->offered & (1ULL << VIRTIO_BLK_F_FLUSH), "drive 0 offers FLUSH", "no VIRTIO_BLK_F_FLUSH");
-	check(capacity(d) >= sector + NSECT, "drive 0 capacity", "smaller than sector N + 8");
+	guest_check(!(d->offered & (1ULL << VIRTIO_BLK_F_RO)), "drive 0 is writable", "VIRTIO_BLK_F_RO offered");
+	guest_check(d->offered & (1ULL << VIRTIO_BLK_F_FLUSH), "drive 0 offers FLUSH", "no VIRTIO_BLK_F_FLUSH");
+	guest_check(capacity(d) >= sector + NSECT, "drive 0 capacity", "smaller than sector N + 8");
 	irq_setup(d->irq);
 	fill_pattern(wbuf, sector);
-	check(write_with_interrupt(d, sector, &status), "completion interrupt through the IOAPIC",
+	guest_check(write_with_interrupt(d, sector, &status), "completion interrupt through the IOAPIC",
 	      "no interrupt within 1 s of the completion");
-	check(status == VIRTIO_BLK_S_OK, "write pattern to sector N", "status not OK");
-	check(vblk_rd(d, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_VRING, "InterruptStatus says used buffer",
+	guest_check(status == VIRTIO_BLK_S_OK, "write pattern to sector N", "status not OK");
+	guest_check(vblk_rd(d, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_VRING, "InterruptStatus says used buffer",
 	      "VIRTIO_MMIO_INT_VRING not set");
 	vblk_wr(d, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
-	check(!(vblk_rd(d, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_VRING), "InterruptACK clears it",
+	guest_check(!(vblk_rd(d, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_VRING), "InterruptACK clears it",
 	      "still set");
-	check(vblk_rw(d, VIRTIO_BLK_T_FLUSH, 0, 0, 0, false) == VIRTIO_BLK_S_OK, "flush", "status not OK");
+	guest_check(vblk_rw(d, VIRTIO_BLK_T_FLUSH, 0, 0, 0, false) == VIRTIO_BLK_S_OK, "flush", "status not OK");
 	memset(rbuf, 0, sizeof(rbuf));
 	status = vblk_rw(d, VIRTIO_BLK_T_IN, sector, rbuf, sizeof(rbuf), false);
-	check(status == VIRTIO_BLK_S_OK, "read sector N back", "status not OK");
-	check(!memcmp(rbuf, wbuf, sizeof(rbuf)), "read back matches the pattern", "data differs");
+	guest_check(status == VIRTIO_BLK_S_OK, "read sector N back", "status not OK");
+	guest_check(!memcmp(rbuf, wbuf, sizeof(rbuf)), "read back matches the pattern", "data differs");
 	status = vblk_rw(d, VIRTIO_BLK_T_GET_ID, 0, id, VIRTIO_BLK_ID_BYTES, false);
-	check(status == VIRTIO_BLK_S_OK && !memcmp(id, SERIAL0, sizeof(SERIAL0)), "GET_ID gives the serial",
+	guest_check(status == VIRTIO_BLK_S_OK && !memcmp(id, SERIAL0, sizeof(SERIAL0)), "GET_ID gives the serial",
 	      "not \"" SERIAL0 "\"");
 	serial_puts("BLK: drive 0 ID \"");
 	serial_puts(id);
@@ -191,13 +177,13 @@ static void check_ro_drive(struct vblk *d)
 {
 	char id[VIRTIO_BLK_ID_BYTES + 1] = { 0 };
 
-	check(d->offered & (1ULL << VIRTIO_BLK_F_RO), "drive 1 offers VIRTIO_BLK_F_RO", "not offered");
+	guest_check(d->offered & (1ULL << VIRTIO_BLK_F_RO), "drive 1 offers VIRTIO_BLK_F_RO", "not offered");
 	memset(wbuf, 0x55, 512);
-	check(vblk_rw(d, VIRTIO_BLK_T_OUT, 0, wbuf, 512, false) == VIRTIO_BLK_S_IOERR,
+	guest_check(vblk_rw(d, VIRTIO_BLK_T_OUT, 0, wbuf, 512, false) == VIRTIO_BLK_S_IOERR,
 	      "read-only drive refuses a write (IOERR)", "status not IOERR");
-	check(vblk_rw(d, VIRTIO_BLK_T_IN, 0, rbuf, 512, false) == VIRTIO_BLK_S_OK,
+	guest_check(vblk_rw(d, VIRTIO_BLK_T_IN, 0, rbuf, 512, false) == VIRTIO_BLK_S_OK,
 	      "read-only drive reads", "status not OK");
-	check(rbuf[0] != 0x55, "nothing was written", "sector 0 holds the refused write");
+	guest_check(rbuf[0] != 0x55, "nothing was written", "sector 0 holds the refused write");
 	vblk_rw(d, VIRTIO_BLK_T_GET_ID, 0, id, VIRTIO_BLK_ID_BYTES, false);
 	serial_puts("BLK: drive 1 ID \"");
 	serial_puts(id);
@@ -214,23 +200,19 @@ void guest_main(void)
 
 	parse_u64(cmdline_find(cmdline(), "blk.sector"), &sector);
 	n = vblk_probe(devs, VBLK_MAX);
-	check(n == 2, "probe finds two virtio-blk devices", "fewer than two found");
-	check(contains(cmdline(), "virtio_mmio.device=4K@0xd0000000:5"),
+	guest_check(n == 2, "probe finds two virtio-blk devices", "fewer than two found");
+	guest_check(contains(cmdline(), "virtio_mmio.device=4K@0xd0000000:5"),
 	      "announced on the command line", "no virtio_mmio.device=4K@0xd0000000:5");
 	if (n >= 1) {
-		check(vblk_init(&devs[0], want, VBLK_QSIZE, true) == 0, "drive 0 negotiates and runs",
+		guest_check(vblk_init(&devs[0], want, VBLK_QSIZE, true) == 0, "drive 0 negotiates and runs",
 		      "initialisation failed");
 		check_rw_drive(&devs[0], sector);
 	}
 	if (n >= 2) {
-		check(vblk_init(&devs[1], want, VBLK_QSIZE, true) == 0, "drive 1 negotiates and runs",
+		guest_check(vblk_init(&devs[1], want, VBLK_QSIZE, true) == 0, "drive 1 negotiates and runs",
 		      "initialisation failed");
 		check_ro_drive(&devs[1]);
 	}
-	check(blk_stray_count == 0, "no stray interrupts", "an unexpected vector arrived");
-	serial_puts("BLK DONE pass=");
-	serial_dec(n_pass);
-	serial_puts(" fail=");
-	serial_dec(n_fail);
-	serial_putc('\n');
+	guest_check(blk_stray_count == 0, "no stray interrupts", "an unexpected vector arrived");
+	guest_report("BLK", guest_pass, guest_fail);
 }

@@ -14,6 +14,7 @@
 
 #include "guest.h"
 #include "io.h"
+#include "check.h"
 #include "serial.h"
 
 #define ZERO_PAGE_ADDR   0x7000ULL
@@ -527,9 +528,5 @@ void guest_main(void)
 		check_cpuid();
 		check_mptable();
 	}
-	serial_puts("BOOTCHECK DONE pass=");
-	serial_dec(n_pass);
-	serial_puts(" fail=");
-	serial_dec(n_fail);
-	serial_putc('\n');
+	guest_report("BOOTCHECK", n_pass, n_fail);
 }

@@ -11,6 +11,7 @@
 
 #include "guest.h"
 #include "io.h"
+#include "check.h"
 #include "serial.h"
 
 #define ZERO_PAGE_ADDR      0x7000ULL
@@ -126,9 +127,5 @@ void guest_main(void)
 	v = mmio_read32(base + ECHO_REG_WRITES);
 	check(v == 2, "write counter counts the scratch writes", v, 2);
 
-	serial_puts("ECHO DONE pass=");
-	serial_dec(n_pass);
-	serial_puts(" fail=");
-	serial_dec(n_fail);
-	serial_putc('\n');
+	guest_report("ECHO", n_pass, n_fail);
 }

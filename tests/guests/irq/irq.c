@@ -9,6 +9,7 @@
  * Exceptions are fatal on the test rig's KVM, so every vector has a gate. */
 #include "guest.h"
 #include "io.h"
+#include "check.h"
 #include "serial.h"
 
 #define LAPIC_BASE       0xfee00000ULL
@@ -96,21 +97,6 @@ __asm__(".text\n"
 	IRQ_HANDLER("irq_pit2_entry", "irq_pit2_count", "	incl irq_pit_count(%rip)\n")
 	IRQ_HANDLER("irq_stray_entry", "irq_stray_count", ""));
 
-static unsigned n_pass, n_fail;
-
-static void check(int ok, const char *name, const char *detail)
-{
-	serial_puts(ok ? "PASS: " : "FAIL: ");
-	serial_puts(name);
-	if (!ok) {
-		serial_puts(": ");
-		serial_puts(detail);
-		n_fail++;
-	} else {
-		n_pass++;
-	}
-	serial_putc('\n');
-}
 
 static void idt_set(unsigned vec, void (*handler)(void))
 {
@@ -190,7 +176,7 @@ static void check_lapic_timer(void)
 	lapic_write(LAPIC_TIMER_INIT, 10000000); /* 10 ms at KVM's 1 GHz APIC bus */
 	wait_for(&irq_timer_count, 2);
 	lapic_timer_ok = irq_timer_count >= 2;
-	check(lapic_timer_ok, "lapic timer", "fewer than 2 LAPIC timer interrupts (vector 0x30)");
+	guest_check(lapic_timer_ok, "lapic timer", "fewer than 2 LAPIC timer interrupts (vector 0x30)");
 }
 
 static void check_uart(void)
@@ -203,14 +189,14 @@ static void check_uart(void)
 	outb(COM1_IER, 0x00);
 	ioapic_route(UART_IRQ_PIN, VEC_UART, 1);
 
-	check((iir_idle & 0x0f) == 0x01, "uart iir idle", "IIR did not read 0x01 before IER was set");
+	guest_check((iir_idle & 0x0f) == 0x01, "uart iir idle", "IIR did not read 0x01 before IER was set");
 	if (irq_uart_count) {
 		serial_puts("IRQ: received vector 0x24 from the UART (IRQ 4), IIR ");
 		serial_hex(irq_uart_iir);
 		serial_putc('\n');
 	}
-	check(irq_uart_count > 0, "uart irq", "no interrupt on vector 0x24 within 1 s");
-	check((irq_uart_iir & 0x0f) == 0x02, "uart iir thre",
+	guest_check(irq_uart_count > 0, "uart irq", "no interrupt on vector 0x24 within 1 s");
+	guest_check((irq_uart_iir & 0x0f) == 0x02, "uart iir thre",
 	      "IIR in the handler was not 0x02 (THR empty)");
 }
 
@@ -234,7 +220,7 @@ static void check_pit(void)
 	serial_puts(", pin 2: ");
 	serial_dec(irq_pit2_count);
 	serial_putc('\n');
-	check(irq_pit0_count + irq_pit2_count >= 3, "pit irq", "fewer than 3 PIT interrupts in 1 s");
+	guest_check(irq_pit0_count + irq_pit2_count >= 3, "pit irq", "fewer than 3 PIT interrupts in 1 s");
 }
 
 void guest_main(void)
@@ -257,10 +243,6 @@ void guest_main(void)
 	serial_puts(", stray interrupts ");
 	serial_dec(irq_stray_count);
 	serial_putc('\n');
-	check(irq_stray_count == 0, "no stray interrupts", "an unexpected vector arrived");
-	serial_puts("IRQ DONE pass=");
-	serial_dec(n_pass);
-	serial_puts(" fail=");
-	serial_dec(n_fail);
-	serial_putc('\n');
+	guest_check(irq_stray_count == 0, "no stray interrupts", "an unexpected vector arrived");
+	guest_report("IRQ", guest_pass, guest_fail);
 }

@@ -18,6 +18,7 @@
 
 #include "guest.h"
 #include "pkt.h"
+#include "check.h"
 #include "serial.h"
 #include "vnet.h"
 
@@ -229,9 +230,5 @@ void guest_main(void)
 			    (garbage ? NET_GARBAGE : 0));
 		vnet_reset(&v);
 	}
-	serial_puts("NET DONE pass=");
-	serial_dec(n_pass);
-	serial_puts(" fail=");
-	serial_dec(n_fail);
-	serial_putc('\n');
+	guest_report("NET", n_pass, n_fail);
 }
