@@ -13,8 +13,8 @@
 
 #include "boot/kernel.h"
 #include "vm/layout.h"
+#include "mem_fixture.h"
 
-#define RAM_SIZE LAYOUT_MIB(128)
 
 struct tmp {
 	char path[64];
@@ -68,23 +68,6 @@ static struct boot_kernel bz_kernel(uint64_t load_end, uint32_t initrd_addr_max)
 
 	k.setup.initrd_addr_max = initrd_addr_max;
 	return k;
-}
-
-static int setup_mem(void **state)
-{
-	struct guest_mem *mem = calloc(1, sizeof(*mem));
-
-	if (!mem || guest_mem_init(mem, RAM_SIZE, NULL))
-		return -1;
-	*state = mem;
-	return 0;
-}
-
-static int teardown_mem(void **state)
-{
-	guest_mem_fini(*state);
-	free(*state);
-	return 0;
 }
 
 /* Load t for k and check it landed, page-aligned, at or below limit. */

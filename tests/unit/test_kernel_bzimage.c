@@ -12,8 +12,8 @@
 
 #include "boot/kernel.h"
 #include "vm/layout.h"
+#include "mem_fixture.h"
 
-#define RAM_SIZE   LAYOUT_MIB(128)
 #define HDR_OFF    offsetof(struct boot_params, hdr)
 #define HDR_END    (HDR_OFF + sizeof(struct setup_header))
 #define PM_SIZE    0x3000
@@ -70,23 +70,6 @@ static struct bz_img bz_build(uint8_t setup_sects, size_t pm_size)
 	im.hdr->handover_offset = 0x190;
 	im.hdr->kernel_info_offset = 0x12345;
 	return im;
-}
-
-static int setup_mem(void **state)
-{
-	struct guest_mem *mem = calloc(1, sizeof(*mem));
-
-	if (!mem || guest_mem_init(mem, RAM_SIZE, NULL))
-		return -1;
-	*state = mem;
-	return 0;
-}
-
-static int teardown_mem(void **state)
-{
-	guest_mem_fini(*state);
-	free(*state);
-	return 0;
 }
 
 static void expect_refused(struct guest_mem *mem, struct bz_img im, const char *phrase)

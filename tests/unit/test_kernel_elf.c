@@ -14,8 +14,8 @@
 
 #include "boot/kernel.h"
 #include "vm/layout.h"
+#include "mem_fixture.h"
 
-#define RAM_SIZE  LAYOUT_MIB(128)
 #define DATA_OFF  0x1000ULL  /* first segment's file data */
 #define KBASE     0x1000000ULL
 #define KVIRT     0xffffffff81000000ULL
@@ -85,23 +85,6 @@ static struct elf_img elf_build_default(void)
 	};
 
 	return elf_build(segs, 3, KBASE);
-}
-
-static int setup_mem(void **state)
-{
-	struct guest_mem *mem = calloc(1, sizeof(*mem));
-
-	if (!mem || guest_mem_init(mem, RAM_SIZE, NULL))
-		return -1;
-	*state = mem;
-	return 0;
-}
-
-static int teardown_mem(void **state)
-{
-	guest_mem_fini(*state);
-	free(*state);
-	return 0;
 }
 
 /* Load and expect failure with a message containing phrase. */
