@@ -1,6 +1,6 @@
-/* Kernel and initrd files: the kernel is mapped, not read, so its segments
- * are copied once, from the page cache straight into guest RAM; the initrd is
- * read with pread straight into guest RAM for the same reason. */
+/* Kernel and initrd files: both are read with pread straight into guest
+ * RAM, never mapped, so the file's pages are copied once, from the page
+ * cache, and never count in volt's RSS. */
 #include "boot/kernel.h"
 
 #include <elf.h>
@@ -8,31 +8,40 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "boot/kernel_src.h"
 #include "vm/layout.h"
 
 #define INITRD_ALIGN   4096ULL
 #define INITRD_ELF_MAX LAYOUT_GIB(4) /* no header to say otherwise: below 4 GiB */
+#define BZ_SIG_OFFSET  offsetof(struct boot_params, hdr.header)
 
-static bool kernel_is_bzimage(const uint8_t *img, size_t len)
+int kernel_load_src(struct guest_mem *mem, const struct kernel_src *src,
+		    struct boot_kernel *out, struct volt_err *err)
 {
-	size_t sig = offsetof(struct boot_params, hdr.header);
+	uint8_t head[BZ_SIG_OFFSET + 4];
+	size_t n = src->len < sizeof(head) ? src->len : sizeof(head);
+	int ret;
 
-	return len >= sig + 4 && memcmp(img + sig, "HdrS", 4) == 0;
+	memset(out, 0, sizeof(*out));
+	ret = kernel_src_read(src, 0, head, n, err);
+	if (ret)
+		return ret;
+	if (n >= SELFMAG && memcmp(head, ELFMAG, SELFMAG) == 0)
+		return kernel_load_elf_src(mem, src, out, err);
+	if (n >= BZ_SIG_OFFSET + 4 && memcmp(head + BZ_SIG_OFFSET, "HdrS", 4) == 0)
+		return kernel_load_bzimage_src(mem, src, out, err);
+	return verr_set(err, ENOEXEC, "not an ELF64 or bzImage kernel (no ELF magic, no HdrS signature)");
 }
 
 int kernel_load_image(struct guest_mem *mem, const uint8_t *img, size_t len,
 		      struct boot_kernel *out, struct volt_err *err)
 {
-	memset(out, 0, sizeof(*out));
-	if (len >= SELFMAG && memcmp(img, ELFMAG, SELFMAG) == 0)
-		return kernel_load_elf(mem, img, len, out, err);
-	if (kernel_is_bzimage(img, len))
-		return kernel_load_bzimage(mem, img, len, out, err);
-	return verr_set(err, ENOEXEC, "not an ELF64 or bzImage kernel (no ELF magic, no HdrS signature)");
+	struct kernel_src src = kernel_src_mem(img, len);
+
+	return kernel_load_src(mem, &src, out, err);
 }
 
 int kernel_image_open(const char *path, const char *what, size_t *len, struct volt_err *err)
@@ -74,19 +83,9 @@ int kernel_load(struct guest_mem *mem, const char *path, struct boot_kernel *out
 int kernel_load_fd(struct guest_mem *mem, int fd, size_t len, struct boot_kernel *out,
 		   struct volt_err *err)
 {
-	void *img;
-	int ret;
+	struct kernel_src src = kernel_src_fd(fd, len);
 
-	/* MAP_POPULATE maps the whole page cache range in one call, instead
-	 * of taking a fault per page during the copy. */
-	img = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-	if (img == MAP_FAILED) {
-		ret = verr_set(err, errno, "cannot map %zu bytes: %s", len, strerror(errno));
-	} else {
-		ret = kernel_load_image(mem, img, len, out, err);
-		munmap(img, len);
-	}
-	return ret;
+	return kernel_load_src(mem, &src, out, err);
 }
 
 /* One past the highest byte the initrd may occupy. */
@@ -114,26 +113,6 @@ static int initrd_place(const struct guest_mem *mem, const struct boot_kernel *k
 			(unsigned long long)(limit > floor ? limit - floor : 0));
 }
 
-static int initrd_read(int fd, uint8_t *dst, uint64_t size, struct volt_err *err)
-{
-	uint64_t done = 0;
-
-	while (done < size) {
-		ssize_t n = pread(fd, dst + done, size - done, (off_t)done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return verr_set(err, errno, "read failed at offset %llu: %s",
-					(unsigned long long)done, strerror(errno));
-		if (n == 0)
-			return verr_set(err, EIO, "file shrank to %llu bytes while being read (expected %llu)",
-					(unsigned long long)done, (unsigned long long)size);
-		done += (uint64_t)n;
-	}
-	return 0;
-}
-
 int initrd_load(struct guest_mem *mem, const char *path, const struct boot_kernel *k,
 		uint64_t *gpa, uint64_t *size, struct volt_err *err)
 {
@@ -151,6 +130,7 @@ int initrd_load(struct guest_mem *mem, const char *path, const struct boot_kerne
 int initrd_load_fd(struct guest_mem *mem, int fd, size_t len, const struct boot_kernel *k,
 		   uint64_t *gpa, uint64_t *size, struct volt_err *err)
 {
+	struct kernel_src src = kernel_src_fd(fd, len);
 	uint8_t *dst;
 	uint64_t at = 0;
 	int ret;
@@ -160,7 +140,7 @@ int initrd_load_fd(struct guest_mem *mem, int fd, size_t len, const struct boot_
 		/* Cannot fail after initrd_place; checked anyway, it is cheap. */
 		dst = guest_mem_ptr(mem, at, len);
 		guest_mem_advise_fill(mem, at, len);
-		ret = dst ? initrd_read(fd, dst, len, err)
+		ret = dst ? kernel_src_read(&src, 0, dst, len, err)
 			  : verr_set(err, EFAULT, "initrd at 0x%llx is not in guest RAM",
 				     (unsigned long long)at);
 	}

@@ -27,7 +27,8 @@ struct boot_kernel {
 int kernel_load(struct guest_mem *mem, const char *path, struct boot_kernel *out,
 		struct volt_err *err);
 
-/* The same from a buffer (tests and fuzzers). */
+/* The same from a buffer (tests and fuzzers): the same checks and messages
+ * as from a file (core/boot/kernel_src.h). */
 int kernel_load_image(struct guest_mem *mem, const uint8_t *img, size_t len,
 		      struct boot_kernel *out, struct volt_err *err);
 int kernel_load_elf(struct guest_mem *mem, const uint8_t *img, size_t len,
@@ -40,7 +41,9 @@ int kernel_load_bzimage(struct guest_mem *mem, const uint8_t *img, size_t len,
 int kernel_image_open(const char *path, const char *what, size_t *len, struct volt_err *err);
 
 /* kernel_load() and initrd_load() on a file kernel_image_open() opened (the
- * fd stays open). */
+ * fd stays open). The file is read with pread straight into guest RAM,
+ * never mapped; if it is shorter than len by then, the load fails saying the
+ * file shrank. */
 int kernel_load_fd(struct guest_mem *mem, int fd, size_t len, struct boot_kernel *out,
 		   struct volt_err *err);
 int initrd_load_fd(struct guest_mem *mem, int fd, size_t len, const struct boot_kernel *k,

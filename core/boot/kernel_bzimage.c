@@ -1,12 +1,17 @@
 /* bzImage loader (Documentation/arch/x86/boot.rst): the protected-mode
  * kernel goes to 1 MiB and is entered through its 64-bit entry point, so the
- * real-mode setup code is never run; only its header is passed on. */
+ * real-mode setup code is never run; only its header is passed on.
+ *
+ * The checks need only the image's first sectors (up to the setup header's
+ * end) and its length; the protected-mode kernel goes from the source
+ * straight into guest RAM once they all pass. */
 #include "boot/kernel.h"
 
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
+#include "boot/kernel_src.h"
 #include "vm/layout.h"
 
 /* The setup header sits in the image where it sits in the zero page. */
@@ -28,6 +33,17 @@ struct bz_layout {
 	uint64_t run_start;     /* where it decompresses itself */
 };
 
+/* The image's first bytes, up to the end of the largest setup header. */
+static int bz_read_head(const struct kernel_src *src, uint8_t head[BZ_HDR_MAX_END],
+			struct volt_err *err)
+{
+	size_t n = src->len < BZ_HDR_MAX_END ? src->len : BZ_HDR_MAX_END;
+
+	memset(head, 0, BZ_HDR_MAX_END);
+	return kernel_src_read(src, 0, head, n, err);
+}
+
+/* img holds the image's first min(len, BZ_HDR_MAX_END) bytes. */
 static int bz_read_header(const uint8_t *img, size_t len, struct setup_header *hdr,
 			  struct volt_err *err)
 {
@@ -126,26 +142,43 @@ static void bz_copy_setup(struct setup_header *dst, const uint8_t *img)
 	memcpy(dst, img + BZ_HDR_OFFSET, end - BZ_HDR_OFFSET);
 }
 
-int kernel_load_bzimage(struct guest_mem *mem, const uint8_t *img, size_t len,
-			struct boot_kernel *out, struct volt_err *err)
+/* The protected-mode kernel to 1 MiB: all checks passed, so only reading
+ * the source can fail now. */
+static int bz_copy_kernel(struct guest_mem *mem, const struct kernel_src *src,
+			  const struct bz_layout *l, struct volt_err *err)
+{
+	uint8_t *dst = guest_mem_ptr(mem, BZ_LOAD_ADDR, l->pm_size);
+
+	if (!dst)  /* cannot happen after bz_check_fit; cheap to check */
+		return verr_set(err, EFAULT, "bzImage kernel at 0x%llx is not in guest RAM",
+				(unsigned long long)BZ_LOAD_ADDR);
+	guest_mem_advise_fill(mem, BZ_LOAD_ADDR, l->pm_size);
+	return kernel_src_read(src, l->setup_size, dst, l->pm_size, err);
+}
+
+int kernel_load_bzimage_src(struct guest_mem *mem, const struct kernel_src *src,
+			    struct boot_kernel *out, struct volt_err *err)
 {
 	struct setup_header hdr = { 0 };
 	struct bz_layout l = { 0 };
+	uint8_t img[BZ_HDR_MAX_END];
 	uint64_t run_end;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = bz_read_header(img, len, &hdr, err);
+	ret = bz_read_head(src, img, err);
+	if (!ret)
+		ret = bz_read_header(img, src->len, &hdr, err);
 	if (!ret)
 		ret = bz_check_header(&hdr, img, err);
 	if (!ret)
-		ret = bz_measure(&hdr, len, &l, err);
+		ret = bz_measure(&hdr, src->len, &l, err);
 	if (!ret)
 		ret = bz_check_fit(mem, &hdr, &l, err);
+	if (!ret)
+		ret = bz_copy_kernel(mem, src, &l, err);
 	if (ret)
 		return ret;
-	guest_mem_advise_fill(mem, BZ_LOAD_ADDR, l.pm_size);
-	memcpy(guest_mem_ptr(mem, BZ_LOAD_ADDR, l.pm_size), img + l.setup_size, l.pm_size);
 	bz_copy_setup(&out->setup, img);
 	run_end = l.run_start + hdr.init_size;
 	out->entry = BZ_LOAD_ADDR + BZ_ENTRY64;
@@ -153,4 +186,12 @@ int kernel_load_bzimage(struct guest_mem *mem, const uint8_t *img, size_t len,
 	out->load_end = BZ_LOAD_ADDR + l.pm_size > run_end ? BZ_LOAD_ADDR + l.pm_size : run_end;
 	out->bzimage = true;
 	return 0;
+}
+
+int kernel_load_bzimage(struct guest_mem *mem, const uint8_t *img, size_t len,
+			struct boot_kernel *out, struct volt_err *err)
+{
+	struct kernel_src src = kernel_src_mem(img, len);
+
+	return kernel_load_bzimage_src(mem, &src, out, err);
 }

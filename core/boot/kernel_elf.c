@@ -1,9 +1,9 @@
 /* ELF64 vmlinux loader: PT_LOAD segments go to their physical addresses.
  *
  * Every header field is untrusted. All checks run before the first byte is
- * written, so a refused image leaves guest memory as it was. Headers are
- * copied out of the image with memcpy because the image gives no alignment
- * guarantee for e_phoff. */
+ * written, so a refused image leaves guest memory as it was. The headers are
+ * read into local copies (the image gives no alignment guarantee for
+ * e_phoff); segment data goes from the source straight into guest RAM. */
 #include "boot/kernel.h"
 
 #include <elf.h>
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "boot/kernel_src.h"
 #include "vm/layout.h"
 
 /* One PT_LOAD segment that passed the per-segment checks. */
@@ -39,16 +40,22 @@ static int elf_check_ident(const uint8_t *img, size_t len, struct volt_err *err)
 	return 0;
 }
 
-static int elf_check_ehdr(const uint8_t *img, size_t len, Elf64_Ehdr *eh, struct volt_err *err)
+/* The checks see the image's first bytes (as many as there are, up to the
+ * ELF header's size) and its length. */
+static int elf_check_ehdr(const struct kernel_src *src, Elf64_Ehdr *eh, struct volt_err *err)
 {
-	int ret = elf_check_ident(img, len, err);
+	uint8_t head[sizeof(*eh)];
+	size_t len = src->len;
+	int ret = kernel_src_read(src, 0, head, len < sizeof(head) ? len : sizeof(head), err);
 
+	if (!ret)
+		ret = elf_check_ident(head, len, err);
 	if (ret)
 		return ret;
 	if (len < sizeof(*eh))
 		return verr_set(err, ENOEXEC, "truncated: %zu bytes is smaller than an ELF64 header (%zu bytes)",
 				len, sizeof(*eh));
-	memcpy(eh, img, sizeof(*eh));
+	memcpy(eh, head, sizeof(*eh));
 	if (eh->e_machine != EM_X86_64)
 		return verr_set(err, ENOEXEC, "ELF machine %u is not x86_64 (EM_X86_64 = %d)",
 				eh->e_machine, EM_X86_64);
@@ -109,20 +116,20 @@ static int elf_check_seg(const struct guest_mem *mem, const struct elf_seg *s, s
 }
 
 /* Check every PT_LOAD segment on its own and collect the non-empty ones. */
-static int elf_collect(const struct guest_mem *mem, const uint8_t *img, size_t len,
+static int elf_collect(const struct guest_mem *mem, const Elf64_Phdr *phdrs, size_t len,
 		       const Elf64_Ehdr *eh, struct elf_seg *segs, unsigned *n,
 		       struct volt_err *err)
 {
 	*n = 0;
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *ph = &phdrs[i];
 		struct elf_seg *s = &segs[*n];
-		Elf64_Phdr ph;
 		int ret;
 
-		memcpy(&ph, img + eh->e_phoff + (size_t)i * sizeof(ph), sizeof(ph));
-		if (ph.p_type != PT_LOAD)
+		if (ph->p_type != PT_LOAD)
 			continue;
-		*s = (struct elf_seg){ i, ph.p_paddr, ph.p_vaddr, ph.p_memsz, ph.p_offset, ph.p_filesz };
+		*s = (struct elf_seg){ i, ph->p_paddr, ph->p_vaddr, ph->p_memsz, ph->p_offset,
+				       ph->p_filesz };
 		ret = elf_check_seg(mem, s, len, err);
 		if (ret)
 			return ret;
@@ -183,44 +190,78 @@ static int elf_entry(const struct elf_seg *segs, unsigned n, uint64_t e_entry,
 			(unsigned long long)e_entry);
 }
 
-static void elf_copy(struct guest_mem *mem, const uint8_t *img, const struct elf_seg *segs,
-		     unsigned n, struct boot_kernel *out)
+/* Each segment's file bytes straight into guest RAM, then its bss zeroed.
+ * The checks passed, so only reading the source can fail now. */
+static int elf_copy(struct guest_mem *mem, const struct kernel_src *src,
+		    const struct elf_seg *segs, unsigned n, struct boot_kernel *out,
+		    struct volt_err *err)
 {
 	out->load_start = segs[0].paddr;
 	for (unsigned i = 0; i < n; i++) {
 		const struct elf_seg *s = &segs[i];
 		uint8_t *dst = guest_mem_ptr(mem, s->paddr, s->memsz);
+		int ret;
 
+		if (!dst)  /* cannot happen after elf_check_seg_ram; cheap to check */
+			return verr_set(err, EFAULT, "ELF program header %u: segment at 0x%llx is not in guest RAM",
+					s->idx, (unsigned long long)s->paddr);
 		guest_mem_advise_fill(mem, s->paddr, s->memsz);
-		memcpy(dst, img + s->offset, s->filesz);
+		ret = kernel_src_read(src, s->offset, dst, s->filesz, err);
+		if (ret)
+			return ret;
 		memset(dst + s->filesz, 0, s->memsz - s->filesz);
 		if (s->paddr + s->memsz > out->load_end)
 			out->load_end = s->paddr + s->memsz;
 	}
+	return 0;
 }
 
-int kernel_load_elf(struct guest_mem *mem, const uint8_t *img, size_t len,
-		    struct boot_kernel *out, struct volt_err *err)
+/* The whole program header table in one read (checked to be in the file). */
+static int elf_read_phdrs(const struct kernel_src *src, const Elf64_Ehdr *eh,
+			  Elf64_Phdr **phdrs, struct volt_err *err)
+{
+	size_t size = (size_t)eh->e_phnum * sizeof(**phdrs);
+
+	*phdrs = malloc(size ? size : 1);
+	if (!*phdrs)
+		return verr_set(err, ENOMEM, "out of memory for %u ELF program headers", eh->e_phnum);
+	return kernel_src_read(src, eh->e_phoff, *phdrs, size, err);
+}
+
+int kernel_load_elf_src(struct guest_mem *mem, const struct kernel_src *src,
+			struct boot_kernel *out, struct volt_err *err)
 {
 	struct elf_seg *segs = NULL;
-	Elf64_Ehdr eh;
+	Elf64_Phdr *phdrs = NULL;
+	Elf64_Ehdr eh = { 0 };
 	unsigned n;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = elf_check_ehdr(img, len, &eh, err);
+	ret = elf_check_ehdr(src, &eh, err);
 	if (ret)
 		return ret;
 	segs = calloc(eh.e_phnum ? eh.e_phnum : 1, sizeof(*segs));
 	if (!segs)
 		return verr_set(err, ENOMEM, "out of memory for %u ELF program headers", eh.e_phnum);
-	ret = elf_collect(mem, img, len, &eh, segs, &n, err);
+	ret = elf_read_phdrs(src, &eh, &phdrs, err);
+	if (!ret)
+		ret = elf_collect(mem, phdrs, src->len, &eh, segs, &n, err);
 	if (!ret)
 		ret = elf_check_overlaps(segs, n, err);
 	if (!ret)
 		ret = elf_entry(segs, n, eh.e_entry, &out->entry, err);
 	if (!ret)
-		elf_copy(mem, img, segs, n, out);
+		ret = elf_copy(mem, src, segs, n, out, err);
+	free(phdrs);
 	free(segs);
 	return ret;
+}
+
+int kernel_load_elf(struct guest_mem *mem, const uint8_t *img, size_t len,
+		    struct boot_kernel *out, struct volt_err *err)
+{
+	struct kernel_src src = kernel_src_mem(img, len);
+
+	return kernel_load_elf_src(mem, &src, out, err);
 }

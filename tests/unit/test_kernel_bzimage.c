@@ -1,17 +1,21 @@
 /* bzImage loading. Images are built in memory: setup sectors (filled with
  * junk so a header copied too far would show) holding a setup header, then
- * the protected-mode kernel. */
+ * the protected-mode kernel. Each is loaded from the buffer and from a file
+ * (kernel_file.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "boot/kernel.h"
 #include "vm/layout.h"
+#include "kernel_file.h"
 #include "mem_fixture.h"
 
 #define HDR_OFF    offsetof(struct boot_params, hdr)
@@ -76,7 +80,7 @@ static void expect_refused(struct guest_mem *mem, struct bz_img im, const char *
 {
 	struct volt_err err = { 0 };
 	struct boot_kernel k;
-	int ret = kernel_load_image(mem, im.buf, im.len, &k, &err);
+	int ret = load_both(mem, im.buf, im.len, &k, &err);
 
 	if (ret == 0 || !strstr(err.msg, phrase))
 		fail_msg("expected an error containing \"%s\", got %d \"%s\"", phrase, ret, err.msg);
@@ -89,7 +93,7 @@ static struct boot_kernel expect_loaded(struct guest_mem *mem, struct bz_img im)
 	struct volt_err err = { 0 };
 	struct boot_kernel k;
 
-	if (kernel_load_image(mem, im.buf, im.len, &k, &err))
+	if (load_both(mem, im.buf, im.len, &k, &err))
 		fail_msg("load failed: %s", err.msg);
 	assert_true(k.bzimage);
 	assert_int_equal(k.entry, HIMEM + 0x200);
@@ -286,6 +290,29 @@ static void test_cut_inside_header(void **state)
 	expect_refused(*state, im, "ends inside the bzImage setup header");
 }
 
+static void test_file_shrank_inside_kernel(void **state)
+{
+	struct bz_img im = bz_build(4, PM_SIZE);
+	int fd = image_memfd(im.buf, im.len);
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+
+	/* Opened at full size, cut inside the protected-mode kernel. */
+	assert_int_equal(ftruncate(fd, (off_t)im.setup_size + 0x1000), 0);
+	assert_int_equal(kernel_load_fd(*state, fd, im.len, &k, &err), -EIO);
+	close(fd);
+	assert_non_null(strstr(err.msg, "file shrank to 6656 bytes while being read (expected 14848)"));
+	free(im.buf);
+}
+
+static void test_file_never_mapped(void **state)
+{
+	struct bz_img im = bz_build(4, PM_SIZE);
+
+	load_fd_unmapped(*state, im.buf, im.len);
+	free(im.buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +337,8 @@ int main(void)
 		cmocka_unit_test(test_no_entry_point),
 		cmocka_unit_test(test_no_signature),
 		cmocka_unit_test(test_cut_inside_header),
+		cmocka_unit_test(test_file_shrank_inside_kernel),
+		cmocka_unit_test(test_file_never_mapped),
 	};
 
 	return cmocka_run_group_tests(tests, setup_mem, teardown_mem);

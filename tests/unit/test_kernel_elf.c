@@ -1,6 +1,7 @@
 /* ELF64 vmlinux loading, format detection and kernel_load on real files.
  * Images are built in memory: an ELF header, the program header table, and
- * each segment's file data at its own page. */
+ * each segment's file data at its own page. Each is loaded from the buffer
+ * and from a file (kernel_file.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,12 +9,14 @@
 #include <cmocka.h>
 
 #include <elf.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "boot/kernel.h"
 #include "vm/layout.h"
+#include "kernel_file.h"
 #include "mem_fixture.h"
 
 #define DATA_OFF  0x1000ULL  /* first segment's file data */
@@ -92,7 +95,7 @@ static void expect_refused(struct guest_mem *mem, struct elf_img im, const char 
 {
 	struct volt_err err = { 0 };
 	struct boot_kernel k;
-	int ret = kernel_load_image(mem, im.buf, im.len, &k, &err);
+	int ret = load_both(mem, im.buf, im.len, &k, &err);
 
 	if (ret == 0 || !strstr(err.msg, phrase))
 		fail_msg("expected an error containing \"%s\", got %d \"%s\"", phrase, ret, err.msg);
@@ -110,7 +113,7 @@ static void test_valid(void **state)
 
 	/* Dirty the bss first so the test sees the loader zero it. */
 	memset(guest_mem_ptr(mem, KBASE + 0x400000, 0x2000), 0xaa, 0x2000);
-	assert_int_equal(kernel_load_image(mem, im.buf, im.len, &k, &err), 0);
+	assert_int_equal(load_both(mem, im.buf, im.len, &k, &err), 0);
 	assert_int_equal(k.entry, KBASE);
 	assert_int_equal(k.load_start, KBASE);
 	assert_int_equal(k.load_end, KBASE + 0x402000);
@@ -209,7 +212,7 @@ static void test_adjacent_ok(void **state)
 	struct volt_err err = { 0 };
 	struct boot_kernel k;
 
-	assert_int_equal(kernel_load_image(*state, im.buf, im.len, &k, &err), 0);
+	assert_int_equal(load_both(*state, im.buf, im.len, &k, &err), 0);
 	assert_int_equal(k.load_start, KBASE);
 	assert_int_equal(k.load_end, KBASE + 0x2000);
 	free(im.buf);
@@ -292,7 +295,7 @@ static void test_zero_length_segment(void **state)
 	/* Empty, and pointing nowhere sane: skipped, not checked against RAM. */
 	im.ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = UINT64_MAX, .p_paddr = UINT64_MAX,
 				 .p_vaddr = 0, .p_filesz = 0, .p_memsz = 0 };
-	assert_int_equal(kernel_load_image(*state, im.buf, im.len, &k, &err), 0);
+	assert_int_equal(load_both(*state, im.buf, im.len, &k, &err), 0);
 	assert_int_equal(k.entry, KBASE);
 	assert_int_equal(k.load_end, KBASE + 0x402000);
 	free(im.buf);
@@ -384,6 +387,59 @@ static void test_load_file(void **state)
 	free(im.buf);
 }
 
+/* The file the kernel was opened as is cut short before it is read. */
+static void expect_shrunk(struct guest_mem *mem, struct elf_img im, off_t to, const char *phrase)
+{
+	char *path = tmp_file(im.buf, im.len);
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+	size_t len;
+	int fd = kernel_image_open(path, "kernel", &len, &err), ret;
+
+	assert_true(fd >= 0);
+	assert_int_equal(truncate(path, to), 0);
+	ret = kernel_load_fd(mem, fd, len, &k, &err);
+	close(fd);
+	unlink(path);
+	free(path);
+	free(im.buf);
+	if (ret == 0 || !strstr(err.msg, phrase))
+		fail_msg("expected an error containing \"%s\", got %d \"%s\"", phrase, ret, err.msg);
+	assert_int_equal(ret, -EIO);
+}
+
+static void test_file_shrank_inside_segment(void **state)
+{
+	expect_shrunk(*state, elf_build_default(), DATA_OFF + 0x1000,
+		      "file shrank to 8192 bytes while being read (expected 24576)");
+}
+
+static void test_file_shrank_inside_headers(void **state)
+{
+	expect_shrunk(*state, elf_build_default(), 16,
+		      "file shrank to 16 bytes while being read (expected 24576)");
+}
+
+static void test_file_read_error(void **state)
+{
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+	int fd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(kernel_load_fd(*state, fd, 4096, &k, &err), -EISDIR);
+	close(fd);
+	assert_string_equal(err.msg, "read failed at offset 0: Is a directory");
+}
+
+static void test_file_never_mapped(void **state)
+{
+	struct elf_img im = elf_build_default();
+
+	load_fd_unmapped(*state, im.buf, im.len);
+	free(im.buf);
+}
+
 static void test_load_empty_file(void **state)
 {
 	char *path = tmp_file("", 0);
@@ -447,6 +503,10 @@ int main(void)
 		cmocka_unit_test(test_neither_format),
 		cmocka_unit_test(test_tiny_image),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_file_shrank_inside_segment),
+		cmocka_unit_test(test_file_shrank_inside_headers),
+		cmocka_unit_test(test_file_read_error),
+		cmocka_unit_test(test_file_never_mapped),
 		cmocka_unit_test(test_load_empty_file),
 		cmocka_unit_test(test_load_missing_file),
 		cmocka_unit_test(test_load_directory),
