@@ -10,8 +10,13 @@
 /* Memory ordering with the driver (another CPU, writing guest RAM):
  *  - avail->idx is loaded with acquire, so the ring entries and descriptors
  *    it publishes are read after it;
- *  - used->idx is stored with release, so the used element (and the data
- *    the device wrote) is visible before the driver sees the new index;
+ *  - used->idx is stored with release, so the used elements (and the data
+ *    the device wrote) are visible before the driver sees the new index;
+ *    it is stored once per batch (vq_flush), not per element: a frame
+ *    that spans several merged receive buffers must appear whole, since
+ *    Linux's virtio-net takes a frame's buffers as soon as it sees the
+ *    first and drops the frame if the rest are not there yet ("rx error:
+ *    N buffers out of M missing");
  *  - a full fence separates our store that re-enables notifications (or
  *    publishes used->idx) from our re-read of the driver's index (or of
  *    used_event), the store-load order both event-index handshakes need. */
@@ -294,10 +299,12 @@ int vq_pop(struct virtqueue *vq, struct volt_vq_elem *elem, struct volt_err *err
 	if (r)
 		return r;
 	if (!pending) {
+		/* Idle: publish what was used, ask for notifications, then look
+		 * once more so a buffer added just before the driver saw our
+		 * request is not lost. */
+		vq_flush(vq);
 		if (!vq->notify_off)
 			return 0;
-		/* Idle: ask for notifications, then look once more so a buffer
-		 * added just before the driver saw our request is not lost. */
 		vq_notify_enable(vq);
 		vq_full_fence();
 		vq->fenced = true;
@@ -334,9 +341,16 @@ int vq_push(struct virtqueue *vq, const struct volt_vq_elem *elem, uint32_t writ
 	u->id = htole32(head);
 	u->len = htole32(written);
 	vq->used_idx++;
-	__atomic_store_n(&vq->vr.used->idx, htole16(vq->used_idx), __ATOMIC_RELEASE);
-	vq->fenced = false;
 	return 0;
+}
+
+void vq_flush(struct virtqueue *vq)
+{
+	if (!vq->ready || vq->published_used == vq->used_idx)
+		return;
+	__atomic_store_n(&vq->vr.used->idx, htole16(vq->used_idx), __ATOMIC_RELEASE);
+	vq->published_used = vq->used_idx;
+	vq->fenced = false;
 }
 
 bool vq_should_notify(struct virtqueue *vq)
@@ -345,11 +359,12 @@ bool vq_should_notify(struct virtqueue *vq)
 
 	if (!vq->ready || old == now)
 		return false;
+	vq_flush(vq);
 	vq->signalled_used = now;
-	/* used->idx (stored by vq_push) must be visible before we read the
+	/* used->idx (stored by vq_flush) must be visible before we read the
 	 * driver's answer, or both sides could decide not to act. The usual
 	 * batch ends with vq_pop finding the ring empty, whose fence already
-	 * came after the last push: one fence per batch, not two. */
+	 * came after the flush: one fence per batch, not two. */
 	if (!vq->fenced)
 		vq_full_fence();
 	if (vq->event_idx)

@@ -34,7 +34,8 @@ struct virtqueue {
 	bool fenced;             /* a full fence since the last push (see vq_should_notify) */
 	uint16_t size;           /* entries, a power of two (== vr.num) */
 	uint16_t last_avail;     /* next available-ring entry to take */
-	uint16_t used_idx;       /* next used-ring entry to fill (our used->idx) */
+	uint16_t used_idx;       /* next used-ring entry to fill */
+	uint16_t published_used; /* used->idx as the driver sees it (vq_flush) */
 	uint16_t signalled_used; /* used_idx when the driver was last considered for an interrupt */
 	uint64_t desc_gpa, avail_gpa, used_gpa;
 	struct vring vr;         /* host addresses of the rings, checked by vq_setup */
@@ -62,11 +63,16 @@ int vq_pop(struct virtqueue *vq, struct volt_vq_elem *elem, struct volt_err *err
 
 /* Return a chain taken by vq_pop with `written` bytes written into its
  * writable part (capped at elem->in_len). -ESTALE if elem->head is not in
- * flight (popped before a reset, or pushed twice): nothing is written. */
+ * flight (popped before a reset, or pushed twice): nothing is written.
+ * The driver sees it at the next vq_flush (vq_should_notify and a vq_pop
+ * that finds the ring empty flush too). */
 int vq_push(struct virtqueue *vq, const struct volt_vq_elem *elem, uint32_t written);
 
-/* After pushes: true if the driver wants an interrupt for them (used_event
- * with EVENT_IDX, else VRING_AVAIL_F_NO_INTERRUPT clear). */
+/* Publish the pushes so far to the driver: one used->idx store. */
+void vq_flush(struct virtqueue *vq);
+
+/* After pushes: flush them; true if the driver wants an interrupt for them
+ * (used_event with EVENT_IDX, else VRING_AVAIL_F_NO_INTERRUPT clear). */
 bool vq_should_notify(struct virtqueue *vq);
 
 #endif

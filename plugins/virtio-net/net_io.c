@@ -1,7 +1,11 @@
 /* Frames between the queues and the backend, on the device's I/O thread.
  *
  * TX: every chain the guest made available is sent (or lost, counted) and
- * returned, then the guest is interrupted once for the batch.
+ * returned; the returns are published (and the guest interrupted, if it
+ * asked) every NET_TX_FLUSH chains and at the end of the batch.
+ * RX: returns are published once per wake-up, so a frame's merged buffers
+ * reach the guest together (Linux drops a frame whose buffers it cannot
+ * all see).
  * RX: the backend's rx fd is watched while the guest has receive buffers.
  * When they run out, the fd is no longer watched (epoll would otherwise
  * wake the thread again and again for a frame it cannot deliver) until the
@@ -14,6 +18,10 @@
 #include "net.h"
 
 #define NET_RX_BUDGET 64 /* frames per wake-up, so TX gets its turn */
+/* Transmitted chains returned to the guest at a time: it can reuse them
+ * (and send more) while the rest of a long batch is still being sent, as
+ * vhost-net does every VHOST_NET_BATCH (64). */
+#define NET_TX_FLUSH 64
 
 static void net_tx_event(struct net *n, enum net_event ev, int err)
 {
@@ -52,10 +60,11 @@ void net_io_tx(struct net *n)
 			net_tx_event(n, ev, err);
 		}
 		n->host->vq_push(n->inst, NET_QUEUE_TX, &n->tx_elem, 0);
-		done++;
+		if (++done % NET_TX_FLUSH == 0)
+			n->host->vq_notify(n->inst, NET_QUEUE_TX);
 	}
 	/* r < 0: the driver broke the ring; the core has flagged the device. */
-	if (done)
+	if (done % NET_TX_FLUSH)
 		n->host->vq_notify(n->inst, NET_QUEUE_TX);
 }
 
@@ -100,7 +109,7 @@ static void net_rx_check_gen(struct net *n)
 void net_io_rx(struct net *n)
 {
 	struct net_rx_limits lim;
-	unsigned pushed = 0;
+	unsigned pushed = 0, pushes = n->rx.pushes;
 
 	if (!atomic_load(&n->active))
 		return;
@@ -129,6 +138,8 @@ void net_io_rx(struct net *n)
 			break;
 		}
 	}
-	if (pushed)
+	/* Frames, and chains returned unused: the guest sees them now, each
+	 * frame's buffers together (vq_notify publishes the batch). */
+	if (n->rx.pushes != pushes)
 		n->host->vq_notify(n->inst, NET_QUEUE_RX);
 }

@@ -54,6 +54,7 @@ static void net_rx_push(struct net_rx *rx, uint16_t head, uint32_t cap, uint32_t
 	rx->elem.out_len = 0;
 	rx->elem.in_len = cap;
 	rx->host->vq_push(rx->inst, rx->queue, &rx->elem, written);
+	rx->pushes++;
 }
 
 static void net_rx_event(struct net_rx *rx, struct net_stats *st, enum net_event ev,

@@ -57,6 +57,7 @@ struct net_rx {
 	uint64_t cap;
 	struct iovec iov[NET_RX_MAX_IOV];
 	uint8_t sentinel;                /* the byte after the guest's buffers */
+	unsigned pushes;                 /* chains returned, ever (the caller flushes them) */
 	struct volt_vq_elem elem;        /* pop and push scratch */
 };
 

@@ -175,15 +175,46 @@ static void test_chain_read_write(void **state)
 	assert_int_equal(pop(s), 0);
 
 	assert_int_equal(vq_push(&s->vq, &s->elem, 1), 0);
-	assert_int_equal(used(s)->idx, 1);
 	assert_int_equal(used(s)->ring[0].id, 3);
 	assert_int_equal(used(s)->ring[0].len, 1);
+	/* The driver sees the batch when it is flushed, not before. */
+	assert_int_equal(used(s)->idx, 0);
 	assert_true(vq_should_notify(&s->vq));
+	assert_int_equal(used(s)->idx, 1);
 	/* Nothing new since: no second interrupt. */
 	assert_false(vq_should_notify(&s->vq));
 	/* Pushed twice: the second is refused, the ring untouched. */
 	assert_int_equal(vq_push(&s->vq, &s->elem, 1), -ESTALE);
 	assert_int_equal(used(s)->idx, 1);
+}
+
+/* A receive frame in three merged buffers: the driver sees all three at
+ * once or none (Linux drops a frame whose later buffers are missing). */
+static void test_batch_published_whole(void **state)
+{
+	struct sim *s = *state;
+	struct volt_vq_elem held[3];
+
+	setup_queue(s, 0);
+	for (uint16_t i = 0; i < 3; i++) {
+		set_desc(s, DESC_GPA, i, BUF_GPA + i * 0x100u, 0x100, VRING_DESC_F_WRITE, 0);
+		publish(s, i);
+	}
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(pop(s), 1);
+		held[i] = s->elem;
+	}
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(vq_push(&s->vq, &held[i], 0x100), 0);
+		assert_int_equal(used(s)->idx, 0);
+	}
+	/* The ring found empty ends the batch: one store of used->idx. */
+	assert_int_equal(pop(s), 0);
+	assert_int_equal(used(s)->idx, 3);
+	assert_int_equal(used(s)->ring[2].id, 2);
+	/* Flushing again with nothing new changes nothing. */
+	vq_flush(&s->vq);
+	assert_int_equal(used(s)->idx, 3);
 }
 
 static void test_written_capped_and_high_region(void **state)
@@ -211,8 +242,8 @@ static void test_wrap_around(void **state)
 		assert_int_equal(pop(s), 1);
 		assert_int_equal(vq_push(&s->vq, &s->elem, 8), 0);
 	}
-	assert_int_equal(used(s)->idx, (uint16_t)70000);
 	assert_int_equal(pop(s), 0);
+	assert_int_equal(used(s)->idx, (uint16_t)70000);
 }
 
 static void test_indirect(void **state)
@@ -325,6 +356,7 @@ static void test_reset_keeps_memory(void **state)
 	publish(s, 2);
 	assert_int_equal(pop(s), 1);
 	assert_int_equal(vq_push(&s->vq, &s->elem, 8), 0);
+	vq_flush(&s->vq);
 	assert_int_equal(used(s)->idx, 1);
 }
 
@@ -570,6 +602,7 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, sim_setup, sim_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_chain_read_write),
+		T(test_batch_published_whole),
 		T(test_written_capped_and_high_region),
 		T(test_wrap_around),
 		T(test_indirect),
