@@ -5,7 +5,20 @@
  * queue), which calls ops->queue_notify, and the plugin's vq_pop/vq_push
  * come back here on that same thread. One mutex per device guards the
  * registers and the queues; InterruptStatus is an atomic so the I/O thread
- * can raise it while a vCPU acknowledges it.
+ * can raise it while a vCPU acknowledges it, and a vCPU reads and
+ * acknowledges it without the lock (the guest does both per interrupt).
+ *
+ * The data path without the lock: while the I/O thread is inside
+ * queue_notify (in_notify, set under the lock when it enters), the queues
+ * are its own. Every vCPU-side change to a queue's state, a reset, a queue
+ * disable or enable, first waits in mmio_quiesce until in_notify drops, and
+ * DRIVER_OK, checked as it entered, cannot be cleared meanwhile except by a
+ * reset. So vq_pop, vq_push and vq_notify that come from inside
+ * queue_notify on that thread (mmio_section says so) take no lock: they
+ * read only the atomics `broken` and `quiescing`, and a fault takes the
+ * lock as before. Calls from anywhere else (a plugin's fd callback, such
+ * as a net backend's receive fd) take the lock per call, as they must: no
+ * section covers them.
  *
  * Reset against in-flight work: a reset (Status = 0) or a queue disable
  * (QueueReady = 0) waits, on the vCPU that asked, until the I/O thread has
@@ -93,8 +106,9 @@ struct virtio_mmio_dev {
 	pthread_mutex_t lock;      /* everything below, and each queue */
 	pthread_cond_t idle;       /* signalled when in_notify drops */
 	bool in_notify;            /* the I/O thread is inside ops->queue_notify */
-	bool quiescing;            /* a reset waits for in_notify to drop */
-	bool broken;               /* DEVICE_NEEDS_RESET was set (logged once) */
+	/* Written under the lock, read without it by the I/O thread's section. */
+	atomic_bool quiescing;     /* a reset waits for in_notify to drop */
+	atomic_bool broken;        /* DEVICE_NEEDS_RESET was set (logged once) */
 	bool early_notify_logged;
 	uint32_t status;
 	uint32_t dev_features_sel, drv_features_sel;
@@ -118,6 +132,10 @@ static uint64_t mmio_offered(const struct virtio_mmio_dev *dev)
 	return (f & MMIO_DEVICE_FEATURE_MASK) | MMIO_TRANSPORT_FEATURES;
 }
 
+/* The device whose queue_notify this thread is inside, if any: its queue
+ * calls need no lock (see the top of the file). */
+static __thread struct virtio_mmio_dev *mmio_section;
+
 /* ---- interrupts -------------------------------------------------------- */
 
 static void mmio_irq_raise(struct virtio_mmio_dev *dev, unsigned bits)
@@ -132,9 +150,9 @@ static void mmio_irq_raise(struct virtio_mmio_dev *dev, unsigned bits)
 /* Caller holds the lock. The first fault is logged; later ones are not. */
 static void mmio_set_broken_locked(struct virtio_mmio_dev *dev, const char *msg)
 {
-	if (dev->broken)
+	if (atomic_load(&dev->broken))
 		return;
-	dev->broken = true;
+	atomic_store(&dev->broken, true);
 	dev->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 	log_warn("%s: %s; the device needs a reset", dev->name, msg);
 	/* The driver learns of it through a configuration-change interrupt
@@ -174,10 +192,10 @@ void virtio_mmio_set_broken(struct virtio_mmio_dev *dev, const char *fmt, ...)
  * vq_pop answers "empty" meanwhile, so the wait is one batch at most. */
 static void mmio_quiesce(struct virtio_mmio_dev *dev)
 {
-	dev->quiescing = true;
+	atomic_store(&dev->quiescing, true);
 	while (dev->in_notify)
 		pthread_cond_wait(&dev->idle, &dev->lock);
-	dev->quiescing = false;
+	atomic_store(&dev->quiescing, false);
 }
 
 static void mmio_queue_clear(struct mmio_queue *q)
@@ -197,7 +215,7 @@ static void mmio_reset_locked(struct virtio_mmio_dev *dev)
 	dev->dev_features_sel = dev->drv_features_sel = 0;
 	dev->driver_features = 0;
 	dev->queue_sel = 0;
-	dev->broken = false;
+	atomic_store(&dev->broken, false);
 	dev->early_notify_logged = false;
 	atomic_store(&dev->isr, 0);
 	atomic_store(&dev->call_fd_out, false);
@@ -262,7 +280,7 @@ static bool mmio_write_status(struct virtio_mmio_dev *dev, uint32_t v)
 		return false;
 	}
 	dev->status = v;
-	if ((added & VIRTIO_CONFIG_S_DRIVER_OK) && !dev->broken)
+	if ((added & VIRTIO_CONFIG_S_DRIVER_OK) && !atomic_load(&dev->broken))
 		mmio_driver_ok(dev);
 	return false;
 }
@@ -307,8 +325,12 @@ static void mmio_queue_enable(struct virtio_mmio_dev *dev, struct mmio_queue *q)
 static void mmio_write_queue_ready(struct virtio_mmio_dev *dev, struct mmio_queue *q, uint32_t v)
 {
 	if (v & 1) {
-		if (!q->ready)
+		/* vq_setup writes the queue's state: not while the I/O thread
+		 * may be reading it without the lock. */
+		if (!q->ready) {
+			mmio_quiesce(dev);
 			mmio_queue_enable(dev, q);
+		}
 		return;
 	}
 	/* Disabling a queue: stop serving it, as a one-queue reset. */
@@ -389,6 +411,12 @@ static void mmio_write_queue_notify(struct virtio_mmio_dev *dev, uint32_t v)
 
 /* ---- the register file (vCPU threads) ---------------------------------- */
 
+static uint32_t mmio_isr(struct virtio_mmio_dev *dev)
+{
+	return atomic_load(&dev->isr) |
+	       (atomic_load(&dev->call_fd_out) ? VIRTIO_MMIO_INT_VRING : 0);
+}
+
 static uint32_t mmio_read_reg(struct virtio_mmio_dev *dev, uint64_t off)
 {
 	struct mmio_queue *q = mmio_selected(dev);
@@ -410,8 +438,7 @@ static uint32_t mmio_read_reg(struct virtio_mmio_dev *dev, uint64_t off)
 	case VIRTIO_MMIO_QUEUE_READY:
 		return q ? q->ready : 0;
 	case VIRTIO_MMIO_INTERRUPT_STATUS:
-		return atomic_load(&dev->isr) |
-		       (atomic_load(&dev->call_fd_out) ? VIRTIO_MMIO_INT_VRING : 0);
+		return mmio_isr(dev);
 	case VIRTIO_MMIO_STATUS:
 		return dev->status;
 	case VIRTIO_MMIO_SHM_LEN_LOW:
@@ -490,6 +517,20 @@ static void mmio_access(void *opaque, uint64_t offset, uint8_t *data, uint32_t l
 	bool run_reset_hook = false;
 	uint32_t v;
 
+	/* InterruptStatus and InterruptACK, once per interrupt: atomics, no
+	 * lock, so the guest's interrupt handler never waits for the I/O
+	 * thread. */
+	if (len == 4 && ((offset == VIRTIO_MMIO_INTERRUPT_STATUS && !is_write) ||
+			 (offset == VIRTIO_MMIO_INTERRUPT_ACK && is_write))) {
+		if (is_write) {
+			memcpy(&v, data, 4);
+			atomic_fetch_and(&dev->isr, ~le32toh(v));
+		} else {
+			v = htole32(mmio_isr(dev));
+			memcpy(data, &v, 4);
+		}
+		return;
+	}
 	pthread_mutex_lock(&dev->lock);
 	if (offset >= VIRTIO_MMIO_CONFIG) {
 		mmio_config_access(dev, offset - VIRTIO_MMIO_CONFIG, data, len, is_write);
@@ -517,7 +558,7 @@ static bool mmio_queue_runnable(struct virtio_mmio_dev *dev, struct mmio_queue *
 {
 	const char *why = NULL;
 
-	if (dev->broken || dev->quiescing)
+	if (atomic_load(&dev->broken) || atomic_load(&dev->quiescing))
 		return false;
 	if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK))
 		why = "before DRIVER_OK";
@@ -546,7 +587,13 @@ static void mmio_on_kick(void *opaque, uint32_t events)
 	pthread_mutex_unlock(&dev->lock);
 	if (!run)
 		return;
+	mmio_section = dev;
 	dev->ops->queue_notify(dev->state, q->index);
+	/* A plugin that pushed without vq_notify: its buffers still reach
+	 * the driver (without an interrupt, as it asked). */
+	for (unsigned i = 0; i < dev->nqueues; i++)
+		vq_flush(&dev->queues[i].vq);
+	mmio_section = NULL;
 	pthread_mutex_lock(&dev->lock);
 	dev->in_notify = false;
 	pthread_cond_broadcast(&dev->idle);
@@ -554,6 +601,16 @@ static void mmio_on_kick(void *opaque, uint32_t events)
 }
 
 /* ---- the host API's queue operations ----------------------------------- */
+
+/* Caller holds the lock and is not in the section: a caller on another
+ * thread than the I/O thread (outside the SDK's contract, but possible)
+ * waits for the section to end, so the queues are never used by two
+ * threads at once. The I/O thread itself is never in_notify here. */
+static void mmio_wait_section(struct virtio_mmio_dev *dev)
+{
+	while (dev->in_notify)
+		pthread_cond_wait(&dev->idle, &dev->lock);
+}
 
 int virtio_mmio_vq_pop(struct virtio_mmio_dev *dev, unsigned queue, struct volt_vq_elem *elem)
 {
@@ -563,10 +620,26 @@ int virtio_mmio_vq_pop(struct virtio_mmio_dev *dev, unsigned queue, struct volt_
 	err.code = 0;
 	if (queue >= dev->nqueues)
 		return -EINVAL;
+	if (mmio_section == dev) {
+		/* DRIVER_OK was checked on entry and holds until a reset,
+		 * which waits for us (see the top of the file). */
+		if (atomic_load_explicit(&dev->broken, memory_order_relaxed))
+			return -EIO;
+		if (atomic_load_explicit(&dev->quiescing, memory_order_relaxed))
+			return 0;
+		r = vq_pop(&dev->queues[queue].vq, elem, &err);
+		if (r < 0 && err.code) {
+			pthread_mutex_lock(&dev->lock);
+			mmio_fault(dev, "queue %u: %s", queue, err.msg);
+			pthread_mutex_unlock(&dev->lock);
+		}
+		return r;
+	}
 	pthread_mutex_lock(&dev->lock);
-	if (dev->broken)
+	mmio_wait_section(dev);
+	if (atomic_load(&dev->broken))
 		r = -EIO;
-	else if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK) || dev->quiescing)
+	else if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK) || atomic_load(&dev->quiescing))
 		r = 0;
 	else
 		r = vq_pop(&dev->queues[queue].vq, elem, &err);
@@ -579,13 +652,19 @@ int virtio_mmio_vq_pop(struct virtio_mmio_dev *dev, unsigned queue, struct volt_
 void virtio_mmio_vq_push(struct virtio_mmio_dev *dev, unsigned queue,
 			 const struct volt_vq_elem *elem, uint32_t written)
 {
+	bool locked = mmio_section != dev;
+
 	if (queue >= dev->nqueues)
 		return;
-	pthread_mutex_lock(&dev->lock);
+	if (locked) {
+		pthread_mutex_lock(&dev->lock);
+		mmio_wait_section(dev);
+	}
 	if (vq_push(&dev->queues[queue].vq, elem, written) < 0)
 		log_debug("%s: queue %u: chain %u is no longer in flight (device reset): dropped",
 			  dev->name, queue, elem->head);
-	pthread_mutex_unlock(&dev->lock);
+	if (locked)
+		pthread_mutex_unlock(&dev->lock);
 }
 
 void virtio_mmio_vq_notify(struct virtio_mmio_dev *dev, unsigned queue)
@@ -594,8 +673,15 @@ void virtio_mmio_vq_notify(struct virtio_mmio_dev *dev, unsigned queue)
 
 	if (queue >= dev->nqueues)
 		return;
+	if (mmio_section == dev) {
+		if (!atomic_load_explicit(&dev->broken, memory_order_relaxed) &&
+		    vq_should_notify(&dev->queues[queue].vq))
+			mmio_irq_raise(dev, VIRTIO_MMIO_INT_VRING);
+		return;
+	}
 	pthread_mutex_lock(&dev->lock);
-	raise = (dev->status & VIRTIO_CONFIG_S_DRIVER_OK) && !dev->broken &&
+	mmio_wait_section(dev);
+	raise = (dev->status & VIRTIO_CONFIG_S_DRIVER_OK) && !atomic_load(&dev->broken) &&
 		vq_should_notify(&dev->queues[queue].vq);
 	if (raise)
 		mmio_irq_raise(dev, VIRTIO_MMIO_INT_VRING);

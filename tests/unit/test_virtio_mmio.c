@@ -443,6 +443,9 @@ static void test_full_request(void **state)
 	roundtrip(f);
 	/* The driver asked for an interrupt at entry 0 (used_event = 0). */
 	WAIT_UNTIL(rd(f, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_VRING);
+	/* InterruptStatus is read-only: only InterruptACK clears it. */
+	wr(f, VIRTIO_MMIO_INTERRUPT_STATUS, 0xffffffffu);
+	assert_true(rd(f, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_VRING);
 	wr(f, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
 	assert_int_equal(rd(f, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
 	/* Many more, through the ring's wrap. */
@@ -649,6 +652,52 @@ static void test_reset_waits_for_inflight(void **state)
 	assert_int_equal(f->fake.reset_calls, 1);
 }
 
+struct foreign_pop {
+	struct fx *f;
+	atomic_bool done;
+	int r;
+};
+
+static void *foreign_pop_thread(void *opaque)
+{
+	struct foreign_pop *p = opaque;
+	struct volt_vq_elem elem;
+
+	p->r = virtio_mmio_vq_pop(p->f->fake.dev, 1, &elem);
+	atomic_store(&p->done, true);
+	return NULL;
+}
+
+/* The I/O thread uses the queues without the lock inside queue_notify; a
+ * queue call from another thread waits until it has left, so two threads
+ * never work on the queues at once. */
+static void test_foreign_thread_waits_for_section(void **state)
+{
+	struct fx *f = *state;
+	struct foreign_pop p = { .f = f };
+	pthread_t t;
+
+	NEED_KVM(f);
+	bring_up(f);
+	f->fake.block = true;
+	set_desc(f, 0, BUF_GPA, 8, VRING_DESC_F_WRITE, 0);
+	publish(f, 0);
+	wr(f, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	wait_flag(&f->fake.popped);
+	assert_true(atomic_load(&f->fake.popped));
+	assert_int_equal(pthread_create(&t, NULL, foreign_pop_thread, &p), 0);
+	usleep(50 * 1000);
+	assert_false(atomic_load(&p.done));
+	/* The guest's interrupt registers need no lock meanwhile. */
+	assert_int_equal(rd(f, VIRTIO_MMIO_INTERRUPT_STATUS) & ~VIRTIO_MMIO_INT_VRING, 0);
+	atomic_store(&f->fake.go, true);
+	pthread_join(t, NULL);
+	assert_true(atomic_load(&p.done));
+	assert_int_equal(p.r, 0); /* queue 1 was never set up */
+	WAIT_UNTIL(used_idx(f) == 1);
+	assert_int_equal(used_idx(f), 1);
+}
+
 static void test_vq_info(void **state)
 {
 	struct fx *f = *state;
@@ -684,6 +733,7 @@ int main(void)
 		T(test_queue_regs_while_ready),
 		T(test_odd_width_and_config),
 		T(test_reset_waits_for_inflight),
+		T(test_foreign_thread_waits_for_section),
 		T(test_vq_info),
 	};
 #undef T
