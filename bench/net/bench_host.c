@@ -5,6 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+/* epoll tags: kicks are 0..BH_QUEUES-1, then the control eventfd, then
+ * watch slots. */
+#define BH_TAG_CTL   BH_QUEUES
+#define BH_TAG_WATCH (BH_QUEUES + 1)
 
 static const char *bh_name(struct volt_instance *inst)
 {
@@ -82,10 +91,17 @@ static void bh_vq_push(struct volt_instance *inst, unsigned q, const struct volt
 	vq_push(&inst->bh->vq[q], elem, written);
 }
 
+/* An interrupt is an eventfd write, as volt's irqfd. */
 static void bh_vq_notify(struct volt_instance *inst, unsigned q)
 {
-	if (vq_should_notify(&inst->bh->vq[q]))
+	uint64_t one = 1;
+
+	if (vq_should_notify(&inst->bh->vq[q])) {
 		inst->bh->notifies[q]++;
+		if (write(inst->bh->irq_efd[q], &one, sizeof(one)) < 0) {
+			/* a full counter still wakes the driver */
+		}
+	}
 }
 
 static int bh_vq_info(struct volt_instance *inst, unsigned q, struct volt_vq_info *info)
@@ -103,22 +119,46 @@ static int bh_vq_info(struct volt_instance *inst, unsigned q, struct volt_vq_inf
 }
 
 static int bh_fd_watch(struct volt_instance *inst, int fd, uint32_t events, volt_fd_fn fn,
-		       void *opaque)
+			void *opaque)
 {
 	struct bench_host *bh = inst->bh;
+	int r = -ENOSPC, free_slot = -1;
 
-	if (bh->watch_fn)
-		return bh->watch_fd == fd ? -EEXIST : -ENOSPC;
-	bh->watch_fd = fd;
-	bh->watch_fn = fn;
-	bh->watch_opaque = opaque;
-	return 0;
+	pthread_mutex_lock(&bh->watch_lock);
+	for (int i = 0; i < BH_WATCHES; i++) {
+		if (bh->watch[i].fd == fd) {
+			r = -EEXIST;
+			goto out;
+		}
+		if (bh->watch[i].fd < 0 && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot >= 0) {
+		struct epoll_event ev = { .events = events,
+					  .data.u64 = (uint64_t)(BH_TAG_WATCH + free_slot) };
+
+		bh->watch[free_slot] = (struct bench_watch){ fd, fn, opaque };
+		r = epoll_ctl(bh->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+		if (r)
+			bh->watch[free_slot].fd = -1;
+	}
+out:
+	pthread_mutex_unlock(&bh->watch_lock);
+	return r;
 }
 
 static void bh_fd_unwatch(struct volt_instance *inst, int fd)
 {
-	if (inst->bh->watch_fd == fd)
-		inst->bh->watch_fn = NULL;
+	struct bench_host *bh = inst->bh;
+
+	pthread_mutex_lock(&bh->watch_lock);
+	for (int i = 0; i < BH_WATCHES; i++) {
+		if (bh->watch[i].fd == fd) {
+			epoll_ctl(bh->epfd, EPOLL_CTL_DEL, fd, NULL);
+			bh->watch[i].fd = -1;
+		}
+	}
+	pthread_mutex_unlock(&bh->watch_lock);
 }
 
 static int bh_bind_fd(struct volt_instance *inst, uint32_t slot, int fd)
@@ -154,11 +194,34 @@ int bench_host_init(struct bench_host *bh, unsigned ram_mib,
 		fprintf(stderr, "guest memory: %s\n", err.msg);
 		return -ENOMEM;
 	}
+	bh->epfd = epoll_create1(EPOLL_CLOEXEC);
+	bh->ctl_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (bh->epfd < 0 || bh->ctl_efd < 0)
+		return -errno;
+	for (unsigned q = 0; q < BH_QUEUES; q++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = q };
+
+		bh->kick_efd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		bh->irq_efd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (bh->kick_efd[q] < 0 || bh->irq_efd[q] < 0 ||
+		    epoll_ctl(bh->epfd, EPOLL_CTL_ADD, bh->kick_efd[q], &ev) < 0)
+			return -errno;
+	}
+	{
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = BH_TAG_CTL };
+
+		if (epoll_ctl(bh->epfd, EPOLL_CTL_ADD, bh->ctl_efd, &ev) < 0)
+			return -errno;
+	}
+	for (int i = 0; i < BH_WATCHES; i++)
+		bh->watch[i].fd = -1;
+	pthread_mutex_init(&bh->watch_lock, NULL);
+	pthread_mutex_init(&bh->io_lock, NULL);
+	pthread_cond_init(&bh->io_cond, NULL);
 	for (unsigned q = 0; q < BH_QUEUES; q++)
 		vq_init(&bh->vq[q], &bh->mem);
 	bh->dev = (struct volt_instance){ .bh = bh, .desc = device };
 	bh->backend = (struct volt_instance){ .bh = bh, .desc = backend };
-	bh->watch_fd = -1;
 	bh->api = (struct volt_host_api){
 		.struct_size = sizeof(struct volt_host_api),
 		.abi_major = VOLT_ABI_MAJOR,
@@ -185,6 +248,15 @@ int bench_host_init(struct bench_host *bh, unsigned ram_mib,
 
 void bench_host_fini(struct bench_host *bh)
 {
+	for (unsigned q = 0; q < BH_QUEUES; q++) {
+		close(bh->kick_efd[q]);
+		close(bh->irq_efd[q]);
+	}
+	close(bh->ctl_efd);
+	close(bh->epfd);
+	pthread_mutex_destroy(&bh->watch_lock);
+	pthread_mutex_destroy(&bh->io_lock);
+	pthread_cond_destroy(&bh->io_cond);
 	guest_mem_fini(&bh->mem);
 }
 
@@ -217,7 +289,6 @@ void bench_host_destroy(struct bench_host *bh)
 	if (bh->backend.state)
 		bh->backend.desc->destroy(bh->backend.state);
 	bh->dev.state = bh->backend.state = NULL;
-	bh->watch_fn = NULL;
 }
 
 int bench_host_activate(struct bench_host *bh, uint64_t features, uint16_t qsize,
@@ -238,4 +309,125 @@ int bench_host_activate(struct bench_host *bh, uint64_t features, uint16_t qsize
 	}
 	r = ops->set_features(bh->dev.state, features);
 	return r ? r : ops->activate(bh->dev.state);
+}
+
+/* ---- the I/O thread ---------------------------------------------------- */
+
+/* Park here while a pause is asked for; true if the thread must stop. */
+static bool bh_io_gate(struct bench_host *bh)
+{
+	bool stop;
+
+	pthread_mutex_lock(&bh->io_lock);
+	while (bh->pause_req && !bh->stop_req) {
+		bh->paused = true;
+		pthread_cond_broadcast(&bh->io_cond);
+		pthread_cond_wait(&bh->io_cond, &bh->io_lock);
+	}
+	bh->paused = false;
+	stop = bh->stop_req;
+	pthread_mutex_unlock(&bh->io_lock);
+	return stop;
+}
+
+static void bh_io_dispatch(struct bench_host *bh, uint64_t tag, uint32_t events)
+{
+	const struct volt_device_ops *ops = bh->dev.desc->ops;
+	uint64_t v;
+
+	if (tag < BH_QUEUES) {
+		/* As volt's transport: drain the ioeventfd, then queue_notify. */
+		if (read(bh->kick_efd[tag], &v, sizeof(v)) == sizeof(v))
+			ops->queue_notify(bh->dev.state, (unsigned)tag);
+	} else if (tag == BH_TAG_CTL) {
+		if (read(bh->ctl_efd, &v, sizeof(v)) < 0) {
+			/* nothing pending */
+		}
+	} else {
+		struct bench_watch w;
+
+		pthread_mutex_lock(&bh->watch_lock);
+		w = bh->watch[tag - BH_TAG_WATCH];
+		pthread_mutex_unlock(&bh->watch_lock);
+		if (w.fd >= 0)
+			w.fn(w.opaque, w.fd, events);
+	}
+}
+
+static void *bh_io_main(void *opaque)
+{
+	struct bench_host *bh = opaque;
+	struct epoll_event ev[8];
+
+	for (;;) {
+		int n = epoll_wait(bh->epfd, ev, 8, -1);
+
+		/* The pause flag is read under a lock only when the control
+		 * eventfd woke us: no lock on the data path. */
+		for (int i = 0; i < n; i++)
+			if (ev[i].data.u64 == BH_TAG_CTL && bh_io_gate(bh))
+				return NULL;
+		for (int i = 0; i < n; i++)
+			bh_io_dispatch(bh, ev[i].data.u64, ev[i].events);
+	}
+}
+
+static void bh_io_poke(struct bench_host *bh)
+{
+	uint64_t one = 1;
+
+	if (write(bh->ctl_efd, &one, sizeof(one)) < 0) {
+		/* already pending */
+	}
+}
+
+int bench_host_io_start(struct bench_host *bh)
+{
+	int r;
+
+	bh->pause_req = bh->stop_req = bh->paused = false;
+	r = pthread_create(&bh->io, NULL, bh_io_main, bh);
+	bh->io_running = r == 0;
+	return -r;
+}
+
+void bench_host_io_stop(struct bench_host *bh)
+{
+	if (!bh->io_running)
+		return;
+	pthread_mutex_lock(&bh->io_lock);
+	bh->stop_req = true;
+	pthread_cond_broadcast(&bh->io_cond);
+	pthread_mutex_unlock(&bh->io_lock);
+	bh_io_poke(bh);
+	pthread_join(bh->io, NULL);
+	bh->io_running = false;
+}
+
+void bench_host_io_pause(struct bench_host *bh)
+{
+	pthread_mutex_lock(&bh->io_lock);
+	bh->pause_req = true;
+	bh_io_poke(bh);
+	while (!bh->paused)
+		pthread_cond_wait(&bh->io_cond, &bh->io_lock);
+	pthread_mutex_unlock(&bh->io_lock);
+}
+
+void bench_host_io_resume(struct bench_host *bh)
+{
+	pthread_mutex_lock(&bh->io_lock);
+	bh->pause_req = false;
+	pthread_cond_broadcast(&bh->io_cond);
+	pthread_mutex_unlock(&bh->io_lock);
+}
+
+double bench_host_io_cpu(struct bench_host *bh)
+{
+	struct timespec ts;
+	clockid_t cid;
+
+	if (!bh->io_running || pthread_getcpuclockid(bh->io, &cid) || clock_gettime(cid, &ts))
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -1,11 +1,19 @@
 /* The host API for the net benchmark: one virtio-net device and its
  * backend in-process, over guest RAM and split virtqueues that are the
  * core's own (vm/guest_mem.c, virtio/virtqueue.c), so ring handling costs
- * what it costs in volt. There is no I/O thread: the benchmark's loop calls
- * queue notifications and the backend fd's callback itself. */
+ * what it costs in volt.
+ *
+ * Threads as in volt (docs/architecture.md): the device runs on an I/O
+ * thread of its own, an epoll loop over one kick eventfd per queue (KVM's
+ * ioeventfd in volt) and the fds the plugins watch; the simulated driver
+ * runs on the caller's thread, as a vCPU would. The device's interrupts are
+ * eventfd writes (the irqfd in volt), one eventfd per queue here so the
+ * driver can wait on the queue it needs. */
 #ifndef VOLT_BENCH_NET_HOST_H
 #define VOLT_BENCH_NET_HOST_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -16,6 +24,7 @@
 
 #define BH_QUEUES 2
 #define BH_KEYS   8
+#define BH_WATCHES 4
 
 struct bench_host;
 
@@ -33,11 +42,25 @@ struct bench_host {
 	struct virtqueue vq[BH_QUEUES];
 	uint64_t notifies[BH_QUEUES];
 	struct volt_instance dev, backend;
-	/* The one fd the device watches (the backend's). */
-	int watch_fd;
-	volt_fd_fn watch_fn;
-	void *watch_opaque;
+	/* The fds the plugins watch, in the I/O thread's epoll set. */
+	struct bench_watch {
+		int fd;               /* -1: free */
+		volt_fd_fn fn;
+		void *opaque;
+	} watch[BH_WATCHES];
+	pthread_mutex_t watch_lock;   /* the table (epoll_ctl itself is thread-safe) */
 	char broken[1024];
+
+	/* The I/O thread. */
+	int epfd;
+	int kick_efd[BH_QUEUES];      /* driver -> device (ioeventfd) */
+	int irq_efd[BH_QUEUES];       /* device -> driver (irqfd) */
+	int ctl_efd;                  /* wakes the I/O thread to pause or stop */
+	pthread_t io;
+	bool io_running;
+	pthread_mutex_t io_lock;
+	pthread_cond_t io_cond;
+	bool pause_req, paused, stop_req;
 };
 
 /* Guest RAM of ram_mib MiB; the device and backend descriptors. */
@@ -50,6 +73,16 @@ void bench_host_set(struct volt_instance *inst, const char *key, const char *val
 /* Create and realize backend then device (as the core does). */
 int bench_host_realize(struct bench_host *bh);
 void bench_host_destroy(struct bench_host *bh);
+
+/* The device's I/O thread: start it (after activation), stop it (before
+ * destroy). Pause parks it between events (no device work until resume),
+ * so the benchmark can queue frames on the tap untimed. */
+int bench_host_io_start(struct bench_host *bh);
+void bench_host_io_stop(struct bench_host *bh);
+void bench_host_io_pause(struct bench_host *bh);
+void bench_host_io_resume(struct bench_host *bh);
+/* CPU time the I/O thread has used, in seconds. */
+double bench_host_io_cpu(struct bench_host *bh);
 
 /* Map queue q at these guest addresses and drive the device to DRIVER_OK
  * with `features`. */

@@ -2,21 +2,31 @@
  * the same run, in a network namespace of its own (unshare; needs
  * CAP_NET_ADMIN). Prints one table; docs/benchmarks.md records results.
  *
- * Transmit: the simulated driver (bench_driver.c) makes chains available in
- * batches of up to 128, the device's TX notification sends them through the
- * tap (writev of a header copy and the guest's segments), the driver reaps
- * them. Raw: write() of the same header and frame, from one buffer.
+ * Threads as in volt: the device (virtio-net plugin, net-tap backend) runs
+ * on an I/O thread of its own (bench_host.c), woken by a kick eventfd per
+ * queue and the tap's fd; the simulated driver (bench_driver.c) runs on
+ * this thread, as a vCPU, with EVENT_IDX kicks and interrupts through
+ * eventfds. Its buffers are where a Linux guest's would be (struct
+ * bench_model: TCP Small Queues' 1 MiB for TSO, the send buffer for UDP,
+ * mergeable receive buffers of get_mergeable_buf_len's size).
+ * Transmit: the driver posts one chain per frame, as start_xmit does, and
+ * reaps completions; the device sends each through the tap (writev of the
+ * guest's segments). Raw: write() of the same header and frame, from one
+ * buffer, on one thread.
  * Receive: a packet socket on the host side of the tap queues a burst of
- * frames (untimed); then the reader drains the tap (timed): the device
- * (readv straight into the guest's 4 KiB merged receive buffers, ring
- * updates, the driver reaping and refilling), or raw read() into one
- * buffer.
- * A second baseline, "raw, guest buffers", does raw I/O with the memory
- * the device touches: write() of each frame from its own transmit slot
- * (the 256 slots the driver uses), readv() into the next 4 KiB buffers of a
- * 1 MiB ring, as many as the device passes (enough for a 64 KiB frame).
+ * frames while the device is paused (untimed); then the device drains the
+ * tap (readv straight into the guest's merged receive buffers) while the
+ * driver takes the frames and refills (timed). Raw: read() into one buffer.
+ * A second baseline, "raw, guest buffers", does raw I/O on the memory the
+ * device touches: writev() of each frame from its slot, in the chain's
+ * segments, readv() into the next receive buffers of the ring, as many as
+ * the device passes (enough for a 64 KiB frame), plus its sentinel byte.
  * The difference between the two raw columns is the kernel copying to and
  * from memory that is not in cache; between that and volt, the device.
+ * Also printed: how busy the device's thread and the driver's were (CPU
+ * time over wall time), and the device's rate per second of its own CPU
+ * ("dev-CPU"), the VMM's cost compared with the raw loop, which runs at
+ * 100% of one CPU.
  * Frames: 64-byte and 1514-byte UDP/IPv4, and 64 KiB TCP/IPv4 TSO frames
  * (gso_size 1448; the tap has TUN_F_TSO4, so they cross it unsegmented).
  * Transmitted frames are addressed to another host, so the kernel drops
@@ -24,7 +34,7 @@
  *
  *   bench-net [seconds per measurement, default 0.4] [rounds, default 5] [case]
  * Each case runs raw, raw with guest buffers and volt in turn, `rounds`
- * times; medians are printed. */
+ * times, each first in some round; medians and min-max are printed. */
 #include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
@@ -37,6 +47,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,6 +60,8 @@
 
 #include "bench_driver.h"
 #include "bench_host.h"
+#include "net_rx.h"
+#include "net_tx.h"
 #include "tap.h"
 
 const struct volt_plugin_desc *volt_plugin_entry_v1_virtio_net(void);
@@ -57,11 +70,13 @@ const struct volt_plugin_desc *volt_plugin_entry_v1_net_tap(void);
 #define TAP_NAME   "vbench0"
 #define TSO_FRAME  (14 + 65480)
 #define MAX_ROUNDS 15
+#define GUEST_RAM_MIB 64
 #define F(bit)     (1ULL << (bit))
 
 /* What the guest negotiates, as Linux would with this device. */
 static const uint64_t guest_features =
-	F(VIRTIO_F_VERSION_1) | F(VIRTIO_RING_F_INDIRECT_DESC) | F(VIRTIO_NET_F_MAC) |
+	F(VIRTIO_F_VERSION_1) | F(VIRTIO_RING_F_INDIRECT_DESC) | F(VIRTIO_RING_F_EVENT_IDX) |
+	F(VIRTIO_NET_F_MAC) |
 	F(VIRTIO_NET_F_MRG_RXBUF) | F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_HOST_TSO4) |
 	F(VIRTIO_NET_F_GUEST_CSUM) | F(VIRTIO_NET_F_GUEST_TSO4) | F(VIRTIO_NET_F_STATUS);
 
@@ -84,7 +99,17 @@ static const struct bench_case cases[] = {
 
 struct result {
 	double pps, gbps;
+	double dev_busy;  /* the device's I/O thread: CPU time / wall time */
+	double drv_busy;  /* the driver's thread (a vCPU), the same */
 };
+
+static double thread_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static uint8_t frame[TSO_FRAME];
 static struct virtio_net_hdr_v1 vhdr;
@@ -253,7 +278,7 @@ static struct result raw_tx(const struct bench_case *c)
 		t = now() - t0;
 	} while (t < seconds);
 	close(fd);
-	return (struct result){ n / t, n * c->len * 8 / t / 1e9 };
+	return (struct result){ n / t, n * c->len * 8 / t / 1e9, 0, 0 };
 }
 
 static struct result raw_rx(const struct bench_case *c)
@@ -277,73 +302,98 @@ static struct result raw_rx(const struct bench_case *c)
 	}
 	close(s);
 	close(fd);
-	return (struct result){ n / busy, bytes * 8 / busy / 1e9 };
+	return (struct result){ n / busy, bytes * 8 / busy / 1e9, 0, 0 };
 }
 
 /* ---- raw, with the guest's buffers ----------------------------------------- */
 
-#define GUEST_TX_SLOTS 256
-#define GUEST_RX_BUFS  256
-
-static uint8_t *guest_buffers(void)
+/* The memory the device touches: guest RAM of the same size, the same
+ * buffers at the same guest addresses (bench_model), in the same order. */
+static struct guest_mem *guest_buffers(void)
 {
-	static uint8_t *mem;
+	static struct guest_mem mem;
+	static int ready;
+	struct volt_err err = { 0 };
 
-	if (!mem) {
-		mem = aligned_alloc(4096, (size_t)GUEST_TX_SLOTS * BD_TX_SLOT);
-		if (!mem)
-			die("aligned_alloc");
-		memset(mem, 0, (size_t)GUEST_TX_SLOTS * BD_TX_SLOT);
+	if (!ready && guest_mem_init(&mem, (uint64_t)GUEST_RAM_MIB << 20, &err)) {
+		fprintf(stderr, "bench-net: guest memory: %s\n", err.msg);
+		exit(1);
 	}
-	return mem;
+	ready = 1;
+	return &mem;
 }
 
+/* writev() of each frame from its slot, in the segments the driver's chain
+ * has (the device's own syscall on the device's own memory). */
 static struct result rawg_tx(const struct bench_case *c)
 {
-	uint8_t *mem = guest_buffers();
+	struct guest_mem *mem = guest_buffers();
+	struct bench_model m;
+	uint32_t off[64], len[64];
+	struct iovec iov[64];
+	unsigned nseg;
 	int fd = raw_open(c);
 	uint64_t n = 0;
 	double t0, t;
 
-	for (unsigned i = 0; i < GUEST_TX_SLOTS; i++) {
-		memcpy(mem + (size_t)i * BD_TX_SLOT, &vhdr, 12);
-		memcpy(mem + (size_t)i * BD_TX_SLOT + 12, frame, c->len);
+	bench_model_for(&m, c->len, c->tso);
+	nseg = bench_model_tx_segs(&m, c->len, c->tso, off, len, 64);
+	for (unsigned i = 0; i < m.tx_slots; i++) {
+		uint8_t *p = guest_mem_ptr(mem, bench_model_tx_gpa(&m, i), 12 + c->len);
+
+		memcpy(p, &vhdr, 12);
+		memcpy(p + 12, frame, c->len);
 	}
 	t0 = now();
 	do {
-		for (int i = 0; i < 64; i++, n++)
-			if (write(fd, mem + (n % GUEST_TX_SLOTS) * BD_TX_SLOT, 12 + c->len) < 0)
+		for (int i = 0; i < 64; i++, n++) {
+			uint8_t *p = guest_mem_ptr(mem, bench_model_tx_gpa(&m, n), 12 + c->len);
+
+			for (unsigned s = 0; s < nseg; s++)
+				iov[s] = (struct iovec){ p + off[s], len[s] };
+			if (writev(fd, iov, (int)nseg) < 0)
 				break;
+		}
 		t = now() - t0;
 	} while (t < seconds);
 	close(fd);
-	return (struct result){ n / t, n * c->len * 8 / t / 1e9 };
+	return (struct result){ n / t, n * c->len * 8 / t / 1e9, 0, 0 };
 }
 
+/* readv() into the next receive buffers of the ring, as many as the device
+ * passes (enough for the largest frame the guest accepts), plus the
+ * device's sentinel byte. */
 static struct result rawg_rx(const struct bench_case *c)
 {
-	uint8_t *mem = guest_buffers();
-	const unsigned per = (12 + TSO_FRAME + BD_RXBUF - 1) / BD_RXBUF + 1;
-	struct iovec iov[32];
+	static struct iovec iov[NET_RX_MAX_IOV];
+	static uint8_t *buf[BD_QSIZE];
+	static uint8_t sentinel;
+	struct guest_mem *mem = guest_buffers();
+	struct bench_model m;
+	unsigned per;
 	int fd = raw_open(c), s = injector();
 	uint64_t n = 0, bytes = 0;
 	unsigned next = 0;
 	double busy = 0;
 
+	bench_model_for(&m, c->len, c->tso);
+	per = (unsigned)((NET_VNET_HDR_LEN + NET_GSO_MAX_FRAME + m.rx_buf - 1) / m.rx_buf);
+	/* Checked once, as the device's chains were when it popped them. */
+	for (unsigned i = 0; i < BD_QSIZE; i++)
+		buf[i] = guest_mem_ptr(mem, bench_model_rx_gpa(&m, i), m.rx_buf);
 	while (busy < seconds) {
 		unsigned want = inject(s, c, c->burst);
 		double t0 = now();
 		ssize_t r;
 
 		while (want) {
-			for (unsigned i = 0; i < per; i++) {
-				iov[i].iov_base = mem + (size_t)((next + i) % GUEST_RX_BUFS) * BD_RXBUF;
-				iov[i].iov_len = BD_RXBUF;
-			}
-			r = readv(fd, iov, (int)per);
+			for (unsigned i = 0; i < per; i++)
+				iov[i] = (struct iovec){ buf[(next + i) % BD_QSIZE], m.rx_buf };
+			iov[per] = (struct iovec){ &sentinel, 1 };
+			r = readv(fd, iov, (int)per + 1);
 			if (r <= 0)
 				break;
-			next += (unsigned)((r + BD_RXBUF - 1) / BD_RXBUF);
+			next += (unsigned)((r + m.rx_buf - 1) / m.rx_buf);
 			n++;
 			bytes += (uint64_t)r - 12;
 			want--;
@@ -352,14 +402,17 @@ static struct result rawg_rx(const struct bench_case *c)
 	}
 	close(s);
 	close(fd);
-	return (struct result){ n / busy, bytes * 8 / busy / 1e9 };
+	return (struct result){ n / busy, bytes * 8 / busy / 1e9, 0, 0 };
 }
 
 /* ---- volt's virtio-net ------------------------------------------------------ */
 
-static void dev_up(struct bench_host *bh, struct bench_driver *d)
+static void dev_up(struct bench_host *bh, struct bench_driver *d, const struct bench_case *c)
 {
-	if (bench_host_init(bh, 64, volt_plugin_entry_v1_virtio_net(),
+	struct bench_model m;
+
+	bench_model_for(&m, c->len, c->tso);
+	if (bench_host_init(bh, GUEST_RAM_MIB, volt_plugin_entry_v1_virtio_net(),
 			    volt_plugin_entry_v1_net_tap()))
 		exit(1);
 	bench_host_set(&bh->backend, "tap", TAP_NAME);
@@ -367,77 +420,101 @@ static void dev_up(struct bench_host *bh, struct bench_driver *d)
 	if (bench_host_realize(bh))
 		exit(1);
 	tap_host_setup();
-	bench_driver_init(d, bh);
+	bench_driver_init(d, bh, &m);
 	if (bench_host_activate(bh, guest_features, BD_QSIZE, d->desc, d->avail, d->used))
 		exit(1);
+	if (bench_host_io_start(bh))
+		die("starting the I/O thread");
 }
 
-static void dev_down(struct bench_host *bh)
+static void dev_down(struct bench_host *bh, struct bench_driver *d)
 {
+	bench_host_io_stop(bh);
 	if (bh->broken[0])
 		fprintf(stderr, "bench-net: the device broke: %s\n", bh->broken);
+	if (d->wait_timeouts)
+		fprintf(stderr, "bench-net: %llu interrupts waited for in vain (100 ms each)\n",
+			(unsigned long long)d->wait_timeouts);
 	bench_host_destroy(bh);
 	bench_host_fini(bh);
 }
 
+/* The driver (this thread, a vCPU) sends as a guest's stack would: one
+ * chain per frame, kicking when the device asked; reaping completions
+ * before each; waiting for an interrupt when the ring or the in-flight
+ * limit is full. The device sends on its I/O thread. */
 static struct result dev_tx(const struct bench_case *c)
 {
 	static struct bench_host bh;
 	static struct bench_driver d;
-	const struct volt_device_ops *ops;
 	uint64_t n = 0;
-	double t0, t;
+	double t0, t, cpu0, dcpu0;
 
-	dev_up(&bh, &d);
-	ops = bh.dev.desc->ops;
+	dev_up(&bh, &d, c);
 	bench_driver_tx_frame(&d, &vhdr, frame, c->len, c->tso);
 	t0 = now();
+	cpu0 = bench_host_io_cpu(&bh);
+	dcpu0 = thread_cpu();
 	do {
-		for (int i = 0; i < 16; i++) {
-			bench_driver_tx_post(&d, 128);
-			ops->queue_notify(bh.dev.state, 1);
+		for (int i = 0; i < 64; i++) {
 			n += bench_driver_tx_reap(&d);
+			if (!bench_driver_tx_post(&d))
+				bench_driver_wait(&d, 1);
 		}
 		t = now() - t0;
 	} while (t < seconds);
-	dev_down(&bh);
-	return (struct result){ n / t, n * c->len * 8 / t / 1e9 };
+	t = now() - t0;
+	{
+		double cpu = bench_host_io_cpu(&bh) - cpu0, dcpu = thread_cpu() - dcpu0;
+
+		dev_down(&bh, &d);
+		return (struct result){ n / t, n * c->len * 8 / t / 1e9, cpu / t, dcpu / t };
+	}
 }
 
+/* Frames are queued on the tap while the device is paused (untimed); then
+ * the device drains them on its I/O thread while the driver (this thread)
+ * takes what it delivered and refills the ring, waiting for interrupts
+ * when there is nothing to take. */
 static struct result dev_rx(const struct bench_case *c)
 {
 	static struct bench_host bh;
 	static struct bench_driver d;
-	const struct volt_device_ops *ops;
 	uint64_t n = 0, bytes = 0;
-	double busy = 0;
+	double busy = 0, cpu = 0, dcpu = 0;
 	int s;
 
-	dev_up(&bh, &d);
-	ops = bh.dev.desc->ops;
+	dev_up(&bh, &d, c);
 	s = injector();
 	bench_driver_rx_fill(&d);
-	ops->queue_notify(bh.dev.state, 0);
 	while (busy < seconds) {
-		unsigned want = inject(s, c, c->burst), got = 0, round;
-		double t0 = now();
+		unsigned want, got = 0;
+		double t0, cpu0, dcpu0;
 
-		do {
-			if (bh.watch_fn)
-				bh.watch_fn(bh.watch_opaque, bh.watch_fd, EPOLLIN);
-			round = bench_driver_rx_reap(&d, &bytes);
+		bench_host_io_pause(&bh);
+		want = inject(s, c, c->burst);
+		cpu0 = bench_host_io_cpu(&bh);
+		dcpu0 = thread_cpu();
+		t0 = now();
+		bench_host_io_resume(&bh);
+		while (got < want) {
+			unsigned round = bench_driver_rx_reap(&d, &bytes);
+
 			got += round;
-			/* The guest refills and, if the device stopped watching
-			 * for want of buffers, notifies it. */
-			if (bench_driver_rx_fill(&d) && !bh.watch_fn)
-				ops->queue_notify(bh.dev.state, 0);
-		} while (got < want && (round || !bh.watch_fn));
+			/* Linux refills when more than half a budget is free. */
+			if ((uint16_t)(d.rx_avail - d.rx_used) < BD_QSIZE - 32)
+				bench_driver_rx_fill(&d);
+			if (!round && got < want)
+				bench_driver_wait(&d, 0);
+		}
 		busy += now() - t0;
+		cpu += bench_host_io_cpu(&bh) - cpu0;
+		dcpu += thread_cpu() - dcpu0;
 		n += got;
 	}
 	close(s);
-	dev_down(&bh);
-	return (struct result){ n / busy, bytes * 8 / busy / 1e9 };
+	dev_down(&bh, &d);
+	return (struct result){ n / busy, bytes * 8 / busy / 1e9, cpu / busy, dcpu / busy };
 }
 
 /* ---- the table ------------------------------------------------------------ */
@@ -471,13 +548,16 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 77;
 	}
-	printf("%-14s | %-19s | %-19s | %-19s | %8s | %8s\n", "case", "raw", "raw, guest buffers",
-	       "volt virtio-net", "volt/raw", "volt/raw guest bufs");
-	printf("%-14s | %9s %9s | %9s %9s | %9s %9s |\n", "", "kpps", "Gbit/s", "kpps", "Gbit/s",
-	       "kpps", "Gbit/s");
+	printf("%-14s | %-19s | %-19s | %-19s | %8s | %8s | %-9s | %-9s | %8s | %8s\n", "case",
+	       "raw", "raw, guest buffers", "volt virtio-net", "volt/raw", "volt/rawg",
+	       "busy dev drv", "dev-CPU", "dev/raw", "dev/rawg");
+	printf("%-14s | %9s %9s | %9s %9s | %9s %9s | %8s | %8s | %9s | %9s |\n", "", "kpps",
+	       "Gbit/s", "kpps", "Gbit/s", "kpps", "Gbit/s", "", "", "", "kpps");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct bench_case *c = &cases[i];
-		double pps[3][MAX_ROUNDS], gb[3][MAX_ROUNDS], mp[3], mg[3];
+		double pps[3][MAX_ROUNDS], gb[3][MAX_ROUNDS], busy[MAX_ROUNDS], dbusy[MAX_ROUNDS];
+		double cost[MAX_ROUNDS], mp[3], mg[3], mc;
+		double lo[3], hi[3];
 
 		if (only && !strstr(c->name, only))
 			continue;
@@ -497,14 +577,25 @@ int main(int argc, char **argv)
 				pps[k][r] = res[k].pps;
 				gb[k][r] = res[k].gbps;
 			}
+			busy[r] = res[2].dev_busy;
+			dbusy[r] = res[2].drv_busy;
+			/* The device thread's own rate: frames per second of its CPU. */
+			cost[r] = res[2].dev_busy > 0 ? res[2].pps / res[2].dev_busy : 0;
 		}
+		mc = median(cost, rounds);
 		for (int k = 0; k < 3; k++) {
 			mp[k] = median(pps[k], rounds);
 			mg[k] = median(gb[k], rounds);
+			lo[k] = pps[k][0];        /* sorted by median() */
+			hi[k] = pps[k][rounds - 1];
 		}
-		printf("%-14s | %9.0f %9.2f | %9.0f %9.2f | %9.0f %9.2f | %7.0f%% | %7.0f%%\n",
+		printf("%-14s | %9.0f %9.2f | %9.0f %9.2f | %9.0f %9.2f | %7.0f%% | %7.0f%% | %4.0f%% %4.0f%% | %9.0f | %7.0f%% | %7.0f%%\n",
 		       c->name, mp[0] / 1e3, mg[0], mp[1] / 1e3, mg[1], mp[2] / 1e3, mg[2],
-		       100 * mp[2] / mp[0], 100 * mp[2] / mp[1]);
+		       100 * mp[2] / mp[0], 100 * mp[2] / mp[1], 100 * median(busy, rounds),
+		       100 * median(dbusy, rounds), mc / 1e3, 100 * mc / mp[0], 100 * mc / mp[1]);
+		printf("%-14s   kpps min-max: raw %.0f-%.0f, raw guest bufs %.0f-%.0f, volt %.0f-%.0f\n",
+		       "", lo[0] / 1e3, hi[0] / 1e3, lo[1] / 1e3, hi[1] / 1e3, lo[2] / 1e3,
+		       hi[2] / 1e3);
 		fflush(stdout);
 	}
 	return 0;
