@@ -75,28 +75,51 @@ static unsigned bh_guest_regions(struct volt_instance *inst, struct volt_mem_reg
 	return n;
 }
 
+static void bh_lock(struct bench_host *bh)
+{
+	if (!bh->in_kick)
+		pthread_mutex_lock(&bh->dev_lock);
+}
+
+static void bh_unlock(struct bench_host *bh)
+{
+	if (!bh->in_kick)
+		pthread_mutex_unlock(&bh->dev_lock);
+}
+
 static int bh_vq_pop(struct volt_instance *inst, unsigned q, struct volt_vq_elem *elem)
 {
-	struct volt_err err = { 0 };
-	int r = vq_pop(&inst->bh->vq[q], elem, &err);
+	struct bench_host *bh = inst->bh;
+	struct volt_err err;
+	int r;
 
+	err.code = 0;
+	bh_lock(bh);
+	r = vq_pop(&bh->vq[q], elem, &err);
+	bh_unlock(bh);
 	if (r < 0)
-		snprintf(inst->bh->broken, sizeof(inst->bh->broken), "queue %u: %s", q, err.msg);
+		snprintf(bh->broken, sizeof(bh->broken), "queue %u: %s", q, err.msg);
 	return r;
 }
 
 static void bh_vq_push(struct volt_instance *inst, unsigned q, const struct volt_vq_elem *elem,
 		       uint32_t written)
 {
+	bh_lock(inst->bh);
 	vq_push(&inst->bh->vq[q], elem, written);
+	bh_unlock(inst->bh);
 }
 
 /* An interrupt is an eventfd write, as volt's irqfd. */
 static void bh_vq_notify(struct volt_instance *inst, unsigned q)
 {
 	uint64_t one = 1;
+	bool raise;
 
-	if (vq_should_notify(&inst->bh->vq[q])) {
+	bh_lock(inst->bh);
+	raise = vq_should_notify(&inst->bh->vq[q]);
+	bh_unlock(inst->bh);
+	if (raise) {
 		inst->bh->notifies[q]++;
 		if (write(inst->bh->irq_efd[q], &one, sizeof(one)) < 0) {
 			/* a full counter still wakes the driver */
@@ -216,6 +239,7 @@ int bench_host_init(struct bench_host *bh, unsigned ram_mib,
 	for (int i = 0; i < BH_WATCHES; i++)
 		bh->watch[i].fd = -1;
 	pthread_mutex_init(&bh->watch_lock, NULL);
+	pthread_mutex_init(&bh->dev_lock, NULL);
 	pthread_mutex_init(&bh->io_lock, NULL);
 	pthread_cond_init(&bh->io_cond, NULL);
 	for (unsigned q = 0; q < BH_QUEUES; q++)
@@ -255,6 +279,7 @@ void bench_host_fini(struct bench_host *bh)
 	close(bh->ctl_efd);
 	close(bh->epfd);
 	pthread_mutex_destroy(&bh->watch_lock);
+	pthread_mutex_destroy(&bh->dev_lock);
 	pthread_mutex_destroy(&bh->io_lock);
 	pthread_cond_destroy(&bh->io_cond);
 	guest_mem_fini(&bh->mem);
@@ -337,8 +362,13 @@ static void bh_io_dispatch(struct bench_host *bh, uint64_t tag, uint32_t events)
 
 	if (tag < BH_QUEUES) {
 		/* As volt's transport: drain the ioeventfd, then queue_notify. */
-		if (read(bh->kick_efd[tag], &v, sizeof(v)) == sizeof(v))
+		if (read(bh->kick_efd[tag], &v, sizeof(v)) == sizeof(v)) {
+			bh->in_kick = true;
 			ops->queue_notify(bh->dev.state, (unsigned)tag);
+			for (unsigned q = 0; q < BH_QUEUES; q++)
+				vq_flush(&bh->vq[q]);
+			bh->in_kick = false;
+		}
 	} else if (tag == BH_TAG_CTL) {
 		if (read(bh->ctl_efd, &v, sizeof(v)) < 0) {
 			/* nothing pending */

@@ -1,7 +1,8 @@
 /* The host API for the net benchmark: one virtio-net device and its
  * backend in-process, over guest RAM and split virtqueues that are the
  * core's own (vm/guest_mem.c, virtio/virtqueue.c), so ring handling costs
- * what it costs in volt.
+ * what it costs in volt, with the transport's locking mirrored (no lock
+ * inside queue_notify, the device lock per call from fd callbacks).
  *
  * Threads as in volt (docs/architecture.md): the device runs on an I/O
  * thread of its own, an epoll loop over one kick eventfd per queue (KVM's
@@ -49,6 +50,10 @@ struct bench_host {
 		void *opaque;
 	} watch[BH_WATCHES];
 	pthread_mutex_t watch_lock;   /* the table (epoll_ctl itself is thread-safe) */
+	/* The transport's locking, mirrored: queue calls take the device lock
+	 * unless they come from inside queue_notify (core/virtio/virtio_mmio.c). */
+	pthread_mutex_t dev_lock;
+	bool in_kick;                 /* I/O thread only */
 	char broken[1024];
 
 	/* The I/O thread. */
