@@ -389,6 +389,8 @@ static void *bh_io_main(void *opaque)
 	struct bench_host *bh = opaque;
 	struct epoll_event ev[8];
 
+	pthread_setname_np(pthread_self(), "bench-io"); /* for perf --comm */
+
 	for (;;) {
 		int n = epoll_wait(bh->epfd, ev, 8, -1);
 
