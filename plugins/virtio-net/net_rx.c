@@ -2,6 +2,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <linux/virtio_net.h>
@@ -40,7 +41,7 @@ void net_rx_fini(struct net_rx *rx)
 
 void net_rx_forget(struct net_rx *rx)
 {
-	rx->nchain = rx->niov = 0;
+	rx->nchain = rx->niov = rx->ndesc = 0;
 	rx->cap = 0;
 	rx->ring_size = 0;
 }
@@ -65,6 +66,19 @@ static void net_rx_event(struct net_rx *rx, struct net_stats *st, enum net_event
 			      "not logged", net_event_text(ev), detail);
 }
 
+/* Append a buffer, into the last iovec if it continues it. */
+static void net_rx_add_iov(struct net_rx *rx, const struct iovec *v)
+{
+	struct iovec *last = rx->niov ? &rx->iov[rx->niov - 1] : NULL;
+
+	if (last && (uint8_t *)last->iov_base + last->iov_len == v->iov_base &&
+	    last->iov_len <= SIZE_MAX - v->iov_len) {
+		last->iov_len += v->iov_len;
+		return;
+	}
+	rx->iov[rx->niov++] = *v;
+}
+
 /* Keep the chain just popped into rx->elem, or return it if unusable. */
 static void net_rx_keep(struct net_rx *rx, struct net_stats *st)
 {
@@ -78,10 +92,11 @@ static void net_rx_keep(struct net_rx *rx, struct net_stats *st)
 		return;
 	}
 	c->head = e->head;
-	c->niov = e->nin;
+	c->ndesc = e->nin;
 	c->cap = e->in_len;
-	memcpy(&rx->iov[rx->niov], &e->iov[e->nout], e->nin * sizeof(struct iovec));
-	rx->niov += e->nin;
+	for (unsigned i = 0; i < e->nin; i++)
+		net_rx_add_iov(rx, &e->iov[e->nout + i]);
+	rx->ndesc += e->nin;
 	rx->cap += e->in_len;
 	rx->nchain++;
 }
@@ -122,26 +137,41 @@ bool net_rx_ready(struct net_rx *rx, const struct net_rx_limits *lim)
 	 * has none left to give (every descriptor is in the stash). */
 	size = net_rx_ring_size(rx);
 	return rx->niov > NET_RX_GATHER_IOV || rx->nchain >= VOLT_VQ_MAX_SIZE ||
-	       (size && (rx->nchain >= size || rx->niov >= size));
+	       (size && (rx->nchain >= size || rx->ndesc >= size));
+}
+
+/* Drop the first `bytes` of the stash's iovecs (whole chains' worth). */
+static void net_rx_advance(struct net_rx *rx, uint64_t bytes)
+{
+	unsigned drop = 0;
+
+	while (drop < rx->niov && bytes >= rx->iov[drop].iov_len)
+		bytes -= rx->iov[drop++].iov_len;
+	if (drop < rx->niov && bytes) {
+		rx->iov[drop].iov_base = (uint8_t *)rx->iov[drop].iov_base + bytes;
+		rx->iov[drop].iov_len -= bytes;
+	}
+	rx->niov -= drop;
+	memmove(rx->iov, rx->iov + drop, rx->niov * sizeof(rx->iov[0]));
 }
 
 /* The first k chains, holding n bytes, go to the guest. */
 static void net_rx_deliver(struct net_rx *rx, unsigned k, uint32_t n)
 {
-	unsigned used_iov = 0;
+	uint64_t bytes = 0;
 
 	for (unsigned i = 0; i < k; i++) {
 		uint32_t w = n < rx->chain[i].cap ? n : rx->chain[i].cap;
 
 		net_rx_push(rx, rx->chain[i].head, rx->chain[i].cap, w);
 		n -= w;
-		used_iov += rx->chain[i].niov;
-		rx->cap -= rx->chain[i].cap;
+		bytes += rx->chain[i].cap;
+		rx->ndesc -= rx->chain[i].ndesc;
 	}
+	rx->cap -= bytes;
 	rx->nchain -= k;
-	rx->niov -= used_iov;
 	memmove(rx->chain, rx->chain + k, rx->nchain * sizeof(rx->chain[0]));
-	memmove(rx->iov, rx->iov + used_iov, rx->niov * sizeof(rx->iov[0]));
+	net_rx_advance(rx, bytes);
 }
 
 /* Chains the first n bytes span. */

@@ -42,7 +42,7 @@ void net_rx_limits_init(struct net_rx_limits *lim, uint64_t features, uint16_t m
 
 struct net_rx_chain {
 	uint16_t head;
-	uint16_t niov;
+	uint16_t ndesc;     /* its descriptors */
 	uint32_t cap;       /* device-writable bytes */
 };
 
@@ -53,7 +53,12 @@ struct net_rx {
 	unsigned ring_size;              /* 0 = not known yet */
 	struct net_rx_chain chain[VOLT_VQ_MAX_SIZE];
 	unsigned nchain;
-	unsigned niov;                   /* iov[0 .. niov): the chains', in order */
+	/* iov[0 .. niov): the chains' buffers in order, a buffer that starts
+	 * where the one before it ends merged into it (a Linux guest carves
+	 * its receive buffers one after another from page fragments), so a
+	 * readv gets a few iovecs, not one per buffer. */
+	unsigned niov;
+	unsigned ndesc;                  /* descriptors in the stash */
 	uint64_t cap;
 	struct iovec iov[NET_RX_MAX_IOV];
 	uint8_t sentinel;                /* the byte after the guest's buffers */

@@ -199,6 +199,47 @@ static void test_merged_buffers(void **state)
 	assert_int_equal(num_buffers_at(t, 2 * 4096), 1);
 }
 
+/* Buffers back to back (as Linux carves them from page fragments) are
+ * read as one iovec; each chain still gets exactly its share, and the
+ * next frame starts in the chain after the last one used. */
+static void test_contiguous_buffers(void **state)
+{
+	struct rx_test *t = *state;
+	unsigned pushed = 0;
+	uint16_t h[4];
+
+	net_rx_limits_init(&t->lim, MRG, 1500);
+	for (int i = 0; i < 4; i++)
+		h[i] = add_buf(t, (size_t)i * 512, 512);
+	be_put(1000, 0, 0);
+	assert_int_equal(rx_one(t, &pushed), 1);
+	assert_int_equal(pushed, 2);
+	assert_int_equal(t->fh->vq[0].used[0].head, h[0]);
+	assert_int_equal(t->fh->vq[0].used[0].written, 512);
+	assert_int_equal(t->fh->vq[0].used[1].head, h[1]);
+	assert_int_equal(t->fh->vq[0].used[1].written, 500);
+	assert_int_equal(num_buffers_at(t, 0), 2);
+	assert_memory_equal(t->mem + 12, be_frame + 12, 1000);
+	/* What is left of the stash (3 chains held the largest frame) is the
+	 * third buffer. */
+	assert_int_equal(t->rx.nchain, 1);
+	assert_int_equal(t->rx.niov, 1);
+	assert_ptr_equal(t->rx.iov[0].iov_base, t->mem + 1024);
+	assert_int_equal(t->rx.iov[0].iov_len, 512);
+	add_buf(t, 4 * 512, 512);
+	be_put(100, 0, 0);
+	pushed = 0;
+	assert_int_equal(rx_one(t, &pushed), 1);
+	assert_int_equal(pushed, 1);
+	assert_int_equal(t->fh->vq[0].used[2].head, h[2]);
+	assert_int_equal(t->fh->vq[0].used[2].written, 112);
+	assert_int_equal(num_buffers_at(t, 1024), 1);
+	/* The fourth and fifth buffers joined the stash as one iovec. */
+	assert_int_equal(t->rx.niov, 1);
+	assert_ptr_equal(t->rx.iov[0].iov_base, t->mem + 1536);
+	assert_int_equal(t->rx.iov[0].iov_len, 1024);
+}
+
 static void test_waits_for_buffers(void **state)
 {
 	struct rx_test *t = *state;
@@ -325,6 +366,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_single_buffer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_big_keeps_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_contiguous_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merged_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_waits_for_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_chains, setup, teardown),
