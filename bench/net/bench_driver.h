@@ -99,8 +99,9 @@ unsigned bench_driver_rx_fill(struct bench_driver *d);
  * their payload bytes (without headers) go to *bytes. */
 unsigned bench_driver_rx_reap(struct bench_driver *d, uint64_t *bytes);
 
-/* Nothing to do: ask for an interrupt at the next used buffer of queue q
- * and wait for it (returns at once if one is already there). */
+/* Nothing to do: ask for an interrupt as Linux does (transmit: when 3/4 of
+ * what is in flight is used; receive: at the next used buffer) and wait
+ * until some buffer is used (at once if one is already there). */
 void bench_driver_wait(struct bench_driver *d, unsigned q);
 
 #endif

@@ -20,7 +20,8 @@
  * A second baseline, "raw, guest buffers", does raw I/O on the memory the
  * device touches: writev() of each frame from its slot, in the chain's
  * segments, readv() into the next receive buffers of the ring, as many as
- * the device passes (enough for a 64 KiB frame), plus its sentinel byte.
+ * the device passes (enough for a 64 KiB frame; adjacent ones in one
+ * iovec, as the device passes them), plus its sentinel byte.
  * The difference between the two raw columns is the kernel copying to and
  * from memory that is not in cache; between that and volt, the device.
  * Also printed: how busy the device's thread and the driver's were (CPU
@@ -361,8 +362,9 @@ static struct result rawg_tx(const struct bench_case *c)
 }
 
 /* readv() into the next receive buffers of the ring, as many as the device
- * passes (enough for the largest frame the guest accepts), plus the
- * device's sentinel byte. */
+ * passes (enough for the largest frame the guest accepts), adjacent ones
+ * merged into one iovec as the device merges them, plus the device's
+ * sentinel byte. */
 static struct result rawg_rx(const struct bench_case *c)
 {
 	static struct iovec iov[NET_RX_MAX_IOV];
@@ -387,10 +389,21 @@ static struct result rawg_rx(const struct bench_case *c)
 		ssize_t r;
 
 		while (want) {
-			for (unsigned i = 0; i < per; i++)
-				iov[i] = (struct iovec){ buf[(next + i) % BD_QSIZE], m.rx_buf };
-			iov[per] = (struct iovec){ &sentinel, 1 };
-			r = readv(fd, iov, (int)per + 1);
+			unsigned niov = 0;
+
+			/* Buffers that continue each other in one iovec, as the
+			 * device passes them. */
+			for (unsigned i = 0; i < per; i++) {
+				uint8_t *b = buf[(next + i) % BD_QSIZE];
+
+				if (niov && (uint8_t *)iov[niov - 1].iov_base +
+						    iov[niov - 1].iov_len == b)
+					iov[niov - 1].iov_len += m.rx_buf;
+				else
+					iov[niov++] = (struct iovec){ b, m.rx_buf };
+			}
+			iov[niov] = (struct iovec){ &sentinel, 1 };
+			r = readv(fd, iov, (int)niov + 1);
 			if (r <= 0)
 				break;
 			next += (unsigned)((r + m.rx_buf - 1) / m.rx_buf);
