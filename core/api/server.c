@@ -31,6 +31,7 @@
 #include "api/handlers.h"
 #include "api/mhd.h"
 #include "util/log.h"
+#include "util/thread.h"
 
 #define API_BACKLOG 128
 #define API_CONN_LIMIT 128      /* at once; each is one fd */
@@ -543,7 +544,7 @@ static int api_server_start(struct api_server *s, struct volt_config *cfg, uint6
 		r = api_start_mhd(s, err);
 	if (r)
 		return r;
-	r = pthread_create(&s->thread, NULL, api_thread_main, s);
+	r = thread_create(&s->thread, THREAD_STACK_API, api_thread_main, s);
 	if (r)
 		return verr_set(err, r, "api: cannot start its thread: %s", strerror(r));
 	s->thread_started = true;

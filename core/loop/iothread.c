@@ -6,8 +6,8 @@
 #include <volt/plugin.h>
 
 #include "sandbox/sandbox.h"
+#include "util/thread.h"
 
-#define IOTHREAD_STACK_SIZE (256 * 1024)
 
 int iothread_init(struct iothread *io, const char *name, struct volt_err *err)
 {
@@ -47,15 +47,11 @@ static void *iothread_main(void *opaque)
 
 int iothread_spawn(struct iothread *io, struct volt_err *err)
 {
-	pthread_attr_t attr;
 	int r;
 
 	if (io->spawned)
 		return 0;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, IOTHREAD_STACK_SIZE);
-	r = pthread_create(&io->thread, &attr, iothread_main, io);
-	pthread_attr_destroy(&attr);
+	r = thread_create(&io->thread, THREAD_STACK_SMALL, iothread_main, io);
 	if (r)
 		return verr_set(err, r, "I/O thread %s: %s", io->name, strerror(r));
 	sandbox_gate_expect();

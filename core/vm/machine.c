@@ -20,6 +20,7 @@
 #include "plugin/static_plugins.h"
 #include "sandbox/sandbox.h"
 #include "util/log.h"
+#include "util/thread.h"
 #include "vm/vcpu.h"
 
 static void machine_signal_set(sigset_t *set)
@@ -150,7 +151,7 @@ static int machine_create_and_load(struct machine *m, const struct volt_config *
 		machine_close_images(&l);
 		return r;
 	}
-	threaded = pthread_create(&loader, NULL, machine_loader_main, &l) == 0;
+	threaded = thread_create(&loader, THREAD_STACK_SMALL, machine_loader_main, &l) == 0;
 	if (!threaded)
 		machine_loader_main(&l);
 	r = vm_create(&m->vm, err);

@@ -13,10 +13,10 @@
 #include "boot/boot.h"
 #include "sandbox/sandbox.h"
 #include "util/log.h"
+#include "util/thread.h"
 #include "vm/cpuid.h"
 #include "vm/msr.h"
 
-#define VCPU_STACK_SIZE (256 * 1024) /* the exit path is shallow */
 
 /* LAPIC register offsets and LVT delivery modes (Intel SDM vol. 3, 10.5.1). */
 #define APIC_LVT0 0x350
@@ -299,13 +299,8 @@ static void *vcpu_thread(void *opaque)
 
 int vcpu_start(struct vcpu *vcpu, struct volt_err *err)
 {
-	pthread_attr_t attr;
-	int r;
+	int r = thread_create(&vcpu->thread, THREAD_STACK_SMALL, vcpu_thread, vcpu);
 
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, VCPU_STACK_SIZE);
-	r = pthread_create(&vcpu->thread, &attr, vcpu_thread, vcpu);
-	pthread_attr_destroy(&attr);
 	if (r)
 		return verr_set(err, r, "vCPU %u: cannot start its thread: %s", vcpu->index, strerror(r));
 	sandbox_gate_expect();
