@@ -346,6 +346,10 @@ static bool bh_io_gate(struct bench_host *bh)
 	pthread_mutex_lock(&bh->io_lock);
 	while (bh->pause_req && !bh->stop_req) {
 		bh->paused = true;
+		if (bh->call_fn) {
+			bh->call_fn(bh->call_arg);
+			bh->call_fn = NULL;
+		}
 		pthread_cond_broadcast(&bh->io_cond);
 		pthread_cond_wait(&bh->io_cond, &bh->io_lock);
 	}
@@ -442,6 +446,17 @@ void bench_host_io_pause(struct bench_host *bh)
 	bh->pause_req = true;
 	bh_io_poke(bh);
 	while (!bh->paused)
+		pthread_cond_wait(&bh->io_cond, &bh->io_lock);
+	pthread_mutex_unlock(&bh->io_lock);
+}
+
+void bench_host_io_call(struct bench_host *bh, void (*fn)(void *), void *arg)
+{
+	pthread_mutex_lock(&bh->io_lock);
+	bh->call_fn = fn;
+	bh->call_arg = arg;
+	pthread_cond_broadcast(&bh->io_cond);
+	while (bh->call_fn)
 		pthread_cond_wait(&bh->io_cond, &bh->io_lock);
 	pthread_mutex_unlock(&bh->io_lock);
 }

@@ -66,6 +66,8 @@ struct bench_host {
 	pthread_mutex_t io_lock;
 	pthread_cond_t io_cond;
 	bool pause_req, paused, stop_req;
+	void (*call_fn)(void *);      /* run on the I/O thread while paused */
+	void *call_arg;
 };
 
 /* Guest RAM of ram_mib MiB; the device and backend descriptors. */
@@ -86,6 +88,8 @@ int bench_host_io_start(struct bench_host *bh);
 void bench_host_io_stop(struct bench_host *bh);
 void bench_host_io_pause(struct bench_host *bh);
 void bench_host_io_resume(struct bench_host *bh);
+/* Run fn(arg) on the paused I/O thread and wait for it to return. */
+void bench_host_io_call(struct bench_host *bh, void (*fn)(void *), void *arg);
 /* CPU time the I/O thread has used, in seconds. */
 double bench_host_io_cpu(struct bench_host *bh);
 
