@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/thread.h"
+
 /* epoll tags: kicks are 0..BH_QUEUES-1, then the control eventfd, then
  * watch slots. */
 #define BH_TAG_CTL   BH_QUEUES
@@ -422,7 +424,7 @@ int bench_host_io_start(struct bench_host *bh)
 	int r;
 
 	bh->pause_req = bh->stop_req = bh->paused = false;
-	r = pthread_create(&bh->io, NULL, bh_io_main, bh);
+	r = thread_create(&bh->io, THREAD_STACK_SMALL, bh_io_main, bh); /* as volt's */
 	bh->io_running = r == 0;
 	return -r;
 }
