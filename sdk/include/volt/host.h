@@ -68,10 +68,17 @@ struct volt_host_api {
 	 * -errno if the driver broke the ring (the core has then already put
 	 * the device into DEVICE_NEEDS_RESET and logged why). */
 	int (*vq_pop)(struct volt_instance *inst, unsigned queue, struct volt_vq_elem *elem);
-	/* Return a chain with `written` bytes written into its writable part. */
+	/* Return a chain with `written` bytes written into its writable part.
+	 * The guest does not see it yet: pushes are published together (one
+	 * used-ring index store) at the next vq_notify, at a vq_pop that finds
+	 * the queue empty, and when the core's queue_notify call returns. Push
+	 * every chain of one frame before any of those, so a driver never sees
+	 * part of a frame (Linux's virtio-net drops a merged-buffer frame whose
+	 * later buffers are missing). */
 	void (*vq_push)(struct volt_instance *inst, unsigned queue, const struct volt_vq_elem *elem,
 			uint32_t written);
-	/* Interrupt the guest for used buffers if it asked to be (EVENT_IDX). */
+	/* Publish the pushes so far, then interrupt the guest for them if it
+	 * asked to be (EVENT_IDX). */
 	void (*vq_notify)(struct volt_instance *inst, unsigned queue);
 	/* Queue addresses and fds for a data plane outside the core (vhost). */
 	int (*vq_info)(struct volt_instance *inst, unsigned queue, struct volt_vq_info *info);
