@@ -115,7 +115,8 @@ static void load_fd_unmapped(struct guest_mem *mem, const uint8_t *buf, size_t l
 		scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 
 		if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(mmap), 1,
-					     SCMP_A4(SCMP_CMP_EQ, (scmp_datum_t)fd)) ||
+					     (struct scmp_arg_cmp){ .arg = 4, .op = SCMP_CMP_EQ,
+								   .datum_a = (scmp_datum_t)fd }) ||
 		    seccomp_load(ctx))
 			_exit(2);
 		if (kernel_load_fd(mem, fd, len, &fk, &err)) {
