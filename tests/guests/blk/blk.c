@@ -12,81 +12,35 @@
 #include <asm/bootparam.h>
 
 #include "guest.h"
-#include "io.h"
 #include "check.h"
+#include "intr.h"
 #include "serial.h"
 #include "vblk.h"
 
 #define NSECT         8
 #define SERIAL0       "volt-blk-serial0"
 #define VEC_BLK       0x40
-#define LAPIC_BASE    0xfee00000ULL
-#define LAPIC_SVR     0x0f0
-#define IOAPIC_BASE   0xfec00000ULL
 
-struct idt_gate {
-	uint16_t off_lo;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type_attr;
-	uint16_t off_mid;
-	uint32_t off_hi;
-	uint32_t reserved;
-} __attribute__((packed));
-
-static struct idt_gate idt[256] __attribute__((aligned(16)));
 static uint8_t wbuf[NSECT * 512] __attribute__((aligned(4096)));
 static uint8_t rbuf[NSECT * 512] __attribute__((aligned(4096)));
 
-volatile uint32_t blk_irq_count, blk_stray_count;
+volatile uint32_t blk_irq_count;
 void blk_irq_entry(void);
-void blk_stray_entry(void);
 
 /* Count, acknowledge the local APIC, return. */
-__asm__(".text\n"
-	".globl blk_irq_entry\nblk_irq_entry:\n"
-	"	pushq %rax\n"
-	"	incl blk_irq_count(%rip)\n"
-	"	movl $0xfee000b0, %eax\n"
-	"	movl $0, (%rax)\n"
-	"	popq %rax\n"
-	"	iretq\n"
-	".globl blk_stray_entry\nblk_stray_entry:\n"
-	"	pushq %rax\n"
-	"	incl blk_stray_count(%rip)\n"
-	"	movl $0xfee000b0, %eax\n"
-	"	movl $0, (%rax)\n"
-	"	popq %rax\n"
-	"	iretq\n");
-
-static void idt_set(unsigned vec, void (*handler)(void))
-{
-	uint64_t off = (uint64_t)(uintptr_t)handler;
-
-	idt[vec] = (struct idt_gate){ (uint16_t)off, 0x08, 0, 0x8e, (uint16_t)(off >> 16),
-				      (uint32_t)(off >> 32), 0 };
-}
+__asm__(".pushsection .text\n"
+	INTR_HANDLER("blk_irq_entry", "blk_irq_count", "")
+	".popsection\n");
 
 /* Vector VEC_BLK from IOAPIC pin `irq` (edge, active high, CPU 0); the
  * legacy PIC masked so the line reaches us once. */
 static void irq_setup(unsigned irq)
 {
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) p = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
-
-	for (unsigned v = 0; v < 256; v++)
-		idt_set(v, blk_stray_entry);
+	idt_install();
 	idt_set(VEC_BLK, blk_irq_entry);
-	__asm__ volatile("lidt %0" : : "m"(p));
-	outb(0x21, 0xff);
-	outb(0xa1, 0xff);
-	mmio_write32(LAPIC_BASE + LAPIC_SVR, 0x1ff);
-	mmio_write32(IOAPIC_BASE, 0x10 + 2 * irq + 1);
-	mmio_write32(IOAPIC_BASE + 0x10, 0);
-	mmio_write32(IOAPIC_BASE, 0x10 + 2 * irq);
-	mmio_write32(IOAPIC_BASE + 0x10, VEC_BLK);
+	pic_mask_all();
+	lapic_enable();
+	ioapic_route(irq, VEC_BLK);
 }
 
 static const char *cmdline(void)
@@ -213,6 +167,6 @@ void guest_main(void)
 		      "initialisation failed");
 		check_ro_drive(&devs[1]);
 	}
-	guest_check(blk_stray_count == 0, "no stray interrupts", "an unexpected vector arrived");
+	guest_check(intr_stray_count == 0, "no stray interrupts", "an unexpected vector arrived");
 	guest_report("BLK", guest_pass, guest_fail);
 }

@@ -10,26 +10,9 @@
 #include "guest.h"
 #include "io.h"
 #include "check.h"
+#include "intr.h"
 #include "serial.h"
 
-#define LAPIC_BASE       0xfee00000ULL
-#define LAPIC_TPR        0x080
-#define LAPIC_EOI        0x0b0
-#define LAPIC_SVR        0x0f0
-#define LAPIC_LVT_TIMER  0x320
-#define LAPIC_TIMER_INIT 0x380
-#define LAPIC_TIMER_DIV  0x3e0
-#define LVT_MASKED       (1u << 16)
-#define LVT_PERIODIC     (1u << 17)
-
-#define IOAPIC_BASE      0xfec00000ULL
-#define IOAPIC_REGSEL    0x00
-#define IOAPIC_WIN       0x10
-#define IOAPIC_REDIR(pin) (0x10 + 2 * (pin))
-#define REDIR_MASKED     (1u << 16)
-
-#define PIC1_DATA        0x21
-#define PIC2_DATA        0xa1
 #define PIT_CH0          0x40
 #define PIT_CMD          0x43
 #define PIT_HZ           1193182
@@ -38,106 +21,32 @@
 #define VEC_PIT_PIN0     0x25
 #define VEC_PIT_PIN2     0x26
 #define VEC_TIMER        0x30
-#define VEC_SPURIOUS     0xff
 
 #define UART_IRQ_PIN     4
 #define WAIT_TICKS       100 /* LAPIC timer periods (10 ms) per wait */
 #define WAIT_TSC         (3ULL << 30) /* about a second at 3 GHz */
 
-struct idt_gate {
-	uint16_t off_lo;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type_attr;
-	uint16_t off_mid;
-	uint32_t off_hi;
-	uint32_t reserved;
-} __attribute__((packed));
-_Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gate");
-
-struct idt_ptr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-
-static struct idt_gate idt[256] __attribute__((aligned(16)));
-
 /* Written by the handlers below. */
-volatile uint32_t irq_uart_count, irq_uart_iir, irq_timer_count, irq_stray_count;
+volatile uint32_t irq_uart_count, irq_uart_iir, irq_timer_count;
 volatile uint32_t irq_pit_count, irq_pit0_count, irq_pit2_count;
 
 void irq_uart_entry(void);
 void irq_timer_entry(void);
 void irq_pit0_entry(void);
 void irq_pit2_entry(void);
-void irq_stray_entry(void);
 
 /* Handlers: count, acknowledge the local APIC, return. The UART handler
  * also reads IIR, as a driver would, which clears a THR-empty condition. */
-#define IRQ_HANDLER(name, counter, extra)                \
-	".globl " name "\n" name ":\n"                   \
-	"	pushq %rax\n"                            \
-	"	pushq %rdx\n"                            \
-	extra                                            \
-	"	incl " counter "(%rip)\n"                \
-	"	movl $0xfee000b0, %eax\n"                \
-	"	movl $0, (%rax)\n"                       \
-	"	popq %rdx\n"                             \
-	"	popq %rax\n"                             \
-	"	iretq\n"
-
-__asm__(".text\n"
-	IRQ_HANDLER("irq_uart_entry", "irq_uart_count",
-		    "	movw $0x3fa, %dx\n"
-		    "	inb %dx, %al\n"
-		    "	movzbl %al, %eax\n"
-		    "	movl %eax, irq_uart_iir(%rip)\n")
-	IRQ_HANDLER("irq_timer_entry", "irq_timer_count", "")
-	IRQ_HANDLER("irq_pit0_entry", "irq_pit0_count", "	incl irq_pit_count(%rip)\n")
-	IRQ_HANDLER("irq_pit2_entry", "irq_pit2_count", "	incl irq_pit_count(%rip)\n")
-	IRQ_HANDLER("irq_stray_entry", "irq_stray_count", ""));
-
-
-static void idt_set(unsigned vec, void (*handler)(void))
-{
-	uint64_t off = (uint64_t)(uintptr_t)handler;
-
-	idt[vec] = (struct idt_gate){
-		.off_lo = (uint16_t)off,
-		.selector = 0x08,
-		.ist = 0,
-		.type_attr = 0x8e, /* present, DPL 0, 64-bit interrupt gate */
-		.off_mid = (uint16_t)(off >> 16),
-		.off_hi = (uint32_t)(off >> 32),
-	};
-}
-
-static void idt_install(void)
-{
-	struct idt_ptr p = { .limit = sizeof(idt) - 1, .base = (uint64_t)(uintptr_t)idt };
-
-	for (unsigned v = 0; v < 256; v++)
-		idt_set(v, irq_stray_entry);
-	idt_set(VEC_UART, irq_uart_entry);
-	idt_set(VEC_PIT_PIN0, irq_pit0_entry);
-	idt_set(VEC_PIT_PIN2, irq_pit2_entry);
-	idt_set(VEC_TIMER, irq_timer_entry);
-	__asm__ volatile("lidt %0" : : "m"(p));
-}
-
-static void lapic_write(unsigned reg, uint32_t val)
-{
-	mmio_write32(LAPIC_BASE + reg, val);
-}
-
-static void ioapic_route(unsigned pin, uint8_t vector, int masked)
-{
-	/* Fixed delivery, physical destination APIC 0, active high, edge. */
-	mmio_write32(IOAPIC_BASE + IOAPIC_REGSEL, IOAPIC_REDIR(pin) + 1);
-	mmio_write32(IOAPIC_BASE + IOAPIC_WIN, 0);
-	mmio_write32(IOAPIC_BASE + IOAPIC_REGSEL, IOAPIC_REDIR(pin));
-	mmio_write32(IOAPIC_BASE + IOAPIC_WIN, vector | (masked ? REDIR_MASKED : 0));
-}
+__asm__(".pushsection .text\n"
+	INTR_HANDLER("irq_uart_entry", "irq_uart_count",
+		     "	movw $0x3fa, %dx\n"
+		     "	inb %dx, %al\n"
+		     "	movzbl %al, %eax\n"
+		     "	movl %eax, irq_uart_iir(%rip)\n")
+	INTR_HANDLER("irq_timer_entry", "irq_timer_count", "")
+	INTR_HANDLER("irq_pit0_entry", "irq_pit0_count", "	incl irq_pit_count(%rip)\n")
+	INTR_HANDLER("irq_pit2_entry", "irq_pit2_count", "	incl irq_pit_count(%rip)\n")
+	".popsection\n");
 
 static inline uint64_t rdtsc(void)
 {
@@ -171,9 +80,7 @@ static void wait_for(volatile uint32_t *count, uint32_t want)
 
 static void check_lapic_timer(void)
 {
-	lapic_write(LAPIC_TIMER_DIV, 0xb); /* divide by 1 */
-	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | LVT_PERIODIC);
-	lapic_write(LAPIC_TIMER_INIT, 10000000); /* 10 ms at KVM's 1 GHz APIC bus */
+	lapic_timer_periodic(VEC_TIMER, 10000000); /* 10 ms at KVM's 1 GHz APIC bus */
 	wait_for(&irq_timer_count, 2);
 	lapic_timer_ok = irq_timer_count >= 2;
 	guest_check(lapic_timer_ok, "lapic timer", "fewer than 2 LAPIC timer interrupts (vector 0x30)");
@@ -183,11 +90,11 @@ static void check_uart(void)
 {
 	uint8_t iir_idle = inb(COM1_IIR);
 
-	ioapic_route(UART_IRQ_PIN, VEC_UART, 0);
+	ioapic_route(UART_IRQ_PIN, VEC_UART);
 	outb(COM1_IER, 0x02); /* ETBEI: interrupt when THR is empty */
 	wait_for(&irq_uart_count, 1);
 	outb(COM1_IER, 0x00);
-	ioapic_route(UART_IRQ_PIN, VEC_UART, 1);
+	ioapic_mask(UART_IRQ_PIN);
 
 	guest_check((iir_idle & 0x0f) == 0x01, "uart iir idle", "IIR did not read 0x01 before IER was set");
 	if (irq_uart_count) {
@@ -204,15 +111,15 @@ static void check_pit(void)
 {
 	uint16_t div = PIT_HZ / 100;
 
-	ioapic_route(0, VEC_PIT_PIN0, 0);
-	ioapic_route(2, VEC_PIT_PIN2, 0);
+	ioapic_route(0, VEC_PIT_PIN0);
+	ioapic_route(2, VEC_PIT_PIN2);
 	outb(PIT_CMD, 0x34); /* channel 0, lo/hi byte, mode 2 (rate generator) */
 	outb(PIT_CH0, (uint8_t)div);
 	outb(PIT_CH0, (uint8_t)(div >> 8));
 	irq_pit0_count = irq_pit2_count = 0;
 	wait_for(&irq_pit_count, 3);
-	ioapic_route(0, VEC_PIT_PIN0, 1);
-	ioapic_route(2, VEC_PIT_PIN2, 1);
+	ioapic_mask(0);
+	ioapic_mask(2);
 	outb(PIT_CMD, 0x30); /* mode 0, no count written: the channel stops */
 
 	serial_puts("IRQ: PIT ticks on IOAPIC pin 0: ");
@@ -226,23 +133,23 @@ static void check_pit(void)
 void guest_main(void)
 {
 	idt_install();
-	outb(PIC1_DATA, 0xff);
-	outb(PIC2_DATA, 0xff);
-
-	lapic_write(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
-	lapic_write(LAPIC_TPR, 0);
+	idt_set(VEC_UART, irq_uart_entry);
+	idt_set(VEC_PIT_PIN0, irq_pit0_entry);
+	idt_set(VEC_PIT_PIN2, irq_pit2_entry);
+	idt_set(VEC_TIMER, irq_timer_entry);
+	pic_mask_all();
+	lapic_enable();
 
 	check_lapic_timer();
 	check_uart();
 	check_pit();
 
-	lapic_write(LAPIC_TIMER_INIT, 0);
-	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+	lapic_timer_stop();
 	serial_puts("IRQ: LAPIC timer ticks ");
 	serial_dec(irq_timer_count);
 	serial_puts(", stray interrupts ");
-	serial_dec(irq_stray_count);
+	serial_dec(intr_stray_count);
 	serial_putc('\n');
-	guest_check(irq_stray_count == 0, "no stray interrupts", "an unexpected vector arrived");
+	guest_check(intr_stray_count == 0, "no stray interrupts", "an unexpected vector arrived");
 	guest_report("IRQ", guest_pass, guest_fail);
 }
