@@ -32,6 +32,7 @@ static const struct option cli_options[] = {
 	{ "cmdline",       required_argument, NULL, CLI_SETTING },
 	{ "memory",        required_argument, NULL, CLI_SETTING },
 	{ "vcpus",         required_argument, NULL, CLI_SETTING },
+	{ "poll-us",       required_argument, NULL, CLI_SETTING },
 	{ "serial-output", required_argument, NULL, CLI_SETTING },
 	{ "plugin-dir",    required_argument, NULL, CLI_SETTING },
 	{ "api-sock",      required_argument, NULL, CLI_SETTING },
@@ -62,6 +63,7 @@ static const struct cli_setting cli_settings[] = {
 	{ "--cmdline",       "vm",      "cmdline" },
 	{ "--memory",        "vm",      "memory_mib" },
 	{ "--vcpus",         "vm",      "vcpus" },
+	{ "--poll-us",       "vm",      "poll_us" },
 	{ "--serial-output", "serial",  "output" },
 	{ "--plugin-dir",    "plugins", "dir" },
 	{ "--api-sock",      "api",     "socket" },
@@ -242,6 +244,9 @@ void config_print_help(const char *argv0)
 "                         (default: \"console=ttyS0 reboot=k panic=-1\")\n"
 "  --memory MIB           guest memory in MiB, %d to %d (default: 128)\n"
 "  --vcpus N              virtual CPUs, 1 to %d (default: 1)\n"
+"  --poll-us US           most microseconds a device's I/O thread polls its\n"
+"                         queues before it sleeps (adaptive, as QEMU's\n"
+"                         IOThreads), 0 to %d, 0 = never (default: %d)\n"
 "  --serial-output OUT    where the guest's serial console goes: stdout, none\n"
 "                         (discard) or a file path (default: stdout)\n"
 "  --plugin-dir DIR       where device plugins are loaded from\n"
@@ -259,7 +264,8 @@ void config_print_help(const char *argv0)
 "  -V, --version          print the version and exit\n"
 "\n"
 "INI file (--config): one setting per line, ';' or '#' starts a comment.\n"
-"  [vm]       memory_mib, vcpus, kernel, initrd, cmdline (as the flags above)\n"
+"  [vm]       memory_mib, vcpus, poll_us, kernel, initrd, cmdline (as the\n"
+"             flags above)\n"
 "  [serial]   output = stdout | none | PATH\n"
 "  [plugins]  dir = DIR\n"
 "  [api]      socket = PATH (as --api-sock)\n"
@@ -289,5 +295,6 @@ void config_print_help(const char *argv0)
 "Example:\n"
 "  volt --config examples/hello.ini\n"
 "  volt --config examples/hello.ini --vcpus 2 --serial-output guest.log\n",
-	       argv0, CONFIG_MEMORY_MIB_MIN, CONFIG_MEMORY_MIB_MAX, CONFIG_VCPUS_MAX);
+	       argv0, CONFIG_MEMORY_MIB_MIN, CONFIG_MEMORY_MIB_MAX, CONFIG_VCPUS_MAX,
+	       CONFIG_POLL_US_MAX, CONFIG_POLL_US_DEFAULT);
 }

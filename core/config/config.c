@@ -64,6 +64,7 @@ static const struct config_key config_keys[] = {
 	CONFIG_KEY("vm", "memory_mib", CONFIG_U64, memory_mib,
 		   CONFIG_MEMORY_MIB_MIN, CONFIG_MEMORY_MIB_MAX),
 	CONFIG_KEY("vm", "vcpus", CONFIG_UNSIGNED, vcpus, 1, CONFIG_VCPUS_MAX),
+	CONFIG_KEY("vm", "poll_us", CONFIG_UNSIGNED, poll_us, 0, CONFIG_POLL_US_MAX),
 	CONFIG_KEY("vm", "kernel", CONFIG_PATH, kernel, 0, 0),
 	CONFIG_KEY("vm", "initrd", CONFIG_PATH, initrd, 0, 0),
 	CONFIG_KEY("vm", "cmdline", CONFIG_STRING, cmdline, 0, 0),
@@ -747,6 +748,10 @@ static int config_check_ranges(const struct volt_config *cfg, struct volt_err *e
 		return verr_set(err, EINVAL, "%s: %u is out of range (1 to %d)",
 				config_origin_or(cfg->origin.vcpus, "vcpus"), cfg->vcpus,
 				CONFIG_VCPUS_MAX);
+	if (cfg->poll_us > CONFIG_POLL_US_MAX)
+		return verr_set(err, EINVAL, "%s: %u is out of range (0 to %d)",
+				config_origin_or(cfg->origin.poll_us, "poll_us"), cfg->poll_us,
+				CONFIG_POLL_US_MAX);
 	if (!cfg->cmdline)
 		return verr_set(err, EINVAL, "cmdline: not set");
 	return 0;
@@ -856,6 +861,7 @@ void config_init(struct volt_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->memory_mib = 128;
 	cfg->vcpus = 1;
+	cfg->poll_us = CONFIG_POLL_US_DEFAULT;
 	cfg->cmdline = config_default_cmdline;
 	cfg->log_level = LOG_INFO;
 	cfg->seccomp = true;

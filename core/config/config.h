@@ -14,6 +14,8 @@
 #define CONFIG_VCPUS_MAX 32
 #define CONFIG_MEMORY_MIB_MIN 16
 #define CONFIG_MEMORY_MIB_MAX (256 * 1024)
+#define CONFIG_POLL_US_DEFAULT 32    /* QEMU's IOThread poll-max-ns, 32768 ns */
+#define CONFIG_POLL_US_MAX 1000
 
 /* One key = value line of a plugin-instance section, kept verbatim with its
  * line so the plugin loader can check it against the plugin's declared keys
@@ -39,6 +41,7 @@ struct config_instance {
 struct config_origins {
 	char *memory_mib;
 	char *vcpus;
+	char *poll_us;
 	char *kernel;
 	char *initrd;
 	char *cmdline;
@@ -54,6 +57,9 @@ struct volt_config {
 				  * this; NULL = the working directory */
 	uint64_t memory_mib;     /* [vm] memory_mib, --memory; default 128 */
 	unsigned vcpus;          /* [vm] vcpus, --vcpus; default 1 */
+	unsigned poll_us;        /* [vm] poll_us, --poll-us: most microseconds each I/O
+				  * thread polls its queues before sleeping
+				  * (loop/poll.h); default 32, 0 = never */
 	char *kernel;            /* [vm] kernel, --kernel; required */
 	char *initrd;            /* [vm] initrd, --initrd; optional */
 	char *cmdline;           /* [vm] cmdline, --cmdline; default "console=ttyS0 reboot=k panic=-1" */

@@ -31,6 +31,8 @@ int evloop_init(struct evloop *loop, struct volt_err *err)
 {
 	memset(loop, 0, sizeof(*loop));
 	loop->stop_efd = -1;
+	poller_init(&loop->poller, 0);
+	loop->poller.cancel = &loop->stop_requested;
 	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (loop->epfd < 0)
 		return verr_set(err, errno, "event loop: epoll_create1: %s", strerror(errno));
@@ -115,13 +117,33 @@ int evloop_mod(struct evloop *loop, int fd, uint32_t events)
 	return -1;
 }
 
+int evloop_add_poll(struct evloop *loop, const struct poll_handler *h, struct volt_err *err)
+{
+	if (poller_add(&loop->poller, h))
+		return verr_set(err, ENOSPC, "event loop: more than %d poll handlers",
+				POLL_HANDLERS_MAX);
+	return 0;
+}
+
+void evloop_del_poll(struct evloop *loop, void *opaque)
+{
+	poller_del(&loop->poller, opaque);
+}
+
+void evloop_set_poll_max(struct evloop *loop, uint64_t max_ns)
+{
+	poller_set_max(&loop->poller, max_ns);
+}
+
 int evloop_run(struct evloop *loop)
 {
 	struct epoll_event events[16];
 
 	loop->running = !atomic_load(&loop->stop_requested);
 	while (loop->running) {
-		int n = epoll_wait(loop->epfd, events, 16, -1);
+		/* With poll handlers and a maximum window, poll first: a kick
+		 * may then be picked up without the thread ever sleeping. */
+		int n = poller_wait(&loop->poller, loop->epfd, events, 16);
 
 		if (n < 0 && errno == EINTR)
 			continue;

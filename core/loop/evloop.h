@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "loop/poll.h"
 #include "util/err.h"
 
 typedef void (*evloop_fn)(void *opaque, uint32_t events);
@@ -21,6 +22,7 @@ struct evloop {
 	atomic_bool stop_requested;
 	bool running;
 	struct evloop_handler *handlers;   /* all registered, for cleanup */
+	struct poller poller;       /* adaptive polling before each sleep (loop/poll.h) */
 };
 
 int evloop_init(struct evloop *loop, struct volt_err *err);
@@ -34,6 +36,13 @@ void evloop_del(struct evloop *loop, int fd);
 /* Change the events a watched fd waits for (0: none for now, EPOLLHUP and
  * EPOLLERR still arrive). Main thread only. */
 int evloop_mod(struct evloop *loop, int fd, uint32_t events);
+
+/* Poll handlers (loop/poll.h), run on the loop's thread before it sleeps.
+ * Set them up before the loop runs and remove them after it stopped; the
+ * maximum window is 0 (no polling) until evloop_set_poll_max. */
+int evloop_add_poll(struct evloop *loop, const struct poll_handler *h, struct volt_err *err);
+void evloop_del_poll(struct evloop *loop, void *opaque);
+void evloop_set_poll_max(struct evloop *loop, uint64_t max_ns);
 
 /* Run until a stop is requested; returns the status given to the first stop. */
 int evloop_run(struct evloop *loop);

@@ -5,7 +5,8 @@
  * The thread is created before the sandbox locks the process down (no
  * thread can be created after it) and parked: iothread_spawn creates it,
  * it passes the sandbox's gate and stacks the I/O threads' filter, then
- * waits for iothread_start to run its loop. */
+ * waits for iothread_start to run its loop. Before the loop sleeps it may
+ * poll (loop/poll.h): evloop_set_poll_max on io->loop before spawning. */
 #ifndef VOLT_LOOP_IOTHREAD_H
 #define VOLT_LOOP_IOTHREAD_H
 

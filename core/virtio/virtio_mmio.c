@@ -27,6 +27,14 @@
  * An element pushed after the reset finds its head no longer in flight and
  * is dropped (-ESTALE from vq_push).
  *
+ * Polling: the device's poll handler (mmio_poll) runs on the I/O thread
+ * before it sleeps (loop/poll.h). Under the lock it suppresses each ready
+ * queue's notifications and looks at its avail->idx; queues with news run
+ * queue_notify in a section, as a kick does. mmio_poll_end turns the
+ * notifications back on and looks once more before the thread sleeps.
+ * A queue handed out through vq_info (a kernel data plane may own its
+ * notification fields) is never polled.
+ *
  * Slots: device i of a VM sits at LAYOUT_VIRTIO_MMIO_BASE + i *
  * LAYOUT_VIRTIO_MMIO_SIZE with IRQ LAYOUT_VIRTIO_IRQ_FIRST + i. The MMIO bus
  * is the record of which slots are taken: create takes the first slot the
@@ -80,6 +88,7 @@ struct mmio_queue {
 	unsigned index;
 	int kick_fd;               /* ioeventfd on QueueNotify == index */
 	bool kick_registered;
+	bool info_out;             /* vq_info handed the rings out: never polled */
 	struct virtqueue vq;
 	/* The queue's registers as the driver wrote them. */
 	uint32_t num;
@@ -99,6 +108,7 @@ struct virtio_mmio_dev {
 	unsigned irq;
 	int irq_fd;
 	bool irqfd_registered;
+	bool poll_registered;      /* a poll handler on the I/O thread's loop */
 	uint16_t queue_max;        /* QueueNumMax */
 	unsigned nqueues;
 	struct mmio_queue *queues;
@@ -202,6 +212,7 @@ static void mmio_queue_clear(struct mmio_queue *q)
 {
 	vq_reset(&q->vq); /* keeps the guest-memory reference */
 	q->num = q->ready = 0;
+	q->info_out = false;
 	q->desc = q->avail = q->used = 0;
 }
 
@@ -337,6 +348,7 @@ static void mmio_write_queue_ready(struct virtio_mmio_dev *dev, struct mmio_queu
 	mmio_quiesce(dev);
 	vq_reset(&q->vq);
 	q->ready = 0;
+	q->info_out = false;
 }
 
 static void mmio_write_queue_num(struct virtio_mmio_dev *dev, struct mmio_queue *q, uint32_t v)
@@ -572,6 +584,25 @@ static bool mmio_queue_runnable(struct virtio_mmio_dev *dev, struct mmio_queue *
 	return false;
 }
 
+/* The section: caller set in_notify under the lock. Runs queue_notify for
+ * each queue in `due` (a bit per queue), then leaves. */
+static void mmio_run_queues(struct virtio_mmio_dev *dev, uint64_t due)
+{
+	mmio_section = dev;
+	for (unsigned i = 0; i < dev->nqueues; i++)
+		if (due & (1ULL << i))
+			dev->ops->queue_notify(dev->state, i);
+	/* A plugin that pushed without vq_notify: its buffers still reach
+	 * the driver (without an interrupt, as it asked). */
+	for (unsigned i = 0; i < dev->nqueues; i++)
+		vq_flush(&dev->queues[i].vq);
+	mmio_section = NULL;
+	pthread_mutex_lock(&dev->lock);
+	dev->in_notify = false;
+	pthread_cond_broadcast(&dev->idle);
+	pthread_mutex_unlock(&dev->lock);
+}
+
 static void mmio_on_kick(void *opaque, uint32_t events)
 {
 	struct mmio_queue *q = opaque;
@@ -583,21 +614,68 @@ static void mmio_on_kick(void *opaque, uint32_t events)
 		log_warn("%s: queue %u: reading its eventfd: %s", dev->name, q->index, strerror(errno));
 	pthread_mutex_lock(&dev->lock);
 	run = mmio_queue_runnable(dev, q) && dev->ops->queue_notify;
+	if (run)
+		vq_poll_new(&q->vq); /* this kick's news: the poller need not report it */
 	dev->in_notify = run;
 	pthread_mutex_unlock(&dev->lock);
-	if (!run)
-		return;
-	mmio_section = dev;
-	dev->ops->queue_notify(dev->state, q->index);
-	/* A plugin that pushed without vq_notify: its buffers still reach
-	 * the driver (without an interrupt, as it asked). */
-	for (unsigned i = 0; i < dev->nqueues; i++)
-		vq_flush(&dev->queues[i].vq);
-	mmio_section = NULL;
+	if (run)
+		mmio_run_queues(dev, 1ULL << q->index);
+}
+
+/* ---- polling (the I/O thread, loop/poll.h) ------------------------------ */
+
+/* Caller holds the lock: may the queues be polled? Not once a queue's
+ * rings were handed out (vq_info): a kernel data plane (vhost) may own
+ * their notification fields then, and only it may write them. */
+static bool mmio_pollable(struct virtio_mmio_dev *dev)
+{
+	return dev->ops->queue_notify && (dev->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	       !atomic_load(&dev->broken) && !atomic_load(&dev->quiescing);
+}
+
+/* A poll: with notifications off, a queue whose driver added buffers since
+ * we last looked runs queue_notify, as its kick would. */
+static bool mmio_poll(void *opaque)
+{
+	struct virtio_mmio_dev *dev = opaque;
+	uint64_t due = 0;
+
 	pthread_mutex_lock(&dev->lock);
-	dev->in_notify = false;
-	pthread_cond_broadcast(&dev->idle);
+	for (unsigned i = 0; mmio_pollable(dev) && i < dev->nqueues; i++) {
+		struct mmio_queue *q = &dev->queues[i];
+
+		if (!q->ready || q->info_out)
+			continue;
+		vq_poll_begin(&q->vq);
+		if (vq_poll_new(&q->vq))
+			due |= 1ULL << i;
+	}
+	dev->in_notify = due != 0;
 	pthread_mutex_unlock(&dev->lock);
+	if (!due)
+		return false;
+	mmio_run_queues(dev, due);
+	return true;
+}
+
+/* Before the I/O thread sleeps: notifications back on, one more look. */
+static bool mmio_poll_end(void *opaque)
+{
+	struct virtio_mmio_dev *dev = opaque;
+	uint64_t due = 0;
+	bool live;
+
+	pthread_mutex_lock(&dev->lock);
+	live = mmio_pollable(dev);
+	for (unsigned i = 0; i < dev->nqueues; i++)
+		if (vq_poll_end(&dev->queues[i].vq) && live)
+			due |= 1ULL << i;
+	dev->in_notify = due != 0;
+	pthread_mutex_unlock(&dev->lock);
+	if (!due)
+		return false;
+	mmio_run_queues(dev, due);
+	return true;
 }
 
 /* ---- the host API's queue operations ----------------------------------- */
@@ -712,6 +790,12 @@ int virtio_mmio_vq_info(struct virtio_mmio_dev *dev, unsigned queue, struct volt
 	out.kick_fd = q->kick_fd;
 	out.call_fd = dev->irq_fd;
 	atomic_store(&dev->call_fd_out, true);
+	/* Polled no more: notifications back on now if the queue is ours to
+	 * touch (the I/O thread, or no section running), else at the
+	 * poller's next end. New buffers are the data plane's, or a kick's. */
+	if (mmio_section == dev || !dev->in_notify)
+		(void)vq_poll_end(&q->vq);
+	q->info_out = true;
 	out.features = dev->driver_features;
 	pthread_mutex_unlock(&dev->lock);
 	/* Copy only what the caller's (possibly older) struct holds. */
@@ -823,6 +907,15 @@ static int mmio_setup_kick(struct virtio_mmio_dev *dev, struct mmio_queue *q, st
 	return evloop_add(&dev->io->loop, q->kick_fd, EPOLLIN, mmio_on_kick, q, err);
 }
 
+static int mmio_setup_poll(struct virtio_mmio_dev *dev, struct volt_err *err)
+{
+	struct poll_handler h = { .poll = mmio_poll, .end = mmio_poll_end, .opaque = dev };
+	int r = evloop_add_poll(&dev->io->loop, &h, err);
+
+	dev->poll_registered = r == 0;
+	return r;
+}
+
 static int mmio_alloc(struct vm *vm, const struct virtio_mmio_params *p, unsigned slot,
 		      struct virtio_mmio_dev **out, struct volt_err *err)
 {
@@ -873,6 +966,8 @@ int virtio_mmio_create(struct vm *vm, const struct virtio_mmio_params *params,
 		r = mmio_setup_irqfd(dev, err);
 	for (unsigned i = 0; !r && i < dev->nqueues; i++)
 		r = mmio_setup_kick(dev, &dev->queues[i], err);
+	if (!r)
+		r = mmio_setup_poll(dev, err);
 	/* Last: a bus range cannot be taken back. */
 	if (!r)
 		r = bus_register(&vm->mmio, dev->base, LAYOUT_VIRTIO_MMIO_SIZE, mmio_access, dev,
@@ -889,6 +984,8 @@ void virtio_mmio_destroy(struct virtio_mmio_dev *dev)
 {
 	if (!dev)
 		return;
+	if (dev->poll_registered)
+		evloop_del_poll(&dev->io->loop, dev);
 	for (unsigned i = 0; dev->queues && i < dev->nqueues; i++) {
 		struct mmio_queue *q = &dev->queues[i];
 		struct kvm_ioeventfd ioev = mmio_ioeventfd(q, KVM_IOEVENTFD_FLAG_DEASSIGN);

@@ -303,6 +303,11 @@ int vq_pop(struct virtqueue *vq, struct volt_vq_elem *elem, struct volt_err *err
 		 * once more so a buffer added just before the driver saw our
 		 * request is not lost. */
 		vq_flush(vq);
+		if (vq->polling) {
+			/* The poller asks for notifications before it sleeps. */
+			vq->poll_owed = true;
+			return 0;
+		}
 		if (!vq->notify_off)
 			return 0;
 		vq_notify_enable(vq);
@@ -370,4 +375,47 @@ bool vq_should_notify(struct virtqueue *vq)
 	if (vq->event_idx)
 		return vring_need_event(vq_load16(&vring_used_event(&vq->vr)), now, old);
 	return !(vq_load16(&vq->vr.avail->flags) & VRING_AVAIL_F_NO_INTERRUPT);
+}
+
+/* ---- polling ------------------------------------------------------------ */
+
+void vq_poll_begin(struct virtqueue *vq)
+{
+	if (!vq->ready || vq->polling)
+		return;
+	vq->polling = true;
+	if (!vq->notify_off) {
+		vq_notify_disable(vq);
+		vq->poll_owed = true;
+	}
+}
+
+bool vq_poll_new(struct virtqueue *vq)
+{
+	uint16_t idx;
+
+	if (!vq->ready)
+		return false;
+	idx = vq_load_acquire16(&vq->vr.avail->idx);
+	if (idx == vq->poll_seen)
+		return false;
+	vq->poll_seen = idx;
+	return true;
+}
+
+bool vq_poll_end(struct virtqueue *vq)
+{
+	if (!vq->ready || !vq->polling)
+		return false;
+	vq->polling = false;
+	if (vq->poll_owed) {
+		vq->poll_owed = false;
+		/* Store (flags or avail_event), full fence, load avail->idx:
+		 * the driver does the mirror image (store avail->idx, fence,
+		 * load our field), so one of us sees the other's store. */
+		vq_notify_enable(vq);
+		vq_full_fence();
+		vq->fenced = true;
+	}
+	return vq_poll_new(vq);
 }

@@ -32,6 +32,9 @@ struct virtqueue {
 	bool indirect;           /* VIRTIO_RING_F_INDIRECT_DESC negotiated */
 	bool notify_off;         /* the driver is told not to notify (we are busy) */
 	bool fenced;             /* a full fence since the last push (see vq_should_notify) */
+	bool polling;            /* between vq_poll_begin and vq_poll_end */
+	bool poll_owed;          /* polling holds back notifications the queue would want */
+	uint16_t poll_seen;      /* avail->idx when vq_poll_new last looked */
 	uint16_t size;           /* entries, a power of two (== vr.num) */
 	uint16_t last_avail;     /* next available-ring entry to take */
 	uint16_t used_idx;       /* next used-ring entry to fill */
@@ -74,5 +77,22 @@ void vq_flush(struct virtqueue *vq);
 /* After pushes: flush them; true if the driver wants an interrupt for them
  * (used_event with EVENT_IDX, else VRING_AVAIL_F_NO_INTERRUPT clear). */
 bool vq_should_notify(struct virtqueue *vq);
+
+/* Polling (loop/poll.h). While a queue is polled the driver is told not
+ * to notify (VRING_USED_F_NO_NOTIFY; with EVENT_IDX, avail_event is simply
+ * not advanced, so a driver that passed it does not notify again), and a
+ * vq_pop that finds the ring empty does not ask for notifications either.
+ *
+ * vq_poll_begin: start (no-op if not ready or already polling).
+ * vq_poll_new: true if avail->idx moved since the last look (a kick's
+ *   worth of news); remembers it. Call it at a kick too, so the poll does
+ *   not report the same buffers again.
+ * vq_poll_end: stop; if notifications were held back, ask for them again
+ *   (virtio 1.2 section 2.7.10), full fence, then look once more: true if
+ *   buffers came meanwhile, which the caller must then process, since the
+ *   driver may have seen notifications still off and not kicked. */
+void vq_poll_begin(struct virtqueue *vq);
+bool vq_poll_new(struct virtqueue *vq);
+bool vq_poll_end(struct virtqueue *vq);
 
 #endif

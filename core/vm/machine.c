@@ -272,7 +272,8 @@ static int machine_sandbox_policy(struct sandbox *sb, const struct volt_config *
 /* Every thread the VM will have, created now (none can be after
  * lockdown): each instance's I/O thread, parked until its start, and the
  * vCPU threads, held at the sandbox's gate until machine_run. */
-static int machine_spawn_threads(struct machine *m, struct volt_err *err)
+static int machine_spawn_threads(struct machine *m, const struct volt_config *cfg,
+				 struct volt_err *err)
 {
 	char label[48], owner[160];
 	int r = 0;
@@ -285,6 +286,7 @@ static int machine_spawn_threads(struct machine *m, struct volt_err *err)
 		snprintf(label, sizeof(label), "io:%s", inst->name);
 		machine_plugin_label(inst, owner, sizeof(owner));
 		iothread_set_owner(&inst->own_io.thread, label, owner);
+		evloop_set_poll_max(&inst->own_io.thread.loop, (uint64_t)cfg->poll_us * 1000);
 		r = iothread_spawn(&inst->own_io.thread, err);
 	}
 	for (unsigned i = 0; !r && i < m->nvcpus_created; i++)
@@ -348,7 +350,7 @@ static int machine_lockdown(struct machine *m, const struct volt_config *cfg,
 		return r;
 	sandbox_gate_arm();
 	m->gate_armed = true;
-	r = machine_spawn_threads(m, err);
+	r = machine_spawn_threads(m, cfg, err);
 	if (!r)
 		r = sandbox_lockdown(&m->sandbox, err);
 	if (!r)

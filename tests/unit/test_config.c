@@ -192,6 +192,21 @@ static void test_vcpus(void **state)
 	load_fails(f, "[vm]\nvcpus = 4294967297\n", "t.ini:2: vcpus: 4294967297 is out of range*");
 }
 
+static void test_poll_us(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(f->cfg.poll_us, 32); /* QEMU's default */
+	assert_int_equal(load(f, "[vm]\npoll_us = 0\n"), 0);
+	assert_int_equal(f->cfg.poll_us, 0);
+	assert_int_equal(load(f, "[vm]\npoll_us = 1000\n"), 0);
+	assert_int_equal(f->cfg.poll_us, 1000);
+	load_fails(f, "[vm]\npoll_us = 1001\n", "t.ini:2: poll_us: 1001 is out of range (0 to 1000)");
+	load_fails(f, "[vm]\npoll_us = -1\n", "t.ini:2: poll_us: -1 is out of range (0 to 1000)");
+	load_fails(f, "[vm]\n\npoll_us = fast\n", "t.ini:3: poll_us: 'fast' is not a number");
+	assert_int_equal(f->cfg.poll_us, 32); /* a refused value leaves the default */
+}
+
 static void test_kernel_initrd(void **state)
 {
 	struct fixture *f = *state;
@@ -287,8 +302,8 @@ static void test_unknown_key(void **state)
 	struct fixture *f = *state;
 
 	load_fails(f, "[vm]\nvcpus = 1\n; colour\n\ncolour = blue\n",
-		   "t.ini:5: colour: unknown key in [vm] (known: memory_mib, vcpus, kernel, "
-		   "initrd, cmdline)");
+		   "t.ini:5: colour: unknown key in [vm] (known: memory_mib, vcpus, poll_us, "
+		   "kernel, initrd, cmdline)");
 	load_fails(f, "[serial]\nout = stdout\n", "t.ini:2: out: unknown key in [serial]*");
 }
 
@@ -606,7 +621,8 @@ static void test_cli_without_config(void **state)
 {
 	struct fixture *f = *state;
 	char *argv[] = { "volt", "--kernel", f->kernel, "--initrd", f->kernel,
-			 "--plugin-dir", f->dir, "--vcpus", "32", "--memory", "16" };
+			 "--plugin-dir", f->dir, "--vcpus", "32", "--memory", "16",
+			 "--poll-us", "0" };
 
 	assert_int_equal(from_args(f, ARGC(argv), argv), 0);
 	assert_string_equal(f->cfg.kernel, f->kernel);
@@ -614,6 +630,7 @@ static void test_cli_without_config(void **state)
 	assert_string_equal(f->cfg.plugin_dir, f->dir);
 	assert_int_equal(f->cfg.vcpus, 32);
 	assert_int_equal(f->cfg.memory_mib, 16);
+	assert_int_equal(f->cfg.poll_us, 0);
 	assert_null(f->cfg.path);
 }
 
@@ -640,12 +657,14 @@ static void test_cli_bad_values(void **state)
 	char *mem[] = { "volt", "--memory", "8" };
 	char *level[] = { "volt", "--log-level", "loud" };
 	char *serial[] = { "volt", "--serial-output", "" };
+	char *poll[] = { "volt", "--kernel", f->kernel, "--poll-us", "5000" };
 
 	assert_err(f, from_args(f, ARGC(vcpus), vcpus), "--vcpus: 'abc' is not a number");
 	assert_err(f, from_args(f, ARGC(mem), mem), "--memory: 8 is out of range (16 to 262144)");
 	assert_err(f, from_args(f, ARGC(level), level),
 		   "--log-level: 'loud' is not one of error, warn, info, debug");
 	assert_err(f, from_args(f, ARGC(serial), serial), "--serial-output: no value*");
+	assert_err(f, from_args(f, ARGC(poll), poll), "--poll-us: 5000 is out of range (0 to 1000)");
 }
 
 static void test_cli_bad_usage(void **state)
@@ -809,6 +828,7 @@ int main(void)
 		T(test_memory_ok),
 		T(test_memory_bad),
 		T(test_vcpus),
+		T(test_poll_us),
 		T(test_kernel_initrd),
 		T(test_cmdline),
 		T(test_long_line_refused),

@@ -336,6 +336,110 @@ static void test_event_idx(void **state)
 	assert_true(vq_should_notify(&s->vq));
 }
 
+/* ---- polling: notifications suppressed, and no lost kick ---------------- */
+
+/* The driver's side of virtio 1.2 section 2.7.10: after publishing
+ * avail->idx (and a full fence), must it notify the device? */
+static bool driver_must_kick(struct sim *s, uint16_t old_idx, bool event_idx)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (event_idx)
+		return vring_need_event(vring_avail_event(&s->vq.vr), s->avail_idx, old_idx);
+	return !(used(s)->flags & VRING_USED_F_NO_NOTIFY);
+}
+
+/* The driver adds a chain and reports whether it kicked. */
+static bool driver_add(struct sim *s, uint16_t head, bool event_idx)
+{
+	uint16_t old = s->avail_idx;
+
+	set_desc(s, DESC_GPA, head, BUF_GPA + head * 64u, 64, VRING_DESC_F_WRITE, 0);
+	publish(s, head);
+	return driver_must_kick(s, old, event_idx);
+}
+
+static void poll_no_lost_kick(struct sim *s, uint64_t features)
+{
+	bool event_idx = features & FEAT_EVENT_IDX;
+
+	setup_queue(s, features);
+	assert_int_equal(pop(s), 0);     /* idle: notifications wanted */
+	assert_false(vq_poll_new(&s->vq));
+	vq_poll_begin(&s->vq);
+	if (!event_idx)
+		assert_int_equal(used(s)->flags, VRING_USED_F_NO_NOTIFY);
+	/* First chain: with EVENT_IDX the driver may still kick once (it has
+	 * not passed avail_event yet); a poll finds the chain either way. */
+	if (!event_idx)
+		assert_false(driver_add(s, 0, event_idx));
+	else
+		(void)driver_add(s, 0, event_idx);
+	assert_true(vq_poll_new(&s->vq));
+	assert_false(vq_poll_new(&s->vq));  /* reported once */
+	assert_int_equal(pop(s), 1);
+	assert_int_equal(vq_push(&s->vq, &s->elem, 64), 0);
+	/* Empty while polling: notifications stay off. */
+	assert_int_equal(pop(s), 0);
+	if (!event_idx)
+		assert_int_equal(used(s)->flags, VRING_USED_F_NO_NOTIFY);
+	else
+		assert_int_equal(vring_avail_event(&s->vq.vr), 0); /* not advanced */
+	assert_int_equal(used(s)->idx, 1); /* but the used chain is published */
+	/* The race: a chain made available just before notifications come
+	 * back. The driver sees them off and does not kick... */
+	assert_false(driver_add(s, 1, event_idx));
+	/* ...and ending the poll (notifications on, fence, one more look)
+	 * finds it. */
+	assert_true(vq_poll_end(&s->vq));
+	if (!event_idx)
+		assert_int_equal(used(s)->flags, 0);
+	else
+		assert_int_equal(vring_avail_event(&s->vq.vr), 1);
+	assert_int_equal(pop(s), 1);
+	assert_int_equal(s->elem.head, 1);
+	assert_int_equal(vq_push(&s->vq, &s->elem, 64), 0);
+	assert_int_equal(pop(s), 0);
+	/* Not polling any more: the next chain is kicked for again. */
+	assert_true(driver_add(s, 2, event_idx));
+	assert_true(vq_poll_new(&s->vq));
+	assert_int_equal(pop(s), 1);
+	/* Ending a poll with nothing new: false, and a second end is a no-op. */
+	vq_poll_begin(&s->vq);
+	assert_false(vq_poll_end(&s->vq));
+	assert_false(vq_poll_end(&s->vq));
+}
+
+static void test_poll_no_lost_kick(void **state)
+{
+	poll_no_lost_kick(*state, 0);
+}
+
+static void test_poll_no_lost_kick_event_idx(void **state)
+{
+	poll_no_lost_kick(*state, FEAT_EVENT_IDX);
+}
+
+/* A plugin that stopped popping with chains left (it is busy and will
+ * come back) keeps notifications off after the poll: ending it does not
+ * turn them on behind the plugin's back. */
+static void test_poll_keeps_busy_queue_quiet(void **state)
+{
+	struct sim *s = *state;
+
+	setup_queue(s, 0);
+	driver_add(s, 0, false);
+	driver_add(s, 1, false);
+	assert_int_equal(pop(s), 1);     /* busy: notifications off */
+	vq_poll_begin(&s->vq);
+	assert_true(vq_poll_end(&s->vq)); /* news since the last look: run it */
+	assert_int_equal(used(s)->flags, VRING_USED_F_NO_NOTIFY);
+	/* A reset forgets polling. */
+	vq_poll_begin(&s->vq);
+	vq_reset(&s->vq);
+	assert_false(vq_poll_end(&s->vq));
+	assert_false(vq_poll_new(&s->vq));
+}
+
 static void test_reset_keeps_memory(void **state)
 {
 	struct sim *s = *state;
@@ -608,6 +712,9 @@ int main(void)
 		T(test_indirect),
 		T(test_notify_flags),
 		T(test_event_idx),
+		T(test_poll_no_lost_kick),
+		T(test_poll_no_lost_kick_event_idx),
+		T(test_poll_keeps_busy_queue_quiet),
 		T(test_reset_keeps_memory),
 		T(test_setup_checks),
 		T(test_outside_ram),
