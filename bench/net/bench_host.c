@@ -135,6 +135,11 @@ static int bh_vq_info(struct volt_instance *inst, unsigned q, struct volt_vq_inf
 
 	if (!vq->ready)
 		return -ENODEV;
+	/* As the transport: a queue whose rings were handed out is not polled. */
+	bh_lock(inst->bh);
+	(void)vq_poll_end(vq);
+	inst->bh->info_out[q] = true;
+	bh_unlock(inst->bh);
 	info->size = vq->size;
 	info->desc_gpa = vq->desc_gpa;
 	info->avail_gpa = vq->avail_gpa;
@@ -361,19 +366,67 @@ static bool bh_io_gate(struct bench_host *bh)
 	return stop;
 }
 
-static void bh_io_dispatch(struct bench_host *bh, uint64_t tag, uint32_t events)
+/* As the transport's section: queue_notify for each queue in `due`. */
+static void bh_run_queues(struct bench_host *bh, unsigned due)
 {
 	const struct volt_device_ops *ops = bh->dev.desc->ops;
+
+	bh->in_kick = true;
+	for (unsigned q = 0; q < BH_QUEUES; q++)
+		if (due & (1u << q))
+			ops->queue_notify(bh->dev.state, q);
+	for (unsigned q = 0; q < BH_QUEUES; q++)
+		vq_flush(&bh->vq[q]);
+	bh->in_kick = false;
+}
+
+/* The transport's poll handlers (core/virtio/virtio_mmio.c), mirrored:
+ * the device lock around the look, queue_notify outside it. */
+static bool bh_poll(void *opaque)
+{
+	struct bench_host *bh = opaque;
+	unsigned due = 0;
+
+	pthread_mutex_lock(&bh->dev_lock);
+	for (unsigned q = 0; q < BH_QUEUES; q++) {
+		if (bh->info_out[q])
+			continue;
+		vq_poll_begin(&bh->vq[q]);
+		if (vq_poll_new(&bh->vq[q]))
+			due |= 1u << q;
+	}
+	pthread_mutex_unlock(&bh->dev_lock);
+	if (due)
+		bh_run_queues(bh, due);
+	return due != 0;
+}
+
+static bool bh_poll_end(void *opaque)
+{
+	struct bench_host *bh = opaque;
+	unsigned due = 0;
+
+	pthread_mutex_lock(&bh->dev_lock);
+	for (unsigned q = 0; q < BH_QUEUES; q++)
+		if (vq_poll_end(&bh->vq[q]) && !bh->info_out[q])
+			due |= 1u << q;
+	pthread_mutex_unlock(&bh->dev_lock);
+	if (due)
+		bh_run_queues(bh, due);
+	return due != 0;
+}
+
+static void bh_io_dispatch(struct bench_host *bh, uint64_t tag, uint32_t events)
+{
 	uint64_t v;
 
 	if (tag < BH_QUEUES) {
 		/* As volt's transport: drain the ioeventfd, then queue_notify. */
 		if (read(bh->kick_efd[tag], &v, sizeof(v)) == sizeof(v)) {
-			bh->in_kick = true;
-			ops->queue_notify(bh->dev.state, (unsigned)tag);
-			for (unsigned q = 0; q < BH_QUEUES; q++)
-				vq_flush(&bh->vq[q]);
-			bh->in_kick = false;
+			pthread_mutex_lock(&bh->dev_lock);
+			vq_poll_new(&bh->vq[tag]); /* this kick's news */
+			pthread_mutex_unlock(&bh->dev_lock);
+			bh_run_queues(bh, 1u << tag);
 		}
 	} else if (tag == BH_TAG_CTL) {
 		if (read(bh->ctl_efd, &v, sizeof(v)) < 0) {
@@ -396,9 +449,11 @@ static void *bh_io_main(void *opaque)
 	struct epoll_event ev[8];
 
 	pthread_setname_np(pthread_self(), "bench-io"); /* for perf --comm */
+	poller_init(&bh->poller, bh->poll_max_ns);
+	poller_add(&bh->poller, &(struct poll_handler){ bh_poll, bh_poll_end, bh });
 
 	for (;;) {
-		int n = epoll_wait(bh->epfd, ev, 8, -1);
+		int n = poller_wait(&bh->poller, bh->epfd, ev, 8);
 
 		/* The pause flag is read under a lock only when the control
 		 * eventfd woke us: no lock on the data path. */
@@ -424,6 +479,7 @@ int bench_host_io_start(struct bench_host *bh)
 	int r;
 
 	bh->pause_req = bh->stop_req = bh->paused = false;
+	memset(bh->info_out, 0, sizeof(bh->info_out));
 	r = thread_create(&bh->io, THREAD_STACK_SMALL, bh_io_main, bh); /* as volt's */
 	bh->io_running = r == 0;
 	return -r;

@@ -9,7 +9,9 @@
  * ioeventfd in volt) and the fds the plugins watch; the simulated driver
  * runs on the caller's thread, as a vCPU would. The device's interrupts are
  * eventfd writes (the irqfd in volt), one eventfd per queue here so the
- * driver can wait on the queue it needs. */
+ * driver can wait on the queue it needs. Before it sleeps, the I/O thread
+ * polls the queues with the core's adaptive window (core/loop/poll.c) and
+ * the transport's poll handler mirrored, notifications suppressed. */
 #ifndef VOLT_BENCH_NET_HOST_H
 #define VOLT_BENCH_NET_HOST_H
 
@@ -20,6 +22,7 @@
 
 #include <volt/volt.h>
 
+#include "loop/poll.h"
 #include "virtio/virtqueue.h"
 #include "vm/guest_mem.h"
 
@@ -54,6 +57,11 @@ struct bench_host {
 	 * unless they come from inside queue_notify (core/virtio/virtio_mmio.c). */
 	pthread_mutex_t dev_lock;
 	bool in_kick;                 /* I/O thread only */
+	bool info_out[BH_QUEUES];     /* vq_info asked: never polled (as the transport) */
+	/* Polling as volt's I/O threads do (core/loop/poll.c, the transport's
+	 * poll handler mirrored); poll_max_ns is set before io_start. */
+	struct poller poller;
+	uint64_t poll_max_ns;
 	char broken[1024];
 
 	/* The I/O thread. */

@@ -34,8 +34,10 @@
  * them right after the tap: what is measured is the path up to there.
  *
  *   bench-net [seconds per measurement, default 0.4] [rounds, default 5] [case]
- * Each case runs raw, raw with guest buffers and volt in turn, `rounds`
- * times, each first in some round; medians and min-max are printed. */
+ * Each case runs raw, raw with guest buffers, volt (its I/O thread polling
+ * as volt's do by default, up to 32 us; BENCH_NET_POLL_US=N for another
+ * maximum) and volt without polling in turn, `rounds` times, each first in
+ * some round; medians and min-max are printed. */
 #include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
@@ -420,6 +422,12 @@ static struct result rawg_rx(const struct bench_case *c)
 
 /* ---- volt's virtio-net ------------------------------------------------------ */
 
+/* The I/O thread's maximum poll window for the next dev_up: volt's default
+ * ([vm] poll_us = 32; BENCH_NET_POLL_US overrides it), or 0 for the
+ * variant without polling. */
+static uint64_t dev_poll_ns;
+static uint64_t dev_poll_on_ns = POLL_MAX_NS_DEFAULT;
+
 static void dev_up(struct bench_host *bh, struct bench_driver *d, const struct bench_case *c)
 {
 	struct bench_model m;
@@ -428,6 +436,7 @@ static void dev_up(struct bench_host *bh, struct bench_driver *d, const struct b
 	if (bench_host_init(bh, GUEST_RAM_MIB, volt_plugin_entry_v1_virtio_net(),
 			    volt_plugin_entry_v1_net_tap()))
 		exit(1);
+	bh->poll_max_ns = dev_poll_ns;
 	bench_host_set(&bh->backend, "tap", TAP_NAME);
 	bench_host_set(&bh->dev, "mac", "02:00:00:00:00:01");
 	if (bench_host_realize(bh))
@@ -443,6 +452,12 @@ static void dev_up(struct bench_host *bh, struct bench_driver *d, const struct b
 static void dev_down(struct bench_host *bh, struct bench_driver *d)
 {
 	bench_host_io_stop(bh);
+	if (getenv("BENCH_VERBOSE"))
+		fprintf(stderr, "bench-net: poller max %llu ns: %llu polls, %llu found work, %llu sleeps, window %llu ns at the end\n",
+			(unsigned long long)bh->poller.window.max_ns,
+			(unsigned long long)bh->poller.polls, (unsigned long long)bh->poller.hits,
+			(unsigned long long)bh->poller.sleeps,
+			(unsigned long long)bh->poller.window.ns);
 	if (bh->broken[0])
 		fprintf(stderr, "bench-net: the device broke: %s\n", bh->broken);
 	if (d->wait_timeouts)
@@ -570,6 +585,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1)
 		seconds = atof(argv[1]);
+	if (getenv("BENCH_NET_POLL_US"))
+		dev_poll_on_ns = strtoull(getenv("BENCH_NET_POLL_US"), NULL, 0) * 1000;
 	if (rounds < 1 || rounds > MAX_ROUNDS || seconds <= 0) {
 		fprintf(stderr, "usage: bench-net [seconds] [rounds 1..%d]\n", MAX_ROUNDS);
 		return 2;
@@ -579,6 +596,8 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 77;
 	}
+	printf("volt polls up to %llu ns before sleeping; \"no polling\": 0\n",
+	       (unsigned long long)dev_poll_on_ns);
 	printf("%-14s | %-19s | %-19s | %-19s | %8s | %8s | %-9s | %-9s | %8s | %8s\n", "case",
 	       "raw", "raw, guest buffers", "volt virtio-net", "volt/raw", "volt/rawg",
 	       "busy dev drv", "dev-CPU", "dev/raw", "dev/rawg");
@@ -586,35 +605,41 @@ int main(int argc, char **argv)
 	       "Gbit/s", "kpps", "Gbit/s", "kpps", "Gbit/s", "", "", "", "kpps");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct bench_case *c = &cases[i];
-		double pps[3][MAX_ROUNDS], gb[3][MAX_ROUNDS], busy[MAX_ROUNDS], dbusy[MAX_ROUNDS];
-		double cost[MAX_ROUNDS], mp[3], mg[3], mc;
-		double lo[3], hi[3];
+		double pps[4][MAX_ROUNDS], gb[4][MAX_ROUNDS], busy[2][MAX_ROUNDS];
+		double dbusy[MAX_ROUNDS], cost[2][MAX_ROUNDS], mp[4], mg[4], mc[2];
+		double lo[4], hi[4];
 
 		if (only && !strstr(c->name, only))
 			continue;
 		build_frame(c);
 		for (int r = 0; r < rounds; r++) {
-			struct result res[3];
+			struct result res[4];
 
-			/* Turn by turn, each first in some round. */
-			for (int k = 0; k < 3; k++) {
-				int which = (k + r) % 3;
+			/* Turn by turn, each first in some round: raw, raw with
+			 * guest buffers, volt polling, volt not polling. */
+			for (int k = 0; k < 4; k++) {
+				int which = (k + r) % 4;
 
+				dev_poll_ns = which == 2 ? dev_poll_on_ns : 0;
 				res[which] = which == 0 ? (c->rx ? raw_rx(c) : raw_tx(c)) :
 					     which == 1 ? (c->rx ? rawg_rx(c) : rawg_tx(c)) :
 							  (c->rx ? dev_rx(c) : dev_tx(c));
 			}
-			for (int k = 0; k < 3; k++) {
+			for (int k = 0; k < 4; k++) {
 				pps[k][r] = res[k].pps;
 				gb[k][r] = res[k].gbps;
 			}
-			busy[r] = res[2].dev_busy;
 			dbusy[r] = res[2].drv_busy;
-			/* The device thread's own rate: frames per second of its CPU. */
-			cost[r] = res[2].dev_busy > 0 ? res[2].pps / res[2].dev_busy : 0;
+			for (int v = 0; v < 2; v++) {
+				busy[v][r] = res[2 + v].dev_busy;
+				/* The device thread's own rate: frames per second of its CPU. */
+				cost[v][r] = res[2 + v].dev_busy > 0 ?
+					     res[2 + v].pps / res[2 + v].dev_busy : 0;
+			}
 		}
-		mc = median(cost, rounds);
-		for (int k = 0; k < 3; k++) {
+		for (int v = 0; v < 2; v++)
+			mc[v] = median(cost[v], rounds);
+		for (int k = 0; k < 4; k++) {
 			mp[k] = median(pps[k], rounds);
 			mg[k] = median(gb[k], rounds);
 			lo[k] = pps[k][0];        /* sorted by median() */
@@ -622,11 +647,16 @@ int main(int argc, char **argv)
 		}
 		printf("%-14s | %9.0f %9.2f | %9.0f %9.2f | %9.0f %9.2f | %7.0f%% | %7.0f%% | %4.0f%% %4.0f%% | %9.0f | %7.0f%% | %7.0f%%\n",
 		       c->name, mp[0] / 1e3, mg[0], mp[1] / 1e3, mg[1], mp[2] / 1e3, mg[2],
-		       100 * mp[2] / mp[0], 100 * mp[2] / mp[1], 100 * median(busy, rounds),
-		       100 * median(dbusy, rounds), mc / 1e3, 100 * mc / mp[0], 100 * mc / mp[1]);
-		printf("%-14s   kpps min-max: raw %.0f-%.0f, raw guest bufs %.0f-%.0f, volt %.0f-%.0f\n",
+		       100 * mp[2] / mp[0], 100 * mp[2] / mp[1], 100 * median(busy[0], rounds),
+		       100 * median(dbusy, rounds), mc[0] / 1e3, 100 * mc[0] / mp[0],
+		       100 * mc[0] / mp[1]);
+		printf("%-14s | %19s | %19s | %9.0f %9.2f | %7.0f%% | %7.0f%% | %4.0f%%       | %9.0f | %7.0f%% | %7.0f%%\n",
+		       "  no polling", "", "", mp[3] / 1e3, mg[3], 100 * mp[3] / mp[0],
+		       100 * mp[3] / mp[1], 100 * median(busy[1], rounds), mc[1] / 1e3,
+		       100 * mc[1] / mp[0], 100 * mc[1] / mp[1]);
+		printf("%-14s   kpps min-max: raw %.0f-%.0f, raw guest bufs %.0f-%.0f, volt %.0f-%.0f, no polling %.0f-%.0f\n",
 		       "", lo[0] / 1e3, hi[0] / 1e3, lo[1] / 1e3, hi[1] / 1e3, lo[2] / 1e3,
-		       hi[2] / 1e3);
+		       hi[2] / 1e3, lo[3] / 1e3, hi[3] / 1e3);
 		fflush(stdout);
 	}
 	return 0;
