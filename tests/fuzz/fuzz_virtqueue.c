@@ -88,8 +88,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort(); /* fixed, valid ring addresses */
 	vq.last_avail = data[3]; /* the driver's ring may start anywhere */
 	vq.used_idx = data[3];
+	if (data[1] & 4)
+		vq_poll_begin(&vq); /* as the I/O thread's poller: notifications off */
 	for (unsigned i = 0; i < pops; i++) {
-		int r = vq_pop(&vq, elem, &err);
+		int r;
+
+		if (vq.polling)
+			(void)vq_poll_new(&vq);
+		r = vq_pop(&vq, elem, &err);
 
 		if (r < 0) {
 			if (!err.code || !err.msg[0] || strchr(err.msg, '\n'))
@@ -103,6 +109,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		vq_should_notify(&vq);
 	}
+	if (vq_poll_end(&vq) && vq_pop(&vq, elem, &err) == 1) /* the last look */
+		fuzz_check_elem(&mem, elem);
 	vq_reset(&vq);
 	if (vq.mem != &mem)
 		abort();
