@@ -3,7 +3,8 @@
 # through the virtio-mmio transport and the virtio-blk plugin. It writes a
 # pattern to sector N of the first, flushes, reads it back, reads the ID,
 # takes the completion interrupt, and sees the read-only second drive refuse
-# a write. Then the host checks the image files' bytes.
+# a write. Then the host checks the image files' bytes, and runs the guest
+# again without polling and with the largest poll window.
 . "$(dirname "$0")/common.sh"
 require_kvm
 GUEST=$GUESTS/blk
@@ -81,5 +82,18 @@ else
 	fail "$(grep -c 'warning' "$TMP/blk.err") warnings, want 1"
 	show blk
 fi
+
+# The same guest with the I/O threads never polling, and with the largest
+# poll window ([vm] poll_us; the runs above use the default, 32 us).
+for poll in 0 1000; do
+	run_volt "blk-poll$poll" --config "$TMP/blk.ini" "${PLUGIN_ARGS[@]}" --poll-us "$poll"
+	check_status "blk-poll$poll" 0 "blk guest, --poll-us $poll"
+	if grep -Eq '^BLK DONE pass=[0-9]+ fail=0' "$TMP/blk-poll$poll.out"; then
+		pass "blk guest, --poll-us $poll: $(grep '^BLK DONE' "$TMP/blk-poll$poll.out")"
+	else
+		fail "blk guest, --poll-us $poll: no 'BLK DONE ... fail=0' line"
+		show "blk-poll$poll"
+	fi
+done
 
 finish
