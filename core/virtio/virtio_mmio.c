@@ -624,9 +624,10 @@ static void mmio_on_kick(void *opaque, uint32_t events)
 
 /* ---- polling (the I/O thread, loop/poll.h) ------------------------------ */
 
-/* Caller holds the lock: may the queues be polled? Not once a queue's
- * rings were handed out (vq_info): a kernel data plane (vhost) may own
- * their notification fields then, and only it may write them. */
+/* Caller holds the lock: may the device's queues be polled now? (A queue
+ * whose rings were handed out through vq_info is skipped in mmio_poll: a
+ * kernel data plane (vhost) may own its notification fields, and only it
+ * may write them.) */
 static bool mmio_pollable(struct virtio_mmio_dev *dev)
 {
 	return dev->ops->queue_notify && (dev->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
