@@ -634,6 +634,17 @@ static bool mmio_pollable(struct virtio_mmio_dev *dev)
 	       !atomic_load(&dev->broken) && !atomic_load(&dev->quiescing);
 }
 
+/* Caller holds the lock: the queues in `due` become the I/O thread's (the
+ * section) and run; false if there were none. */
+static bool mmio_unlock_and_run(struct virtio_mmio_dev *dev, uint64_t due)
+{
+	dev->in_notify = due != 0;
+	pthread_mutex_unlock(&dev->lock);
+	if (due)
+		mmio_run_queues(dev, due);
+	return due != 0;
+}
+
 /* A poll: with notifications off, a queue whose driver added buffers since
  * we last looked runs queue_notify, as its kick would. */
 static bool mmio_poll(void *opaque)
@@ -651,12 +662,7 @@ static bool mmio_poll(void *opaque)
 		if (vq_poll_new(&q->vq))
 			due |= 1ULL << i;
 	}
-	dev->in_notify = due != 0;
-	pthread_mutex_unlock(&dev->lock);
-	if (!due)
-		return false;
-	mmio_run_queues(dev, due);
-	return true;
+	return mmio_unlock_and_run(dev, due);
 }
 
 /* Before the I/O thread sleeps: notifications back on, one more look. */
@@ -671,12 +677,7 @@ static bool mmio_poll_end(void *opaque)
 	for (unsigned i = 0; i < dev->nqueues; i++)
 		if (vq_poll_end(&dev->queues[i].vq) && live)
 			due |= 1ULL << i;
-	dev->in_notify = due != 0;
-	pthread_mutex_unlock(&dev->lock);
-	if (!due)
-		return false;
-	mmio_run_queues(dev, due);
-	return true;
+	return mmio_unlock_and_run(dev, due);
 }
 
 /* ---- the host API's queue operations ----------------------------------- */
