@@ -62,6 +62,7 @@
 #include <linux/virtio_ring.h>
 
 #include "bench_driver.h"
+#include "config/config.h"
 #include "bench_host.h"
 #include "net_rx.h"
 #include "net_tx.h"
@@ -426,7 +427,7 @@ static struct result rawg_rx(const struct bench_case *c)
  * ([vm] poll_us = 32; BENCH_NET_POLL_US overrides it), or 0 for the
  * variant without polling. */
 static uint64_t dev_poll_ns;
-static uint64_t dev_poll_on_ns = POLL_MAX_NS_DEFAULT;
+static uint64_t dev_poll_on_ns = CONFIG_POLL_US_DEFAULT * 1000ULL;
 
 static void dev_up(struct bench_host *bh, struct bench_driver *d, const struct bench_case *c)
 {

@@ -81,20 +81,41 @@ bool poller_end(struct poller *p)
 	return found;
 }
 
+/* Polls the handlers for up to the window and, between two looks, the
+ * epoll set without blocking if there is one (epfd >= 0): a receive fd,
+ * another queue's kick or a stop then need not wait for the window to end.
+ * Returns epoll_wait's count if the set had events (polling stays on);
+ * else 0, with *work true if a handler found work (polling stays on too). */
+static int poller_spin(struct poller *p, uint64_t t0, int epfd, struct epoll_event *events,
+		       int max, bool *work)
+{
+	int n;
+
+	*work = false;
+	if (!p->window.ns || !p->nhandlers)
+		return 0;
+	p->active = true;
+	do {
+		p->polls++;
+		if (poller_poll_once(p)) {
+			p->hits++;
+			*work = true;
+			return 0;
+		}
+		n = epfd >= 0 ? epoll_wait(epfd, events, max, 0) : 0;
+		if (n)
+			return n;
+	} while (poll_now_ns() - t0 < p->window.ns &&
+		 !(p->cancel && atomic_load_explicit(p->cancel, memory_order_relaxed)));
+	return 0;
+}
+
 bool poller_run(struct poller *p, uint64_t t0)
 {
-	if (p->window.ns && p->nhandlers) {
-		p->active = true;
-		do {
-			p->polls++;
-			if (poller_poll_once(p)) {
-				p->hits++;
-				return true;
-			}
-		} while (poll_now_ns() - t0 < p->window.ns &&
-			 !(p->cancel && atomic_load_explicit(p->cancel, memory_order_relaxed)));
-	}
-	return poller_end(p);
+	bool work;
+
+	poller_spin(p, t0, -1, NULL, 0, &work);
+	return work || poller_end(p);
 }
 
 void poller_slept(struct poller *p, uint64_t t0)
@@ -107,28 +128,16 @@ void poller_slept(struct poller *p, uint64_t t0)
 int poller_wait(struct poller *p, int epfd, struct epoll_event *events, int max)
 {
 	uint64_t t0;
+	bool work;
 	int n;
 
 	if (!p->nhandlers || (!p->window.max_ns && !p->active))
 		return epoll_wait(epfd, events, max, -1);
 	t0 = poll_now_ns();
-	if (p->window.ns) {
-		p->active = true;
-		do {
-			p->polls++;
-			if (poller_poll_once(p)) {
-				p->hits++;
-				return epoll_wait(epfd, events, max, 0);
-			}
-			/* The fds too (a receive fd, another queue's kick, a stop):
-			 * while we poll, nothing on them waits for the window. */
-			n = epoll_wait(epfd, events, max, 0);
-			if (n)
-				return n;
-		} while (poll_now_ns() - t0 < p->window.ns &&
-			 !(p->cancel && atomic_load_explicit(p->cancel, memory_order_relaxed)));
-	}
-	if (poller_end(p))
+	n = poller_spin(p, t0, epfd, events, max, &work);
+	if (n)
+		return n;
+	if (work || poller_end(p))
 		return epoll_wait(epfd, events, max, 0);
 	n = epoll_wait(epfd, events, max, -1);
 	poller_slept(p, t0);

@@ -20,7 +20,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define POLL_MAX_NS_DEFAULT 32000ULL  /* [vm] poll_us = 32: QEMU's 32768 ns, rounded */
 #define POLL_NS_START       4000ULL   /* QEMU's first step up from 0 */
 #define POLL_HANDLERS_MAX   4
 
