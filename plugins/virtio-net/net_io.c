@@ -5,8 +5,7 @@
  * asked) every NET_TX_FLUSH chains and at the end of the batch.
  * RX: returns are published once per wake-up, so a frame's merged buffers
  * reach the guest together (Linux drops a frame whose buffers it cannot
- * all see).
- * RX: the backend's rx fd is watched while the guest has receive buffers.
+ * all see). The backend's rx fd is watched while the guest has receive buffers.
  * When they run out, the fd is no longer watched (epoll would otherwise
  * wake the thread again and again for a frame it cannot deliver) until the
  * guest adds buffers and notifies the receive queue. */
@@ -109,7 +108,7 @@ static void net_rx_check_gen(struct net *n)
 void net_io_rx(struct net *n)
 {
 	struct net_rx_limits lim;
-	unsigned pushed = 0, pushes = n->rx.pushes;
+	unsigned pushes = n->rx.pushes;
 
 	if (!atomic_load(&n->active))
 		return;
@@ -126,7 +125,7 @@ void net_io_rx(struct net *n)
 			net_io_rx_disarm(n);
 			break;
 		}
-		r = net_rx_one(&n->rx, &lim, &n->port, &n->stats, &pushed);
+		r = net_rx_one(&n->rx, &lim, &n->port, &n->stats);
 		if (r == 0)
 			break;
 		if (r < 0) {

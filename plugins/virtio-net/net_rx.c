@@ -210,7 +210,7 @@ static bool net_rx_fix_header(struct net_rx *rx, const struct net_rx_limits *lim
 }
 
 int net_rx_one(struct net_rx *rx, const struct net_rx_limits *lim,
-	       const struct volt_net_port *port, struct net_stats *st, unsigned *pushed)
+	       const struct volt_net_port *port, struct net_stats *st)
 {
 	ssize_t n;
 	unsigned k;
@@ -239,6 +239,5 @@ int net_rx_one(struct net_rx *rx, const struct net_rx_limits *lim,
 	net_rx_deliver(rx, k, (uint32_t)n);
 	st->rx_frames++;
 	st->rx_bytes += (uint64_t)n - NET_VNET_HDR_LEN;
-	*pushed += k;
 	return 1;
 }

@@ -86,9 +86,9 @@ int net_rx_fill(struct net_rx *rx, const struct net_rx_limits *lim, struct net_s
 bool net_rx_ready(struct net_rx *rx, const struct net_rx_limits *lim);
 
 /* Read one frame from the backend into the stash and give it to the guest.
- * 1: a frame was delivered or dropped (*pushed counts chains returned);
+ * 1: a frame was delivered (rx->pushes counts its chains) or dropped;
  * 0: the backend had nothing; -errno: the backend failed. */
 int net_rx_one(struct net_rx *rx, const struct net_rx_limits *lim,
-	       const struct volt_net_port *port, struct net_stats *st, unsigned *pushed);
+	       const struct volt_net_port *port, struct net_stats *st);
 
 #endif
