@@ -19,9 +19,12 @@
  *           VmHWM, VmRSS, Seccomp (2: a filter is on) and Threads from
  *           /proc/PID/status at the snapshot (see --snapshot)
  * guest     RSS of the guest-RAM mapping at the snapshot, from /proc/PID/smaps:
- *           the run of adjacent anonymous read-write mappings whose sizes add up
- *           to exactly --ram-mib (a VMM may split its RAM mapping with madvise;
- *           if several runs qualify, the one holding the largest single mapping)
+ *           the run of adjacent read-write mappings whose sizes add up to exactly
+ *           --ram-mib, each anonymous or backed by a file other than a library,
+ *           and at least one anonymous unless the run is a single mapping (a VMM
+ *           may split its RAM mapping with madvise, or map the kernel file over
+ *           part of it; if several runs qualify, the one holding the largest
+ *           single mapping)
  * overhead  rss minus guest: the VMM's own memory outside guest RAM
  *
  * OPTIONS
@@ -213,15 +216,45 @@ static long status_field(const char *path, const char *key)
 	return v;
 }
 
+/* What a mapping can be to guest RAM: not part of it, an anonymous piece, or a
+ * piece backed by a file (a VMM may map the kernel file over part of its RAM). */
+enum vma_kind { VMA_OTHER, VMA_ANON, VMA_FILE };
+
 struct vma {
 	uint64_t start, end;
 	long rss_kib;
-	bool anon_rw;
+	enum vma_kind kind;
 };
+
+/* A library's name: ".so" at the end or followed by a version (libc.so.6). */
+static bool is_library(const char *name)
+{
+	const char *p = strstr(name, ".so");
+
+	for (; p; p = strstr(p + 1, ".so"))
+		if (p[3] == '\0' || p[3] == '.' || p[3] == ' ')
+			return true;
+	return false;
+}
+
+/* name: the pathname column, "" for none. Guest RAM is read-write; a bracketed
+ * name ([heap], [stack], [vvar], [vdso]) is the process's heap or stack or the
+ * kernel's pages, not RAM, except [anon:NAME]: anonymous, named with prctl. */
+static enum vma_kind vma_kind(const char *perms, const char *name)
+{
+	if (perms[0] != 'r' || perms[1] != 'w')
+		return VMA_OTHER;
+	if (!*name || !strncmp(name, "[anon:", 6))
+		return VMA_ANON;
+	if (name[0] == '[' || is_library(name))
+		return VMA_OTHER;
+	return VMA_FILE;
+}
 
 static int read_vmas(pid_t pid, struct vma **out)
 {
-	char path[64], line[512];
+	/* Room for a PATH_MAX pathname: a longer line would be read as two. */
+	char path[64], line[4096 + 256];
 	struct vma *v = NULL;
 	int n = 0, cap = 0;
 	FILE *f;
@@ -243,11 +276,9 @@ static int read_vmas(pid_t pid, struct vma **out)
 				if (!v)
 					die("realloc");
 			}
-			/* Anonymous: no path after the inode (maybe "[heap]"; not RAM). */
+			line[strcspn(line, "\n")] = '\0';
 			v[n] = (struct vma){ .start = s, .end = e,
-					     .anon_rw = perms[0] == 'r' && perms[1] == 'w' &&
-							(!name_at || line[name_at] == '\n' ||
-							 line[name_at] == '\0') };
+					     .kind = vma_kind(perms, name_at ? line + name_at : "") };
 			n++;
 		} else if (n && !strncmp(line, "Rss:", 4)) {
 			v[n - 1].rss_kib = strtol(line + 4, NULL, 10);
@@ -258,7 +289,8 @@ static int read_vmas(pid_t pid, struct vma **out)
 	return n;
 }
 
-/* RSS (KiB) of the guest-RAM run of mappings, or -1 (see the header). */
+/* RSS (KiB) of the guest-RAM run of mappings, or -1 (see the header). A run of
+ * file mappings alone is not RAM: it would be some file the VMM mapped. */
 static long guest_ram_rss(const struct vma *v, int n, uint64_t ram)
 {
 	long best_rss = -1;
@@ -267,18 +299,22 @@ static long guest_ram_rss(const struct vma *v, int n, uint64_t ram)
 	for (int i = 0; i < n; i++) {
 		uint64_t sum = 0, big = 0;
 		long rss = 0;
+		int pieces = 0;
+		bool anon = false;
 
-		for (int j = i; j < n && v[j].anon_rw; j++) {
+		for (int j = i; j < n && v[j].kind != VMA_OTHER; j++) {
 			if (j > i && v[j].start != v[j - 1].end)
 				break;
 			sum += v[j].end - v[j].start;
 			rss += v[j].rss_kib;
+			pieces++;
+			anon |= v[j].kind == VMA_ANON;
 			if (v[j].end - v[j].start > big)
 				big = v[j].end - v[j].start;
 			if (sum >= ram)
 				break;
 		}
-		if (sum == ram && big > best_big) {
+		if (sum == ram && (anon || pieces == 1) && big > best_big) {
 			best_big = big;
 			best_rss = rss;
 		}
