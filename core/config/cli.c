@@ -28,6 +28,7 @@ enum {
 static const struct option cli_options[] = {
 	{ "config",        required_argument, NULL, CLI_CONFIG },
 	{ "kernel",        required_argument, NULL, CLI_SETTING },
+	{ "kernel-pages",  required_argument, NULL, CLI_SETTING },
 	{ "initrd",        required_argument, NULL, CLI_SETTING },
 	{ "cmdline",       required_argument, NULL, CLI_SETTING },
 	{ "memory",        required_argument, NULL, CLI_SETTING },
@@ -59,6 +60,7 @@ struct cli_setting {
 
 static const struct cli_setting cli_settings[] = {
 	{ "--kernel",        "vm",      "kernel" },
+	{ "--kernel-pages",  "vm",      "kernel_pages" },
 	{ "--initrd",        "vm",      "initrd" },
 	{ "--cmdline",       "vm",      "cmdline" },
 	{ "--memory",        "vm",      "memory_mib" },
@@ -239,6 +241,14 @@ void config_print_help(const char *argv0)
 "Flags (each overrides the same setting from the --config file):\n"
 "  --config FILE          read settings from an INI file first (default: none)\n"
 "  --kernel PATH          kernel image to boot; required here or in the file\n"
+"  --kernel-pages MODE    how an ELF vmlinux reaches guest RAM: private (copied\n"
+"                         into each VM) or shared (mapped copy-on-write from\n"
+"                         the file: untouched pages cost nothing, read-only\n"
+"                         ones are the host page cache's, shared by every VM\n"
+"                         booted from it; guests can then watch each other\n"
+"                         through cache side channels, so only when all VMs\n"
+"                         on the host are one tenant's); bzImage kernels and\n"
+"                         initrds are always copied (default: private)\n"
 "  --initrd PATH          initial ramdisk (default: none)\n"
 "  --cmdline STR          kernel command line\n"
 "                         (default: \"console=ttyS0 reboot=k panic=-1\")\n"
@@ -264,8 +274,8 @@ void config_print_help(const char *argv0)
 "  -V, --version          print the version and exit\n"
 "\n"
 "INI file (--config): one setting per line, ';' or '#' starts a comment.\n"
-"  [vm]       memory_mib, vcpus, poll_us, kernel, initrd, cmdline (as the\n"
-"             flags above)\n"
+"  [vm]       memory_mib, vcpus, poll_us, kernel, kernel_pages, initrd,\n"
+"             cmdline (as the flags above)\n"
 "  [serial]   output = stdout | none | PATH\n"
 "  [plugins]  dir = DIR\n"
 "  [api]      socket = PATH (as --api-sock)\n"

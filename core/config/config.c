@@ -45,6 +45,8 @@ enum config_kind {
 	CONFIG_PATH,     /* non-empty path, relative to the INI file's directory */
 	CONFIG_STRING,   /* any text */
 	CONFIG_OUTPUT,   /* "stdout" (stored as NULL), "none" or a path */
+	CONFIG_CHOICE,   /* one of k->words, stored as a bool: the first word
+			  * false, the second true (two words per key) */
 };
 
 struct config_key {
@@ -54,11 +56,22 @@ struct config_key {
 	size_t field;  /* offsetof the value in struct volt_config */
 	size_t origin; /* offsetof its origin string */
 	uint64_t min, max;
+	const char *const *words; /* CONFIG_CHOICE: the allowed words, NULL-ended */
 };
 
-#define CONFIG_KEY(sec, key, kind_, member, ...) \
+/* The words go last and variadic: a compound literal's commas would
+ * otherwise split the macro argument. */
+#define CONFIG_KEY_FULL(sec, key, kind_, member, min_, max_, ...) \
 	{ sec, key, kind_, offsetof(struct volt_config, member), \
-	  offsetof(struct volt_config, origin.member), __VA_ARGS__ }
+	  offsetof(struct volt_config, origin.member), min_, max_, __VA_ARGS__ }
+
+#define CONFIG_KEY(sec, key, kind_, member, min_, max_) \
+	CONFIG_KEY_FULL(sec, key, kind_, member, min_, max_, NULL)
+
+/* A CONFIG_CHOICE key: the words follow the member, the default first. */
+#define CONFIG_CHOICE_KEY(sec, key, member, ...) \
+	CONFIG_KEY_FULL(sec, key, CONFIG_CHOICE, member, 0, 0, \
+			(const char *const[]){ __VA_ARGS__, NULL })
 
 static const struct config_key config_keys[] = {
 	CONFIG_KEY("vm", "memory_mib", CONFIG_U64, memory_mib,
@@ -66,6 +79,7 @@ static const struct config_key config_keys[] = {
 	CONFIG_KEY("vm", "vcpus", CONFIG_UNSIGNED, vcpus, 1, CONFIG_VCPUS_MAX),
 	CONFIG_KEY("vm", "poll_us", CONFIG_UNSIGNED, poll_us, 0, CONFIG_POLL_US_MAX),
 	CONFIG_KEY("vm", "kernel", CONFIG_PATH, kernel, 0, 0),
+	CONFIG_CHOICE_KEY("vm", "kernel_pages", kernel_shared, "private", "shared"),
 	CONFIG_KEY("vm", "initrd", CONFIG_PATH, initrd, 0, 0),
 	CONFIG_KEY("vm", "cmdline", CONFIG_STRING, cmdline, 0, 0),
 	CONFIG_KEY("serial", "output", CONFIG_OUTPUT, serial_output, 0, 0),
@@ -105,6 +119,12 @@ static int config_str_replace(char **slot, const char *value, struct volt_err *e
 	config_str_free(slot);
 	*slot = copy;
 	return 0;
+}
+
+/* Keys whose value is a malloc'd string (or NULL) in struct volt_config. */
+static bool config_kind_is_text(enum config_kind kind)
+{
+	return kind == CONFIG_PATH || kind == CONFIG_STRING || kind == CONFIG_OUTPUT;
 }
 
 static const struct config_key *config_key_find(const char *section, const char *name)
@@ -196,6 +216,45 @@ static int config_set_text(struct volt_config *cfg, const struct config_key *k,
 	return config_str_replace(slot, value, err);
 }
 
+/* "private, shared" for a CONFIG_CHOICE message. */
+static void config_word_list(const char *const *words, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; words[i] && used < size; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "",
+					 words[i]);
+}
+
+static int config_set_choice(struct volt_config *cfg, const struct config_key *k,
+			     const char *origin, const char *value, struct volt_err *err)
+{
+	char words[128];
+
+	for (size_t i = 0; k->words[i]; i++) {
+		if (!strcmp(k->words[i], value)) {
+			*(bool *)(void *)((char *)cfg + k->field) = i != 0;
+			return 0;
+		}
+	}
+	config_word_list(k->words, words, sizeof(words));
+	if (!value[0])
+		return verr_set(err, EINVAL, "%s: no value (expected one of %s)", origin, words);
+	return verr_set(err, EINVAL, "%s: '%.*s' is not one of %s", origin, CONFIG_ECHO_MAX,
+			value, words);
+}
+
+static int config_set_value(struct volt_config *cfg, const struct config_key *k,
+			    const char *origin, const char *value, struct volt_err *err)
+{
+	if (k->kind == CONFIG_CHOICE)
+		return config_set_choice(cfg, k, origin, value, err);
+	if (config_kind_is_text(k->kind))
+		return config_set_text(cfg, k, origin, value, err);
+	return config_set_number(cfg, k, origin, value, err);
+}
+
 int config_set_from(struct volt_config *cfg, const char *origin, const char *section,
 		    const char *key, const char *value, struct volt_err *err)
 {
@@ -213,10 +272,7 @@ int config_set_from(struct volt_config *cfg, const char *origin, const char *sec
 	}
 	if (!(origin_copy = strdup(origin)))
 		return verr_set(err, ENOMEM, "out of memory");
-	if (k->kind == CONFIG_U64 || k->kind == CONFIG_UNSIGNED)
-		rc = config_set_number(cfg, k, origin, value, err);
-	else
-		rc = config_set_text(cfg, k, origin, value, err);
+	rc = config_set_value(cfg, k, origin, value, err);
 	if (rc < 0) {
 		free(origin_copy);
 		return rc;
@@ -862,6 +918,7 @@ void config_init(struct volt_config *cfg)
 	cfg->memory_mib = 128;
 	cfg->vcpus = 1;
 	cfg->poll_us = CONFIG_POLL_US_DEFAULT;
+	cfg->kernel_shared = false; /* copied: nothing shared between VMs */
 	cfg->cmdline = config_default_cmdline;
 	cfg->log_level = LOG_INFO;
 	cfg->seccomp = true;
@@ -882,7 +939,7 @@ static void config_free_instance(struct config_instance *inst)
 void config_free(struct volt_config *cfg)
 {
 	for (size_t i = 0; i < CONFIG_NKEYS; i++) {
-		if (config_keys[i].kind != CONFIG_U64 && config_keys[i].kind != CONFIG_UNSIGNED)
+		if (config_kind_is_text(config_keys[i].kind))
 			config_str_free(config_str_slot(cfg, config_keys[i].field));
 		config_str_free(config_str_slot(cfg, config_keys[i].origin));
 	}

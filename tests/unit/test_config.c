@@ -122,6 +122,8 @@ static void test_defaults(void **state)
 	assert_int_equal(f->cfg.vcpus, 1);
 	assert_string_equal(f->cfg.cmdline, "console=ttyS0 reboot=k panic=-1");
 	assert_null(f->cfg.kernel);
+	assert_false(f->cfg.kernel_shared); /* private: nothing shared between VMs */
+	assert_null(f->cfg.origin.kernel_shared);
 	assert_null(f->cfg.serial_output);
 	assert_int_equal(f->cfg.log_level, LOG_INFO);
 	assert_int_equal(f->cfg.ninstances, 0);
@@ -223,6 +225,42 @@ static void test_kernel_initrd(void **state)
 	load_fails(f, "[vm]\ninitrd = ; only a comment\n", "t.ini:2: initrd: no path given");
 }
 
+static void test_kernel_pages(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, "[vm]\nkernel_pages = shared\n"), 0);
+	assert_true(f->cfg.kernel_shared);
+	assert_string_equal(f->cfg.origin.kernel_shared, "t.ini:2: kernel_pages");
+	config_free(&f->cfg);
+	config_init(&f->cfg);
+	/* "private" must set false, not merely leave the default in place. */
+	f->cfg.kernel_shared = true;
+	assert_int_equal(load(f, "[vm]\n\nkernel_pages=private ; the default\n"), 0);
+	assert_false(f->cfg.kernel_shared);
+	assert_string_equal(f->cfg.origin.kernel_shared, "t.ini:3: kernel_pages");
+}
+
+static void test_kernel_pages_bad(void **state)
+{
+	struct fixture *f = *state;
+
+	load_fails(f, "[vm]\nkernel_pages = cow\n",
+		   "t.ini:2: kernel_pages: 'cow' is not one of private, shared");
+	/* Words are exact: no case folding, no prefixes. */
+	load_fails(f, "[vm]\nkernel_pages = Shared\n",
+		   "t.ini:2: kernel_pages: 'Shared' is not one of private, shared");
+	load_fails(f, "[vm]\nkernel_pages = share\n",
+		   "t.ini:2: kernel_pages: 'share' is not one of private, shared");
+	load_fails(f, "[vm]\nkernel_pages =\n",
+		   "t.ini:2: kernel_pages: no value (expected one of private, shared)");
+	load_fails(f, "[vm]\nkernel_pages = shared\nkernel_pages = private\n",
+		   "t.ini:3: kernel_pages: duplicate key in [vm] (first on line 2)");
+	assert_true(f->cfg.kernel_shared); /* the first line was applied */
+	load_fails(f, "[vm]\nkernel_pages = private\nkernel_pages = bogus\n",
+		   "t.ini:3: kernel_pages: duplicate key*");
+}
+
 static void test_cmdline(void **state)
 {
 	struct fixture *f = *state;
@@ -303,7 +341,7 @@ static void test_unknown_key(void **state)
 
 	load_fails(f, "[vm]\nvcpus = 1\n; colour\n\ncolour = blue\n",
 		   "t.ini:5: colour: unknown key in [vm] (known: memory_mib, vcpus, poll_us, "
-		   "kernel, initrd, cmdline)");
+		   "kernel, kernel_pages, initrd, cmdline)");
 	load_fails(f, "[serial]\nout = stdout\n", "t.ini:2: out: unknown key in [serial]*");
 }
 
@@ -617,6 +655,38 @@ static void test_cli_overrides_ini(void **state)
 	free(ini);
 }
 
+static void test_cli_kernel_pages(void **state)
+{
+	struct fixture *f = *state;
+	char text[PATH_MAX + 64];
+	char *ini;
+
+	snprintf(text, sizeof(text), "[vm]\nkernel = %s\nkernel_pages = shared\n", f->kernel);
+	ini = write_tmp(text);
+	{
+		char *argv[] = { "volt", "--config", ini };
+
+		assert_int_equal(from_args(f, ARGC(argv), argv), 0);
+		assert_true(f->cfg.kernel_shared);
+	}
+	{
+		/* The flag overrides the file, wherever --config stands. */
+		char *argv[] = { "volt", "--kernel-pages", "private", "--config", ini };
+
+		assert_int_equal(from_args(f, ARGC(argv), argv), 0);
+		assert_false(f->cfg.kernel_shared);
+		assert_string_equal(f->cfg.origin.kernel_shared, "--kernel-pages");
+	}
+	{
+		char *argv[] = { "volt", "--kernel", f->kernel, "--kernel-pages=shared" };
+
+		assert_int_equal(from_args(f, ARGC(argv), argv), 0);
+		assert_true(f->cfg.kernel_shared);
+	}
+	unlink(ini);
+	free(ini);
+}
+
 static void test_cli_without_config(void **state)
 {
 	struct fixture *f = *state;
@@ -658,6 +728,9 @@ static void test_cli_bad_values(void **state)
 	char *level[] = { "volt", "--log-level", "loud" };
 	char *serial[] = { "volt", "--serial-output", "" };
 	char *poll[] = { "volt", "--kernel", f->kernel, "--poll-us", "5000" };
+	char *pages[] = { "volt", "--kernel", f->kernel, "--kernel-pages", "cow" };
+	char *nopages[] = { "volt", "--kernel", f->kernel, "--kernel-pages=" };
+	char *missing[] = { "volt", "--kernel", f->kernel, "--kernel-pages" };
 
 	assert_err(f, from_args(f, ARGC(vcpus), vcpus), "--vcpus: 'abc' is not a number");
 	assert_err(f, from_args(f, ARGC(mem), mem), "--memory: 8 is out of range (16 to 262144)");
@@ -665,6 +738,11 @@ static void test_cli_bad_values(void **state)
 		   "--log-level: 'loud' is not one of error, warn, info, debug");
 	assert_err(f, from_args(f, ARGC(serial), serial), "--serial-output: no value*");
 	assert_err(f, from_args(f, ARGC(poll), poll), "--poll-us: 5000 is out of range (0 to 1000)");
+	assert_err(f, from_args(f, ARGC(pages), pages),
+		   "--kernel-pages: 'cow' is not one of private, shared");
+	assert_err(f, from_args(f, ARGC(nopages), nopages),
+		   "--kernel-pages: no value (expected one of private, shared)");
+	assert_err(f, from_args(f, ARGC(missing), missing), "--kernel-pages: needs a value");
 }
 
 static void test_cli_bad_usage(void **state)
@@ -829,6 +907,8 @@ int main(void)
 		T(test_memory_bad),
 		T(test_vcpus),
 		T(test_poll_us),
+		T(test_kernel_pages),
+		T(test_kernel_pages_bad),
 		T(test_kernel_initrd),
 		T(test_cmdline),
 		T(test_long_line_refused),
@@ -849,6 +929,7 @@ int main(void)
 		T(test_load_file_errors),
 		T(test_config_set),
 		T(test_cli_overrides_ini),
+		T(test_cli_kernel_pages),
 		T(test_cli_without_config),
 		T(test_cli_help_version),
 		T(test_cli_bad_values),
