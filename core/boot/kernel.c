@@ -1,6 +1,7 @@
 /* Kernel and initrd files: both are read with pread straight into guest
- * RAM, never mapped, so the file's pages are copied once, from the page
- * cache, and never count in volt's RSS. */
+ * RAM, so the file's pages are copied once, from the page cache, and never
+ * count in volt's RSS; with KERNEL_PAGES_SHARED an ELF kernel's whole pages
+ * are mapped into guest RAM instead (kernel_src_place). */
 #include "boot/kernel.h"
 
 #include <elf.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "boot/kernel_src.h"
+#include "util/log.h"
 #include "vm/layout.h"
 
 #define INITRD_ALIGN   4096ULL
@@ -75,17 +77,30 @@ int kernel_load(struct guest_mem *mem, const char *path, struct boot_kernel *out
 	fd = kernel_image_open(path, "kernel", &len, err);
 	if (fd < 0)
 		return fd;
-	ret = kernel_load_fd(mem, fd, len, out, err);
+	ret = kernel_load_fd(mem, fd, len, KERNEL_PAGES_PRIVATE, out, err);
 	close(fd);
 	return ret;
 }
 
-int kernel_load_fd(struct guest_mem *mem, int fd, size_t len, struct boot_kernel *out,
-		   struct volt_err *err)
+int kernel_load_fd(struct guest_mem *mem, int fd, size_t len, enum kernel_pages pages,
+		   struct boot_kernel *out, struct volt_err *err)
 {
 	struct kernel_src src = kernel_src_fd(fd, len);
+	int ret;
 
-	return kernel_load_src(mem, &src, out, err);
+	src.share = pages == KERNEL_PAGES_SHARED;
+	ret = kernel_load_src(mem, &src, out, err);
+	if (ret || !src.share)
+		return ret;
+	if (out->bzimage)
+		log_info("kernel_pages = shared applies to ELF kernels only: this bzImage was copied");
+	else if (!out->shared)
+		log_warn("kernel_pages = shared, but no page of the kernel could be mapped from its file (--log-level debug says why): it was copied");
+	else
+		log_debug("kernel: %llu of %llu bytes mapped from the file, shared",
+			  (unsigned long long)out->shared,
+			  (unsigned long long)(out->load_end - out->load_start));
+	return 0;
 }
 
 /* One past the highest byte the initrd may occupy. */

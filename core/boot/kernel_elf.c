@@ -190,8 +190,9 @@ static int elf_entry(const struct elf_seg *segs, unsigned n, uint64_t e_entry,
 			(unsigned long long)e_entry);
 }
 
-/* Each segment's file bytes straight into guest RAM, then its bss zeroed.
- * The checks passed, so only reading the source can fail now. */
+/* Each segment's file bytes straight into guest RAM (read, or mapped for a
+ * shared source: kernel_src_place), then its bss zeroed. The checks
+ * passed, so only reading the source can fail now. */
 static int elf_copy(struct guest_mem *mem, const struct kernel_src *src,
 		    const struct elf_seg *segs, unsigned n, struct boot_kernel *out,
 		    struct volt_err *err)
@@ -200,15 +201,17 @@ static int elf_copy(struct guest_mem *mem, const struct kernel_src *src,
 	for (unsigned i = 0; i < n; i++) {
 		const struct elf_seg *s = &segs[i];
 		uint8_t *dst = guest_mem_ptr(mem, s->paddr, s->memsz);
+		uint64_t mapped;
 		int ret;
 
 		if (!dst)  /* cannot happen after elf_check_seg_ram; cheap to check */
 			return verr_set(err, EFAULT, "ELF program header %u: segment at 0x%llx is not in guest RAM",
 					s->idx, (unsigned long long)s->paddr);
 		guest_mem_advise_fill(mem, s->paddr, s->memsz);
-		ret = kernel_src_read(src, s->offset, dst, s->filesz, err);
+		ret = kernel_src_place(src, mem, s->paddr, s->offset, s->filesz, &mapped, err);
 		if (ret)
 			return ret;
+		out->shared += mapped;
 		memset(dst + s->filesz, 0, s->memsz - s->filesz);
 		if (s->paddr + s->memsz > out->load_end)
 			out->load_end = s->paddr + s->memsz;

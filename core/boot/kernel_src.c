@@ -3,7 +3,11 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "util/log.h"
+#include "vm/guest_mem.h"
 
 static int src_mem_read(const struct kernel_src *src, uint64_t off, void *dst, size_t n,
 			struct volt_err *err)
@@ -53,4 +57,72 @@ int kernel_src_read(const struct kernel_src *src, uint64_t off, void *dst, size_
 		return verr_set(err, EIO, "read of %zu bytes at offset %llu is outside the %zu-byte image",
 				n, (unsigned long long)off, src->len);
 	return n ? src->read(src, off, dst, n, err) : 0;
+}
+
+/* The whole pages inside [gpa, gpa+n) whose file offsets are whole pages
+ * too: *head bytes before them, *body bytes of them (0: nothing to map). */
+static void src_page_span(uint64_t gpa, uint64_t off, size_t n, uint64_t *head, uint64_t *body)
+{
+	*head = (GUEST_MEM_PAGE - gpa % GUEST_MEM_PAGE) % GUEST_MEM_PAGE;
+	*body = 0;
+	if ((gpa - off) % GUEST_MEM_PAGE || *head >= n)
+		return;
+	*body = (n - *head) & ~(GUEST_MEM_PAGE - 1);
+}
+
+/* Map the span's pages; 1 if mapped, 0 if they are to be read instead,
+ * -errno if guest RAM was lost trying. */
+static int src_map(const struct kernel_src *src, struct guest_mem *mem, uint64_t gpa,
+		   uint64_t off, uint64_t len, struct volt_err *err)
+{
+	struct volt_err why = { 0 };
+	struct stat st;
+	int r;
+
+	/* Pages past the file's end would fault when touched: a file that
+	 * shrank is read instead, and the read says so. */
+	if (fstat(src->fd, &st) < 0 || (uint64_t)st.st_size < off + len)
+		return 0;
+	r = guest_mem_map_file(mem, gpa, len, src->fd, off, &why);
+	if (r == -EFAULT) {
+		*err = why;
+		return r;
+	}
+	if (r)
+		log_debug("kernel pages at 0x%llx copied, not shared: %s",
+			  (unsigned long long)gpa, why.msg);
+	return r == 0;
+}
+
+int kernel_src_place(const struct kernel_src *src, struct guest_mem *mem, uint64_t gpa,
+		     uint64_t off, size_t n, uint64_t *mapped, struct volt_err *err)
+{
+	uint8_t *dst = guest_mem_ptr(mem, gpa, n);
+	uint64_t head = 0, body = 0;
+	int r;
+
+	if (mapped)
+		*mapped = 0;
+	if (!dst)
+		return verr_set(err, EFAULT, "%zu bytes at guest 0x%llx are not guest RAM", n,
+				(unsigned long long)gpa);
+	if (off > src->len || n > src->len - off)
+		return kernel_src_read(src, off, dst, n, err);  /* refuses, with its message */
+	if (src->share && src->fd >= 0) {
+		src_page_span(gpa, off, n, &head, &body);
+		if (!body)
+			log_debug("kernel bytes at 0x%llx copied, not shared: %s",
+				  (unsigned long long)gpa,
+				  (gpa - off) % GUEST_MEM_PAGE ? "the file offset and the address are aligned differently"
+							       : "no whole page");
+	}
+	r = body ? src_map(src, mem, gpa + head, off + head, body, err) : 0;
+	if (r < 0)
+		return r;
+	if (!r)
+		return kernel_src_read(src, off, dst, n, err);
+	if (mapped)
+		*mapped = body;
+	r = kernel_src_read(src, off, dst, head, err);
+	return r ? r : kernel_src_read(src, off + head + body, dst + head + body, n - head - body, err);
 }

@@ -121,6 +121,30 @@ int guest_mem_write(const struct guest_mem *mem, uint64_t gpa, const void *buf, 
 	return 0;
 }
 
+int guest_mem_map_file(struct guest_mem *mem, uint64_t gpa, uint64_t len, int fd, uint64_t off,
+		       struct volt_err *err)
+{
+	uint8_t *at = guest_mem_ptr(mem, gpa, len);
+	int e;
+
+	if (!at || !len || (gpa | len | off) % GUEST_MEM_PAGE)
+		return verr_set(err, EINVAL, "cannot map %llu bytes at 0x%llx from file offset 0x%llx: not whole pages of guest RAM",
+				(unsigned long long)len, (unsigned long long)gpa,
+				(unsigned long long)off);
+	if (mmap(at, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, fd,
+		 (off_t)off) != MAP_FAILED)
+		return 0;
+	e = errno;
+	/* A failed MAP_FIXED may already have unmapped the old range: put
+	 * fresh anonymous memory back, so guest RAM has no hole. */
+	if (mmap(at, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+		 -1, 0) == MAP_FAILED)
+		return verr_set(err, EFAULT, "cannot map the file at guest 0x%llx (%s), nor restore guest RAM there (%s)",
+				(unsigned long long)gpa, strerror(e), strerror(errno));
+	return verr_set(err, e, "cannot map %llu bytes of the file at guest 0x%llx: %s",
+			(unsigned long long)len, (unsigned long long)gpa, strerror(e));
+}
+
 uint64_t guest_mem_end(const struct guest_mem *mem)
 {
 	const struct guest_mem_region *r = &mem->regions[mem->nregions - 1];

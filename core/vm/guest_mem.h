@@ -15,6 +15,7 @@
 #include "util/err.h"
 
 #define GUEST_MEM_MAX_REGIONS 2
+#define GUEST_MEM_PAGE 4096ULL
 
 struct guest_mem_region {
 	uint64_t gpa;   /* first guest-physical address */
@@ -53,6 +54,20 @@ int guest_mem_write(const struct guest_mem *mem, uint64_t gpa, const void *buf, 
  * written in full anyway, this costs at most 2 MiB more at each end. A hint:
  * nothing fails if the host has THP off. */
 void guest_mem_advise_fill(struct guest_mem *mem, uint64_t gpa, uint64_t len);
+
+/* Replace guest RAM [gpa, gpa+len) with a private (copy-on-write) mapping
+ * of the file fd from offset off: the guest reads the file's page-cache
+ * pages, shared with every other mapping of the file, and a page becomes
+ * the guest's own only when something writes it. gpa, len and off must be
+ * multiples of GUEST_MEM_PAGE and the range inside one RAM region.
+ *
+ * -errno on failure, with the range still guest RAM (as it was, or
+ * anonymous and zero again if the failed mapping had already replaced it),
+ * so the caller may copy the bytes instead; -EFAULT only if not even that
+ * could be restored and the range is now a hole: the VM must not start. The file must not shrink while mapped: pages past its
+ * new end would fault (SIGBUS for the VMM, -EFAULT from KVM_RUN). */
+int guest_mem_map_file(struct guest_mem *mem, uint64_t gpa, uint64_t len, int fd, uint64_t off,
+		       struct volt_err *err);
 
 /* Highest guest-physical address + 1 that is RAM. */
 uint64_t guest_mem_end(const struct guest_mem *mem);

@@ -120,7 +120,9 @@ static void *machine_loader_main(void *opaque)
 	struct machine_loader *l = opaque;
 	struct machine *m = l->m;
 
-	l->r = kernel_load_fd(&m->vm.mem, l->kernel_fd, l->kernel_len, &m->kernel, &l->err);
+	l->r = kernel_load_fd(&m->vm.mem, l->kernel_fd, l->kernel_len,
+			      l->cfg->kernel_shared ? KERNEL_PAGES_SHARED : KERNEL_PAGES_PRIVATE,
+			      &m->kernel, &l->err);
 	if (l->r) {
 		verr_prefix(&l->err, "kernel %s: ", l->cfg->kernel);
 		return NULL;

@@ -1,8 +1,9 @@
 /* libFuzzer target: arbitrary bytes as a kernel image. Beyond "no crash, no
  * out-of-bounds access", a load must report a kernel inside guest RAM with
  * its entry inside it, and a refusal must come with a message. The bytes are
- * loaded twice, from the buffer and from a file (what volt runs), and both
- * must give the same result, message and guest memory. */
+ * loaded three times, from the buffer and from a file (what volt runs),
+ * copied and mapped ([vm] kernel_pages), and all must give the same result,
+ * message and guest memory. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,26 +52,44 @@ static void fuzz_same(const struct guest_mem *a, const struct boot_kernel *ka,
 		abort();
 }
 
+/* The file loaded as `pages` asks into a fresh guest RAM must give what the
+ * buffer gave: the same result, message, kernel and guest bytes. */
+static void fuzz_file_same(const struct guest_mem *mem, const struct boot_kernel *k,
+			   const struct volt_err *err, int ret, int fd, size_t size,
+			   enum kernel_pages pages)
+{
+	struct volt_err ferr = { 0 };
+	struct guest_mem fmem;
+	struct boot_kernel fk;
+	int fret;
+
+	if (guest_mem_init(&fmem, FUZZ_RAM, NULL))
+		abort();
+	fret = kernel_load_fd(&fmem, fd, size, pages, &fk, &ferr);
+	if (ret != fret || err->code != ferr.code || strcmp(err->msg, ferr.msg) != 0)
+		abort();
+	if (ret == 0)
+		fuzz_same(mem, k, &fmem, &fk);
+	guest_mem_fini(&fmem);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct volt_err err = { 0 }, ferr = { 0 };
-	struct guest_mem mem, fmem;
-	struct boot_kernel k, fk;
-	int ret, fret;
+	struct volt_err err = { 0 };
+	struct guest_mem mem;
+	struct boot_kernel k;
+	int ret, fd;
 
-	if (guest_mem_init(&mem, FUZZ_RAM, NULL) || guest_mem_init(&fmem, FUZZ_RAM, NULL))
+	if (guest_mem_init(&mem, FUZZ_RAM, NULL))
 		abort();
 	ret = kernel_load_image(&mem, data, size, &k, &err);
-	fret = kernel_load_fd(&fmem, fuzz_file(data, size), size, &fk, &ferr);
-	if (ret != fret || err.code != ferr.code || strcmp(err.msg, ferr.msg) != 0)
-		abort();
-	if (ret == 0) {
+	if (ret == 0)
 		fuzz_check_loaded(&mem, &k);
-		fuzz_same(&mem, &k, &fmem, &fk);
-	} else if (err.code == 0 || err.msg[0] == '\0') {
+	else if (err.code == 0 || err.msg[0] == '\0')
 		abort();
-	}
-	guest_mem_fini(&fmem);
+	fd = fuzz_file(data, size);
+	fuzz_file_same(&mem, &k, &err, ret, fd, size, KERNEL_PAGES_PRIVATE);
+	fuzz_file_same(&mem, &k, &err, ret, fd, size, KERNEL_PAGES_SHARED);
 	guest_mem_fini(&mem);
 	return 0;
 }

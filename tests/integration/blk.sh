@@ -96,4 +96,18 @@ for poll in 0 1000; do
 	fi
 done
 
+# The guest's kernel mapped from its file ([vm] kernel_pages = shared): its
+# text page comes from the file, the device still reads and writes guest RAM.
+run_volt blk-shared --config "$TMP/blk.ini" "${PLUGIN_ARGS[@]}" --kernel-pages shared \
+	--log-level debug
+check_status blk-shared 0 "blk guest, --kernel-pages shared"
+if grep -Eq '^BLK DONE pass=[0-9]+ fail=0' "$TMP/blk-shared.out"; then
+	pass "blk guest, --kernel-pages shared: $(grep '^BLK DONE' "$TMP/blk-shared.out")"
+else
+	fail "blk guest, --kernel-pages shared: no 'BLK DONE ... fail=0' line"
+	show blk-shared
+fi
+check_grep blk-shared err "kernel: [1-9][0-9]* of [0-9]+ bytes mapped from the file, shared" \
+	"blk guest, --kernel-pages shared: the kernel's whole pages were mapped"
+
 finish

@@ -1,6 +1,7 @@
-/* The loader tests load each image twice: from the buffer
+/* The loader tests load each image three times: from the buffer
  * (kernel_load_image) and from a file (kernel_load_fd, what volt runs),
- * and require the same result, message and guest bytes from both. */
+ * copied and mapped, and require the same result, message and guest bytes
+ * from all. */
 #ifndef VOLT_TEST_KERNEL_FILE_H
 #define VOLT_TEST_KERNEL_FILE_H
 
@@ -58,37 +59,54 @@ static uint8_t *reload_scribbled(struct guest_mem *mem, const uint8_t *buf, size
 	return want;
 }
 
-/* Load from buf, then from a file holding the same bytes; returns the
- * buffer load's result (in *k and *err). */
-static int load_both(struct guest_mem *mem, const uint8_t *buf, size_t len,
-		     struct boot_kernel *k, struct volt_err *err)
+/* Load fd as `pages` asks, over the scribble, and require what loading from
+ * the buffer gave: the result, the message, the kernel's description and
+ * (if it loaded) the guest bytes. */
+static void load_fd_same(struct guest_mem *mem, int fd, size_t len, enum kernel_pages pages,
+			 int ret, const struct boot_kernel *k, const struct volt_err *err,
+			 uint8_t *at, const uint8_t *want, uint64_t size)
 {
 	struct volt_err ferr = { 0 };
 	struct boot_kernel fk;
+	int fret = kernel_load_fd(mem, fd, len, pages, &fk, &ferr);
+
+	if (fret != ret || strcmp(ferr.msg, err->msg) != 0)
+		fail_msg("from the buffer: %d \"%s\"; from a file (%s): %d \"%s\"", ret, err->msg,
+			 pages == KERNEL_PAGES_SHARED ? "shared" : "private", fret, ferr.msg);
+	assert_int_equal(ferr.code, err->code);
+	if (ret)
+		return;
+	assert_int_equal(fk.entry, k->entry);
+	assert_int_equal(fk.load_start, k->load_start);
+	assert_int_equal(fk.load_end, k->load_end);
+	assert_int_equal(fk.bzimage, k->bzimage);
+	assert_memory_equal(&fk.setup, &k->setup, sizeof(fk.setup));
+	if (pages == KERNEL_PAGES_PRIVATE || fk.bzimage)
+		assert_int_equal(fk.shared, 0);
+	assert_memory_equal(at, want, size);
+}
+
+/* Load from buf, then from a file holding the same bytes, copied and then
+ * mapped (KERNEL_PAGES_SHARED); returns the buffer load's result (in *k and
+ * *err). */
+static int load_both(struct guest_mem *mem, const uint8_t *buf, size_t len,
+		     struct boot_kernel *k, struct volt_err *err)
+{
 	uint8_t *at = NULL, *want = NULL;
 	uint64_t size = 0;
 	int fd = image_memfd(buf, len);
-	int ret = kernel_load_image(mem, buf, len, k, err), fret;
+	int ret = kernel_load_image(mem, buf, len, k, err);
 
 	if (ret == 0) {
 		want = reload_scribbled(mem, buf, len, k, &size);
 		at = guest_mem_ptr(mem, k->load_start, size);
 	}
-	fret = kernel_load_fd(mem, fd, len, &fk, &ferr);
+	load_fd_same(mem, fd, len, KERNEL_PAGES_PRIVATE, ret, k, err, at, want, size);
+	if (at)
+		memset(at, 0xa5, size);
+	load_fd_same(mem, fd, len, KERNEL_PAGES_SHARED, ret, k, err, at, want, size);
 	close(fd);
-	if (fret != ret || strcmp(ferr.msg, err->msg) != 0)
-		fail_msg("from the buffer: %d \"%s\"; from a file: %d \"%s\"", ret, err->msg, fret,
-			 ferr.msg);
-	assert_int_equal(ferr.code, err->code);
-	if (ret == 0) {
-		assert_int_equal(fk.entry, k->entry);
-		assert_int_equal(fk.load_start, k->load_start);
-		assert_int_equal(fk.load_end, k->load_end);
-		assert_int_equal(fk.bzimage, k->bzimage);
-		assert_memory_equal(&fk.setup, &k->setup, sizeof(fk.setup));
-		assert_memory_equal(at, want, size);
-		free(want);
-	}
+	free(want);
 	return ret;
 }
 
@@ -119,7 +137,7 @@ static void load_fd_unmapped(struct guest_mem *mem, const uint8_t *buf, size_t l
 								   .datum_a = (scmp_datum_t)fd }) ||
 		    seccomp_load(ctx))
 			_exit(2);
-		if (kernel_load_fd(mem, fd, len, &fk, &err)) {
+		if (kernel_load_fd(mem, fd, len, KERNEL_PAGES_PRIVATE, &fk, &err)) {
 			fprintf(stderr, "load from the file failed: %s\n", err.msg);
 			_exit(1);
 		}

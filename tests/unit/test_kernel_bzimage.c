@@ -299,7 +299,7 @@ static void test_file_shrank_inside_kernel(void **state)
 
 	/* Opened at full size, cut inside the protected-mode kernel. */
 	assert_int_equal(ftruncate(fd, (off_t)im.setup_size + 0x1000), 0);
-	assert_int_equal(kernel_load_fd(*state, fd, im.len, &k, &err), -EIO);
+	assert_int_equal(kernel_load_fd(*state, fd, im.len, KERNEL_PAGES_PRIVATE, &k, &err), -EIO);
 	close(fd);
 	assert_non_null(strstr(err.msg, "file shrank to 6656 bytes while being read (expected 14848)"));
 	free(im.buf);

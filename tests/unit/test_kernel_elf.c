@@ -9,6 +9,8 @@
 #include <cmocka.h>
 
 #include <elf.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -387,10 +389,12 @@ static void test_load_file(void **state)
 	free(im.buf);
 }
 
-/* The file the kernel was opened as is cut short before it is read. */
-static void expect_shrunk(struct guest_mem *mem, struct elf_img im, off_t to, const char *phrase)
+/* The file the kernel was opened as is cut short before it is read. A
+ * mapping load must notice too: it would map pages past the file's end. */
+static void expect_shrunk_as(struct guest_mem *mem, const struct elf_img *im, off_t to,
+			     enum kernel_pages pages, const char *phrase)
 {
-	char *path = tmp_file(im.buf, im.len);
+	char *path = tmp_file(im->buf, im->len);
 	struct volt_err err = { 0 };
 	struct boot_kernel k;
 	size_t len;
@@ -398,14 +402,20 @@ static void expect_shrunk(struct guest_mem *mem, struct elf_img im, off_t to, co
 
 	assert_true(fd >= 0);
 	assert_int_equal(truncate(path, to), 0);
-	ret = kernel_load_fd(mem, fd, len, &k, &err);
+	ret = kernel_load_fd(mem, fd, len, pages, &k, &err);
 	close(fd);
 	unlink(path);
 	free(path);
-	free(im.buf);
 	if (ret == 0 || !strstr(err.msg, phrase))
 		fail_msg("expected an error containing \"%s\", got %d \"%s\"", phrase, ret, err.msg);
 	assert_int_equal(ret, -EIO);
+}
+
+static void expect_shrunk(struct guest_mem *mem, struct elf_img im, off_t to, const char *phrase)
+{
+	expect_shrunk_as(mem, &im, to, KERNEL_PAGES_PRIVATE, phrase);
+	expect_shrunk_as(mem, &im, to, KERNEL_PAGES_SHARED, phrase);
+	free(im.buf);
 }
 
 static void test_file_shrank_inside_segment(void **state)
@@ -427,7 +437,7 @@ static void test_file_read_error(void **state)
 	int fd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	assert_true(fd >= 0);
-	assert_int_equal(kernel_load_fd(*state, fd, 4096, &k, &err), -EISDIR);
+	assert_int_equal(kernel_load_fd(*state, fd, 4096, KERNEL_PAGES_PRIVATE, &k, &err), -EISDIR);
 	close(fd);
 	assert_string_equal(err.msg, "read failed at offset 0: Is a directory");
 }
@@ -437,6 +447,136 @@ static void test_file_never_mapped(void **state)
 	struct elf_img im = elf_build_default();
 
 	load_fd_unmapped(*state, im.buf, im.len);
+	free(im.buf);
+}
+
+/* Load im from a memfd as `pages` asks; returns the kernel. */
+static struct boot_kernel load_memfd(struct guest_mem *mem, const struct elf_img *im,
+				     enum kernel_pages pages)
+{
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+	int fd = image_memfd(im->buf, im->len);
+
+	if (kernel_load_fd(mem, fd, im->len, pages, &k, &err))
+		fail_msg("load failed: %s", err.msg);
+	close(fd);
+	return k;
+}
+
+/* True if the mapping that holds p is the test's image memfd. */
+static bool mapped_from_image(const void *p)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	bool found = false;
+
+	assert_non_null(f);
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && (uintptr_t)p >= lo &&
+		    (uintptr_t)p < hi)
+			found = strstr(line, "volt-test-kernel") != NULL;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Shared: the whole pages of each segment come from the file (the 0x800
+ * bytes of the second segment are less than a page and are read); private:
+ * nothing does. The bytes are checked against the buffer load by load_both
+ * in test_valid. */
+static void test_shared_maps_whole_pages(void **state)
+{
+	struct guest_mem mem;
+	struct elf_img im = elf_build_default();
+	struct boot_kernel k;
+	uint8_t *p;
+
+	(void)state;  /* fresh RAM: earlier tests' loads mapped the group's */
+	assert_int_equal(guest_mem_init(&mem, RAM_SIZE, NULL), 0);
+	p = guest_mem_ptr(&mem, KBASE, 0x3000);
+	k = load_memfd(&mem, &im, KERNEL_PAGES_PRIVATE);
+	assert_int_equal(k.shared, 0);
+	assert_false(mapped_from_image(p));
+	assert_memory_equal(p, im.buf + DATA_OFF, 0x3000);
+
+	k = load_memfd(&mem, &im, KERNEL_PAGES_SHARED);
+	assert_int_equal(k.shared, 0x3000);
+	assert_true(mapped_from_image(p));
+	assert_true(mapped_from_image(p + 0x2fff));
+	assert_false(mapped_from_image(p + 0x3000));
+	assert_false(mapped_from_image(guest_mem_ptr(&mem, KBASE + 0x400000, 1)));
+	assert_memory_equal(p, im.buf + DATA_OFF, 0x3000);
+	guest_mem_fini(&mem);
+	free(im.buf);
+}
+
+/* The guest writing its kernel (Linux patches its own text) changes its
+ * copy only: not the file, which other VMs map too. */
+static void test_shared_writes_stay_private(void **state)
+{
+	struct guest_mem *mem = *state;
+	struct elf_img im = elf_build_default();
+	int fd = image_memfd(im.buf, im.len);
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+	uint8_t *p = guest_mem_ptr(mem, KBASE, 0x3000), byte = 0;
+
+	assert_int_equal(kernel_load_fd(mem, fd, im.len, KERNEL_PAGES_SHARED, &k, &err), 0);
+	p[0x1234] = (uint8_t)~seg_byte(0, 0x1234);
+	assert_int_equal(pread(fd, &byte, 1, (off_t)(DATA_OFF + 0x1234)), 1);
+	assert_int_equal(byte, seg_byte(0, 0x1234));
+	assert_int_equal(p[0x1235], seg_byte(0, 0x1235));
+	close(fd);
+	free(im.buf);
+}
+
+/* A segment whose file offset and address are aligned differently cannot
+ * be mapped: it is read, with the same bytes. */
+static void test_shared_misaligned_segment_is_read(void **state)
+{
+	struct guest_mem *mem = *state;
+	struct elf_img im = elf_build_default();
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+
+	im.ph[0].p_paddr += 0x800;
+	im.ph[0].p_vaddr += 0x800;
+	im.eh->e_entry += 0x800;
+	assert_int_equal(load_both(mem, im.buf, im.len, &k, &err), 0);
+	k = load_memfd(mem, &im, KERNEL_PAGES_SHARED);
+	assert_int_equal(k.shared, 0);
+	assert_memory_equal(guest_mem_ptr(mem, KBASE + 0x800, 0x3000), im.buf + DATA_OFF, 0x3000);
+	free(im.buf);
+}
+
+/* Equally aligned but starting mid-page: the partial pages at both ends are
+ * read, the whole pages between them mapped. */
+static void test_shared_partial_ends_are_read(void **state)
+{
+	struct guest_mem fresh, *mem = &fresh;
+	struct elf_img im = elf_build_default();
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+
+	(void)state;  /* fresh RAM: earlier tests' loads mapped the group's */
+	assert_int_equal(guest_mem_init(mem, RAM_SIZE, NULL), 0);
+	im.ph[0].p_offset += 0x800;
+	im.ph[0].p_paddr += 0x800;
+	im.ph[0].p_vaddr += 0x800;
+	im.ph[0].p_filesz = im.ph[0].p_memsz = 0x2000;
+	im.eh->e_entry += 0x800;
+	assert_int_equal(load_both(mem, im.buf, im.len, &k, &err), 0);
+	k = load_memfd(mem, &im, KERNEL_PAGES_SHARED);
+	assert_int_equal(k.shared, 0x1000);
+	assert_true(mapped_from_image(guest_mem_ptr(mem, KBASE + 0x1000, 1)));
+	assert_false(mapped_from_image(guest_mem_ptr(mem, KBASE + 0x800, 1)));
+	assert_false(mapped_from_image(guest_mem_ptr(mem, KBASE + 0x2000, 1)));
+	assert_memory_equal(guest_mem_ptr(mem, KBASE + 0x800, 0x2000), im.buf + DATA_OFF + 0x800,
+			    0x2000);
+	guest_mem_fini(mem);
 	free(im.buf);
 }
 
@@ -507,6 +647,10 @@ int main(void)
 		cmocka_unit_test(test_file_shrank_inside_headers),
 		cmocka_unit_test(test_file_read_error),
 		cmocka_unit_test(test_file_never_mapped),
+		cmocka_unit_test(test_shared_maps_whole_pages),
+		cmocka_unit_test(test_shared_writes_stay_private),
+		cmocka_unit_test(test_shared_misaligned_segment_is_read),
+		cmocka_unit_test(test_shared_partial_ends_are_read),
 		cmocka_unit_test(test_load_empty_file),
 		cmocka_unit_test(test_load_missing_file),
 		cmocka_unit_test(test_load_directory),

@@ -1,0 +1,145 @@
+/* Guest RAM: mapping a file into it copy-on-write (guest_mem_map_file), as
+ * [vm] kernel_pages = shared does for an ELF kernel's segments. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vm/guest_mem.h"
+#include "vm/layout.h"
+#include "mem_fixture.h"
+
+#define AT    LAYOUT_MIB(16)
+#define PAGES 4
+
+/* A memfd of `pages` pages, page i filled with byte 'a' + i. */
+static int pattern_file(const char *name, unsigned pages)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC);
+	uint8_t page[GUEST_MEM_PAGE];
+
+	assert_true(fd >= 0);
+	for (unsigned i = 0; i < pages; i++) {
+		memset(page, 'a' + i, sizeof(page));
+		assert_int_equal(pwrite(fd, page, sizeof(page), (off_t)(i * GUEST_MEM_PAGE)),
+				 (ssize_t)sizeof(page));
+	}
+	return fd;
+}
+
+/* The name /proc/self/maps gives the mapping that holds p ("" if none). */
+static void maps_name(const void *p, char *name, size_t cap)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+
+	assert_non_null(f);
+	name[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		int at = 0;
+
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &at) < 2)
+			continue;
+		if ((uintptr_t)p >= lo && (uintptr_t)p < hi) {
+			snprintf(name, cap, "%s", line + at);
+			name[strcspn(name, "\n")] = '\0';
+			break;
+		}
+	}
+	fclose(f);
+}
+
+/* The guest sees the file's bytes, through a mapping of the file (which is
+ * the point: the pages are the page cache's until written), and its writes
+ * stay its own. */
+static void test_map_file_private_copy_on_write(void **state)
+{
+	struct guest_mem *mem = *state;
+	struct volt_err err = { 0 };
+	int fd = pattern_file("volt-test-cow", PAGES);
+	uint8_t *p = guest_mem_ptr(mem, AT, PAGES * GUEST_MEM_PAGE), byte = 0;
+	char name[256];
+
+	/* Map pages 1..2 of the file over guest pages 1..2 of the range. */
+	assert_int_equal(guest_mem_map_file(mem, AT + GUEST_MEM_PAGE, 2 * GUEST_MEM_PAGE, fd,
+					    GUEST_MEM_PAGE, &err), 0);
+	assert_int_equal(p[0], 0);
+	assert_int_equal(p[GUEST_MEM_PAGE], 'b');
+	assert_int_equal(p[3 * GUEST_MEM_PAGE - 1], 'c');
+	assert_int_equal(p[3 * GUEST_MEM_PAGE], 0);
+	maps_name(p + GUEST_MEM_PAGE, name, sizeof(name));
+	assert_non_null(strstr(name, "volt-test-cow"));
+	maps_name(p, name, sizeof(name));
+	assert_null(strstr(name, "volt-test-cow"));
+
+	p[GUEST_MEM_PAGE] = 'X';
+	assert_int_equal(pread(fd, &byte, 1, GUEST_MEM_PAGE), 1);
+	assert_int_equal(byte, 'b');
+	close(fd);
+	/* The mapping keeps the file: the bytes are still there. */
+	assert_int_equal(p[2 * GUEST_MEM_PAGE], 'c');
+}
+
+static void test_map_file_refuses_partial_pages(void **state)
+{
+	struct guest_mem *mem = *state;
+	struct volt_err err = { 0 };
+	int fd = pattern_file("volt-test-partial", PAGES);
+
+	assert_int_equal(guest_mem_map_file(mem, AT + 1, GUEST_MEM_PAGE, fd, 0, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "not whole pages of guest RAM"));
+	assert_int_equal(guest_mem_map_file(mem, AT, 100, fd, 0, &err), -EINVAL);
+	assert_int_equal(guest_mem_map_file(mem, AT, GUEST_MEM_PAGE, fd, 512, &err), -EINVAL);
+	assert_int_equal(guest_mem_map_file(mem, AT, 0, fd, 0, &err), -EINVAL);
+	/* Not RAM: past the end. */
+	assert_int_equal(guest_mem_map_file(mem, RAM_SIZE, GUEST_MEM_PAGE, fd, 0, &err), -EINVAL);
+	close(fd);
+}
+
+/* A file that cannot be mapped (opened write-only) leaves guest RAM usable
+ * at that range, so the loader can copy instead. */
+static void test_map_file_failure_keeps_ram(void **state)
+{
+	struct guest_mem *mem = *state;
+	struct volt_err err = { 0 };
+	char path[] = "/tmp/volt-test-mapXXXXXX";
+	int rfd = mkstemp(path), wfd;
+	uint8_t *p = guest_mem_ptr(mem, AT, GUEST_MEM_PAGE);
+
+	assert_true(rfd >= 0);
+	assert_int_equal(ftruncate(rfd, GUEST_MEM_PAGE), 0);
+	wfd = open(path, O_WRONLY | O_CLOEXEC);
+	unlink(path);
+	close(rfd);
+	assert_true(wfd >= 0);
+	assert_int_equal(guest_mem_map_file(mem, AT, GUEST_MEM_PAGE, wfd, 0, &err), -EACCES);
+	assert_non_null(strstr(err.msg, "cannot map 4096 bytes of the file at guest 0x1000000"));
+	close(wfd);
+	p[0] = 7;
+	p[GUEST_MEM_PAGE - 1] = 9;
+	assert_int_equal(p[0] + p[GUEST_MEM_PAGE - 1], 16);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_map_file_private_copy_on_write, setup_mem,
+						teardown_mem),
+		cmocka_unit_test_setup_teardown(test_map_file_refuses_partial_pages, setup_mem,
+						teardown_mem),
+		cmocka_unit_test_setup_teardown(test_map_file_failure_keeps_ram, setup_mem,
+						teardown_mem),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
