@@ -1,7 +1,8 @@
 # L1 script of the rig benchmark (bench/rig/run-bench.sh; run by run-rig.sh with
-# busybox sh in /payload): volt and QEMU's microvm machine boot the same vmlinux and
-# initramfs on L1's KVM, one warm-up each, then 5 runs each, alternating (the order
-# flips every round). Each run is framed by VOLT-BENCH-BEGIN name=NAME and vmrun's
+# busybox sh in /payload): volt (as configured by default, and with
+# kernel_pages = shared) and QEMU's microvm machine boot the same vmlinux and
+# initramfs on L1's KVM, one warm-up each, then 5 runs each, taking turns (each
+# goes first, second and third in turn). Each run is framed by VOLT-BENCH-BEGIN name=NAME and vmrun's
 # VOLT-E2E-RESULT line (exec->marker time, exec->exit, peak RSS, RSS outside guest RAM).
 RUNS=${RUNS:-5}
 # Both VMMs: 1 vCPU, 128 MiB, the same kernel arguments. quiet: the console costs a
@@ -16,6 +17,14 @@ run_volt() {
 		--cmdline "$ARGS"
 }
 
+# The same with [vm] kernel_pages = shared (the kernel's pages mapped from its file).
+run_voltshared() {
+	echo "VOLT-BENCH-BEGIN name=voltshared-$1"
+	bin/vmrun --name "voltshared-$1" --timeout 60 --ram-mib 128 -- \
+		bin/volt --kernel guest/vmlinux --initrd guest/initramfs.gz --memory 128 --vcpus 1 \
+		--kernel-pages shared --cmdline "$ARGS"
+}
+
 run_qemu() {
 	echo "VOLT-BENCH-BEGIN name=qemu-$1"
 	bin/vmrun --name "qemu-$1" --timeout 60 --ram-mib 128 -- \
@@ -27,16 +36,16 @@ run_qemu() {
 echo "VOLT-BENCH qemu=$(qemu/qemu-system-x86_64 --version | head -n1 | tr ' ' _) volt=$(bin/volt --version | head -n1 | tr ' ' _)"
 echo "VOLT-BENCH l1-cpus=$(grep -c '^processor' /proc/cpuinfo) args=$(echo "$ARGS" | tr ' ' ,)"
 run_volt warmup
+run_voltshared warmup
 run_qemu warmup
 i=1
 while [ "$i" -le "$RUNS" ]; do
-	if [ $((i % 2)) -eq 1 ]; then
-		run_volt "$i"
-		run_qemu "$i"
-	else
-		run_qemu "$i"
-		run_volt "$i"
-	fi
+	# Each VMM goes first, second and third in turn.
+	case $((i % 3)) in
+	1) run_volt "$i"; run_voltshared "$i"; run_qemu "$i" ;;
+	2) run_qemu "$i"; run_volt "$i"; run_voltshared "$i" ;;
+	0) run_voltshared "$i"; run_qemu "$i"; run_volt "$i" ;;
+	esac
 	i=$((i + 1))
 done
 echo "VOLT-BENCH done"

@@ -97,7 +97,7 @@ int kernel_load_fd(struct guest_mem *mem, int fd, size_t len, enum kernel_pages 
 	else if (!out->shared)
 		log_warn("kernel_pages = shared, but no page of the kernel could be mapped from its file (--log-level debug says why): it was copied");
 	else
-		log_debug("kernel: %llu of %llu bytes mapped from the file, shared",
+		log_info("kernel: %llu of %llu bytes mapped from the file, shared",
 			  (unsigned long long)out->shared,
 			  (unsigned long long)(out->load_end - out->load_start));
 	return 0;

@@ -98,8 +98,7 @@ done
 
 # The guest's kernel mapped from its file ([vm] kernel_pages = shared): its
 # text page comes from the file, the device still reads and writes guest RAM.
-run_volt blk-shared --config "$TMP/blk.ini" "${PLUGIN_ARGS[@]}" --kernel-pages shared \
-	--log-level debug
+run_volt blk-shared --config "$TMP/blk.ini" "${PLUGIN_ARGS[@]}" --kernel-pages shared
 check_status blk-shared 0 "blk guest, --kernel-pages shared"
 if grep -Eq '^BLK DONE pass=[0-9]+ fail=0' "$TMP/blk-shared.out"; then
 	pass "blk guest, --kernel-pages shared: $(grep '^BLK DONE' "$TMP/blk-shared.out")"

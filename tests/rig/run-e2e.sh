@@ -180,6 +180,11 @@ else
 		fail "net-macvtap: $(grep '^VOLT-E2E-LINKS' "$log" || echo 'no link report')"
 	fi
 	check_ping vhost net-vhost
+	if has vhost '^volt: info: kernel: [1-9][0-9]* of [0-9]+ bytes mapped from the file, shared'; then
+		pass "kernel_pages = shared: $(seg vhost | sed -n 's/^volt: info: kernel: \([0-9]*\) of \([0-9]*\) bytes.*/\1 of \2 kernel bytes mapped from the file/p' | head -n1) (the net-vhost run)"
+	else
+		fail "kernel_pages = shared: no 'mapped from the file' line in the net-vhost run ($(why vhost))"
+	fi
 	check_exit0 sigterm "SIGTERM while the guest runs" '^VOLT-E2E-HOLD'
 	if has ctrl-alt-del '^VOLT-E2E-HOLD' && has ctrl-alt-del 'SIGUSR2: sending Ctrl-Alt-Del' &&
 		has ctrl-alt-del 'reboot: Restarting system' && ! has ctrl-alt-del '^VOLT-INIT done'; then

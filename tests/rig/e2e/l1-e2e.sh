@@ -20,7 +20,8 @@ BASE_ARGS="console=ttyS0 reboot=k panic=-1 loglevel=5 root=/dev/vda"
 TOKEN=e2e$$x$(cut -d' ' -f1 /proc/uptime | tr -d .)
 echo "VOLT-E2E-TOKEN value=$TOKEN"
 
-# ini NAME KERNEL VCPUS CMDLINE-EXTRA [EXTRA-SECTION-LINES]: write /tmp/NAME.ini.
+# ini NAME KERNEL VCPUS CMDLINE-EXTRA [EXTRA-SECTION-LINES]: write /tmp/NAME.ini
+# ([vm] kernel_pages = $KPAGES if that is set).
 ini() {
 	cat >"/tmp/$1.ini" <<INI
 [vm]
@@ -28,6 +29,7 @@ kernel = /payload/guest/$2
 memory_mib = 128
 vcpus = $3
 cmdline = $BASE_ARGS $4
+${KPAGES:+kernel_pages = $KPAGES}
 
 [drive "rootfs"]
 path = $ROOTFS
@@ -93,8 +95,9 @@ mac = 52:54:00:0e:02:02"
 run macvtap-4cpu
 echo "VOLT-E2E-LINKS macvtap=$(ip -o link | grep -c 'e2emvt0')"
 
-# 4. vmlinux, 1 vCPU, net-vhost.
-ini vhost vmlinux 1 "e2e.net=10.0.3.2/24:10.0.3.1" \
+# 4. vmlinux, 1 vCPU, net-vhost, the kernel's pages mapped from its file
+# (kernel_pages = shared): vhost's memory table covers them too.
+KPAGES=shared ini vhost vmlinux 1 "e2e.net=10.0.3.2/24:10.0.3.1" \
 "[net \"eth0\"]
 backend = net-vhost
 tap = e2etap1
