@@ -121,6 +121,25 @@ int guest_mem_write(const struct guest_mem *mem, uint64_t gpa, const void *buf, 
 	return 0;
 }
 
+/* After a failed MAP_FIXED the range is either untouched (most failures
+ * come before anything is replaced) or unmapped: fill a hole with fresh
+ * anonymous memory, but never over a mapping, which NOREPLACE refuses (the
+ * range is still RAM then, or another thread mapped into the hole and it
+ * must not be clobbered). 0 if the range is RAM again, -EFAULT if not. */
+static int guest_mem_refill(uint8_t *at, uint64_t len)
+{
+	void *p = mmap(at, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
+
+	if (p == at)
+		return 0;
+	if (p != MAP_FAILED) {  /* a kernel without NOREPLACE took it as a hint */
+		munmap(p, len);
+		return -EFAULT;
+	}
+	return errno == EEXIST ? 0 : -EFAULT;
+}
+
 int guest_mem_map_file(struct guest_mem *mem, uint64_t gpa, uint64_t len, int fd, uint64_t off,
 		       struct volt_err *err)
 {
@@ -135,12 +154,9 @@ int guest_mem_map_file(struct guest_mem *mem, uint64_t gpa, uint64_t len, int fd
 		 (off_t)off) != MAP_FAILED)
 		return 0;
 	e = errno;
-	/* A failed MAP_FIXED may already have unmapped the old range: put
-	 * fresh anonymous memory back, so guest RAM has no hole. */
-	if (mmap(at, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
-		 -1, 0) == MAP_FAILED)
-		return verr_set(err, EFAULT, "cannot map the file at guest 0x%llx (%s), nor restore guest RAM there (%s)",
-				(unsigned long long)gpa, strerror(e), strerror(errno));
+	if (guest_mem_refill(at, len))
+		return verr_set(err, EFAULT, "cannot map the file at guest 0x%llx (%s), and guest RAM there is gone",
+				(unsigned long long)gpa, strerror(e));
 	return verr_set(err, e, "cannot map %llu bytes of the file at guest 0x%llx: %s",
 			(unsigned long long)len, (unsigned long long)gpa, strerror(e));
 }

@@ -61,11 +61,12 @@ void guest_mem_advise_fill(struct guest_mem *mem, uint64_t gpa, uint64_t len);
  * the guest's own only when something writes it. gpa, len and off must be
  * multiples of GUEST_MEM_PAGE and the range inside one RAM region.
  *
- * -errno on failure, with the range still guest RAM (as it was, or
- * anonymous and zero again if the failed mapping had already replaced it),
- * so the caller may copy the bytes instead; -EFAULT only if not even that
- * could be restored and the range is now a hole: the VM must not start. The file must not shrink while mapped: pages past its
- * new end would fault (SIGBUS for the VMM, -EFAULT from KVM_RUN). */
+ * -errno on failure, with the range still guest RAM (as it was, or, if
+ * the failed mapping had already removed it, fresh zeroed memory), so the
+ * caller may copy the bytes instead; -EFAULT if the range is a hole now:
+ * the VM must not start. The file must not shrink while mapped: pages past
+ * its new end would fault (SIGBUS for whichever VMM thread touches them,
+ * -EFAULT from KVM_RUN). */
 int guest_mem_map_file(struct guest_mem *mem, uint64_t gpa, uint64_t len, int fd, uint64_t off,
 		       struct volt_err *err);
 
