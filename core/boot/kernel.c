@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "boot/kernel_src.h"
-#include "util/log.h"
 #include "vm/layout.h"
 
 #define INITRD_ALIGN   4096ULL
@@ -82,6 +81,21 @@ int kernel_load(struct guest_mem *mem, const char *path, struct boot_kernel *out
 	return ret;
 }
 
+/* Mapped pages past a shrunken file's end would fault once touched: check
+ * again after mapping, so a file cut short during the load fails it. */
+static int kernel_check_still_whole(int fd, size_t len, struct volt_err *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return verr_set(err, errno, "cannot stat the kernel after mapping it: %s",
+				strerror(errno));
+	if ((uint64_t)st.st_size < len)
+		return verr_set(err, EIO, "file shrank to %llu bytes while being loaded (expected %zu)",
+				(unsigned long long)st.st_size, len);
+	return 0;
+}
+
 int kernel_load_fd(struct guest_mem *mem, int fd, size_t len, enum kernel_pages pages,
 		   struct boot_kernel *out, struct volt_err *err)
 {
@@ -90,17 +104,9 @@ int kernel_load_fd(struct guest_mem *mem, int fd, size_t len, enum kernel_pages 
 
 	src.share = pages == KERNEL_PAGES_SHARED;
 	ret = kernel_load_src(mem, &src, out, err);
-	if (ret || !src.share)
-		return ret;
-	if (out->bzimage)
-		log_info("kernel_pages = shared applies to ELF kernels only: this bzImage was copied");
-	else if (!out->shared)
-		log_warn("kernel_pages = shared, but no page of the kernel could be mapped from its file (--log-level debug says why): it was copied");
-	else
-		log_info("kernel: %llu of %llu bytes mapped from the file, shared",
-			  (unsigned long long)out->shared,
-			  (unsigned long long)(out->load_end - out->load_start));
-	return 0;
+	if (!ret && out->shared)
+		ret = kernel_check_still_whole(fd, len, err);
+	return ret;
 }
 
 /* One past the highest byte the initrd may occupy. */

@@ -18,7 +18,8 @@ struct boot_kernel {
 	uint64_t load_start;  /* lowest guest-physical byte the kernel occupies */
 	uint64_t load_end;    /* one past the highest */
 	bool bzimage;
-	uint64_t shared;      /* bytes mapped from the file (KERNEL_PAGES_SHARED), not copied */
+	uint64_t file_bytes;  /* ELF: bytes of the file in the segments (mapped or read) */
+	uint64_t shared;      /* of those, bytes mapped from the file (KERNEL_PAGES_SHARED) */
 	/* bzImage only: the image's setup header, to be copied into the zero
 	 * page (the boot protocol requires the loader to pass it on). */
 	struct setup_header setup;
@@ -41,14 +42,13 @@ int kernel_load_bzimage(struct guest_mem *mem, const uint8_t *img, size_t len,
  * Returns the fd (and its size in *len) or -errno; what names it in errors. */
 int kernel_image_open(const char *path, const char *what, size_t *len, struct volt_err *err);
 
-/* How an ELF kernel's segments reach guest RAM ([vm] kernel_pages).
- * PRIVATE: read into it, a copy per VM. SHARED: their whole pages mapped
- * from the file copy-on-write (kernel_src_place): pages the guest never
- * touches cost nothing, and pages it only reads stay the host page cache's,
- * one copy for every VM booted from the file, which also lets guests
- * observe each other through those pages (cache side channels), so it is
- * for hosts whose VMs all belong to one tenant. A bzImage is always read
- * (the guest decompresses it over itself). */
+/* How an ELF kernel's segments reach guest RAM ([vm] kernel_pages; the
+ * order is the config's words). PRIVATE: read into it, a copy per VM.
+ * SHARED: their whole pages mapped from the file copy-on-write
+ * (kernel_src_place), so pages the guest only reads stay the host page
+ * cache's, one copy for every VM booted from the file; for one tenant's
+ * VMs only (docs/sandbox.md). A bzImage is always read (the guest
+ * decompresses it over itself). */
 enum kernel_pages {
 	KERNEL_PAGES_PRIVATE,
 	KERNEL_PAGES_SHARED,
@@ -57,8 +57,8 @@ enum kernel_pages {
 /* kernel_load() and initrd_load() on a file kernel_image_open() opened (the
  * fd stays open; a mapping keeps its own reference). The file is read with
  * pread straight into guest RAM (the loader never maps it for its own
- * reads); if it is shorter than len by then, the load fails saying the file
- * shrank. */
+ * reads); if it is shorter than len by then, or by the end of a load that
+ * mapped pages of it, the load fails saying the file shrank. */
 int kernel_load_fd(struct guest_mem *mem, int fd, size_t len, enum kernel_pages pages,
 		   struct boot_kernel *out, struct volt_err *err);
 int initrd_load_fd(struct guest_mem *mem, int fd, size_t len, const struct boot_kernel *k,

@@ -193,10 +193,13 @@ static int elf_entry(const struct elf_seg *segs, unsigned n, uint64_t e_entry,
 /* Each segment's file bytes straight into guest RAM (read, or mapped for a
  * shared source: kernel_src_place), then its bss zeroed. The checks
  * passed, so only reading the source can fail now. */
-static int elf_copy(struct guest_mem *mem, const struct kernel_src *src,
+static int elf_copy(struct guest_mem *mem, const struct kernel_src *image,
 		    const struct elf_seg *segs, unsigned n, struct boot_kernel *out,
 		    struct volt_err *err)
 {
+	struct kernel_src src = *image;  /* this load's own mapping budget */
+
+	src.maps_left = src.share ? KERNEL_SRC_MAX_MAPS : 0;
 	out->load_start = segs[0].paddr;
 	for (unsigned i = 0; i < n; i++) {
 		const struct elf_seg *s = &segs[i];
@@ -208,10 +211,11 @@ static int elf_copy(struct guest_mem *mem, const struct kernel_src *src,
 			return verr_set(err, EFAULT, "ELF program header %u: segment at 0x%llx is not in guest RAM",
 					s->idx, (unsigned long long)s->paddr);
 		guest_mem_advise_fill(mem, s->paddr, s->memsz);
-		ret = kernel_src_place(src, mem, s->paddr, s->offset, s->filesz, &mapped, err);
+		ret = kernel_src_place(&src, mem, s->paddr, s->offset, s->filesz, &mapped, err);
 		if (ret)
 			return ret;
 		out->shared += mapped;
+		out->file_bytes += s->filesz;
 		memset(dst + s->filesz, 0, s->memsz - s->filesz);
 		if (s->paddr + s->memsz > out->load_end)
 			out->load_end = s->paddr + s->memsz;

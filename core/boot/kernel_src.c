@@ -72,8 +72,8 @@ static void src_page_span(uint64_t gpa, uint64_t off, size_t n, uint64_t *head, 
 
 /* Map the span's pages; 1 if mapped, 0 if they are to be read instead,
  * -errno if guest RAM was lost trying. */
-static int src_map(const struct kernel_src *src, struct guest_mem *mem, uint64_t gpa,
-		   uint64_t off, uint64_t len, struct volt_err *err)
+static int src_map(struct kernel_src *src, struct guest_mem *mem, uint64_t gpa, uint64_t off,
+		   uint64_t len, struct volt_err *err)
 {
 	struct volt_err why = { 0 };
 	struct stat st;
@@ -88,18 +88,33 @@ static int src_map(const struct kernel_src *src, struct guest_mem *mem, uint64_t
 		*err = why;
 		return r;
 	}
-	if (r)
-		log_debug("kernel pages at 0x%llx copied, not shared: %s",
+	if (r) {
+		log_debug("kernel pages at 0x%llx and after copied, not shared: %s",
 			  (unsigned long long)gpa, why.msg);
-	return r == 0;
+		src->maps_left = 0;
+		return 0;
+	}
+	src->maps_left--;
+	return 1;
 }
 
-int kernel_src_place(const struct kernel_src *src, struct guest_mem *mem, uint64_t gpa,
+/* Why a range of a shared source is read, not mapped (NULL: it is mapped). */
+static const char *src_why_read(const struct kernel_src *src, uint64_t gpa, uint64_t off,
+				uint64_t body)
+{
+	if (body)
+		return src->maps_left ? NULL : "the load's mapping budget is spent";
+	return (gpa - off) % GUEST_MEM_PAGE ? "the file offset and the address are aligned differently"
+					    : "no whole page";
+}
+
+int kernel_src_place(struct kernel_src *src, struct guest_mem *mem, uint64_t gpa,
 		     uint64_t off, size_t n, uint64_t *mapped, struct volt_err *err)
 {
 	uint8_t *dst = guest_mem_ptr(mem, gpa, n);
 	uint64_t head = 0, body = 0;
-	int r;
+	const char *why;
+	int r = 0;
 
 	if (mapped)
 		*mapped = 0;
@@ -108,15 +123,15 @@ int kernel_src_place(const struct kernel_src *src, struct guest_mem *mem, uint64
 				(unsigned long long)gpa);
 	if (off > src->len || n > src->len - off)
 		return kernel_src_read(src, off, dst, n, err);  /* refuses, with its message */
-	if (src->share && src->fd >= 0) {
+	if (src->share && src->fd >= 0 && n) {
 		src_page_span(gpa, off, n, &head, &body);
-		if (!body)
+		why = src_why_read(src, gpa, off, body);
+		if (why)
 			log_debug("kernel bytes at 0x%llx copied, not shared: %s",
-				  (unsigned long long)gpa,
-				  (gpa - off) % GUEST_MEM_PAGE ? "the file offset and the address are aligned differently"
-							       : "no whole page");
+				  (unsigned long long)gpa, why);
+		else
+			r = src_map(src, mem, gpa + head, off + head, body, err);
 	}
-	r = body ? src_map(src, mem, gpa + head, off + head, body, err) : 0;
 	if (r < 0)
 		return r;
 	if (!r)

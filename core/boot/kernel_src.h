@@ -22,7 +22,13 @@ struct kernel_src {
 	const uint8_t *buf;  /* kernel_src_mem */
 	int fd;              /* kernel_src_fd */
 	bool share;          /* kernel_src_place may map the file (KERNEL_PAGES_SHARED) */
+	unsigned maps_left;  /* kernel_src_place: spans it may still map */
 };
+
+/* A vmlinux has four or five PT_LOAD segments. Each mapped span splits
+ * guest RAM's mapping (up to two more VMAs), so an image of thousands of
+ * tiny segments could otherwise use up vm.max_map_count. */
+#define KERNEL_SRC_MAX_MAPS 16
 
 /* A source over len bytes of memory at buf, copied with memcpy. */
 struct kernel_src kernel_src_mem(const uint8_t *buf, size_t len);
@@ -38,12 +44,13 @@ int kernel_src_read(const struct kernel_src *src, uint64_t off, void *dst, size_
 		    struct volt_err *err);
 
 /* Put n bytes of the image at off into guest RAM at gpa (the caller has
- * checked that both ranges exist). A shared file source maps the whole
- * pages of the range copy-on-write (guest_mem_map_file) when the file
- * offset and gpa are equally aligned, and reads the partial pages at either
- * end; any other source, or a range that cannot be mapped, is read. *mapped
- * (if not NULL) gets the number of bytes mapped. */
-int kernel_src_place(const struct kernel_src *src, struct guest_mem *mem, uint64_t gpa,
+ * checked that both ranges exist). A shared file source with maps_left
+ * maps the whole pages of the range copy-on-write (guest_mem_map_file)
+ * when the file offset and gpa are equally aligned, and reads the partial
+ * pages at either end; any other source, or a range that cannot be mapped,
+ * is read (and after a failed mapping, every later range of the load).
+ * *mapped (if not NULL) gets the number of bytes mapped. */
+int kernel_src_place(struct kernel_src *src, struct guest_mem *mem, uint64_t gpa,
 		     uint64_t off, size_t n, uint64_t *mapped, struct volt_err *err);
 
 /* kernel_load_image(), kernel_load_elf() and kernel_load_bzimage() over a

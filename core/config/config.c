@@ -45,8 +45,7 @@ enum config_kind {
 	CONFIG_PATH,     /* non-empty path, relative to the INI file's directory */
 	CONFIG_STRING,   /* any text */
 	CONFIG_OUTPUT,   /* "stdout" (stored as NULL), "none" or a path */
-	CONFIG_CHOICE,   /* one of k->words, stored as a bool: the first word
-			  * false, the second true (two words per key) */
+	CONFIG_CHOICE,   /* one of k->words, stored as its index (unsigned) */
 };
 
 struct config_key {
@@ -79,7 +78,7 @@ static const struct config_key config_keys[] = {
 	CONFIG_KEY("vm", "vcpus", CONFIG_UNSIGNED, vcpus, 1, CONFIG_VCPUS_MAX),
 	CONFIG_KEY("vm", "poll_us", CONFIG_UNSIGNED, poll_us, 0, CONFIG_POLL_US_MAX),
 	CONFIG_KEY("vm", "kernel", CONFIG_PATH, kernel, 0, 0),
-	CONFIG_CHOICE_KEY("vm", "kernel_pages", kernel_shared, "private", "shared"),
+	CONFIG_CHOICE_KEY("vm", "kernel_pages", kernel_pages, "private", "shared"),
 	CONFIG_KEY("vm", "initrd", CONFIG_PATH, initrd, 0, 0),
 	CONFIG_KEY("vm", "cmdline", CONFIG_STRING, cmdline, 0, 0),
 	CONFIG_KEY("serial", "output", CONFIG_OUTPUT, serial_output, 0, 0),
@@ -234,7 +233,7 @@ static int config_set_choice(struct volt_config *cfg, const struct config_key *k
 
 	for (size_t i = 0; k->words[i]; i++) {
 		if (!strcmp(k->words[i], value)) {
-			*(bool *)(void *)((char *)cfg + k->field) = i != 0;
+			*(unsigned *)(void *)((char *)cfg + k->field) = (unsigned)i;
 			return 0;
 		}
 	}
@@ -918,7 +917,7 @@ void config_init(struct volt_config *cfg)
 	cfg->memory_mib = 128;
 	cfg->vcpus = 1;
 	cfg->poll_us = CONFIG_POLL_US_DEFAULT;
-	cfg->kernel_shared = false; /* copied: nothing shared between VMs */
+	cfg->kernel_pages = 0; /* "private": copied, nothing shared between VMs */
 	cfg->cmdline = config_default_cmdline;
 	cfg->log_level = LOG_INFO;
 	cfg->seccomp = true;

@@ -43,7 +43,7 @@ struct config_origins {
 	char *vcpus;
 	char *poll_us;
 	char *kernel;
-	char *kernel_shared;
+	char *kernel_pages;
 	char *initrd;
 	char *cmdline;
 	char *serial_output;
@@ -62,18 +62,14 @@ struct volt_config {
 				  * thread polls its queues before sleeping
 				  * (loop/poll.h); default 32, 0 = never */
 	char *kernel;            /* [vm] kernel, --kernel; required */
-	bool kernel_shared;      /* [vm] kernel_pages, --kernel-pages: how an ELF
-				  * vmlinux's pages reach guest RAM. false
-				  * ("private", the default): copied into each
-				  * VM, nothing shared between VMs. true
-				  * ("shared"): its whole pages mapped from the
-				  * file copy-on-write, so untouched pages cost
-				  * nothing and read-only ones are the host page
-				  * cache's, shared by every VM booted from that
-				  * file; guests sharing physical pages can watch
-				  * each other through cache side channels
-				  * (Flush+Reload), so only for VMs of one tenant.
-				  * bzImage kernels and initrds are always copied. */
+	unsigned kernel_pages;   /* [vm] kernel_pages, --kernel-pages: how an ELF
+				  * vmlinux reaches guest RAM, the index of the
+				  * word (enum kernel_pages in boot/kernel.h):
+				  * 0 "private" (default), copied into each VM;
+				  * 1 "shared", its whole pages mapped from the
+				  * file copy-on-write, shared by every VM booted
+				  * from it: one tenant's VMs only
+				  * (docs/sandbox.md). */
 	char *initrd;            /* [vm] initrd, --initrd; optional */
 	char *cmdline;           /* [vm] cmdline, --cmdline; default "console=ttyS0 reboot=k panic=-1" */
 	char *serial_output;     /* [serial] output, --serial-output; NULL = stdout,

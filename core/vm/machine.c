@@ -121,8 +121,7 @@ static void *machine_loader_main(void *opaque)
 	struct machine *m = l->m;
 
 	l->r = kernel_load_fd(&m->vm.mem, l->kernel_fd, l->kernel_len,
-			      l->cfg->kernel_shared ? KERNEL_PAGES_SHARED : KERNEL_PAGES_PRIVATE,
-			      &m->kernel, &l->err);
+			      (enum kernel_pages)l->cfg->kernel_pages, &m->kernel, &l->err);
 	if (l->r) {
 		verr_prefix(&l->err, "kernel %s: ", l->cfg->kernel);
 		return NULL;
@@ -134,6 +133,24 @@ static void *machine_loader_main(void *opaque)
 	if (l->r)
 		verr_prefix(&l->err, "initrd %s: ", l->cfg->initrd);
 	return NULL;
+}
+
+/* The config stores [vm] kernel_pages as the index of its word. */
+_Static_assert(KERNEL_PAGES_PRIVATE == 0 && KERNEL_PAGES_SHARED == 1,
+	       "[vm] kernel_pages' words (private, shared) must follow enum kernel_pages");
+
+/* What kernel_pages = shared did: asked for explicitly, so said once. */
+static void machine_log_shared(const struct volt_config *cfg, const struct boot_kernel *k)
+{
+	if (k->bzimage)
+		log_info("kernel %s: kernel_pages = shared applies to ELF kernels only: this bzImage was copied",
+			 cfg->kernel);
+	else if (!k->shared)
+		log_warn("kernel %s: kernel_pages = shared, but no page could be mapped from the file (--log-level debug says why): it was copied",
+			 cfg->kernel);
+	else
+		log_info("kernel %s: %llu of its %llu bytes mapped from the file, shared", cfg->kernel,
+			 (unsigned long long)k->shared, (unsigned long long)k->file_bytes);
 }
 
 /* Loading the images needs only guest RAM and creating the VM only KVM; on
@@ -164,6 +181,8 @@ static int machine_create_and_load(struct machine *m, const struct volt_config *
 		*err = l.err;
 		return l.r;
 	}
+	if (!r && cfg->kernel_pages == KERNEL_PAGES_SHARED)
+		machine_log_shared(cfg, &m->kernel);
 	return r;
 }
 

@@ -11,23 +11,11 @@
 #include <unistd.h>
 
 #include "boot/kernel.h"
-#include "util/log.h"
 #include "vm/layout.h"
 
 #define FUZZ_RAM LAYOUT_MIB(32)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-/* A mapped load says how it went (info, or a warning when nothing could be
- * mapped) for every input: errors only, or the log drowns the fuzzer. */
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	log_set_level(LOG_ERROR);
-	return 0;
-}
 
 static void fuzz_check_loaded(const struct guest_mem *mem, const struct boot_kernel *k)
 {

@@ -106,7 +106,7 @@ else
 	fail "blk guest, --kernel-pages shared: no 'BLK DONE ... fail=0' line"
 	show blk-shared
 fi
-check_grep blk-shared err "kernel: [1-9][0-9]* of [0-9]+ bytes mapped from the file, shared" \
+check_grep blk-shared err "kernel .*: [1-9][0-9]* of its [0-9]+ bytes mapped from the file, shared" \
 	"blk guest, --kernel-pages shared: the kernel's whole pages were mapped"
 
 finish

@@ -180,8 +180,8 @@ else
 		fail "net-macvtap: $(grep '^VOLT-E2E-LINKS' "$log" || echo 'no link report')"
 	fi
 	check_ping vhost net-vhost
-	if has vhost '^volt: info: kernel: [1-9][0-9]* of [0-9]+ bytes mapped from the file, shared'; then
-		pass "kernel_pages = shared: $(seg vhost | sed -n 's/^volt: info: kernel: \([0-9]*\) of \([0-9]*\) bytes.*/\1 of \2 kernel bytes mapped from the file/p' | head -n1) (the net-vhost run)"
+	if has vhost '^volt: info: kernel .*: [1-9][0-9]* of its [0-9]+ bytes mapped from the file, shared'; then
+		pass "kernel_pages = shared: $(seg vhost | sed -n 's/^volt: info: kernel .*: \([0-9]*\) of its \([0-9]*\) bytes.*/\1 of \2 bytes of the kernel segments mapped from the file/p' | head -n1) (the net-vhost run)"
 	else
 		fail "kernel_pages = shared: no 'mapped from the file' line in the net-vhost run ($(why vhost))"
 	fi

@@ -111,10 +111,12 @@ static int load_both(struct guest_mem *mem, const uint8_t *buf, size_t len,
 }
 
 /* In a child whose seccomp filter refuses any mmap of the image's fd, load
- * the image from the file and compare guest memory with what loading it
- * from buf writes: the file path must never map the file (its pages would
- * count in volt's RSS). */
-static void load_fd_unmapped(struct guest_mem *mem, const uint8_t *buf, size_t len)
+ * the image from the file as `pages` asks and compare guest memory with
+ * what loading it from buf writes. Private: the loader must never map the
+ * file (its pages would count in volt's RSS). Shared: a mapping that fails
+ * must leave guest RAM whole and the bytes copied instead. */
+static void load_fd_unmapped(struct guest_mem *mem, const uint8_t *buf, size_t len,
+			     enum kernel_pages pages)
 {
 	struct volt_err err = { 0 };
 	struct boot_kernel k, fk;
@@ -137,17 +139,17 @@ static void load_fd_unmapped(struct guest_mem *mem, const uint8_t *buf, size_t l
 								   .datum_a = (scmp_datum_t)fd }) ||
 		    seccomp_load(ctx))
 			_exit(2);
-		if (kernel_load_fd(mem, fd, len, KERNEL_PAGES_PRIVATE, &fk, &err)) {
+		if (kernel_load_fd(mem, fd, len, pages, &fk, &err)) {
 			fprintf(stderr, "load from the file failed: %s\n", err.msg);
 			_exit(1);
 		}
-		_exit(memcmp(at, want, size) ? 3 : 0);
+		_exit(memcmp(at, want, size) ? 3 : fk.shared ? 4 : 0);
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	close(fd);
 	free(want);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		fail_msg("child status 0x%x (exit 1: load failed, 2: no seccomp filter, 3: guest memory differs)",
+		fail_msg("child status 0x%x (exit 1: load failed, 2: no seccomp filter, 3: guest memory differs, 4: pages mapped)",
 			 st);
 }
 

@@ -122,8 +122,8 @@ static void test_defaults(void **state)
 	assert_int_equal(f->cfg.vcpus, 1);
 	assert_string_equal(f->cfg.cmdline, "console=ttyS0 reboot=k panic=-1");
 	assert_null(f->cfg.kernel);
-	assert_false(f->cfg.kernel_shared); /* private: nothing shared between VMs */
-	assert_null(f->cfg.origin.kernel_shared);
+	assert_int_equal(f->cfg.kernel_pages, 0); /* private: nothing shared between VMs */
+	assert_null(f->cfg.origin.kernel_pages);
 	assert_null(f->cfg.serial_output);
 	assert_int_equal(f->cfg.log_level, LOG_INFO);
 	assert_int_equal(f->cfg.ninstances, 0);
@@ -230,15 +230,15 @@ static void test_kernel_pages(void **state)
 	struct fixture *f = *state;
 
 	assert_int_equal(load(f, "[vm]\nkernel_pages = shared\n"), 0);
-	assert_true(f->cfg.kernel_shared);
-	assert_string_equal(f->cfg.origin.kernel_shared, "t.ini:2: kernel_pages");
+	assert_int_equal(f->cfg.kernel_pages, 1);
+	assert_string_equal(f->cfg.origin.kernel_pages, "t.ini:2: kernel_pages");
 	config_free(&f->cfg);
 	config_init(&f->cfg);
 	/* "private" must set false, not merely leave the default in place. */
-	f->cfg.kernel_shared = true;
+	f->cfg.kernel_pages = 1;
 	assert_int_equal(load(f, "[vm]\n\nkernel_pages=private ; the default\n"), 0);
-	assert_false(f->cfg.kernel_shared);
-	assert_string_equal(f->cfg.origin.kernel_shared, "t.ini:3: kernel_pages");
+	assert_int_equal(f->cfg.kernel_pages, 0);
+	assert_string_equal(f->cfg.origin.kernel_pages, "t.ini:3: kernel_pages");
 }
 
 static void test_kernel_pages_bad(void **state)
@@ -256,7 +256,7 @@ static void test_kernel_pages_bad(void **state)
 		   "t.ini:2: kernel_pages: no value (expected one of private, shared)");
 	load_fails(f, "[vm]\nkernel_pages = shared\nkernel_pages = private\n",
 		   "t.ini:3: kernel_pages: duplicate key in [vm] (first on line 2)");
-	assert_true(f->cfg.kernel_shared); /* the first line was applied */
+	assert_int_equal(f->cfg.kernel_pages, 1); /* the first line was applied */
 	load_fails(f, "[vm]\nkernel_pages = private\nkernel_pages = bogus\n",
 		   "t.ini:3: kernel_pages: duplicate key*");
 }
@@ -667,21 +667,21 @@ static void test_cli_kernel_pages(void **state)
 		char *argv[] = { "volt", "--config", ini };
 
 		assert_int_equal(from_args(f, ARGC(argv), argv), 0);
-		assert_true(f->cfg.kernel_shared);
+		assert_int_equal(f->cfg.kernel_pages, 1);
 	}
 	{
 		/* The flag overrides the file, wherever --config stands. */
 		char *argv[] = { "volt", "--kernel-pages", "private", "--config", ini };
 
 		assert_int_equal(from_args(f, ARGC(argv), argv), 0);
-		assert_false(f->cfg.kernel_shared);
-		assert_string_equal(f->cfg.origin.kernel_shared, "--kernel-pages");
+		assert_int_equal(f->cfg.kernel_pages, 0);
+		assert_string_equal(f->cfg.origin.kernel_pages, "--kernel-pages");
 	}
 	{
 		char *argv[] = { "volt", "--kernel", f->kernel, "--kernel-pages=shared" };
 
 		assert_int_equal(from_args(f, ARGC(argv), argv), 0);
-		assert_true(f->cfg.kernel_shared);
+		assert_int_equal(f->cfg.kernel_pages, 1);
 	}
 	unlink(ini);
 	free(ini);

@@ -309,7 +309,7 @@ static void test_file_never_mapped(void **state)
 {
 	struct bz_img im = bz_build(4, PM_SIZE);
 
-	load_fd_unmapped(*state, im.buf, im.len);
+	load_fd_unmapped(*state, im.buf, im.len, KERNEL_PAGES_PRIVATE);
 	free(im.buf);
 }
 

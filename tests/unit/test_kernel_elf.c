@@ -446,7 +446,7 @@ static void test_file_never_mapped(void **state)
 {
 	struct elf_img im = elf_build_default();
 
-	load_fd_unmapped(*state, im.buf, im.len);
+	load_fd_unmapped(*state, im.buf, im.len, KERNEL_PAGES_PRIVATE);
 	free(im.buf);
 }
 
@@ -525,6 +525,8 @@ static void test_shared_writes_stay_private(void **state)
 	uint8_t *p = guest_mem_ptr(mem, KBASE, 0x3000), byte = 0;
 
 	assert_int_equal(kernel_load_fd(mem, fd, im.len, KERNEL_PAGES_SHARED, &k, &err), 0);
+	assert_int_equal(k.shared, 0x3000);
+	assert_true(mapped_from_image(p + 0x1234));
 	p[0x1234] = (uint8_t)~seg_byte(0, 0x1234);
 	assert_int_equal(pread(fd, &byte, 1, (off_t)(DATA_OFF + 0x1234)), 1);
 	assert_int_equal(byte, seg_byte(0, 0x1234));
@@ -577,6 +579,76 @@ static void test_shared_partial_ends_are_read(void **state)
 	assert_memory_equal(guest_mem_ptr(mem, KBASE + 0x800, 0x2000), im.buf + DATA_OFF + 0x800,
 			    0x2000);
 	guest_mem_fini(mem);
+	free(im.buf);
+}
+
+/* A mapping the kernel refuses (here: seccomp refuses mmap of the fd) is
+ * copied instead, with the same bytes. */
+static void test_shared_mapping_refused_is_read(void **state)
+{
+	struct elf_img im = elf_build_default();
+
+	load_fd_unmapped(*state, im.buf, im.len, KERNEL_PAGES_SHARED);
+	free(im.buf);
+}
+
+/* Layouts where mapped and read bytes meet: the bss right after a mapped
+ * page, and two segments that meet mid-page (one ends, the next begins in
+ * the same page, so neither maps it). load_both compares all three loads
+ * over the scribble. */
+static void test_shared_mixed_layouts(void **state)
+{
+	static const struct seg bss_after[] = {
+		{ PT_LOAD, KBASE, KVIRT, 0x1800, 0x3000 },
+	};
+	static const struct seg meet[] = {
+		{ PT_LOAD, KBASE, KVIRT, 0x2800, 0x2800 },
+		{ PT_LOAD, KBASE + 0x2800, KVIRT + 0x2800, 0x1800, 0x1800 },
+	};
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+	struct elf_img a = elf_build(bss_after, 1, KBASE);
+	struct elf_img b = elf_build(meet, 2, KBASE);
+
+	assert_int_equal(load_both(*state, a.buf, a.len, &k, &err), 0);
+	for (uint64_t j = 0x1800; j < 0x3000; j++)
+		assert_int_equal(((uint8_t *)guest_mem_ptr(*state, KBASE, 0x3000))[j], 0);
+	/* elf_build starts each segment's data on a page of its own; a linker
+	 * packs them, so the second begins where the first ends (0x3800),
+	 * aligned like its address: the page at KBASE + 0x2000 holds the end
+	 * of one and the start of the other, and only whole pages map. */
+	memmove(b.buf + 0x3800, b.buf + b.ph[1].p_offset, 0x1800);
+	b.ph[1].p_offset = 0x3800;
+	assert_int_equal(load_both(*state, b.buf, b.len, &k, &err), 0);
+	assert_memory_equal(guest_mem_ptr(*state, KBASE, 0x4000), b.buf + DATA_OFF, 0x4000);
+	free(a.buf);
+	free(b.buf);
+}
+
+/* An image of many page-sized segments maps at most KERNEL_SRC_MAX_MAPS of
+ * them (each splits guest RAM's mapping) and reads the rest. */
+static void test_shared_mapping_budget(void **state)
+{
+	struct seg segs[24];
+	struct guest_mem mem;
+	struct boot_kernel k;
+	struct elf_img im;
+
+	(void)state;
+	for (unsigned i = 0; i < 24; i++)
+		segs[i] = (struct seg){ PT_LOAD, KBASE + i * 0x2000, KVIRT + i * 0x2000, 0x1000,
+					0x1000 };
+	im = elf_build(segs, 24, KBASE);
+	assert_int_equal(guest_mem_init(&mem, RAM_SIZE, NULL), 0);
+	k = load_memfd(&mem, &im, KERNEL_PAGES_SHARED);
+	assert_int_equal(k.shared, 16 * 0x1000);
+	assert_int_equal(k.file_bytes, 24 * 0x1000);
+	assert_true(mapped_from_image(guest_mem_ptr(&mem, KBASE + 15 * 0x2000, 1)));
+	assert_false(mapped_from_image(guest_mem_ptr(&mem, KBASE + 16 * 0x2000, 1)));
+	for (unsigned i = 0; i < 24; i++)
+		assert_memory_equal(guest_mem_ptr(&mem, KBASE + i * 0x2000, 0x1000),
+				    im.buf + DATA_OFF + i * 0x1000, 0x1000);
+	guest_mem_fini(&mem);
 	free(im.buf);
 }
 
@@ -651,6 +723,9 @@ int main(void)
 		cmocka_unit_test(test_shared_writes_stay_private),
 		cmocka_unit_test(test_shared_misaligned_segment_is_read),
 		cmocka_unit_test(test_shared_partial_ends_are_read),
+		cmocka_unit_test(test_shared_mapping_refused_is_read),
+		cmocka_unit_test(test_shared_mixed_layouts),
+		cmocka_unit_test(test_shared_mapping_budget),
 		cmocka_unit_test(test_load_empty_file),
 		cmocka_unit_test(test_load_missing_file),
 		cmocka_unit_test(test_load_directory),
