@@ -1,9 +1,10 @@
 # L1 script of the rig benchmark (bench/rig/run-bench.sh; run by run-rig.sh with
 # busybox sh in /payload): volt (as configured by default, and with
 # kernel_pages = shared) and QEMU's microvm machine boot the same vmlinux and
-# initramfs on L1's KVM, one warm-up each, then 5 runs each, taking turns (each
-# goes first, second and third in turn). Each run is framed by VOLT-BENCH-BEGIN name=NAME and vmrun's
-# VOLT-E2E-RESULT line (exec->marker time, exec->exit, peak RSS, RSS outside guest RAM).
+# initramfs on L1's KVM, one warm-up each, then 5 runs each, taking turns in an
+# order that rotates every round. Each run is framed by VOLT-BENCH-BEGIN
+# name=NAME and vmrun's VOLT-E2E-RESULT line (exec->marker time, exec->exit,
+# peak RSS, RSS outside guest RAM).
 RUNS=${RUNS:-5}
 # Both VMMs: 1 vCPU, 128 MiB, the same kernel arguments. quiet: the console costs a
 # VM exit per byte. The i8042 options skip the keyboard controller's slow probes
@@ -40,7 +41,7 @@ run_voltshared warmup
 run_qemu warmup
 i=1
 while [ "$i" -le "$RUNS" ]; do
-	# Each VMM goes first, second and third in turn.
+	# The order rotates every round.
 	case $((i % 3)) in
 	1) run_volt "$i"; run_voltshared "$i"; run_qemu "$i" ;;
 	2) run_qemu "$i"; run_volt "$i"; run_voltshared "$i" ;;

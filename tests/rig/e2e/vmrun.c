@@ -290,7 +290,8 @@ static int read_vmas(pid_t pid, struct vma **out)
 }
 
 /* RSS (KiB) of the guest-RAM run of mappings, or -1 (see the header). A run of
- * file mappings alone is not RAM: it would be some file the VMM mapped. */
+ * several file mappings with no anonymous one is not RAM: it would be files
+ * the VMM mapped. */
 static long guest_ram_rss(const struct vma *v, int n, uint64_t ram)
 {
 	long best_rss = -1;
