@@ -5,7 +5,11 @@
 # --kernel-pages shared, and QEMU; a warm-up each, then 5 runs each, taking turns.
 # Prints the raw per-run lines, the medians and the ratios to QEMU.
 #
-#   bench/rig/run-bench.sh [--build-dir DIR] [--log FILE] [--runs N]
+#   bench/rig/run-bench.sh [--build-dir DIR] [--log FILE] [--runs N] [--density N]
+#
+# --density N: instead, N VMs of each kind at once (bench/rig/l1-density.sh),
+# stopped when their guests reach init; prints each kind's Rss and Pss per VM
+# (Pss shares every page among the processes that map it).
 #
 # Measured inside L1 by tests/rig/e2e/vmrun.c around each VMM process:
 #   init_ms   exec -> the guest's "VOLT-INIT uptime=" line on the VMM's stdout
@@ -23,13 +27,14 @@ export PAYLOAD_LOG_NAME=run-bench
 # shellcheck source=../../tests/rig/e2e/payload.sh
 . "$REPO/tests/rig/e2e/payload.sh"
 
-build_dir=build-e2e log_file='' runs=5
+build_dir=build-e2e log_file='' runs=5 density=0
 while (($#)); do
 	case $1 in
 	--build-dir) build_dir=${2:?}; shift 2 ;;
 	--log) log_file=${2:?}; shift 2 ;;
 	--runs) runs=${2:?}; shift 2 ;;
-	*) sed -n '7,8p' "${BASH_SOURCE[0]}" | sed 's/^#/ /' >&2; exit 2 ;;
+	--density) density=${2:?}; shift 2 ;;
+	*) sed -n '7,12p' "${BASH_SOURCE[0]}" | sed 's/^#/ /' >&2; exit 2 ;;
 	esac
 done
 cd "$REPO"
@@ -49,7 +54,11 @@ cp "$guest_dir/vmlinux" "$payload/guest/"
 "$REPO/scripts/build-rootfs.sh" --initramfs "$payload/guest/initramfs.gz" >/dev/null
 cp "$(command -v qemu-system-x86_64)" "$payload/qemu/"
 cp -L /usr/share/qemu/qboot.rom /usr/share/qemu/bios-microvm.bin "$payload/qemu/data/"
-sed "s/^RUNS=.*/RUNS=$runs/" "$SELF_DIR/l1-bench.sh" >"$work/l1-bench.sh"
+if ((density > 0)); then
+	sed "s/^N=.*/N=$density/" "$SELF_DIR/l1-density.sh" >"$work/l1-bench.sh"
+else
+	sed "s/^RUNS=.*/RUNS=$runs/" "$SELF_DIR/l1-bench.sh" >"$work/l1-bench.sh"
+fi
 
 mkdir -p "$(dirname "$log_file")"
 t0=$SECONDS
@@ -60,6 +69,20 @@ echo "rig: $((SECONDS - t0)) s wall (run-rig exit $rc); log: $log_file"
 tr -d '\r' <"$log_file" >"$work/log"
 
 grep '^VOLT-BENCH ' "$work/log" || true
+if ((density > 0)); then
+	grep -E '^VOLT-(DENSITY|E2E-RESULT) ' "$work/log" || true
+	# Pss per VM of each volt kind against QEMU's.
+	awk '/^VOLT-DENSITY / && /pss_kib_per_vm=/ {
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		pss[f["kind"]] = f["pss_kib_per_vm"]
+	} END {
+		for (k in pss) if (k != "qemu" && pss["qemu"] > 0)
+			printf "Pss per VM, %s / qemu: %.3f\n", k, pss[k] / pss["qemu"]
+	}' "$work/log"
+	((rc == 0)) || exit "$rc"
+	grep -q '^VOLT-DENSITY .*error=' "$work/log" && exit 1
+	exit 0
+fi
 # One row per run: name init_ms exit_ms uptime peak_kib overhead_kib status.
 awk '
 	/^VOLT-BENCH-BEGIN name=/ { name = substr($2, 6); up = "-" }

@@ -1,0 +1,68 @@
+# L1 script of the rig's density benchmark (bench/rig/run-bench.sh --density N;
+# run by run-rig.sh with busybox sh in /payload): N VMs of one kind at a time
+# (volt as by default, volt with kernel_pages = shared, QEMU microvm), all
+# booting the same vmlinux and initramfs at once; vmrun stops each VMM
+# (SIGSTOP) when its guest prints "VOLT-INIT done", and once all N are
+# stopped the script reads each one's Rss and Pss (/proc/PID/smaps_rollup:
+# Pss divides every shared page among the processes that map it, so the
+# sum over N processes is what the N cost together). Then it lets them
+# finish. One line per kind:
+#   VOLT-DENSITY kind=K n=N rss_kib_per_vm=R pss_kib_per_vm=P
+N=${N:-4}
+# As l1-bench.sh: 1 vCPU, 128 MiB, the same kernel arguments for both VMMs.
+ARGS="console=ttyS0 reboot=k panic=-1 quiet i8042.noaux=1 i8042.nomux=1 i8042.nopnp=1 i8042.dumbkbd=1"
+
+# stopped_count NAME: how many processes called NAME are stopped (State T).
+stopped_count() {
+	c=0
+	for p in $(pidof "$1"); do
+		grep -q '^State:.*T' "/proc/$p/status" 2>/dev/null && c=$((c + 1))
+	done
+	echo "$c"
+}
+
+# rollup_sum NAME FIELD: the sum of FIELD (kB) over the processes called NAME.
+rollup_sum() {
+	s=0
+	for p in $(pidof "$1"); do
+		v=$(sed -n "s/^$2: *\\([0-9]*\\) kB/\\1/p" "/proc/$p/smaps_rollup")
+		s=$((s + ${v:-0}))
+	done
+	echo "$s"
+}
+
+# density KIND PROCESS-NAME VMM-COMMAND...: N VMs at once, measured stopped.
+density() {
+	kind=$1 proc=$2
+	shift 2
+	i=1
+	while [ "$i" -le "$N" ]; do
+		bin/vmrun --name "$kind-$i" --on "VOLT-INIT done:19" --timeout 180 --ram-mib 128 -- \
+			"$@" >"/tmp/density-$kind-$i.out" 2>&1 &
+		i=$((i + 1))
+	done
+	t=0
+	while [ "$(stopped_count "$proc")" -lt "$N" ] && [ "$t" -lt 170 ]; do
+		sleep 1
+		t=$((t + 1))
+	done
+	if [ "$(stopped_count "$proc")" -lt "$N" ]; then
+		echo "VOLT-DENSITY kind=$kind n=$N error=only-$(stopped_count "$proc")-reached-init"
+	else
+		echo "VOLT-DENSITY kind=$kind n=$N rss_kib_per_vm=$(($(rollup_sum "$proc" Rss) / N))" \
+			"pss_kib_per_vm=$(($(rollup_sum "$proc" Pss) / N))"
+	fi
+	for p in $(pidof "$proc"); do kill -CONT "$p"; done
+	wait
+	grep -h '^VOLT-E2E-RESULT' /tmp/density-"$kind"-*.out
+}
+
+echo "VOLT-BENCH density n=$N"
+density volt volt bin/volt --kernel guest/vmlinux --initrd guest/initramfs.gz --memory 128 \
+	--vcpus 1 --cmdline "$ARGS"
+density voltshared volt bin/volt --kernel guest/vmlinux --initrd guest/initramfs.gz \
+	--memory 128 --vcpus 1 --kernel-pages shared --cmdline "$ARGS"
+density qemu qemu-system-x86_64 qemu/qemu-system-x86_64 -L qemu/data -M microvm -accel kvm \
+	-cpu host -m 128 -smp 1 -nodefaults -no-user-config -nographic -serial stdio -no-reboot \
+	-kernel guest/vmlinux -initrd guest/initramfs.gz -append "$ARGS" -device i8042
+echo "VOLT-BENCH done"
