@@ -2,10 +2,11 @@
  *
  * TX: every chain the guest made available is sent (or lost, counted) and
  * returned; the returns are published (and the guest interrupted, if it
- * asked) every NET_TX_FLUSH chains and at the end of the batch.
- * RX: returns are published once per wake-up, so a frame's merged buffers
- * reach the guest together (Linux drops a frame whose buffers it cannot
- * all see). The backend's rx fd is watched while the guest has receive buffers.
+ * asked) every few chains (NET_TX_PUBLISH*) and at the end of the batch.
+ * RX: returns are published once per wake-up, and after any large frame
+ * (NET_RX_PUBLISH_BYTES), never inside a frame, so a frame's merged
+ * buffers reach the guest together (Linux drops a frame whose buffers it
+ * cannot all see). The backend's rx fd is watched while the guest has receive buffers.
  * When they run out, the fd is no longer watched (epoll would otherwise
  * wake the thread again and again for a frame it cannot deliver) until the
  * guest adds buffers and notifies the receive queue. */
@@ -17,10 +18,23 @@
 #include "net.h"
 
 #define NET_RX_BUDGET 64 /* frames per wake-up, so TX gets its turn */
-/* Transmitted chains returned to the guest at a time: it can reuse them
- * (and send more) while the rest of a long batch is still being sent, as
- * vhost-net does every VHOST_NET_BATCH (64). */
-#define NET_TX_FLUSH 64
+/* Transmitted chains are published back to the guest every NET_TX_PUBLISH
+ * chains, or sooner once NET_TX_PUBLISH_BYTES of frames wait. Linux asks for
+ * its transmit interrupt when 3/4 of what it has outstanding is used
+ * (virtqueue_enable_cb_delayed), and TCP Small Queues can leave it only 16
+ * TSO frames out: returns held for a long batch (64 chains, as vhost-net's
+ * VHOST_NET_BATCH) made it wait for the whole batch, and the device then sat
+ * idle while it woke up. Whether a publish interrupts is the guest's choice
+ * (EVENT_IDX), so publishing often costs a few stores, not interrupts.
+ * Measured in docs/benchmarks.md. */
+#define NET_TX_PUBLISH 4
+#define NET_TX_PUBLISH_BYTES (32 * 1024)
+/* A received frame this large (a GSO frame) is published at once: 64 KiB
+ * frames use up the receive ring in a dozen frames, and the guest refills
+ * it only as it takes them. Smaller frames keep one publish, and so at most
+ * one interrupt, per wake-up: publishing each costs the guest an interrupt
+ * per frame (NAPI re-arms after every poll that runs dry). */
+#define NET_RX_PUBLISH_BYTES (16 * 1024)
 
 static void net_tx_event(struct net *n, enum net_event ev, int err)
 {
@@ -44,7 +58,8 @@ static void net_tx_event(struct net *n, enum net_event ev, int err)
 void net_io_tx(struct net *n)
 {
 	struct net_tx_limits lim;
-	unsigned done = 0;
+	unsigned waiting = 0;   /* chains pushed, not yet published */
+	uint64_t bytes = 0;     /* their readable bytes */
 	int r;
 
 	net_tx_limits_init(&lim, atomic_load(&n->features), n->mtu);
@@ -59,11 +74,16 @@ void net_io_tx(struct net *n)
 			net_tx_event(n, ev, err);
 		}
 		n->host->vq_push(n->inst, NET_QUEUE_TX, &n->tx_elem, 0);
-		if (++done % NET_TX_FLUSH == 0)
+		waiting++;
+		bytes += n->tx_elem.out_len;
+		if (waiting >= NET_TX_PUBLISH || bytes >= NET_TX_PUBLISH_BYTES) {
 			n->host->vq_notify(n->inst, NET_QUEUE_TX);
+			waiting = 0;
+			bytes = 0;
+		}
 	}
 	/* r < 0: the driver broke the ring; the core has flagged the device. */
-	if (done % NET_TX_FLUSH)
+	if (waiting)
 		n->host->vq_notify(n->inst, NET_QUEUE_TX);
 }
 
@@ -125,7 +145,11 @@ void net_io_rx(struct net *n)
 			net_io_rx_disarm(n);
 			break;
 		}
+		uint64_t bytes = n->stats.rx_bytes;
+
 		r = net_rx_one(&n->rx, &lim, &n->port, &n->stats);
+		if (r > 0 && n->stats.rx_bytes - bytes >= NET_RX_PUBLISH_BYTES)
+			n->host->vq_notify(n->inst, NET_QUEUE_RX);
 		if (r == 0)
 			break;
 		if (r < 0) {
@@ -138,7 +162,8 @@ void net_io_rx(struct net *n)
 		}
 	}
 	/* Frames, and chains returned unused: the guest sees them now, each
-	 * frame's buffers together (vq_notify publishes the batch). */
+	 * frame's buffers together (vq_notify publishes what is pushed; a
+	 * publish after a large frame above left nothing, or later frames). */
 	if (n->rx.pushes != pushes)
 		n->host->vq_notify(n->inst, NET_QUEUE_RX);
 }
