@@ -125,6 +125,18 @@ static void net_rx_check_gen(struct net *n)
 	}
 }
 
+/* One frame from the backend into the stash's buffers (net_rx_one), and a
+ * large one published at once (NET_RX_PUBLISH_BYTES). */
+static int net_io_rx_frame(struct net *n, const struct net_rx_limits *lim)
+{
+	uint64_t before = n->stats.rx_bytes;
+	int r = net_rx_one(&n->rx, lim, &n->port, &n->stats);
+
+	if (r > 0 && n->stats.rx_bytes - before >= NET_RX_PUBLISH_BYTES)
+		n->host->vq_notify(n->inst, NET_QUEUE_RX);
+	return r;
+}
+
 void net_io_rx(struct net *n)
 {
 	struct net_rx_limits lim;
@@ -145,11 +157,7 @@ void net_io_rx(struct net *n)
 			net_io_rx_disarm(n);
 			break;
 		}
-		uint64_t bytes = n->stats.rx_bytes;
-
-		r = net_rx_one(&n->rx, &lim, &n->port, &n->stats);
-		if (r > 0 && n->stats.rx_bytes - bytes >= NET_RX_PUBLISH_BYTES)
-			n->host->vq_notify(n->inst, NET_QUEUE_RX);
+		r = net_io_rx_frame(n, &lim);
 		if (r == 0)
 			break;
 		if (r < 0) {
