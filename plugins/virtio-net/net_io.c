@@ -6,10 +6,10 @@
  * RX: returns are published once per wake-up, and after any large frame
  * (NET_RX_PUBLISH_BYTES), never inside a frame, so a frame's merged
  * buffers reach the guest together (Linux drops a frame whose buffers it
- * cannot all see). The backend's rx fd is watched while the guest has receive buffers.
- * When they run out, the fd is no longer watched (epoll would otherwise
- * wake the thread again and again for a frame it cannot deliver) until the
- * guest adds buffers and notifies the receive queue. */
+ * cannot all see). The backend's rx fd is watched while the guest has
+ * receive buffers. When they run out, the fd is no longer watched (epoll
+ * would otherwise wake the thread again and again for a frame it cannot
+ * deliver) until the guest adds buffers and notifies the receive queue. */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -25,8 +25,9 @@
  * TSO frames out: returns held for a long batch (64 chains, as vhost-net's
  * VHOST_NET_BATCH) made it wait for the whole batch, and the device then sat
  * idle while it woke up. Whether a publish interrupts is the guest's choice
- * (EVENT_IDX), so publishing often costs a few stores, not interrupts.
- * Measured in docs/benchmarks.md. */
+ * (its used_event with EVENT_IDX, which Linux negotiates; else its
+ * NO_INTERRUPT flag), so publishing often costs a few stores, not
+ * interrupts. Measured in docs/benchmarks.md. */
 #define NET_TX_PUBLISH 4
 #define NET_TX_PUBLISH_BYTES (32 * 1024)
 /* A received frame this large (a GSO frame) is published at once: 64 KiB
