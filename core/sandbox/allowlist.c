@@ -162,7 +162,9 @@ static const struct sb_core_rule sb_sanitizer_rules[] = {
 				 "allocator mappings" },
 	{ "gettid", M, .why = "LeakSanitizer's check at exit" },
 	{ "prctl", M, .why = "LeakSanitizer's check at exit" },
-	{ "sched_yield", M, .why = "LeakSanitizer's check at exit" },
+	{ "sched_yield", ALL | A, .why = "the runtime's spin locks, on any thread: one that "
+				    "allocates while LeakSanitizer's exit check holds the "
+				    "allocator yields until it is free" },
 	{ "clone", M, .args = { { .arg = 0, .mask = ~0ull,
 				  .value = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_UNTRACED } },
 	  .nargs = 1, .args_what = "CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_UNTRACED only",
