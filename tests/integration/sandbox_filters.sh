@@ -27,10 +27,11 @@ path = $TMP/disk.img
 INI
 
 # export NAME VOLT: run it, as pid 1 of a new PID namespace, with the
-# filters exported to $TMP/NAME.
+# filters exported to $TMP/NAME. --mount-proc: /proc must show that
+# namespace (a sanitizer build's leak check reads /proc/self/task).
 export_filters() {
 	mkdir -p "$TMP/$1"
-	timeout -k 5 "$RUN_TIMEOUT" unshare --pid --fork -- "$2" --config "$TMP/blk.ini" \
+	timeout -k 5 "$RUN_TIMEOUT" unshare --pid --fork --mount-proc -- "$2" --config "$TMP/blk.ini" \
 		--debug-export-seccomp "$TMP/$1" >"$TMP/$1.out" 2>"$TMP/$1.err"
 	status=$?
 }
