@@ -64,6 +64,7 @@
 #include "bench_driver.h"
 #include "config/config.h"
 #include "bench_host.h"
+#include "bench_stats.h"
 #include "net_rx.h"
 #include "net_tx.h"
 #include "tap.h"
@@ -109,10 +110,7 @@ struct result {
 
 static double thread_cpu(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return bench_seconds(CLOCK_THREAD_CPUTIME_ID);
 }
 
 static uint8_t frame[TSO_FRAME];
@@ -121,10 +119,7 @@ static double seconds = 0.4;
 
 static double now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return bench_seconds(CLOCK_MONOTONIC);
 }
 
 static void die(const char *what)
@@ -566,19 +561,6 @@ static struct result dev_rx(const struct bench_case *c)
 
 /* ---- the table ------------------------------------------------------------ */
 
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 int main(int argc, char **argv)
 {
 	int rounds = argc > 2 ? atoi(argv[2]) : 5;
@@ -639,21 +621,21 @@ int main(int argc, char **argv)
 			}
 		}
 		for (int v = 0; v < 2; v++)
-			mc[v] = median(cost[v], rounds);
+			mc[v] = bench_median(cost[v], rounds);
 		for (int k = 0; k < 4; k++) {
-			mp[k] = median(pps[k], rounds);
-			mg[k] = median(gb[k], rounds);
-			lo[k] = pps[k][0];        /* sorted by median() */
+			mp[k] = bench_median(pps[k], rounds);
+			mg[k] = bench_median(gb[k], rounds);
+			lo[k] = pps[k][0];        /* sorted by bench_median() */
 			hi[k] = pps[k][rounds - 1];
 		}
 		printf("%-14s | %9.0f %9.2f | %9.0f %9.2f | %9.0f %9.2f | %7.0f%% | %7.0f%% | %4.0f%% %4.0f%% | %9.0f | %7.0f%% | %7.0f%%\n",
 		       c->name, mp[0] / 1e3, mg[0], mp[1] / 1e3, mg[1], mp[2] / 1e3, mg[2],
-		       100 * mp[2] / mp[0], 100 * mp[2] / mp[1], 100 * median(busy[0], rounds),
-		       100 * median(dbusy, rounds), mc[0] / 1e3, 100 * mc[0] / mp[0],
+		       100 * mp[2] / mp[0], 100 * mp[2] / mp[1], 100 * bench_median(busy[0], rounds),
+		       100 * bench_median(dbusy, rounds), mc[0] / 1e3, 100 * mc[0] / mp[0],
 		       100 * mc[0] / mp[1]);
 		printf("%-14s | %19s | %19s | %9.0f %9.2f | %7.0f%% | %7.0f%% | %4.0f%%       | %9.0f | %7.0f%% | %7.0f%%\n",
 		       "  no polling", "", "", mp[3] / 1e3, mg[3], 100 * mp[3] / mp[0],
-		       100 * mp[3] / mp[1], 100 * median(busy[1], rounds), mc[1] / 1e3,
+		       100 * mp[3] / mp[1], 100 * bench_median(busy[1], rounds), mc[1] / 1e3,
 		       100 * mc[1] / mp[0], 100 * mc[1] / mp[1]);
 		printf("%-14s   kpps min-max: raw %.0f-%.0f, raw guest bufs %.0f-%.0f, volt %.0f-%.0f, no polling %.0f-%.0f\n",
 		       "", lo[0] / 1e3, hi[0] / 1e3, lo[1] / 1e3, hi[1] / 1e3, lo[2] / 1e3,

@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_stats.h"
+
 #define TB_SECONDS 0.3
 #define TB_VNET_HDR 12
 #define TB_MAX_FRAME 1514
@@ -38,10 +40,7 @@ static size_t tb_len;
 
 static double tb_now(void)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+	return bench_seconds(CLOCK_MONOTONIC);
 }
 
 /* A tap as net-tap opens one: non-blocking, with the virtio-net header. */
@@ -159,19 +158,6 @@ static double tb_ring_loop(struct tb_ring *r, int tap, unsigned batch)
 	return (double)n / (t - t0);
 }
 
-static int tb_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double tb_median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), tb_cmp);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 int main(int argc, char **argv)
 {
 	static const unsigned batches[] = { 1, 16, 64 };
@@ -200,7 +186,7 @@ int main(int argc, char **argv)
 			kpps[1 + b][i] = tb_ring_loop(&ring, tap, batches[b]) / 1e3;
 	}
 	printf("%zu-byte frames, median of %d rounds (kpps): write() %.0f | io_uring batch 1 %.0f"
-	       " | batch 16 %.0f | batch 64 %.0f\n", payload, rounds, tb_median(kpps[0], rounds),
-	       tb_median(kpps[1], rounds), tb_median(kpps[2], rounds), tb_median(kpps[3], rounds));
+	       " | batch 16 %.0f | batch 64 %.0f\n", payload, rounds, bench_median(kpps[0], rounds),
+	       bench_median(kpps[1], rounds), bench_median(kpps[2], rounds), bench_median(kpps[3], rounds));
 	return 0;
 }
