@@ -8,7 +8,6 @@
 #include "sandbox/sandbox.h"
 #include "util/thread.h"
 
-
 int iothread_init(struct iothread *io, const char *name, struct volt_err *err)
 {
 	memset(io, 0, sizeof(*io));

@@ -118,7 +118,8 @@ bool poller_run(struct poller *p, uint64_t t0)
 	return work || poller_end(p);
 }
 
-void poller_slept(struct poller *p, uint64_t t0)
+/* After a blocking wait that began its turn at t0: adapt the window. */
+static void poller_slept(struct poller *p, uint64_t t0)
 {
 	p->sleeps++;
 	if (p->window.max_ns || p->window.ns)

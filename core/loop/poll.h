@@ -72,14 +72,12 @@ bool poller_run(struct poller *p, uint64_t t0);
  * found and run. */
 bool poller_end(struct poller *p);
 
-/* After a blocking wait that began its turn at t0: adapt the window. */
-void poller_slept(struct poller *p, uint64_t t0);
-
 struct epoll_event;
 /* One turn of an epoll loop with polling: poll the handlers and, between
  * two looks, the epoll set without blocking (so an fd's event does not
  * wait for the window to end); return at the first work or event found
- * (polling stays on); else end polling and block, then poller_slept.
+ * (polling stays on); else end polling, block, and adapt the window to how
+ * long it slept.
  * Without handlers or a maximum it is a plain blocking epoll_wait (no
  * clock read). Returns what epoll_wait returns. */
 int poller_wait(struct poller *p, int epfd, struct epoll_event *events, int max);

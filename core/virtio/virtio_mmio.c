@@ -651,9 +651,11 @@ static bool mmio_poll(void *opaque)
 {
 	struct virtio_mmio_dev *dev = opaque;
 	uint64_t due = 0;
+	bool live;
 
 	pthread_mutex_lock(&dev->lock);
-	for (unsigned i = 0; mmio_pollable(dev) && i < dev->nqueues; i++) {
+	live = mmio_pollable(dev);  /* the lock is held: it cannot change below */
+	for (unsigned i = 0; live && i < dev->nqueues; i++) {
 		struct mmio_queue *q = &dev->queues[i];
 
 		if (!q->ready || q->info_out)

@@ -17,7 +17,6 @@
 #include "vm/cpuid.h"
 #include "vm/msr.h"
 
-
 /* LAPIC register offsets and LVT delivery modes (Intel SDM vol. 3, 10.5.1). */
 #define APIC_LVT0 0x350
 #define APIC_LVT1 0x360
