@@ -2,6 +2,8 @@
 
 #include <endian.h>
 #include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -154,6 +156,7 @@ void bench_driver_wait(struct bench_driver *d, unsigned q)
 	 * at the next used buffer. */
 	uint16_t event = q == 1 ? (uint16_t)(last + d->tx_inflight * 3 / 4) : last;
 	int efd = d->bh->irq_efd[q];
+	unsigned idle = 0;
 	uint64_t v;
 
 	d->waits++;
@@ -164,8 +167,18 @@ void bench_driver_wait(struct bench_driver *d, unsigned q)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (bd_used_idx(vr) != last)
 			return;
-		if (poll(&p, 1, 100) == 0)
+		if (poll(&p, 1, 100) == 0) {
 			d->wait_timeouts++; /* a lost interrupt: counted, then looked again */
+			/* Nothing used for 10 s: the device is stuck, not slow.
+			 * Say where, rather than hang the run. */
+			if (++idle == 100) {
+				fprintf(stderr, "bench-net: queue %u: nothing used for 10 s (avail %u, "
+					"used %u, used->idx %u, device kicked %llu times)\n", q,
+					q == 1 ? d->tx_avail : d->rx_avail, last, bd_used_idx(vr),
+					(unsigned long long)d->kicks);
+				exit(1);
+			}
+		}
 		if (read(efd, &v, sizeof(v)) < 0) {
 			/* spurious or already read */
 		}
@@ -220,9 +233,14 @@ unsigned bench_driver_tx_reap(struct bench_driver *d)
 
 unsigned bench_driver_rx_fill(struct bench_driver *d)
 {
+	return bench_driver_rx_fill_max(d, BD_QSIZE);
+}
+
+unsigned bench_driver_rx_fill_max(struct bench_driver *d, unsigned max)
+{
 	unsigned n = 0;
 
-	while ((uint16_t)(d->rx_avail - d->rx_used) < BD_QSIZE) {
+	while (n < max && (uint16_t)(d->rx_avail - d->rx_used) < BD_QSIZE) {
 		uint16_t id = d->rx_avail % BD_QSIZE;
 
 		d->rx.desc[id] = (struct vring_desc){ htole64(bench_model_rx_gpa(&d->m, id)),

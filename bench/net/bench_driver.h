@@ -95,6 +95,8 @@ unsigned bench_driver_tx_reap(struct bench_driver *d);
 /* Fill the receive ring with buffers and kick if the device asked; returns
  * how many were added. */
 unsigned bench_driver_rx_fill(struct bench_driver *d);
+/* The same, adding at most `max` buffers. */
+unsigned bench_driver_rx_fill_max(struct bench_driver *d, unsigned max);
 /* Frames the device delivered since the last call (num_buffers-aware);
  * their payload bytes (without headers) go to *bytes. */
 unsigned bench_driver_rx_reap(struct bench_driver *d, uint64_t *bytes);

@@ -144,7 +144,18 @@ static int bh_vq_info(struct volt_instance *inst, unsigned q, struct volt_vq_inf
 	info->desc_gpa = vq->desc_gpa;
 	info->avail_gpa = vq->avail_gpa;
 	info->used_gpa = vq->used_gpa;
+	info->desc_hva = vq->vr.desc;
+	info->avail_hva = vq->vr.avail;
+	info->used_hva = vq->vr.used;
+	info->features = inst->bh->features;
 	info->kick_fd = info->call_fd = -1;
+	if (inst->bh->kernel_dp) {
+		/* The data plane reads the kicks and writes the interrupts
+		 * itself: the I/O thread must not take its kicks. */
+		epoll_ctl(inst->bh->epfd, EPOLL_CTL_DEL, inst->bh->kick_efd[q], NULL);
+		info->kick_fd = inst->bh->kick_efd[q];
+		info->call_fd = inst->bh->irq_efd[q];
+	}
 	return 0;
 }
 
@@ -339,6 +350,7 @@ int bench_host_activate(struct bench_host *bh, uint64_t features, uint16_t qsize
 			return r;
 		}
 	}
+	bh->features = features;
 	r = ops->set_features(bh->dev.state, features);
 	return r ? r : ops->activate(bh->dev.state);
 }

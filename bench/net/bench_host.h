@@ -58,6 +58,10 @@ struct bench_host {
 	pthread_mutex_t dev_lock;
 	bool in_kick;                 /* I/O thread only */
 	bool info_out[BH_QUEUES];     /* vq_info asked: never polled (as the transport) */
+	/* The backend runs the queues in the kernel (net-vhost): vq_info hands
+	 * it the kick and interrupt eventfds. Set before bench_host_realize. */
+	bool kernel_dp;
+	uint64_t features;            /* what bench_host_activate negotiated */
 	/* Polling as volt's I/O threads do (core/loop/poll.c, the transport's
 	 * poll handler mirrored); poll_max_ns is set before io_start. */
 	struct poller poller;

@@ -37,7 +37,11 @@
  * Each case runs raw, raw with guest buffers, volt (its I/O thread polling
  * as volt's do by default, up to 32 us; BENCH_NET_POLL_US=N for another
  * maximum) and volt without polling in turn, `rounds` times, each first in
- * some round; medians and min-max are printed. */
+ * some round; medians and min-max are printed.
+ * Where the host has /dev/vhost-net, a fifth variant runs the same device
+ * with the net-vhost backend: the kernel's vhost-net moves the frames
+ * between the rings and the tap, kicked and interrupting through the same
+ * eventfds (bench/rig/run-net.sh runs this in the rig's L1, which has it). */
 #include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
@@ -71,6 +75,7 @@
 
 const struct volt_plugin_desc *volt_plugin_entry_v1_virtio_net(void);
 const struct volt_plugin_desc *volt_plugin_entry_v1_net_tap(void);
+const struct volt_plugin_desc *volt_plugin_entry_v1_net_vhost(void);
 
 #define TAP_NAME   "vbench0"
 #define TSO_FRAME  (14 + 65480)
@@ -423,6 +428,9 @@ static struct result rawg_rx(const struct bench_case *c)
  * variant without polling. */
 static uint64_t dev_poll_ns;
 static uint64_t dev_poll_on_ns = CONFIG_POLL_US_DEFAULT * 1000ULL;
+/* The next dev_up's backend: net-tap (the I/O thread moves the frames) or
+ * net-vhost (the kernel's vhost-net does). */
+static bool dev_vhost;
 
 static void dev_up(struct bench_host *bh, struct bench_driver *d, const struct bench_case *c)
 {
@@ -430,8 +438,10 @@ static void dev_up(struct bench_host *bh, struct bench_driver *d, const struct b
 
 	bench_model_for(&m, c->len, c->tso);
 	if (bench_host_init(bh, GUEST_RAM_MIB, volt_plugin_entry_v1_virtio_net(),
-			    volt_plugin_entry_v1_net_tap()))
+			    dev_vhost ? volt_plugin_entry_v1_net_vhost() :
+					volt_plugin_entry_v1_net_tap()))
 		exit(1);
+	bh->kernel_dp = dev_vhost;
 	bh->poll_max_ns = dev_poll_ns;
 	bench_host_set(&bh->backend, "tap", TAP_NAME);
 	bench_host_set(&bh->dev, "mac", "02:00:00:00:00:01");
@@ -559,11 +569,53 @@ static struct result dev_rx(const struct bench_case *c)
 	return (struct result){ n / busy, bytes * 8 / busy / 1e9, cpu / busy, dcpu / busy };
 }
 
+/* vhost-net drains the tap on a kernel thread whenever the ring has
+ * buffers, so it cannot be paused as the I/O thread is. Instead the ring is
+ * empty while a burst is queued (untimed), and the driver posts only the
+ * buffers the burst's frames need, so none are left for the next burst's
+ * frames to land in before its clock starts. Otherwise as dev_rx. The
+ * device's CPU is a kernel thread's, not measured. */
+static struct result dev_rx_vhost(const struct bench_case *c)
+{
+	static struct bench_host bh;
+	static struct bench_driver d;
+	uint64_t n = 0, bytes = 0;
+	double busy = 0, dcpu = 0;
+	unsigned per;
+	int s;
+
+	dev_up(&bh, &d, c);
+	per = (c->len + (unsigned)sizeof(vhdr) + d.m.rx_buf - 1) / d.m.rx_buf;
+	s = injector();
+	while (busy < seconds) {
+		unsigned want = inject(s, c, c->burst), got = 0, left = want * per;
+		double t0 = now(), dcpu0 = thread_cpu();
+
+		left -= bench_driver_rx_fill_max(&d, left);
+		while (got < want) {
+			unsigned round = bench_driver_rx_reap(&d, &bytes);
+
+			got += round;
+			if (left && (uint16_t)(d.rx_avail - d.rx_used) < BD_QSIZE - 32)
+				left -= bench_driver_rx_fill_max(&d, left);
+			if (!round && got < want)
+				bench_driver_wait(&d, 0);
+		}
+		busy += now() - t0;
+		dcpu += thread_cpu() - dcpu0;
+		n += got;
+	}
+	close(s);
+	dev_down(&bh, &d);
+	return (struct result){ n / busy, bytes * 8 / busy / 1e9, 0, dcpu / busy };
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 int main(int argc, char **argv)
 {
 	int rounds = argc > 2 ? atoi(argv[2]) : 5;
+	int nv;
 	const char *only = argc > 3 ? argv[3] : NULL; /* a substring of the case names */
 
 	if (argc > 1)
@@ -579,8 +631,11 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 77;
 	}
+	nv = access("/dev/vhost-net", R_OK | W_OK) == 0 ? 5 : 4;
 	printf("volt polls up to %llu ns before sleeping; \"no polling\": 0\n",
 	       (unsigned long long)dev_poll_on_ns);
+	printf("vhost-net: %s\n", nv > 4 ? "measured (/dev/vhost-net)" :
+	       "not measured: this host has no /dev/vhost-net");
 	printf("%-14s | %-19s | %-19s | %-19s | %8s | %8s | %-9s | %-9s | %8s | %8s\n", "case",
 	       "raw", "raw, guest buffers", "volt virtio-net", "volt/raw", "volt/rawg",
 	       "busy dev drv", "dev-CPU", "dev/raw", "dev/rawg");
@@ -588,27 +643,30 @@ int main(int argc, char **argv)
 	       "Gbit/s", "kpps", "Gbit/s", "kpps", "Gbit/s", "", "", "", "kpps");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct bench_case *c = &cases[i];
-		double pps[4][MAX_ROUNDS], gb[4][MAX_ROUNDS], busy[2][MAX_ROUNDS];
-		double dbusy[MAX_ROUNDS], cost[2][MAX_ROUNDS], mp[4], mg[4], mc[2];
-		double lo[4], hi[4];
+		double pps[5][MAX_ROUNDS], gb[5][MAX_ROUNDS], busy[2][MAX_ROUNDS];
+		double dbusy[MAX_ROUNDS], cost[2][MAX_ROUNDS], mp[5], mg[5], mc[2];
+		double lo[5], hi[5];
 
 		if (only && !strstr(c->name, only))
 			continue;
 		build_frame(c);
 		for (int r = 0; r < rounds; r++) {
-			struct result res[4];
+			struct result res[5];
 
 			/* Turn by turn, each first in some round: raw, raw with
-			 * guest buffers, volt polling, volt not polling. */
-			for (int k = 0; k < 4; k++) {
-				int which = (k + r) % 4;
+			 * guest buffers, volt polling, volt not polling, and
+			 * volt with net-vhost where the host has it. */
+			for (int k = 0; k < nv; k++) {
+				int which = (k + r) % nv;
 
 				dev_poll_ns = which == 2 ? dev_poll_on_ns : 0;
+				dev_vhost = which == 4;
 				res[which] = which == 0 ? (c->rx ? raw_rx(c) : raw_tx(c)) :
 					     which == 1 ? (c->rx ? rawg_rx(c) : rawg_tx(c)) :
+					     which == 4 && c->rx ? dev_rx_vhost(c) :
 							  (c->rx ? dev_rx(c) : dev_tx(c));
 			}
-			for (int k = 0; k < 4; k++) {
+			for (int k = 0; k < nv; k++) {
 				pps[k][r] = res[k].pps;
 				gb[k][r] = res[k].gbps;
 			}
@@ -622,7 +680,7 @@ int main(int argc, char **argv)
 		}
 		for (int v = 0; v < 2; v++)
 			mc[v] = bench_median(cost[v], rounds);
-		for (int k = 0; k < 4; k++) {
+		for (int k = 0; k < nv; k++) {
 			mp[k] = bench_median(pps[k], rounds);
 			mg[k] = bench_median(gb[k], rounds);
 			lo[k] = pps[k][0];        /* sorted by bench_median() */
@@ -637,9 +695,16 @@ int main(int argc, char **argv)
 		       "  no polling", "", "", mp[3] / 1e3, mg[3], 100 * mp[3] / mp[0],
 		       100 * mp[3] / mp[1], 100 * bench_median(busy[1], rounds), mc[1] / 1e3,
 		       100 * mc[1] / mp[0], 100 * mc[1] / mp[1]);
-		printf("%-14s   kpps min-max: raw %.0f-%.0f, raw guest bufs %.0f-%.0f, volt %.0f-%.0f, no polling %.0f-%.0f\n",
+		if (nv > 4)
+			printf("%-14s | %19s | %19s | %9.0f %9.2f | %7.0f%% | %7.0f%% | kernel    |\n",
+			       "  vhost-net", "", "", mp[4] / 1e3, mg[4], 100 * mp[4] / mp[0],
+			       100 * mp[4] / mp[1]);
+		printf("%-14s   kpps min-max: raw %.0f-%.0f, raw guest bufs %.0f-%.0f, volt %.0f-%.0f, no polling %.0f-%.0f",
 		       "", lo[0] / 1e3, hi[0] / 1e3, lo[1] / 1e3, hi[1] / 1e3, lo[2] / 1e3,
 		       hi[2] / 1e3, lo[3] / 1e3, hi[3] / 1e3);
+		if (nv > 4)
+			printf(", vhost-net %.0f-%.0f", lo[4] / 1e3, hi[4] / 1e3);
+		printf("\n");
 		fflush(stdout);
 	}
 	return 0;
