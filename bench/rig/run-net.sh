@@ -57,7 +57,7 @@ mkdir -p "$(dirname "$log_file")"
 t0=$SECONDS
 rc=0
 "$REPO/tests/rig/run-rig.sh" --payload "$work/payload" --l1-script "$work/l1-net.sh" \
-	--log "$log_file" --timeout 1800 >/dev/null || rc=$?
+	--log "$log_file" --timeout 900 >/dev/null || rc=$?
 echo "rig: $((SECONDS - t0)) s wall (run-rig exit $rc); log: $log_file"
 tr -d '\r' <"$log_file" | sed -n '/^VOLT-NETBENCH begin/,/^VOLT-NETBENCH end/p'
 ((rc == 0)) || exit "$rc"
