@@ -34,6 +34,7 @@
  * them right after the tap: what is measured is the path up to there.
  *
  *   bench-net [seconds per measurement, default 0.4] [rounds, default 5] [case]
+ * BENCH_NET_TRACE=1 names each measurement on stderr as it starts.
  * Each case runs raw, raw with guest buffers, volt (its I/O thread polling
  * as volt's do by default, up to 32 us; BENCH_NET_POLL_US=N for another
  * maximum) and volt without polling in turn, `rounds` times, each first in
@@ -614,7 +615,10 @@ static struct result dev_rx_vhost(const struct bench_case *c)
 
 int main(int argc, char **argv)
 {
+	static const char *const variant_names[] = { "raw", "raw, guest buffers", "volt",
+						     "volt, no polling", "volt, net-vhost" };
 	int rounds = argc > 2 ? atoi(argv[2]) : 5;
+	bool trace = getenv("BENCH_NET_TRACE") != NULL;
 	int nv;
 	const char *only = argc > 3 ? argv[3] : NULL; /* a substring of the case names */
 
@@ -661,6 +665,9 @@ int main(int argc, char **argv)
 
 				dev_poll_ns = which == 2 ? dev_poll_on_ns : 0;
 				dev_vhost = which == 4;
+				if (trace) /* the last line before a hang names it */
+					fprintf(stderr, "bench-net: %s, round %d: %s\n", c->name,
+						r + 1, variant_names[which]);
 				res[which] = which == 0 ? (c->rx ? raw_rx(c) : raw_tx(c)) :
 					     which == 1 ? (c->rx ? rawg_rx(c) : rawg_tx(c)) :
 					     which == 4 && c->rx ? dev_rx_vhost(c) :

@@ -49,7 +49,7 @@ strip -o "$work/payload/bin/bench-net" "$build_dir/bench/net/bench-net"
 # busybox sh in /payload; the markers frame bench-net's table in the serial log.
 cat >"$work/l1-net.sh" <<EOF
 echo "VOLT-NETBENCH begin l1-cpus=\$(grep -c '^processor' /proc/cpuinfo)"
-bin/bench-net $seconds $rounds "$only" 2>&1
+BENCH_NET_TRACE=1 bin/bench-net $seconds $rounds "$only" 2>&1
 echo "VOLT-NETBENCH end rc=\$?"
 EOF
 
@@ -59,6 +59,11 @@ rc=0
 "$REPO/tests/rig/run-rig.sh" --payload "$work/payload" --l1-script "$work/l1-net.sh" \
 	--log "$log_file" --timeout 900 >/dev/null || rc=$?
 echo "rig: $((SECONDS - t0)) s wall (run-rig exit $rc); log: $log_file"
-tr -d '\r' <"$log_file" | sed -n '/^VOLT-NETBENCH begin/,/^VOLT-NETBENCH end/p'
-((rc == 0)) || exit "$rc"
-tr -d '\r' <"$log_file" | grep -q '^VOLT-NETBENCH end rc=0$'
+tr -d '\r' <"$log_file" >"$work/log"
+# The trace lines (one per measurement) are for a run that stops early.
+sed -n '/^VOLT-NETBENCH begin/,/^VOLT-NETBENCH end/p' "$work/log" | grep -v '^bench-net: .*, round [0-9]*: '
+if ((rc != 0)) || ! grep -q '^VOLT-NETBENCH end rc=0$' "$work/log"; then
+	echo "run-net: bench-net did not finish; its last measurement and message:" >&2
+	grep '^bench-net: ' "$work/log" | tail -n 2 >&2
+	exit 1
+fi
