@@ -73,6 +73,7 @@ static const struct cli_setting cli_settings[] = {
 
 static const char *const cli_log_levels[] = {
 	[LOG_ERROR] = "error", [LOG_WARN] = "warn", [LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+	NULL,
 };
 
 /* What the first pass over argv found. */
@@ -143,14 +144,15 @@ static int cli_scan(int argc, char **argv, struct cli_scan *scan, struct volt_er
 
 static int cli_set_log_level(struct volt_config *cfg, const char *value, struct volt_err *err)
 {
-	for (size_t i = 0; i < sizeof(cli_log_levels) / sizeof(cli_log_levels[0]); i++) {
-		if (!strcmp(cli_log_levels[i], value)) {
-			cfg->log_level = (enum log_level)i;
-			return 0;
-		}
+	int i = config_word_index(cli_log_levels, value);
+	char words[64];
+
+	if (i >= 0) {
+		cfg->log_level = (enum log_level)i;
+		return 0;
 	}
-	return verr_set(err, EINVAL, "--log-level: '%.64s' is not one of error, warn, info, "
-			"debug", value);
+	config_word_list(cli_log_levels, words, sizeof(words));
+	return verr_set(err, EINVAL, "--log-level: '%.64s' is not one of %s", value, words);
 }
 
 static int cli_set(struct volt_config *cfg, const char *flag, const char *value,

@@ -215,8 +215,15 @@ static int config_set_text(struct volt_config *cfg, const struct config_key *k,
 	return config_str_replace(slot, value, err);
 }
 
-/* "private, shared" for a CONFIG_CHOICE message. */
-static void config_word_list(const char *const *words, char *buf, size_t size)
+int config_word_index(const char *const *words, const char *value)
+{
+	for (int i = 0; words[i]; i++)
+		if (!strcmp(words[i], value))
+			return i;
+	return -1;
+}
+
+void config_word_list(const char *const *words, char *buf, size_t size)
 {
 	size_t used = 0;
 
@@ -229,13 +236,12 @@ static void config_word_list(const char *const *words, char *buf, size_t size)
 static int config_set_choice(struct volt_config *cfg, const struct config_key *k,
 			     const char *origin, const char *value, struct volt_err *err)
 {
+	int i = config_word_index(k->words, value);
 	char words[128];
 
-	for (size_t i = 0; k->words[i]; i++) {
-		if (!strcmp(k->words[i], value)) {
-			*(unsigned *)(void *)((char *)cfg + k->field) = (unsigned)i;
-			return 0;
-		}
+	if (i >= 0) {
+		*(unsigned *)(void *)((char *)cfg + k->field) = (unsigned)i;
+		return 0;
 	}
 	config_word_list(k->words, words, sizeof(words));
 	if (!value[0])

@@ -142,4 +142,10 @@ int config_from_args(struct volt_config *cfg, int argc, char **argv, struct volt
 /* The --help text. */
 void config_print_help(const char *argv0);
 
+/* A value that must be one of a fixed set of words (NULL-ended), as for
+ * [vm] kernel_pages and --log-level: the index of value among words, or -1;
+ * and the words as "a, b, c" for the message that refuses another. */
+int config_word_index(const char *const *words, const char *value);
+void config_word_list(const char *const *words, char *buf, size_t size);
+
 #endif
