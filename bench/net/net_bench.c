@@ -520,6 +520,31 @@ static void inject_on_io(void *opaque)
 	j->done = inject(j->s, j->c, j->c->burst);
 }
 
+/* The driver takes `want` frames as they come, refilling the ring as Linux
+ * does when more than half a budget is free (with at most *left more
+ * buffers if left is not NULL), and waits for an interrupt when there is
+ * nothing to take. Returns the frames taken. */
+static unsigned drv_rx_take(struct bench_driver *d, unsigned want, uint64_t *bytes,
+			    unsigned *left)
+{
+	unsigned got = 0;
+
+	while (got < want) {
+		unsigned round = bench_driver_rx_reap(d, bytes);
+
+		got += round;
+		if ((!left || *left) && (uint16_t)(d->rx_avail - d->rx_used) < BD_QSIZE - 32) {
+			if (left)
+				*left -= bench_driver_rx_fill_max(d, *left);
+			else
+				bench_driver_rx_fill(d);
+		}
+		if (!round && got < want)
+			bench_driver_wait(d, 0);
+	}
+	return got;
+}
+
 /* Frames are queued on the tap while the device is paused (untimed; on the
  * device's thread, so they are as near its cache as the raw loops' own
  * injections are to theirs); then
@@ -538,7 +563,7 @@ static struct result dev_rx(const struct bench_case *c)
 	s = injector();
 	bench_driver_rx_fill(&d);
 	while (busy < seconds) {
-		unsigned want, got = 0;
+		unsigned want, got;
 		double t0, cpu0, dcpu0;
 
 		struct inject_job job = { s, c, 0 };
@@ -550,16 +575,7 @@ static struct result dev_rx(const struct bench_case *c)
 		dcpu0 = thread_cpu();
 		t0 = now();
 		bench_host_io_resume(&bh);
-		while (got < want) {
-			unsigned round = bench_driver_rx_reap(&d, &bytes);
-
-			got += round;
-			/* Linux refills when more than half a budget is free. */
-			if ((uint16_t)(d.rx_avail - d.rx_used) < BD_QSIZE - 32)
-				bench_driver_rx_fill(&d);
-			if (!round && got < want)
-				bench_driver_wait(&d, 0);
-		}
+		got = drv_rx_take(&d, want, &bytes, NULL);
 		busy += now() - t0;
 		cpu += bench_host_io_cpu(&bh) - cpu0;
 		dcpu += thread_cpu() - dcpu0;
@@ -589,19 +605,11 @@ static struct result dev_rx_vhost(const struct bench_case *c)
 	per = (c->len + (unsigned)sizeof(vhdr) + d.m.rx_buf - 1) / d.m.rx_buf;
 	s = injector();
 	while (busy < seconds) {
-		unsigned want = inject(s, c, c->burst), got = 0, left = want * per;
+		unsigned want = inject(s, c, c->burst), got, left = want * per;
 		double t0 = now(), dcpu0 = thread_cpu();
 
 		left -= bench_driver_rx_fill_max(&d, left);
-		while (got < want) {
-			unsigned round = bench_driver_rx_reap(&d, &bytes);
-
-			got += round;
-			if (left && (uint16_t)(d.rx_avail - d.rx_used) < BD_QSIZE - 32)
-				left -= bench_driver_rx_fill_max(&d, left);
-			if (!round && got < want)
-				bench_driver_wait(&d, 0);
-		}
+		got = drv_rx_take(&d, want, &bytes, &left);
 		busy += now() - t0;
 		dcpu += thread_cpu() - dcpu0;
 		n += got;
