@@ -70,6 +70,7 @@
 #include "config/config.h"
 #include "bench_host.h"
 #include "bench_stats.h"
+#include "bench_tap.h"
 #include "net_rx.h"
 #include "net_tx.h"
 #include "tap.h"
@@ -198,27 +199,6 @@ static void build_frame(const struct bench_case *c)
 		frame[i] = (uint8_t)i;
 }
 
-/* ---- the tap's host side -------------------------------------------------- */
-
-static void tap_host_setup(void)
-{
-	struct ifreq ifr = { 0 };
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (s < 0)
-		die("socket");
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), TAP_NAME);
-	ifr.ifr_qlen = 8192;
-	if (ioctl(s, SIOCSIFTXQLEN, &ifr) < 0)
-		die("SIOCSIFTXQLEN");
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-		die("SIOCGIFFLAGS");
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-		die("SIOCSIFFLAGS");
-	close(s);
-}
-
 /* A packet socket on the tap that sends frames with a vnet header. */
 static int injector(void)
 {
@@ -252,16 +232,8 @@ static unsigned inject(int s, const struct bench_case *c, unsigned n)
 
 static int raw_open(const struct bench_case *c)
 {
-	char name[IFNAMSIZ];
-	struct tap_why why;
-	bool created;
-	int fd;
+	int fd = bench_tap_open(TAP_NAME);
 
-	if (tap_open(TAP_NAME, &fd, name, &created, &why)) {
-		fprintf(stderr, "bench-net: %s\n", why.text);
-		exit(1);
-	}
-	tap_host_setup();
 	if (tap_set_offloads(fd, guest_features))
 		die("TUNSETOFFLOAD");
 	return fd;
@@ -448,7 +420,7 @@ static void dev_up(struct bench_host *bh, struct bench_driver *d, const struct b
 	bench_host_set(&bh->dev, "mac", "02:00:00:00:00:01");
 	if (bench_host_realize(bh))
 		exit(1);
-	tap_host_setup();
+	bench_tap_up(TAP_NAME);
 	bench_driver_init(d, bh, &m);
 	if (bench_host_activate(bh, guest_features, BD_QSIZE, d->desc, d->avail, d->used))
 		exit(1);

@@ -11,23 +11,20 @@
  *
  *   bench-tap-batch [frame bytes, default 64] [rounds, default 5]
  * Needs CAP_NET_ADMIN (unshare) and io_uring (kernel.io_uring_disabled 0). */
-#include <fcntl.h>
-#include <linux/if_tun.h>
 #include <linux/io_uring.h>
-#include <net/if.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bench_stats.h"
+#include "bench_tap.h"
 
 #define TB_SECONDS 0.3
 #define TB_VNET_HDR 12
@@ -41,21 +38,6 @@ static size_t tb_len;
 static double tb_now(void)
 {
 	return bench_seconds(CLOCK_MONOTONIC);
-}
-
-/* A tap as net-tap opens one: non-blocking, with the virtio-net header. */
-static int tb_tap_open(void)
-{
-	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
-	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC), hdr = TB_VNET_HDR;
-
-	strcpy(ifr.ifr_name, "tbatch0");
-	if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) || ioctl(fd, TUNSETVNETHDRSZ, &hdr) ||
-	    system("ip link set tbatch0 up txqueuelen 8192")) {
-		perror("bench-tap-batch: tap");
-		exit(1);
-	}
-	return fd;
 }
 
 /* Header all zero (no offload), then Ethernet to 02:00:00:00:00:09. */
@@ -177,7 +159,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	tb_frame_build(payload);
-	tap = tb_tap_open();
+	tap = bench_tap_open("tbatch0");
 	tb_ring_open(&ring);
 	/* The variants take turns inside each round. */
 	for (int i = 0; i < rounds; i++) {
