@@ -79,6 +79,7 @@ static const struct config_key config_keys[] = {
 	CONFIG_KEY("vm", "poll_us", CONFIG_UNSIGNED, poll_us, 0, CONFIG_POLL_US_MAX),
 	CONFIG_KEY("vm", "kernel", CONFIG_PATH, kernel, 0, 0),
 	CONFIG_CHOICE_KEY("vm", "kernel_pages", kernel_pages, "private", "shared"),
+	CONFIG_CHOICE_KEY("vm", "huge_pages", huge_pages, "auto", "loaded", "never"),
 	CONFIG_KEY("vm", "initrd", CONFIG_PATH, initrd, 0, 0),
 	CONFIG_KEY("vm", "cmdline", CONFIG_STRING, cmdline, 0, 0),
 	CONFIG_KEY("serial", "output", CONFIG_OUTPUT, serial_output, 0, 0),
@@ -924,6 +925,7 @@ void config_init(struct volt_config *cfg)
 	cfg->vcpus = 1;
 	cfg->poll_us = CONFIG_POLL_US_DEFAULT;
 	cfg->kernel_pages = 0; /* "private": copied, nothing shared between VMs */
+	cfg->huge_pages = 0;   /* "auto": the host's THP policy decides */
 	cfg->cmdline = config_default_cmdline;
 	cfg->log_level = LOG_INFO;
 	cfg->seccomp = true;

@@ -44,6 +44,7 @@ struct config_origins {
 	char *poll_us;
 	char *kernel;
 	char *kernel_pages;
+	char *huge_pages;
 	char *initrd;
 	char *cmdline;
 	char *serial_output;
@@ -70,6 +71,11 @@ struct volt_config {
 				  * file copy-on-write, shared by every VM booted
 				  * from it: one tenant's VMs only
 				  * (docs/sandbox.md). */
+	unsigned huge_pages;     /* [vm] huge_pages, --huge-pages: which guest RAM
+				  * transparent huge pages may back, the index of
+				  * the word (enum guest_mem_huge in
+				  * vm/guest_mem.h): 0 "auto" (default), 1
+				  * "loaded", 2 "never". */
 	char *initrd;            /* [vm] initrd, --initrd; optional */
 	char *cmdline;           /* [vm] cmdline, --cmdline; default "console=ttyS0 reboot=k panic=-1" */
 	char *serial_output;     /* [serial] output, --serial-output; NULL = stdout,

@@ -29,6 +29,8 @@ static void *guest_mem_map_aligned(uint64_t size)
 
 void guest_mem_advise_fill(struct guest_mem *mem, uint64_t gpa, uint64_t len)
 {
+	if (mem->huge == GUEST_MEM_HUGE_NEVER)
+		return;
 	for (unsigned i = 0; i < mem->nregions; i++) {
 		const struct guest_mem_region *r = &mem->regions[i];
 		uint64_t lo, hi, end = gpa + len;
@@ -69,6 +71,19 @@ int guest_mem_init(struct guest_mem *mem, uint64_t ram_size, struct volt_err *er
 			LAYOUT_MMIO_HOLE_END, ram_size - low, mem->base + low };
 		mem->nregions = 2;
 	}
+	return 0;
+}
+
+int guest_mem_set_huge(struct guest_mem *mem, enum guest_mem_huge huge, struct volt_err *err)
+{
+	mem->huge = huge;
+	if (huge == GUEST_MEM_HUGE_AUTO)
+		return 0;
+	/* EINVAL: a kernel built without THP knows no MADV_NOHUGEPAGE, and has
+	 * no huge pages to give either. */
+	if (madvise(mem->base, mem->map_size, MADV_NOHUGEPAGE) && errno != EINVAL)
+		return verr_set(err, errno, "cannot keep huge pages off guest RAM (madvise): %s",
+				strerror(errno));
 	return 0;
 }
 

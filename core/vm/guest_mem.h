@@ -23,18 +23,38 @@ struct guest_mem_region {
 	uint8_t *hva;   /* host address of gpa */
 };
 
+/* Which guest RAM transparent huge pages may back ([vm] huge_pages, the
+ * index of its word). A huge page costs 2 MiB of host memory as soon as the
+ * guest touches any byte of it, but KVM maps it with one fault instead of
+ * 512: fewer faults (a faster boot) against the memory of the pages the
+ * guest touches sparsely (docs/benchmarks.md has both measured). */
+enum guest_mem_huge {
+	GUEST_MEM_HUGE_AUTO,   /* as the host's THP policy says; the ranges the
+				* VMM fills are advised for huge pages */
+	GUEST_MEM_HUGE_LOADED, /* only the ranges the VMM fills (kernel, initrd) */
+	GUEST_MEM_HUGE_NEVER,  /* none: 4 KiB pages, the guest costs the pages it touches */
+};
+
 struct guest_mem {
 	uint8_t *base;       /* the whole mapping (all regions, back to back) */
 	size_t map_size;     /* == ram_size */
 	uint64_t ram_size;   /* total RAM in bytes */
 	unsigned nregions;
 	struct guest_mem_region regions[GUEST_MEM_MAX_REGIONS];
+	enum guest_mem_huge huge; /* GUEST_MEM_HUGE_AUTO unless guest_mem_set_huge */
 };
 
 /* Map ram_size bytes (a multiple of 4 KiB, at least 1 MiB) and lay them out
  * around the MMIO hole. Nothing is registered with KVM here. */
 int guest_mem_init(struct guest_mem *mem, uint64_t ram_size, struct volt_err *err);
 void guest_mem_fini(struct guest_mem *mem);
+
+/* Apply a huge-page policy to all of guest RAM, before anything is written
+ * to it. LOADED and NEVER advise the host against huge pages everywhere
+ * (MADV_NOHUGEPAGE); LOADED lets guest_mem_advise_fill take its ranges back.
+ * A host kernel without THP has no huge pages to refuse: that is success.
+ * -errno from madvise otherwise. */
+int guest_mem_set_huge(struct guest_mem *mem, enum guest_mem_huge huge, struct volt_err *err);
 
 /* Host pointer for [gpa, gpa+len) if the whole range is RAM inside one
  * region, else NULL. len == 0 is valid iff gpa is inside (or at the end of)
@@ -52,7 +72,8 @@ int guest_mem_write(const struct guest_mem *mem, uint64_t gpa, const void *buf, 
  * with transparent huge pages, so filling it costs one fault per 2 MiB
  * instead of one per 4 KiB. The range is rounded out to 2 MiB; since it is
  * written in full anyway, this costs at most 2 MiB more at each end. A hint:
- * nothing fails if the host has THP off. */
+ * nothing fails if the host has THP off; nothing is done under
+ * GUEST_MEM_HUGE_NEVER. */
 void guest_mem_advise_fill(struct guest_mem *mem, uint64_t gpa, uint64_t len);
 
 /* Replace guest RAM [gpa, gpa+len) with a private (copy-on-write) mapping

@@ -139,6 +139,10 @@ static void *machine_loader_main(void *opaque)
 _Static_assert(KERNEL_PAGES_PRIVATE == 0 && KERNEL_PAGES_SHARED == 1,
 	       "[vm] kernel_pages' words (private, shared) must follow enum kernel_pages");
 
+/* The config stores [vm] huge_pages as the index of its word. */
+_Static_assert(GUEST_MEM_HUGE_AUTO == 0 && GUEST_MEM_HUGE_LOADED == 1 && GUEST_MEM_HUGE_NEVER == 2,
+	       "[vm] huge_pages' words (auto, loaded, never) must follow enum guest_mem_huge");
+
 /* What kernel_pages = shared did: asked for explicitly, so said once. */
 static void machine_log_shared(const struct volt_config *cfg, const struct boot_kernel *k)
 {
@@ -164,6 +168,8 @@ static int machine_create_and_load(struct machine *m, const struct volt_config *
 	bool threaded;
 	int r = vm_init(&m->vm, cfg->memory_mib << 20, cfg->vcpus, &m->loop, err);
 
+	if (!r)
+		r = guest_mem_set_huge(&m->vm.mem, (enum guest_mem_huge)cfg->huge_pages, err);
 	if (!r)
 		r = machine_open_images(&l, err);
 	if (r) {

@@ -96,6 +96,22 @@ for poll in 0 1000; do
 	fi
 done
 
+# Guest RAM on 4 KiB pages but for what volt loads, and on 4 KiB pages only
+# ([vm] huge_pages; the runs above use auto). With never the kernel's pages
+# are mapped from its file too: the file mapping splits a VMA advised against
+# huge pages.
+for hp in loaded never; do
+	run_volt "blk-huge-$hp" --config "$TMP/blk.ini" "${PLUGIN_ARGS[@]}" --huge-pages "$hp" \
+		$([ "$hp" = never ] && echo --kernel-pages shared)
+	check_status "blk-huge-$hp" 0 "blk guest, --huge-pages $hp"
+	if grep -Eq '^BLK DONE pass=[0-9]+ fail=0' "$TMP/blk-huge-$hp.out"; then
+		pass "blk guest, --huge-pages $hp: $(grep '^BLK DONE' "$TMP/blk-huge-$hp.out")"
+	else
+		fail "blk guest, --huge-pages $hp: no 'BLK DONE ... fail=0' line"
+		show "blk-huge-$hp"
+	fi
+done
+
 # The guest's kernel mapped from its file ([vm] kernel_pages = shared): its
 # text page comes from the file, the device still reads and writes guest RAM.
 run_volt blk-shared --config "$TMP/blk.ini" "${PLUGIN_ARGS[@]}" --kernel-pages shared

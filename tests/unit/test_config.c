@@ -124,6 +124,8 @@ static void test_defaults(void **state)
 	assert_null(f->cfg.kernel);
 	assert_int_equal(f->cfg.kernel_pages, 0); /* private: nothing shared between VMs */
 	assert_null(f->cfg.origin.kernel_pages);
+	assert_int_equal(f->cfg.huge_pages, 0); /* auto: the host's THP policy */
+	assert_null(f->cfg.origin.huge_pages);
 	assert_null(f->cfg.serial_output);
 	assert_int_equal(f->cfg.log_level, LOG_INFO);
 	assert_int_equal(f->cfg.ninstances, 0);
@@ -241,6 +243,29 @@ static void test_kernel_pages(void **state)
 	assert_string_equal(f->cfg.origin.kernel_pages, "t.ini:3: kernel_pages");
 }
 
+/* Stored as the index of the word, in enum guest_mem_huge's order. */
+static void test_huge_pages(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, "[vm]\nhuge_pages = never\n"), 0);
+	assert_int_equal(f->cfg.huge_pages, 2);
+	assert_string_equal(f->cfg.origin.huge_pages, "t.ini:2: huge_pages");
+	config_free(&f->cfg);
+	config_init(&f->cfg);
+	assert_int_equal(load(f, "[vm]\nhuge_pages = loaded\n"), 0);
+	assert_int_equal(f->cfg.huge_pages, 1);
+	config_free(&f->cfg);
+	config_init(&f->cfg);
+	f->cfg.huge_pages = 2;
+	assert_int_equal(load(f, "[vm]\nhuge_pages = auto\n"), 0);
+	assert_int_equal(f->cfg.huge_pages, 0);
+	config_free(&f->cfg);
+	config_init(&f->cfg);
+	load_fails(f, "[vm]\nhuge_pages = 2M\n",
+		   "t.ini:2: huge_pages: '2M' is not one of auto, loaded, never");
+}
+
 static void test_kernel_pages_bad(void **state)
 {
 	struct fixture *f = *state;
@@ -341,7 +366,7 @@ static void test_unknown_key(void **state)
 
 	load_fails(f, "[vm]\nvcpus = 1\n; colour\n\ncolour = blue\n",
 		   "t.ini:5: colour: unknown key in [vm] (known: memory_mib, vcpus, poll_us, "
-		   "kernel, kernel_pages, initrd, cmdline)");
+		   "kernel, kernel_pages, huge_pages, initrd, cmdline)");
 	load_fails(f, "[serial]\nout = stdout\n", "t.ini:2: out: unknown key in [serial]*");
 }
 
@@ -692,9 +717,10 @@ static void test_cli_without_config(void **state)
 	struct fixture *f = *state;
 	char *argv[] = { "volt", "--kernel", f->kernel, "--initrd", f->kernel,
 			 "--plugin-dir", f->dir, "--vcpus", "32", "--memory", "16",
-			 "--poll-us", "0" };
+			 "--poll-us", "0", "--huge-pages", "never" };
 
 	assert_int_equal(from_args(f, ARGC(argv), argv), 0);
+	assert_int_equal(f->cfg.huge_pages, 2);
 	assert_string_equal(f->cfg.kernel, f->kernel);
 	assert_string_equal(f->cfg.initrd, f->kernel);
 	assert_string_equal(f->cfg.plugin_dir, f->dir);
@@ -909,6 +935,7 @@ int main(void)
 		T(test_poll_us),
 		T(test_kernel_pages),
 		T(test_kernel_pages_bad),
+		T(test_huge_pages),
 		T(test_kernel_initrd),
 		T(test_cmdline),
 		T(test_long_line_refused),

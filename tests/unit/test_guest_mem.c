@@ -1,5 +1,6 @@
 /* Guest RAM: mapping a file into it copy-on-write (guest_mem_map_file), as
- * [vm] kernel_pages = shared does for an ELF kernel's segments. */
+ * [vm] kernel_pages = shared does for an ELF kernel's segments; the huge-page
+ * policy of [vm] huge_pages (guest_mem_set_huge, guest_mem_advise_fill). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +8,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +138,101 @@ static void test_map_file_failure_keeps_ram(void **state)
 	assert_int_equal(p[GUEST_MEM_PAGE - 1], 9);
 }
 
+/* The VmFlags the kernel reports for the mapping that holds p:
+ * "hg" advised for huge pages, "nh" advised against (/proc/PID/smaps). */
+static void smaps_vmflags(const void *p, char *flags, size_t cap)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	bool in = false;
+
+	assert_non_null(f);
+	flags[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) /* a mapping's first line */
+			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+		else if (in && !strncmp(line, "VmFlags:", 8)) {
+			snprintf(flags, cap, "%s", line + 8);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+static bool vmflag(const void *p, const char *flag)
+{
+	char flags[512], *tok, *save = NULL;
+
+	smaps_vmflags(p, flags, sizeof(flags));
+	for (tok = strtok_r(flags, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
+		if (!strcmp(tok, flag))
+			return true;
+	return false;
+}
+
+/* Without THP in the host kernel there is no flag to look at. */
+static void skip_without_thp(void)
+{
+	if (access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK)) {
+		print_message("SKIP: the host kernel has no transparent huge pages\n");
+		skip();
+	}
+}
+
+#define FILL     LAYOUT_MIB(16)
+#define FILL_LEN LAYOUT_MIB(1)
+
+/* auto: nothing is refused; a range the VMM fills is advised for huge pages. */
+static void test_huge_auto(void **state)
+{
+	struct guest_mem *mem = *state;
+	uint8_t *fill = guest_mem_ptr(mem, FILL, FILL_LEN);
+
+	skip_without_thp();
+	assert_int_equal(guest_mem_set_huge(mem, GUEST_MEM_HUGE_AUTO, NULL), 0);
+	assert_false(vmflag(mem->base, "nh"));
+	guest_mem_advise_fill(mem, FILL, FILL_LEN);
+	assert_true(vmflag(fill, "hg"));
+	assert_false(vmflag(mem->base, "hg"));
+	assert_false(vmflag(mem->base, "nh"));
+}
+
+/* loaded: 4 KiB pages everywhere but the filled range, rounded out to 2 MiB. */
+static void test_huge_loaded(void **state)
+{
+	struct guest_mem *mem = *state;
+	uint8_t *fill = guest_mem_ptr(mem, FILL, FILL_LEN);
+
+	skip_without_thp();
+	assert_int_equal(guest_mem_set_huge(mem, GUEST_MEM_HUGE_LOADED, NULL), 0);
+	assert_true(vmflag(mem->base, "nh"));
+	assert_true(vmflag(fill, "nh"));
+	guest_mem_advise_fill(mem, FILL, FILL_LEN);
+	assert_true(vmflag(fill, "hg"));
+	assert_false(vmflag(fill, "nh"));
+	assert_true(vmflag(fill + LAYOUT_MIB(2) - 1, "hg"));
+	assert_true(vmflag(fill + LAYOUT_MIB(2), "nh"));
+	assert_true(vmflag(fill - 1, "nh"));
+	assert_true(vmflag(mem->base + mem->map_size - 1, "nh"));
+}
+
+/* never: the filled range stays on 4 KiB pages too. */
+static void test_huge_never(void **state)
+{
+	struct guest_mem *mem = *state;
+	uint8_t *fill = guest_mem_ptr(mem, FILL, FILL_LEN);
+
+	skip_without_thp();
+	assert_int_equal(guest_mem_set_huge(mem, GUEST_MEM_HUGE_NEVER, NULL), 0);
+	guest_mem_advise_fill(mem, FILL, FILL_LEN);
+	assert_true(vmflag(fill, "nh"));
+	assert_false(vmflag(fill, "hg"));
+	assert_true(vmflag(mem->base, "nh"));
+	assert_true(vmflag(mem->base + mem->map_size - 1, "nh"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +242,9 @@ int main(void)
 						teardown_mem),
 		cmocka_unit_test_setup_teardown(test_map_file_failure_keeps_ram, setup_mem,
 						teardown_mem),
+		cmocka_unit_test_setup_teardown(test_huge_auto, setup_mem, teardown_mem),
+		cmocka_unit_test_setup_teardown(test_huge_loaded, setup_mem, teardown_mem),
+		cmocka_unit_test_setup_teardown(test_huge_never, setup_mem, teardown_mem),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
