@@ -1,6 +1,6 @@
 # L1 script of the rig benchmark (bench/rig/run-bench.sh; run by run-rig.sh with
-# busybox sh in /payload): volt (as configured by default, and with
-# kernel_pages = shared) and QEMU's microvm machine boot the same vmlinux and
+# busybox sh in /payload): volt (as configured by default, with
+# kernel_pages = shared, and with huge_pages = never) and QEMU's microvm machine boot the same vmlinux and
 # initramfs on L1's KVM, one warm-up each, then 5 runs each, taking turns in an
 # order that rotates every round. Each run is framed by VOLT-BENCH-BEGIN
 # name=NAME and vmrun's VOLT-E2E-RESULT line (exec->marker time, exec->exit,
@@ -26,6 +26,14 @@ run_voltshared() {
 		--kernel-pages shared --cmdline "$ARGS"
 }
 
+# The same with [vm] huge_pages = never (guest RAM on 4 KiB pages only).
+run_voltnohuge() {
+	echo "VOLT-BENCH-BEGIN name=voltnohuge-$1"
+	bin/vmrun --name "voltnohuge-$1" --timeout 60 --ram-mib 128 -- \
+		bin/volt --kernel guest/vmlinux --initrd guest/initramfs.gz --memory 128 --vcpus 1 \
+		--huge-pages never --cmdline "$ARGS"
+}
+
 run_qemu() {
 	echo "VOLT-BENCH-BEGIN name=qemu-$1"
 	bin/vmrun --name "qemu-$1" --timeout 60 --ram-mib 128 -- \
@@ -38,14 +46,16 @@ echo "VOLT-BENCH qemu=$(qemu/qemu-system-x86_64 --version | head -n1 | tr ' ' _)
 echo "VOLT-BENCH l1-cpus=$(grep -c '^processor' /proc/cpuinfo) args=$(echo "$ARGS" | tr ' ' ,)"
 run_volt warmup
 run_voltshared warmup
+run_voltnohuge warmup
 run_qemu warmup
 i=1
 while [ "$i" -le "$RUNS" ]; do
 	# The order rotates every round.
-	case $((i % 3)) in
-	1) run_volt "$i"; run_voltshared "$i"; run_qemu "$i" ;;
-	2) run_qemu "$i"; run_volt "$i"; run_voltshared "$i" ;;
-	0) run_voltshared "$i"; run_qemu "$i"; run_volt "$i" ;;
+	case $((i % 4)) in
+	1) run_volt "$i"; run_voltshared "$i"; run_voltnohuge "$i"; run_qemu "$i" ;;
+	2) run_qemu "$i"; run_volt "$i"; run_voltshared "$i"; run_voltnohuge "$i" ;;
+	3) run_voltnohuge "$i"; run_qemu "$i"; run_volt "$i"; run_voltshared "$i" ;;
+	0) run_voltshared "$i"; run_voltnohuge "$i"; run_qemu "$i"; run_volt "$i" ;;
 	esac
 	i=$((i + 1))
 done

@@ -1,6 +1,7 @@
 # L1 script of the rig's density benchmark (bench/rig/run-bench.sh --density N;
 # run by run-rig.sh with busybox sh in /payload): N VMs of one kind at a time
-# (volt as by default, volt with kernel_pages = shared, QEMU microvm), all
+# (volt as by default, volt with kernel_pages = shared, volt with that and
+# huge_pages = never, QEMU microvm), all
 # booting the same vmlinux and initramfs at once; vmrun stops each VMM
 # (SIGSTOP) when its guest prints "VOLT-INIT done", and once all N are
 # stopped the script reads each one's Rss and Pss (/proc/PID/smaps_rollup:
@@ -62,6 +63,8 @@ density volt volt bin/volt --kernel guest/vmlinux --initrd guest/initramfs.gz --
 	--vcpus 1 --cmdline "$ARGS"
 density voltshared volt bin/volt --kernel guest/vmlinux --initrd guest/initramfs.gz \
 	--memory 128 --vcpus 1 --kernel-pages shared --cmdline "$ARGS"
+density voltsharednohuge volt bin/volt --kernel guest/vmlinux --initrd guest/initramfs.gz \
+	--memory 128 --vcpus 1 --kernel-pages shared --huge-pages never --cmdline "$ARGS"
 density qemu qemu-system-x86_64 qemu/qemu-system-x86_64 -L qemu/data -M microvm -accel kvm \
 	-cpu host -m 128 -smp 1 -nodefaults -no-user-config -nographic -serial stdio -no-reboot \
 	-kernel guest/vmlinux -initrd guest/initramfs.gz -append "$ARGS" -device i8042

@@ -2,7 +2,8 @@
 # Linux boot in the nested rig: volt against QEMU's microvm machine (docs/benchmarks.md).
 # One rig run (bench/rig/l1-bench.sh): the same vmlinux (PVH note) and initramfs,
 # 1 vCPU, 128 MiB, the same kernel arguments; volt by default, volt with
-# --kernel-pages shared, and QEMU; a warm-up each, then 5 runs each, taking turns.
+# --kernel-pages shared, volt with --huge-pages never, and QEMU; a warm-up each,
+# then 5 runs each, taking turns.
 # Prints the raw per-run lines, the medians and the ratios to QEMU.
 #
 #   bench/rig/run-bench.sh [--build-dir DIR] [--log FILE] [--runs N] [--density N]
@@ -109,12 +110,13 @@ median() {
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.3f\n", a / b }'; }
 
 echo
-echo "median of $runs     volt  voltshared     qemu  volt/qemu  voltshared/qemu"
+echo "median of $runs     volt  voltshared  voltnohuge     qemu  volt/qemu  voltshared/qemu  voltnohuge/qemu"
 fail=0
 for col in 2:init_ms 3:exit_ms 4:uptime_s 5:peak_rss_kib 6:overhead_kib; do
-	v=$(median volt "${col%%:*}") s=$(median voltshared "${col%%:*}") q=$(median qemu "${col%%:*}")
-	printf '%-14s %8s %11s %8s %10s %16s\n' "${col#*:}" "$v" "$s" "$q" "$(ratio "$v" "$q")" \
-		"$(ratio "$s" "$q")"
+	v=$(median volt "${col%%:*}") s=$(median voltshared "${col%%:*}")
+	n=$(median voltnohuge "${col%%:*}") q=$(median qemu "${col%%:*}")
+	printf '%-14s %8s %11s %11s %8s %10s %16s %16s\n' "${col#*:}" "$v" "$s" "$n" "$q" \
+		"$(ratio "$v" "$q")" "$(ratio "$s" "$q")" "$(ratio "$n" "$q")"
 done
 echo
 # verdict VMM LABEL: the two targets for one volt configuration.
@@ -131,5 +133,6 @@ verdict() {
 }
 verdict volt "volt (default, kernel_pages = private)"
 verdict voltshared "volt, kernel_pages = shared"
+verdict voltnohuge "volt, huge_pages = never"
 ((rc == 0)) || exit "$rc"
 exit "$fail"

@@ -186,6 +186,14 @@ else
 		fail "kernel_pages = shared: no 'mapped from the file' line in the net-vhost run ($(why vhost))"
 	fi
 	check_exit0 sigterm "SIGTERM while the guest runs" '^VOLT-E2E-HOLD'
+	# AnonHugePages of the whole volt process at the snapshot: its memory
+	# outside guest RAM is below 2 MiB, so a huge page is guest RAM.
+	thp_never=$(field sigterm thp_kib) thp_auto=$(field boot-vmlinux thp_kib)
+	if [[ $thp_never == 0 && $thp_auto =~ ^[0-9]+$ ]] && ((thp_auto > 0)); then
+		pass "huge_pages = never: no huge page backs guest RAM at init (AnonHugePages 0 kB; $thp_auto kB by default, in boot-vmlinux)"
+	else
+		fail "huge_pages = never: AnonHugePages '${thp_never:-none}' kB in the sigterm run, '${thp_auto:-none}' kB by default"
+	fi
 	if has ctrl-alt-del '^VOLT-E2E-HOLD' && has ctrl-alt-del 'SIGUSR2: sending Ctrl-Alt-Del' &&
 		has ctrl-alt-del 'reboot: Restarting system' && ! has ctrl-alt-del '^VOLT-INIT done'; then
 		check_exit0 ctrl-alt-del "Ctrl-Alt-Del (SIGUSR2 -> i8042): the guest kernel restarts" 'reboot: Restarting system'

@@ -21,7 +21,7 @@ TOKEN=e2e$$x$(cut -d' ' -f1 /proc/uptime | tr -d .)
 echo "VOLT-E2E-TOKEN value=$TOKEN"
 
 # ini NAME KERNEL VCPUS CMDLINE-EXTRA [EXTRA-SECTION-LINES]: write /tmp/NAME.ini
-# ([vm] kernel_pages = $KPAGES if that is set).
+# ([vm] kernel_pages = $KPAGES and huge_pages = $HPAGES if they are set).
 ini() {
 	cat >"/tmp/$1.ini" <<INI
 [vm]
@@ -30,6 +30,7 @@ memory_mib = 128
 vcpus = $3
 cmdline = $BASE_ARGS $4
 ${KPAGES:+kernel_pages = $KPAGES}
+${HPAGES:+huge_pages = $HPAGES}
 
 [drive "rootfs"]
 path = $ROOTFS
@@ -104,8 +105,9 @@ tap = e2etap1
 mac = 52:54:00:0e:03:02"
 run vhost
 
-# 5. SIGTERM while the guest waits: volt exits 0.
-ini sigterm vmlinux 1 "e2e.hold"
+# 5. SIGTERM while the guest waits: volt exits 0. Guest RAM on 4 KiB pages only
+# (huge_pages = never; L1's THP is "always", so the other runs have huge pages).
+HPAGES=never ini sigterm vmlinux 1 "e2e.hold"
 run sigterm --on VOLT-E2E-HOLD:TERM
 
 # 6. Ctrl-Alt-Del from the host (SIGUSR2 -> i8042): the guest reboots, volt exits 0.

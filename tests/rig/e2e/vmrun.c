@@ -9,7 +9,7 @@
  *
  *   VOLT-E2E-RESULT name=NAME status=exit:N|signal:N|timeout init_ms=N|- exit_ms=N
  *     maxrss_kib=N hwm_kib=N|- rss_kib=N|- overhead_kib=N|- guest_kib=N|- seccomp=N|-
- *     threads=N|-
+ *     threads=N|- thp_kib=N|-
  *
  * init_ms   exec (just before fork) to the first line starting with the marker
  * exit_ms   exec to the command's exit (waitpid)
@@ -26,6 +26,8 @@
  *           part of it; if several runs qualify, the one holding the largest
  *           single mapping)
  * overhead  rss minus guest: the VMM's own memory outside guest RAM
+ * thp       AnonHugePages at the snapshot, from /proc/PID/smaps_rollup: how much
+ *           of the process transparent huge pages back
  *
  * OPTIONS
  *   --name NAME          label of the result line (default: vm)
@@ -77,6 +79,7 @@ struct snapshot {
 	bool taken;
 	long hwm_kib, rss_kib, seccomp, threads;
 	long guest_kib; /* -1: no mapping run matched --ram-mib */
+	long thp_kib;
 };
 
 static struct {
@@ -337,6 +340,8 @@ static void take_snapshot(pid_t pid, struct snapshot *s)
 	s->rss_kib = status_field(path, "VmRSS");
 	s->seccomp = status_field(path, "Seccomp");
 	s->threads = status_field(path, "Threads");
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	s->thp_kib = status_field(path, "AnonHugePages");
 	n = read_vmas(pid, &v);
 	s->guest_kib = n > 0 ? guest_ram_rss(v, n, opt.ram_bytes) : -1;
 	free(v);
@@ -597,6 +602,7 @@ int main(int argc, char **argv)
 	FIELD("guest_kib", snap.taken ? snap.guest_kib : -1);
 	FIELD("seccomp", snap.taken ? snap.seccomp : -1);
 	FIELD("threads", snap.taken ? snap.threads : -1);
+	FIELD("thp_kib", snap.taken ? snap.thp_kib : -1);
 #undef FIELD
 	printf("\n");
 	fflush(stdout);
