@@ -167,17 +167,18 @@ static const char *vcpu_exit_name(uint32_t reason)
 	}
 }
 
-/* One line with what went wrong and where the vCPU was. */
-static void vcpu_report(struct vcpu *vcpu, const char *what)
+/* One line with what happened and where the vCPU was. */
+static void vcpu_report(struct vcpu *vcpu, enum log_level level, const char *what)
 {
 	struct kvm_regs r;
 	struct kvm_sregs s;
 
 	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) < 0 || ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0) {
-		log_error("vCPU %u: %s (registers unavailable: %s)", vcpu->index, what, strerror(errno));
+		log_msg(level, "vCPU %u: %s (registers unavailable: %s)", vcpu->index, what,
+			strerror(errno));
 		return;
 	}
-	log_error("vCPU %u: %s: rip=0x%llx rsp=0x%llx rflags=0x%llx rax=0x%llx rbx=0x%llx "
+	log_msg(level, "vCPU %u: %s: rip=0x%llx rsp=0x%llx rflags=0x%llx rax=0x%llx rbx=0x%llx "
 		  "rcx=0x%llx rdx=0x%llx rsi=0x%llx rdi=0x%llx cr0=0x%llx cr2=0x%llx cr3=0x%llx "
 		  "cr4=0x%llx efer=0x%llx cs=0x%x",
 		  vcpu->index, what, r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi,
@@ -211,7 +212,11 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
 			   run->mmio.is_write);
 		return true;
 	case KVM_EXIT_SHUTDOWN:
-		log_info("vCPU %u: guest triple fault (shutdown); stopping the VM", vcpu->index);
+		/* A reset as far as the guest is concerned (Linux ends a reboot
+		 * with one when the others fail), but also how a guest kernel
+		 * dies when it cannot even take an exception: where it was tells
+		 * the two apart. */
+		vcpu_report(vcpu, LOG_INFO, "guest triple fault (shutdown), stopping the VM");
 		vm_request_exit(vcpu->vm, VM_EXIT_OK);
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
@@ -234,7 +239,7 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
 			 vcpu_exit_name(run->exit_reason));
 		break;
 	}
-	vcpu_report(vcpu, what);
+	vcpu_report(vcpu, LOG_ERROR, what);
 	vm_request_exit(vcpu->vm, VM_EXIT_ERROR);
 	return false;
 }
