@@ -6,12 +6,22 @@
 # name=NAME and vmrun's VOLT-E2E-RESULT line (exec->marker time, exec->exit,
 # peak RSS, RSS outside guest RAM).
 RUNS=${RUNS:-5}
+# fresh_pages: write and free 400 MiB (L1's /tmp is RAM) before each run, untimed.
+# A VMM's RAM comes from the pages the run before it freed; under QEMU TCG the
+# first write to a page some VM ran code from costs far more than to a page dd
+# wrote (TCG invalidates its translations of that page), so without this each
+# run's time depends on which VMM ran before it (docs/benchmarks.md).
+fresh_pages() {
+	dd if=/dev/zero of=/tmp/fresh-pages bs=1M count=400 2>/dev/null
+	rm -f /tmp/fresh-pages
+}
 # Both VMMs: 1 vCPU, 128 MiB, the same kernel arguments. quiet: the console costs a
 # VM exit per byte. The i8042 options skip the keyboard controller's slow probes
 # (docs/benchmarks.md); reboot=k resets through the i8042 (QEMU: -device i8042).
 ARGS="console=ttyS0 reboot=k panic=-1 quiet i8042.noaux=1 i8042.nomux=1 i8042.nopnp=1 i8042.dumbkbd=1"
 
 run_volt() {
+	fresh_pages
 	echo "VOLT-BENCH-BEGIN name=volt-$1"
 	bin/vmrun --name "volt-$1" --timeout 60 --ram-mib 128 -- \
 		bin/volt --kernel guest/vmlinux --initrd guest/initramfs.gz --memory 128 --vcpus 1 \
@@ -20,6 +30,7 @@ run_volt() {
 
 # The same with [vm] kernel_pages = shared (the kernel's pages mapped from its file).
 run_voltshared() {
+	fresh_pages
 	echo "VOLT-BENCH-BEGIN name=voltshared-$1"
 	bin/vmrun --name "voltshared-$1" --timeout 60 --ram-mib 128 -- \
 		bin/volt --kernel guest/vmlinux --initrd guest/initramfs.gz --memory 128 --vcpus 1 \
@@ -28,6 +39,7 @@ run_voltshared() {
 
 # The same with [vm] huge_pages = never (guest RAM on 4 KiB pages only).
 run_voltnohuge() {
+	fresh_pages
 	echo "VOLT-BENCH-BEGIN name=voltnohuge-$1"
 	bin/vmrun --name "voltnohuge-$1" --timeout 60 --ram-mib 128 -- \
 		bin/volt --kernel guest/vmlinux --initrd guest/initramfs.gz --memory 128 --vcpus 1 \
@@ -35,6 +47,7 @@ run_voltnohuge() {
 }
 
 run_qemu() {
+	fresh_pages
 	echo "VOLT-BENCH-BEGIN name=qemu-$1"
 	bin/vmrun --name "qemu-$1" --timeout 60 --ram-mib 128 -- \
 		qemu/qemu-system-x86_64 -L qemu/data -M microvm -accel kvm -cpu host -m 128 -smp 1 \
