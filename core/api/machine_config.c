@@ -1,7 +1,8 @@
 /* GET, PUT and PATCH /machine-config: vcpu_count and mem_size_mib go to
  * [vm] vcpus and memory_mib. Volt has no SMT topology, no dirty page
- * tracking and no huge-page guest memory, so those fields take only their
- * defaults and anything else is refused with the reason. PUT sets every
+ * tracking and no hugetlbfs guest memory (transparent huge pages are
+ * [vm] huge_pages, from the INI file or the command line), so those fields
+ * take only their defaults and anything else is refused with the reason. PUT sets every
  * field (omitted ones to their defaults), PATCH only those given; both are
  * pre-boot only, and a bad field changes nothing. */
 #include "api/handlers.h"
@@ -76,8 +77,8 @@ static bool api_machine_check(const struct api_machine_in *in, struct api_respon
 				  "a request: unknown variant `%.32s`, expected one of `None`, "
 				  "`Transparent`, `2M`.", in->huge_pages);
 		else
-			api_fault(resp, 400, "huge_pages: Volt backs guest memory with 4 KiB pages "
-				  "only; use None.");
+			api_fault(resp, 400, "huge_pages: Volt has no hugetlbfs guest memory; use "
+				  "None (transparent huge pages follow [vm] huge_pages).");
 		return false;
 	}
 	if (in->has_template && strcmp(in->cpu_template, "None")) {

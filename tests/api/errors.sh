@@ -50,6 +50,9 @@ expect PUT /machine-config '{"vcpu_count": 2, "mem_size_mib": 128, "smt": true}'
 	"smt true: not supported, said so"
 expect PUT /machine-config '{"vcpu_count": 1, "mem_size_mib": 128, "huge_pages": "4M"}' 400 \
 	'unknown variant `4M`' "huge_pages: unknown variant"
+expect PUT /machine-config '{"vcpu_count": 1, "mem_size_mib": 128, "huge_pages": "2M"}' 400 \
+	'no hugetlbfs guest memory; use None \(transparent huge pages follow \[vm\] huge_pages\)' \
+	"huge_pages 2M: refused, and where transparent huge pages are set instead"
 expect PATCH /machine-config '{}' 400 "Empty PATCH request" "PATCH with no field"
 expect GET /machine-config - 200 '"vcpu_count":1,"mem_size_mib":128' \
 	"refused updates changed nothing"
