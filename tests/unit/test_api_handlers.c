@@ -224,7 +224,7 @@ static void test_machine_config(void **state)
 	assert_body(f, "*smt*");
 	assert_int_equal(req(f, API_PATCH, "/machine-config", "{\"track_dirty_pages\": true}"), 400);
 	assert_int_equal(req(f, API_PATCH, "/machine-config", "{\"huge_pages\": \"2M\"}"), 400);
-	assert_body(f, "*4 KiB pages*");
+	assert_body(f, "*no hugetlbfs guest memory*follow ?vm? huge_pages*");
 	assert_int_equal(req(f, API_PATCH, "/machine-config", "{\"huge_pages\": \"1G\"}"), 400);
 	assert_body(f, "*unknown variant `1G`*");
 	assert_int_equal(req(f, API_PATCH, "/machine-config", "{\"cpu_template\": \"T2\"}"), 400);
