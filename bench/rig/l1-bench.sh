@@ -20,38 +20,32 @@ fresh_pages() {
 # (docs/benchmarks.md); reboot=k resets through the i8042 (QEMU: -device i8042).
 ARGS="console=ttyS0 reboot=k panic=-1 quiet i8042.noaux=1 i8042.nomux=1 i8042.nopnp=1 i8042.dumbkbd=1"
 
-run_volt() {
+# run_vm NAME ROUND VMM-COMMAND...: one timed run, on fresh pages, under vmrun.
+run_vm() {
+	name=$1-$2
+	shift 2
 	fresh_pages
-	echo "VOLT-BENCH-BEGIN name=volt-$1"
-	bin/vmrun --name "volt-$1" --timeout 60 --ram-mib 128 -- \
-		bin/volt --kernel guest/vmlinux --initrd guest/initramfs.gz --memory 128 --vcpus 1 \
-		--cmdline "$ARGS"
+	echo "VOLT-BENCH-BEGIN name=$name"
+	bin/vmrun --name "$name" --timeout 60 --ram-mib 128 -- "$@"
 }
 
+# run_volt_as KIND ROUND [VOLT-FLAG...]: volt with the benchmark's VM and these flags.
+run_volt_as() {
+	kind=$1 round=$2
+	shift 2
+	run_vm "$kind" "$round" bin/volt --kernel guest/vmlinux --initrd guest/initramfs.gz \
+		--memory 128 --vcpus 1 "$@" --cmdline "$ARGS"
+}
+
+run_volt() { run_volt_as volt "$1"; }
 # The same with [vm] kernel_pages = shared (the kernel's pages mapped from its file).
-run_voltshared() {
-	fresh_pages
-	echo "VOLT-BENCH-BEGIN name=voltshared-$1"
-	bin/vmrun --name "voltshared-$1" --timeout 60 --ram-mib 128 -- \
-		bin/volt --kernel guest/vmlinux --initrd guest/initramfs.gz --memory 128 --vcpus 1 \
-		--kernel-pages shared --cmdline "$ARGS"
-}
-
+run_voltshared() { run_volt_as voltshared "$1" --kernel-pages shared; }
 # The same with [vm] huge_pages = never (guest RAM on 4 KiB pages only).
-run_voltnohuge() {
-	fresh_pages
-	echo "VOLT-BENCH-BEGIN name=voltnohuge-$1"
-	bin/vmrun --name "voltnohuge-$1" --timeout 60 --ram-mib 128 -- \
-		bin/volt --kernel guest/vmlinux --initrd guest/initramfs.gz --memory 128 --vcpus 1 \
-		--huge-pages never --cmdline "$ARGS"
-}
+run_voltnohuge() { run_volt_as voltnohuge "$1" --huge-pages never; }
 
 run_qemu() {
-	fresh_pages
-	echo "VOLT-BENCH-BEGIN name=qemu-$1"
-	bin/vmrun --name "qemu-$1" --timeout 60 --ram-mib 128 -- \
-		qemu/qemu-system-x86_64 -L qemu/data -M microvm -accel kvm -cpu host -m 128 -smp 1 \
-		-nodefaults -no-user-config -nographic -serial stdio -no-reboot \
+	run_vm qemu "$1" qemu/qemu-system-x86_64 -L qemu/data -M microvm -accel kvm -cpu host \
+		-m 128 -smp 1 -nodefaults -no-user-config -nographic -serial stdio -no-reboot \
 		-kernel guest/vmlinux -initrd guest/initramfs.gz -append "$ARGS" -device i8042
 }
 
