@@ -72,8 +72,11 @@ for fuzzer in build-fuzz/tests/fuzz/fuzz_*; do
 	mkdir -p "$corpus"
 	seeds="tests/fuzz/seeds/${name#fuzz_}"
 	[ -d "$seeds" ] || seeds=""
+	# A dictionary of the format's words, where the target has one.
+	dict="tests/fuzz/$name.dict"
+	[ -f "$dict" ] && dict="-dict=$dict" || dict=""
 	run_step "fuzz $name (${fuzz_seconds}s)" "$fuzzer" -max_total_time="$fuzz_seconds" \
-		-print_final_stats=0 "$corpus" $seeds
+		-print_final_stats=0 $dict "$corpus" $seeds
 done
 
 run_step "slim build (plugins linked in) and its ctest" scripts/test-slim.sh
