@@ -2,9 +2,9 @@
  * [vm] vcpus and memory_mib. Volt has no SMT topology, no dirty page
  * tracking and no hugetlbfs guest memory (transparent huge pages are
  * [vm] huge_pages, from the INI file or the command line), so those fields
- * take only their defaults and anything else is refused with the reason. PUT sets every
- * field (omitted ones to their defaults), PATCH only those given; both are
- * pre-boot only, and a bad field changes nothing. */
+ * take only their defaults and anything else is refused with the reason.
+ * PUT sets every field (omitted ones to their defaults), PATCH only those
+ * given; both are pre-boot only, and a bad field changes nothing. */
 #include "api/handlers.h"
 
 #include <inttypes.h>
