@@ -106,7 +106,10 @@ times() {
 # why NAME: a short reason for a failed run: its status and volt's error lines.
 why() {
 	local errs
-	errs=$(seg "$1" | grep -E '^volt: (error|warn)' | head -n 3 | tr '\n' ' ')
+	# A triple fault is logged at info level, and may land mid-line after the
+	# guest's unfinished output: matched anywhere, cut from where it starts.
+	errs=$(seg "$1" | grep -oE '^volt: (error|warn).*|volt: info: vCPU [0-9]+: guest triple fault.*' |
+		head -n 3 | tr '\n' ' ')
 	echo "status $(field "$1" status)${errs:+; $errs}"
 }
 
