@@ -179,10 +179,10 @@ static void vcpu_report(struct vcpu *vcpu, enum log_level level, const char *wha
 		return;
 	}
 	log_msg(level, "vCPU %u: %s: rip=0x%llx rsp=0x%llx rflags=0x%llx rax=0x%llx rbx=0x%llx "
-		  "rcx=0x%llx rdx=0x%llx rsi=0x%llx rdi=0x%llx cr0=0x%llx cr2=0x%llx cr3=0x%llx "
-		  "cr4=0x%llx efer=0x%llx cs=0x%x",
-		  vcpu->index, what, r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi,
-		  r.rdi, s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.cs.selector);
+		"rcx=0x%llx rdx=0x%llx rsi=0x%llx rdi=0x%llx cr0=0x%llx cr2=0x%llx cr3=0x%llx "
+		"cr4=0x%llx efer=0x%llx cs=0x%x",
+		vcpu->index, what, r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi,
+		r.rdi, s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.cs.selector);
 }
 
 static void vcpu_exit_io(struct vcpu *vcpu)
