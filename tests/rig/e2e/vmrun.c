@@ -201,7 +201,9 @@ static int parse_args(int argc, char **argv)
 
 /* ---- /proc snapshot ---- */
 
-static long status_field(const char *path, const char *key)
+/* The number after "KEY:" in a /proc file of such lines (status,
+ * smaps_rollup), or -1. */
+static long proc_field(const char *path, const char *key)
 {
 	FILE *f = fopen(path, "r");
 	char line[256];
@@ -336,12 +338,12 @@ static void take_snapshot(pid_t pid, struct snapshot *s)
 		return;
 	s->taken = true;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	s->hwm_kib = status_field(path, "VmHWM");
-	s->rss_kib = status_field(path, "VmRSS");
-	s->seccomp = status_field(path, "Seccomp");
-	s->threads = status_field(path, "Threads");
+	s->hwm_kib = proc_field(path, "VmHWM");
+	s->rss_kib = proc_field(path, "VmRSS");
+	s->seccomp = proc_field(path, "Seccomp");
+	s->threads = proc_field(path, "Threads");
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
-	s->thp_kib = status_field(path, "AnonHugePages");
+	s->thp_kib = proc_field(path, "AnonHugePages");
 	n = read_vmas(pid, &v);
 	s->guest_kib = n > 0 ? guest_ram_rss(v, n, opt.ram_bytes) : -1;
 	free(v);
