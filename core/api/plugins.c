@@ -5,7 +5,6 @@
  * answers with the last list made, or else with the plugins the VM loaded. */
 #include "api/handlers.h"
 
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,39 +36,6 @@ static json_t *api_plugin_json(const struct plugin *p)
 	return o;
 }
 
-static int api_name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Plugin names: the static table's, then NAME of each NAME.so, sorted. */
-static size_t api_plugin_names(const struct plugin_registry *reg, char **names, size_t cap)
-{
-	size_t n = 0;
-	struct dirent *e;
-	DIR *dir;
-
-	for (unsigned i = 0; i < reg->nstatics && n < cap; i++)
-		if (reg->statics[i].name && (names[n] = strdup(reg->statics[i].name)))
-			n++;
-	dir = opendir(reg->dir);
-	while (dir && (e = readdir(dir)) && n < cap) {
-		size_t len = strlen(e->d_name);
-
-		if (len <= 3 || strcmp(e->d_name + len - 3, ".so"))
-			continue;
-		names[n] = strndup(e->d_name, len - 3);
-		if (names[n] && plugin_name_valid(names[n]))
-			n++;
-		else
-			free(names[n]);
-	}
-	if (dir)
-		closedir(dir);
-	qsort(names, n, sizeof(*names), api_name_cmp);
-	return n;
-}
-
 /* Load one and describe it, or say why it was refused. */
 static json_t *api_plugin_probe(struct plugin_registry *reg, const char *name)
 {
@@ -91,11 +57,10 @@ static json_t *api_plugins_list(const struct volt_config *cfg, struct volt_err *
 	if (plugin_registry_init(&reg, cfg->plugin_dir, volt_static_plugins,
 				 volt_static_plugin_count, err))
 		return NULL;
-	n = api_plugin_names(&reg, names, API_PLUGINS_MAX);
+	n = plugin_registry_names(&reg, names, API_PLUGINS_MAX);
 	list = json_array();
 	for (size_t i = 0; list && i < n; i++)
-		if (i == 0 || strcmp(names[i], names[i - 1]))   /* static and .so alike */
-			json_array_append_new(list, api_plugin_probe(&reg, names[i]));
+		json_array_append_new(list, api_plugin_probe(&reg, names[i]));
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	if (list)

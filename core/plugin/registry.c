@@ -3,6 +3,7 @@
  * with the file ("/usr/lib/volt/plugins/x.so: ...") and says why. */
 #include "plugin/registry.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <libgen.h>
@@ -217,4 +218,48 @@ int plugin_registry_get(struct plugin_registry *reg, const char *name, struct pl
 	reg->plugins = p;
 	*out = p;
 	return 0;
+}
+
+static int plugin_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Add NAME of a NAME.so directory entry; false if it is not one. */
+static bool plugin_name_of_file(const char *file, char **out)
+{
+	size_t len = strlen(file);
+
+	if (len <= 3 || strcmp(file + len - 3, ".so"))
+		return false;
+	*out = strndup(file, len - 3);
+	if (*out && plugin_name_valid(*out))
+		return true;
+	free(*out);
+	return false;
+}
+
+size_t plugin_registry_names(const struct plugin_registry *reg, char **names, size_t cap)
+{
+	size_t n = 0, kept = 0;
+	struct dirent *e;
+	DIR *dir;
+
+	for (unsigned i = 0; i < reg->nstatics && n < cap; i++)
+		if (reg->statics[i].name && (names[n] = strdup(reg->statics[i].name)))
+			n++;
+	dir = opendir(reg->dir);
+	while (dir && n < cap && (e = readdir(dir)))
+		n += plugin_name_of_file(e->d_name, &names[n]);
+	if (dir)
+		closedir(dir);
+	qsort(names, n, sizeof(*names), plugin_name_cmp);
+	/* A slim build may also find its own plugins' files: list each once. */
+	for (size_t i = 0; i < n; i++) {
+		if (kept && !strcmp(names[i], names[kept - 1]))
+			free(names[i]);
+		else
+			names[kept++] = names[i];
+	}
+	return kept;
 }

@@ -62,6 +62,12 @@ void plugin_registry_fini(struct plugin_registry *reg);
 int plugin_registry_get(struct plugin_registry *reg, const char *name, struct plugin **out,
 			struct volt_err *err);
 
+/* The names of every plugin reg can load, without loading any: the static
+ * table's, then NAME of each NAME.so in the plugin directory (a missing
+ * directory holds none), sorted, each once. Up to cap malloc'd strings go
+ * to names; returns how many. */
+size_t plugin_registry_names(const struct plugin_registry *reg, char **names, size_t cap);
+
 /* True if name is a well-formed plugin name: [a-z0-9-]+, at most 64 bytes,
  * not starting with '-'. */
 bool plugin_name_valid(const char *name);
