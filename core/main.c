@@ -1,10 +1,12 @@
 /* volt: read the configuration, build the machine, run it, report once. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "config/config.h"
 #include "devices/boot_timer.h"
+#include "plugin/help.h"
 #include "util/log.h"
 #include "vm/machine.h"
 
@@ -31,6 +33,14 @@ int main(int argc, char **argv)
 			log_error("%s", err.msg);
 		config_free(&cfg);
 		return status;
+	}
+	if (cfg.list_plugins || cfg.help_plugin) {
+		r = cfg.help_plugin ? plugin_help_show(cfg.plugin_dir, cfg.help_plugin, stdout, &err) :
+				      plugin_help_list(cfg.plugin_dir, stdout, &err);
+		if (r)
+			log_error("%s", err.msg);
+		config_free(&cfg);
+		return r == -ENOENT ? VM_EXIT_CONFIG : r ? VM_EXIT_ERROR : VM_EXIT_OK;
 	}
 	if (cfg.api_sock) {
 		/* Serve the API, boot on its InstanceStart (core/api). */

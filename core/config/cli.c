@@ -22,6 +22,8 @@ enum {
 	CLI_NO_SECCOMP,
 	CLI_NO_LANDLOCK,
 	CLI_PRINT_SANDBOX,
+	CLI_LIST_PLUGINS,
+	CLI_HELP_PLUGIN,
 	CLI_EXPORT_SECCOMP, /* hidden: tests compare the filters of two builds */
 };
 
@@ -42,6 +44,8 @@ static const struct option cli_options[] = {
 	{ "no-seccomp",    no_argument,       NULL, CLI_NO_SECCOMP },
 	{ "no-landlock",   no_argument,       NULL, CLI_NO_LANDLOCK },
 	{ "print-sandbox-policy", no_argument, NULL, CLI_PRINT_SANDBOX },
+	{ "list-plugins",  no_argument,       NULL, CLI_LIST_PLUGINS },
+	{ "help-plugin",   required_argument, NULL, CLI_HELP_PLUGIN },
 	{ "debug-export-seccomp", required_argument, NULL, CLI_EXPORT_SECCOMP },
 	{ "help",          no_argument,       NULL, 'h' },
 	{ "version",       no_argument,       NULL, 'V' },
@@ -193,6 +197,19 @@ static int cli_set_sandbox(struct volt_config *cfg, int c, const char *value,
 	return 0;
 }
 
+/* The flags that ask about plugins instead of running a VM. */
+static int cli_set_plugin_query(struct volt_config *cfg, int c, const char *value,
+				struct volt_err *err)
+{
+	if (c == CLI_LIST_PLUGINS) {
+		cfg->list_plugins = true;
+		return 0;
+	}
+	free(cfg->help_plugin);
+	cfg->help_plugin = strdup(value);
+	return cfg->help_plugin ? 0 : verr_set(err, ENOMEM, "out of memory");
+}
+
 /* Second pass: apply every flag but --config, in order. */
 static int cli_apply(struct volt_config *cfg, int argc, char **argv, struct volt_err *err)
 {
@@ -204,6 +221,8 @@ static int cli_apply(struct volt_config *cfg, int argc, char **argv, struct volt
 			rc = cli_set(cfg, cli_options[idx].name, optarg, err);
 		else if (c == CLI_LOG_LEVEL)
 			rc = cli_set_log_level(cfg, optarg, err);
+		else if (c == CLI_LIST_PLUGINS || c == CLI_HELP_PLUGIN)
+			rc = cli_set_plugin_query(cfg, c, optarg, err);
 		else
 			rc = cli_set_sandbox(cfg, c, optarg, err);
 	}
@@ -276,6 +295,10 @@ void config_print_help(const char *argv0)
 "                         (discard) or a file path (default: stdout)\n"
 "  --plugin-dir DIR       where device plugins are loaded from\n"
 "                         (default: the built-in plugin directory)\n"
+"  --list-plugins         list the plugins volt can load from there (and any\n"
+"                         built in), then exit without running a VM\n"
+"  --help-plugin NAME     what plugin NAME is, where it is configured and\n"
+"                         every key its section takes, then exit\n"
 "  --log-level LEVEL      error, warn, info or debug (default: info)\n"
 "  --api-sock PATH        serve the Firecracker-compatible control API on this\n"
 "                         Unix socket (created mode 0600, removed at exit) and\n"

@@ -825,8 +825,9 @@ int config_validate(const struct volt_config *cfg, struct volt_err *err)
 
 	if (rc < 0)
 		return rc;
-	/* With the API, the kernel may come later through PUT /boot-source. */
-	if (!cfg->kernel && !cfg->api_sock)
+	/* With the API, the kernel may come later through PUT /boot-source;
+	 * questions about plugins need none. */
+	if (!cfg->kernel && !cfg->api_sock && !cfg->list_plugins && !cfg->help_plugin)
 		return verr_set(err, EINVAL,
 				"no kernel: set [vm] kernel in the INI file or pass --kernel");
 	if (cfg->kernel)
@@ -956,6 +957,7 @@ void config_free(struct volt_config *cfg)
 	config_str_free(&cfg->path);
 	config_str_free(&cfg->base_dir);
 	config_str_free(&cfg->seccomp_export_dir);
+	config_str_free(&cfg->help_plugin);
 	cfg->instances = NULL;
 	cfg->ninstances = 0;
 }

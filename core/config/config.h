@@ -90,6 +90,8 @@ struct volt_config {
 	bool seccomp;            /* true unless --no-seccomp */
 	bool landlock;           /* true unless --no-landlock */
 	bool print_sandbox_policy; /* --print-sandbox-policy: print it, run nothing */
+	bool list_plugins;         /* --list-plugins: list them, run nothing */
+	char *help_plugin;         /* --help-plugin NAME: describe it, run nothing */
 	char *seccomp_export_dir;  /* hidden --debug-export-seccomp DIR (tests) */
 	struct config_instance *instances;
 	size_t ninstances;

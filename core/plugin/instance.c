@@ -24,6 +24,17 @@ static const struct {
 	{ "device", NULL, NULL },  /* any other device: `plugin = hello-echo` */
 };
 
+const char *instance_kind_default_for(const char *name, bool backend)
+{
+	for (size_t k = 0; k < sizeof(instance_kinds) / sizeof(instance_kinds[0]); k++) {
+		const char *dflt = backend ? instance_kinds[k].backend : instance_kinds[k].plugin;
+
+		if (dflt && !strcmp(dflt, name))
+			return instance_kinds[k].kind;
+	}
+	return NULL;
+}
+
 bool instance_is_broken(const struct volt_instance *inst)
 {
 	return atomic_load(&inst->broken);

@@ -134,6 +134,10 @@ void plugin_set_destroy(struct plugin_set *ps);
 /* The table every instance is handed (host_api.c). */
 extern const struct volt_host_api plugin_host_api;
 
+/* The kind of section ("drive", "net") whose default plugin (backend
+ * false) or default backend (true) is `name`, or NULL. */
+const char *instance_kind_default_for(const char *name, bool backend);
+
 bool instance_is_broken(const struct volt_instance *inst);
 /* The value of a declared key (see struct keys_user), or NULL. */
 const char *instance_config_get(const struct volt_instance *inst, const char *key);

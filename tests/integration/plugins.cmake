@@ -3,3 +3,4 @@
 # guests: <build>/tests/plugins/<case>/.
 volt_add_integration_test(plugin_refusals)
 volt_add_integration_test(plugin_echo)
+volt_add_integration_test(plugin_help)
