@@ -137,6 +137,10 @@ static int sb_plugin_rule(const char *who, const struct volt_syscall *s, const i
 	if (why)
 		return verr_set(err, EPERM, "sandbox: %s: declares syscall %s, which no plugin may "
 				"make: %s", who, s->name, why);
+	why = plugin_syscall_unpinned(s);
+	if (why)
+		return verr_set(err, EPERM, "sandbox: %s: declares syscall %s unpinned: %s", who,
+				s->name, why);
 	memset(r, 0, sizeof(*r));
 	r->name = s->name;
 	r->nr = sb_syscall_nr(s->name);

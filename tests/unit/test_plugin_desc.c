@@ -261,7 +261,7 @@ static void test_syscalls(void **state)
 	static const uint64_t ioctls[] = { 0x400454ca };
 	const struct volt_syscall ok[] = {
 		{ .name = "pread64", .threads = VOLT_THREAD_IO, .fd_slot = 0, .reason = "reads" },
-		{ .name = "ioctl", .threads = VOLT_THREAD_MAIN, .fd_slot = VOLT_FD_ANY,
+		{ .name = "ioctl", .threads = VOLT_THREAD_MAIN, .fd_slot = 1,
 		  .ioctls = ioctls, .nioctls = 1, .reason = "offloads" },
 	};
 	struct volt_syscall s;
@@ -297,6 +297,28 @@ static void test_syscalls(void **state)
 	assert_int_equal(validate_syscalls(&s, 1, msg), -EINVAL);
 }
 
+/* seccomp allows a call if any rule matches: an ioctl rule on any fd, or
+ * with any request, would undo the core's pinning of KVM's ioctls. */
+static void test_unpinned_ioctl(void **state)
+{
+	static const uint64_t ioctls[] = { 0x400454ca };
+	struct volt_syscall s = { .name = "ioctl", .threads = VOLT_THREAD_IO, .fd_slot = VOLT_FD_ANY,
+				  .ioctls = ioctls, .nioctls = 1, .reason = "r" };
+	char msg[512];
+
+	assert_int_equal(validate_syscalls(&s, 1, msg), -EPERM);
+	assert_string_equal(msg, "declares syscall ioctl unpinned: an ioctl rule needs an fd slot "
+			    "and its request numbers (unpinned, it would allow every ioctl on "
+			    "every fd, KVM's included)");
+	s.fd_slot = 0;
+	s.ioctls = NULL;
+	s.nioctls = 0;
+	assert_int_equal(validate_syscalls(&s, 1, msg), -EPERM);
+	s.ioctls = ioctls;
+	s.nioctls = 1;
+	assert_int_equal(validate_syscalls(&s, 1, msg), 0);
+}
+
 static void test_denied_syscalls(void **state)
 {
 	const char *denied[] = { "execve", "execveat", "ptrace", "mount", "umount2", "bpf",
@@ -304,7 +326,11 @@ static void test_denied_syscalls(void **state)
 				 "kexec_load", "init_module", "finit_module", "delete_module",
 				 "pivot_root", "chroot", "swapon", "reboot", "process_vm_writev",
 				 "keyctl", "add_key", "perf_event_open", "userfaultfd",
-				 "personality", "seccomp" };
+				 "personality", "seccomp", "prctl", "setuid", "setresgid", "capset",
+				 "fsmount", "move_mount", "open_tree", "kill", "tgkill",
+				 "pidfd_send_signal", "pidfd_getfd", "process_madvise", "kcmp",
+				 "madvise", "io_uring_setup", "io_uring_enter", "open_by_handle_at",
+				 "iopl", "ioperm", "settimeofday", "clock_settime", "sethostname" };
 	const char *allowed[] = { "open", "openat", "read", "pwritev2", "ioctl", "epoll_wait" };
 	struct volt_syscall s = { .threads = VOLT_THREAD_IO, .fd_slot = VOLT_FD_ANY, .reason = "r" };
 	char msg[512];
@@ -360,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_syscalls),
 		cmocka_unit_test(test_denied_syscalls),
+		cmocka_unit_test(test_unpinned_ioctl),
 		cmocka_unit_test(test_ops),
 	};
 

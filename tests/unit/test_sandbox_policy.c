@@ -153,6 +153,11 @@ static void test_denied_and_unknown(void **state)
 	static const struct volt_syscall unknown[] = {
 		{ "no_such_syscall", VOLT_THREAD_IO, VOLT_FD_ANY, NULL, 0, "typo" },
 	};
+	/* The loader refuses this too; a policy built from a descriptor it
+	 * never saw must not be weaker. */
+	static const struct volt_syscall any_ioctl[] = {
+		{ "ioctl", VOLT_THREAD_ALL, VOLT_FD_ANY, NULL, 0, "anything" },
+	};
 	struct volt_err err = { 0 };
 	struct sb_policy p;
 
@@ -164,6 +169,10 @@ static void test_denied_and_unknown(void **state)
 	assert_int_equal(sb_policy_add_plugin(&p, "typo (drive x)", unknown, 1, NULL, &err),
 			 -EINVAL);
 	assert_non_null(strstr(err.msg, "no_such_syscall"));
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(sb_policy_add_plugin(&p, "wide (device w)", any_ioctl, 1, NULL, &err),
+			 -EPERM);
+	assert_non_null(strstr(err.msg, "declares syscall ioctl unpinned"));
 	assert_false(sandbox_syscall_known("no_such_syscall"));
 	assert_true(sandbox_syscall_known("pread64"));
 	sb_policy_fini(&p);
