@@ -31,6 +31,7 @@
 #include "api/handlers.h"
 #include "api/mhd.h"
 #include "util/log.h"
+#include "vm/machine.h"
 #include "util/thread.h"
 
 #define API_BACKLOG 128
@@ -67,7 +68,7 @@ struct api_server {
 	int epfd;                   /* the thread waits here: libmicrohttpd's epoll fd, wake_fd */
 	int wake_fd;                /* eventfd: something for the API thread */
 	int main_fd;                /* eventfd: InstanceStart, for the main thread */
-	int signal_fd;              /* SIGTERM, SIGINT before boot */
+	int signal_fd;              /* the stop signals (SIGTERM...) before boot */
 	pthread_t thread;
 	bool thread_started;
 
@@ -511,9 +512,7 @@ static int api_fds_open(struct api_server *s, struct volt_err *err)
 {
 	sigset_t stop;
 
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGINT);
+	machine_stop_signal_set(&stop);
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	s->main_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -23,11 +23,21 @@
 #include "util/thread.h"
 #include "vm/vcpu.h"
 
-static void machine_signal_set(sigset_t *set)
+void machine_stop_signal_set(sigset_t *set)
 {
 	sigemptyset(set);
 	sigaddset(set, SIGTERM);
 	sigaddset(set, SIGINT);
+	/* A closed terminal or SSH session (SIGHUP) and Ctrl-\ (SIGQUIT)
+	 * would otherwise kill volt with no teardown, leaving a macvtap link
+	 * or a tap behind. */
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+}
+
+static void machine_signal_set(sigset_t *set)
+{
+	machine_stop_signal_set(set);
 	sigaddset(set, SIGUSR2);
 	/* Kicks go to vCPU threads only; they unblock it for themselves. */
 	sigaddset(set, VCPU_KICK_SIGNAL);
@@ -67,9 +77,7 @@ static int machine_watch_signals(struct machine *m, struct volt_err *err)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
+	machine_stop_signal_set(&set);
 	sigaddset(&set, SIGUSR2);
 	m->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (m->signal_fd < 0)

@@ -3,6 +3,7 @@
 #ifndef VOLT_VM_MACHINE_H
 #define VOLT_VM_MACHINE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,9 +38,12 @@ struct machine {
 				     * is at fault (a plugin or key it names) */
 };
 
-/* Signals the machine handles through its event loop (SIGTERM, SIGINT:
- * stop; SIGUSR2: Ctrl-Alt-Del to the guest). Block them in every thread;
- * call before any thread is created. */
+/* The signals that stop the VM cleanly: SIGTERM, SIGINT, SIGHUP, SIGQUIT. */
+void machine_stop_signal_set(sigset_t *set);
+
+/* Signals the machine handles through its event loop (the stop signals;
+ * SIGUSR2: Ctrl-Alt-Del to the guest). Block them in every thread; call
+ * before any thread is created. */
 int machine_block_signals(struct volt_err *err);
 
 /* Everything up to, not including, running guest code: plugins loaded and

@@ -3,7 +3,7 @@
 # a veth pair, the macvtap created by the plugin on one end, the host-side
 # address on the other. The guest ARPs and pings; the macvtap is gone after
 # a normal exit, after a start-up that fails once it exists, and after
-# SIGTERM. An existing macvtap is used and left alone.
+# SIGTERM, SIGHUP or SIGQUIT. An existing macvtap is used and left alone.
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 # shellcheck source=net_common.sh
@@ -56,27 +56,33 @@ fi
 check_grep late err "voltmvt0: macvtap created" "a bad later device: the macvtap was created first"
 no_links macvtap "net-macvtap after a failed start-up"
 
-# 3. SIGTERM while the guest runs (the idle guest halts forever).
+# 3. A stop signal while the guest runs (the idle guest halts forever):
+# SIGTERM, and SIGHUP (a closed terminal) and SIGQUIT, which used to kill
+# volt with no teardown.
 if [ -f "$IDLE" ]; then
 	sed "s|^kernel = .*|kernel = $IDLE|" "$TMP/mvt.ini" >"$TMP/term.ini"
-	ip netns exec "$NS" "$VOLT" --config "$TMP/term.ini" >"$TMP/term.out" 2>"$TMP/term.err" &
-	pid=$!
-	for _ in $(seq 100); do
-		ns ip link show voltmvt0 >/dev/null 2>&1 && grep -q IDLE "$TMP/term.out" && break
-		sleep 0.1
+	for sig in TERM HUP QUIT; do
+		ip netns exec "$NS" "$VOLT" --config "$TMP/term.ini" >"$TMP/sig$sig.out" \
+			2>"$TMP/sig$sig.err" &
+		pid=$!
+		for _ in $(seq 100); do
+			ns ip link show voltmvt0 >/dev/null 2>&1 && grep -q IDLE "$TMP/sig$sig.out" &&
+				break
+			sleep 0.1
+		done
+		if ns ip link show voltmvt0 >/dev/null 2>&1; then
+			pass "SIG$sig: the macvtap exists while the VM runs"
+		else
+			fail "SIG$sig: no macvtap while the VM runs"
+		fi
+		kill -"$sig" "$pid"
+		wait "$pid"
+		status=$?
+		check_status "sig$sig" 0 "SIG$sig: volt exits"
+		no_links macvtap "net-macvtap after SIG$sig"
 	done
-	if ns ip link show voltmvt0 >/dev/null 2>&1; then
-		pass "SIGTERM: the macvtap exists while the VM runs"
-	else
-		fail "SIGTERM: no macvtap while the VM runs"
-	fi
-	kill -TERM "$pid"
-	wait "$pid"
-	status=$?
-	check_status term 0 "SIGTERM: volt exits"
-	no_links macvtap "net-macvtap after SIGTERM"
 else
-	echo "note: $IDLE missing: the SIGTERM check is skipped"
+	echo "note: $IDLE missing: the stop-signal checks are skipped"
 fi
 
 # 4. An existing macvtap (link = ...): used, never deleted; its MAC must be
