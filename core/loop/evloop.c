@@ -29,6 +29,8 @@ static void evloop_on_stop(void *opaque, uint32_t events)
 
 int evloop_init(struct evloop *loop, struct volt_err *err)
 {
+	int r;
+
 	memset(loop, 0, sizeof(*loop));
 	loop->stop_efd = -1;
 	poller_init(&loop->poller, 0);
@@ -43,7 +45,14 @@ int evloop_init(struct evloop *loop, struct volt_err *err)
 		close(loop->epfd);
 		return verr_set(err, e, "event loop: eventfd: %s", strerror(e));
 	}
-	return evloop_add(loop, loop->stop_efd, EPOLLIN, evloop_on_stop, loop, err);
+	r = evloop_add(loop, loop->stop_efd, EPOLLIN, evloop_on_stop, loop, err);
+	if (r) {
+		/* Callers treat a failed init as nothing to tear down. */
+		close(loop->stop_efd);
+		close(loop->epfd);
+		loop->stop_efd = loop->epfd = -1;
+	}
+	return r;
 }
 
 static void evloop_reap(struct evloop *loop)
