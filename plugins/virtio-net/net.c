@@ -199,10 +199,8 @@ static int net_realize(void *state)
 	net_mac_format(n->mac, mac);
 	if (n->port.ops->set_mac) {
 		r = n->port.ops->set_mac(n->port.state, n->mac);
-		if (r) {
-			n->host->log(n->inst, VOLT_LOG_ERROR, "the backend refused MAC %s: %s", mac, strerror(-r));
-			return r;
-		}
+		if (r)
+			return r; /* the backend said why */
 	}
 	if (n->dataplane)
 		r = net_dataplane_init(n);

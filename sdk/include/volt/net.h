@@ -29,7 +29,8 @@ struct volt_net_backend_ops {
 	 * to match (e.g. TUNSETOFFLOAD). */
 	int (*set_offloads)(void *state, uint64_t virtio_features);
 	/* The guest MAC address from the configuration, for backends that
-	 * create a link (macvtap). */
+	 * create a link (macvtap). 0, or -errno after logging why (the device
+	 * adds nothing; the core's one summary line follows). */
 	int (*set_mac)(void *state, const uint8_t mac[6]);
 
 	/* Optional kernel data plane (vhost-net): when set, the device hands
