@@ -44,6 +44,23 @@ static void host_log_core(struct volt_instance *inst, enum log_level level, cons
 	va_end(ap);
 }
 
+/* The host API refuses a call: in create or realize the reason goes into
+ * the hook's failure line (instance_fail) if the hook fails, so it is not
+ * reported twice; at run time nothing else would report it. */
+static void host_refuse(struct volt_instance *inst, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void host_refuse(struct volt_instance *inst, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (inst->stage == INSTANCE_SETUP)
+		vsnprintf(inst->refusal, sizeof(inst->refusal), fmt, ap);
+	else
+		host_vlog(inst, LOG_ERROR, fmt, ap);
+	va_end(ap);
+}
+
 /* Calls that shape the machine are only for create and realize. */
 static bool host_in_setup(struct volt_instance *inst, const char *call)
 {
@@ -211,8 +228,8 @@ static int host_ioeventfd_add(struct volt_instance *inst, uint64_t addr, uint32_
 	if (len != 0 && len != 1 && len != 2 && len != 4 && len != 8)
 		return -EINVAL;
 	if (!host_owns(inst, addr, len, is_pio)) {
-		host_log_core(inst, LOG_ERROR, "ioeventfd_add: %s 0x%llx is not in the device's "
-			      "own registers", is_pio ? "port" : "address", (unsigned long long)addr);
+		host_refuse(inst, "ioeventfd_add: %s 0x%llx is not in the device's own registers",
+			    is_pio ? "port" : "address", (unsigned long long)addr);
 		return -EPERM;
 	}
 	if (ioctl(inst->set->vm->vm_fd, KVM_IOEVENTFD, &k.ioeventfd) < 0)
@@ -276,7 +293,7 @@ static int host_region_add(struct volt_instance *inst, struct bus *bus, uint64_t
 	*reg = (struct instance_region){ .inst = inst, .base = base, .size = size,
 					 .is_pio = is_pio, .fn = fn, .opaque = opaque };
 	if (bus_register(bus, base, size, host_region_access, reg, inst->name, &err)) {
-		host_log_core(inst, LOG_ERROR, "%s", err.msg);
+		host_refuse(inst, "%s", err.msg);
 		free(reg);
 		return -err.code;
 	}
@@ -298,7 +315,7 @@ static int host_mmio_register(struct volt_instance *inst, uint64_t size, volt_re
 		return -EINVAL;
 	size = (size + HOST_PAGE - 1) & ~(HOST_PAGE - 1);
 	if (base + size > LAYOUT_PLUGIN_MMIO_BASE + LAYOUT_PLUGIN_MMIO_SIZE) {
-		host_log_core(inst, LOG_ERROR, "mmio_register: the plugin MMIO window is full");
+		host_refuse(inst, "mmio_register: the plugin MMIO window is full");
 		return -ENOSPC;
 	}
 	r = host_region_add(inst, &ps->vm->mmio, base, size, false, fn, opaque);

@@ -197,6 +197,9 @@ static int instance_fail(struct volt_instance *inst, const char *step, int r,
 {
 	if (r > 0)
 		r = -EIO; /* hooks return -errno; a positive value is still a failure */
+	if (inst->refusal[0])
+		return verr_set(err, -r, "%s (%s): %s failed: %s (%s)", inst->name,
+				inst->plugin->desc.name, step, strerror(-r), inst->refusal);
 	return verr_set(err, -r, "%s (%s): %s failed: %s", inst->name, inst->plugin->desc.name,
 			step, strerror(-r));
 }
@@ -265,6 +268,7 @@ static int instance_realize(struct volt_instance *inst, struct volt_err *err)
 		return r;
 	inst->stage = INSTANCE_SETUP;
 	inst->created = true;
+	inst->refusal[0] = '\0';
 	if (d->create) {
 		r = d->create(&plugin_host_api, inst, &inst->state);
 		if (r)
@@ -276,11 +280,13 @@ static int instance_realize(struct volt_instance *inst, struct volt_err *err)
 			return r;
 	}
 	if (d->realize) {
+		inst->refusal[0] = '\0';
 		r = d->realize(inst->state);
 		if (r)
 			return instance_fail(inst, "realize", r, err);
 	}
 	inst->stage = INSTANCE_REALIZED;
+	inst->refusal[0] = '\0';
 	return 0;
 }
 

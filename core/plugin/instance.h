@@ -93,6 +93,9 @@ struct volt_instance {
 	int fd_slots[VOLT_FD_SLOTS];         /* -1 = unbound */
 	struct instance_path *paths;
 	atomic_bool broken;
+	/* Why the host API last refused a call during create or realize: the
+	 * hook's failure line carries it, so the cause is reported once. */
+	char refusal[256];
 };
 
 struct plugin_set {

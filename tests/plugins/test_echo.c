@@ -35,6 +35,8 @@ static const struct volt_key echo_keys[] = {
 	  .help = "SCRATCH at start and after reset" },
 	{ .name = "mac", .type = VOLT_KEY_MAC, .help = "an optional MAC address" },
 	{ .name = "file", .type = VOLT_KEY_PATH, .help = "an optional file that must exist" },
+	{ .name = "port", .type = VOLT_KEY_U64, .default_value = "0", .max = 0xfff8,
+	  .help = "also claim 8 I/O ports from here (0: none), to test a refused claim" },
 };
 
 static void echo_mmio(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, bool is_write)
@@ -73,6 +75,7 @@ static int echo_realize(void *state)
 {
 	struct echo *e = state;
 	char arg[64];
+	uint64_t port;
 	int r;
 
 	if (!e->host->config_get_bool(e->inst, "enabled"))
@@ -80,6 +83,11 @@ static int echo_realize(void *state)
 	r = e->host->mmio_register(e->inst, ECHO_SIZE, echo_mmio, e, &e->gpa);
 	if (r) {
 		e->host->log(e->inst, VOLT_LOG_ERROR, "mmio_register: %s", strerror(-r));
+		return r;
+	}
+	port = e->host->config_get_u64(e->inst, "port");
+	if (port && (r = e->host->pio_register(e->inst, (uint16_t)port, 8, echo_mmio, e))) {
+		e->host->log(e->inst, VOLT_LOG_ERROR, "pio_register: %s", strerror(-r));
 		return r;
 	}
 	snprintf(arg, sizeof(arg), "test_echo.base=0x%" PRIx64, e->gpa);
