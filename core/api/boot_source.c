@@ -69,8 +69,8 @@ void api_put_boot_source(struct api_ctx *ctx, const char *id, json_t *body,
 	    !api_require_preboot(ctx, resp))
 		goto out;
 	args_copy = strdup(args);
-	kernel_abs = api_abs_path(kernel);
-	initrd_abs = initrd ? api_abs_path(initrd) : NULL;
+	kernel_abs = api_abs_path(ctx, kernel);
+	initrd_abs = initrd ? api_abs_path(ctx, initrd) : NULL;
 	if (!args_copy || !kernel_abs || (initrd && !initrd_abs)) {
 		api_fault(resp, 500, "Out of memory.");
 		goto out;

@@ -20,6 +20,7 @@ int api_ctx_init(struct api_ctx *ctx, struct volt_config *cfg, uint64_t start_ns
 	/* The INI file's (or the default) command line is the boot args until
 	 * PUT /boot-source says otherwise. */
 	ctx->boot_args = strdup(cfg->cmdline ? cfg->cmdline : "");
+	ctx->cwd = getcwd(NULL, 0); /* NULL (deleted, say): paths stay as given */
 	return ctx->boot_args ? 0 : -ENOMEM;
 }
 
@@ -36,6 +37,7 @@ void api_ctx_fini(struct api_ctx *ctx)
 		api_drive_meta_free(&ctx->drives[i]);
 	free(ctx->drives);
 	free(ctx->boot_args);
+	free(ctx->cwd);
 	free(ctx->logger.log_path);
 	free(ctx->logger.module);
 	free(ctx->metrics_path);
@@ -70,15 +72,13 @@ struct api_drive_meta *api_drive_meta(struct api_ctx *ctx, const char *id, bool 
 	return d;
 }
 
-char *api_abs_path(const char *path)
+char *api_abs_path(const struct api_ctx *ctx, const char *path)
 {
-	char cwd[PATH_MAX], *out;
+	char *out;
 
-	if (path[0] == '/')
+	if (path[0] == '/' || !ctx->cwd)
 		return strdup(path);
-	if (!getcwd(cwd, sizeof(cwd)))
-		return strdup(path);
-	return asprintf(&out, "%s/%s", cwd, path) < 0 ? NULL : out;
+	return asprintf(&out, "%s/%s", ctx->cwd, path) < 0 ? NULL : out;
 }
 
 void api_ctx_boot_done(struct api_ctx *ctx, struct machine *m, const char *msg,

@@ -184,7 +184,7 @@ void api_put_drive(struct api_ctx *ctx, const char *id, json_t *body, struct api
 
 	if (!api_drive_parse(body, &in, resp) || !api_drive_check(ctx, id, &in, resp))
 		return;
-	if (in.has_path && !(path = api_abs_path(in.path))) {
+	if (in.has_path && !(path = api_abs_path(ctx, in.path))) {
 		api_fault(resp, 500, "Out of memory.");
 		return;
 	}
@@ -230,7 +230,7 @@ void api_patch_drive(struct api_ctx *ctx, const char *id, json_t *body,
 		return;
 	}
 	now = api_inst_get(inst, "path");
-	if (path && (!(abs = api_abs_path(path)) || !now || strcmp(abs, now))) {
+	if (path && (!(abs = api_abs_path(ctx, path)) || !now || strcmp(abs, now))) {
 		now = api_inst_get(inst, "plugin");
 		api_fault(resp, 400, "path_on_host: the drive's plugin (%s) cannot change its "
 			  "backing file while the VM runs.", now ? now : "none");

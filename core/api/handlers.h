@@ -99,6 +99,8 @@ struct api_ctx {
 	struct machine *machine;   /* from boot on */
 	uint64_t start_ns;         /* process start, for uptime in metrics */
 	char *plugins_json;        /* GET /plugins, listed once before boot */
+	char *cwd;                 /* volt's working directory, read before lockdown
+				    * (getcwd is not in the API thread's filter) */
 	struct api_bus_count *bus_counts;  /* from boot on */
 	size_t nbus_counts;
 	struct api_counters counters;
@@ -142,7 +144,7 @@ bool api_require_postboot(const struct api_ctx *ctx, struct api_response *resp);
 /* A path from the API as the VMM will open it: relative paths become
  * absolute against the working directory (INI paths are relative to their
  * file; API paths are the client's). malloc'd, NULL on out of memory. */
-char *api_abs_path(const char *path);
+char *api_abs_path(const struct api_ctx *ctx, const char *path);
 
 /* The metadata of drive id (created if create), or NULL. */
 struct api_drive_meta *api_drive_meta(struct api_ctx *ctx, const char *id, bool create);

@@ -113,7 +113,7 @@ void api_put_logger(struct api_ctx *ctx, const char *id, json_t *body,
 	}
 	if (!api_require_preboot(ctx, resp))
 		return;
-	if ((path && !(path_abs = api_abs_path(path))) || (module && !(module_copy = strdup(module)))) {
+	if ((path && !(path_abs = api_abs_path(ctx, path))) || (module && !(module_copy = strdup(module)))) {
 		api_fault(resp, 500, "Out of memory.");
 		goto fail;
 	}
@@ -154,7 +154,7 @@ void api_put_metrics(struct api_ctx *ctx, const char *id, json_t *body,
 		api_fault(resp, 400, "Reinitialization of metrics not allowed.");
 		return;
 	}
-	abs = api_abs_path(path);
+	abs = api_abs_path(ctx, path);
 	if (!abs) {
 		api_fault(resp, 500, "Out of memory.");
 		return;

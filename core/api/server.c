@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api/handlers.h"
@@ -458,6 +459,11 @@ static void *api_thread_main(void *opaque)
 		if (api_service(s))
 			break;
 		api_mhd->run(s->mhd);
+		/* At its connection limit libmicrohttpd stops watching the listen
+		 * socket and watches it again only in a later run, once below
+		 * the limit; with no connection left it reports no timeout, so
+		 * without this second run nothing would wake it again. */
+		api_mhd->run(s->mhd);
 	}
 	/* A start still being built when volt exits is answered, not dropped. */
 	if (s->boot_conn) {
@@ -543,6 +549,10 @@ static int api_server_start(struct api_server *s, struct volt_config *cfg, uint6
 		r = api_start_mhd(s, err);
 	if (r)
 		return r;
+	/* libmicrohttpd dates every answer (gmtime_r), and glibc reads
+	 * /etc/localtime on the process's first such call: after lockdown that
+	 * openat would be a sandbox violation, so read it now. */
+	tzset();
 	r = thread_create(&s->thread, THREAD_STACK_API, api_thread_main, s);
 	if (r)
 		return verr_set(err, r, "api: cannot start its thread: %s", strerror(r));
