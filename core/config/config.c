@@ -799,6 +799,40 @@ static int config_check_dir(const char *path, const char *origin, struct volt_er
 	return 0;
 }
 
+/* [serial] output names a file volt will create or truncate: check now,
+ * without touching it, that it can (a directory, or a missing or
+ * read-only parent, is the configuration's fault, not the VM's). */
+static int config_check_output(const char *path, const char *origin, struct volt_err *err)
+{
+	char *dir, *slash;
+	struct stat sb;
+	int r = 0;
+
+	if (!strcmp(path, "stdout") || !strcmp(path, "none"))
+		return 0;
+	if (stat(path, &sb) == 0) {
+		if (S_ISDIR(sb.st_mode))
+			return verr_set(err, EISDIR, "%s: %s: is a directory, not a file", origin,
+					path);
+		if (access(path, W_OK) < 0)
+			return verr_set(err, errno, "%s: %s: %s", origin, path, strerror(errno));
+		return 0;
+	}
+	if (errno != ENOENT)
+		return verr_set(err, errno, "%s: %s: %s", origin, path, strerror(errno));
+	dir = strdup(path);
+	if (!dir)
+		return verr_set(err, ENOMEM, "out of memory");
+	slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir] = '\0';   /* "/x" -> "/", "a/b" -> "a" */
+	if (access(slash ? dir : ".", W_OK | X_OK) < 0)
+		r = verr_set(err, errno, "%s: %s: cannot create it in %s: %s", origin, path,
+			     slash ? dir : "the working directory", strerror(errno));
+	free(dir);
+	return r;
+}
+
 /* The setters check ranges already; this catches fields set by hand. */
 static int config_check_ranges(const struct volt_config *cfg, struct volt_err *err)
 {
@@ -839,6 +873,10 @@ int config_validate(const struct volt_config *cfg, struct volt_err *err)
 	if (!rc && cfg->plugin_dir)
 		rc = config_check_dir(cfg->plugin_dir,
 				      config_origin_or(cfg->origin.plugin_dir, "plugin dir"), err);
+	if (!rc && cfg->serial_output)
+		rc = config_check_output(cfg->serial_output,
+					 config_origin_or(cfg->origin.serial_output, "serial output"),
+					 err);
 	return rc;
 }
 

@@ -52,6 +52,22 @@ memory_mib = 1
 INI
 bad_ini memory 4 memory_mib "memory_mib below the minimum in INI"
 
+# The serial output file is checked, not created, before anything runs.
+cat >"$TMP/output_dir.ini" <<INI
+[vm]
+kernel = $HELLO
+[serial]
+output = $TMP
+INI
+bad_ini output_dir 4 output "[serial] output is a directory"
+cat >"$TMP/output_parent.ini" <<INI
+[vm]
+kernel = $HELLO
+[serial]
+output = $TMP/no/such/dir/guest.log
+INI
+bad_ini output_parent 4 output "[serial] output in a directory that does not exist"
+
 # flag NAME PATTERN WHAT ARGS...: volt ARGS exits 2 with PATTERN on stderr.
 flag() {
 	local name=$1 pattern=$2 what=$3
@@ -67,5 +83,7 @@ flag memory_bad "--memory" "--memory abc" --kernel "$HELLO" --memory abc
 flag no_kernel "kernel" "no kernel given" --memory 128
 flag unknown_flag "--no-such-flag" "unknown flag" --kernel "$HELLO" --no-such-flag
 flag missing_ini "nonexistent.ini" "missing --config file" --config "$TMP/nonexistent.ini"
+flag output_flag "^volt: error: --serial-output: $TMP: is a directory" "--serial-output DIR" \
+	--kernel "$HELLO" --serial-output "$TMP"
 
 finish

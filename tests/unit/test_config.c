@@ -564,10 +564,16 @@ static void test_relative_paths(void **state)
 	assert_string_equal(f->cfg.instances[0].kvs[0].value, "disk.img");
 	snprintf(want, sizeof(want), "%s:2: kernel", rel);
 	assert_string_equal(f->cfg.origin.kernel, want);
-	/* The kernel it resolved to exists, so without the initrd it validates. */
+	/* The kernel it resolved to exists, so without the initrd it validates
+	 * once the serial output's directory exists (it is checked, not made). */
 	free(f->cfg.initrd);
 	f->cfg.initrd = NULL;
+	assert_int_equal(config_validate(&f->cfg, &f->err), -ENOENT);
+	assert_non_null(strstr(f->err.msg, "serial.log: cannot create it in"));
+	snprintf(want, sizeof(want), "%s/logs", real);
+	assert_int_equal(mkdir(want, 0755), 0);
 	assert_int_equal(config_validate(&f->cfg, &f->err), 0);
+	assert_int_equal(rmdir(want), 0);
 }
 
 static void test_serial_words_not_resolved(void **state)
