@@ -59,4 +59,16 @@ for kind in $kinds; do
 	fi
 done
 
+# The example --help prints is examples/hello.ini, line for line.
+missing=()
+while IFS= read -r line; do
+	case $line in ''|';'*|'#'*) continue ;; esac
+	grep -qxF -- "  $line" "$TMP/help.out" || missing+=("$line")
+done <"$SRCDIR/examples/hello.ini"
+if [ ${#missing[@]} -eq 0 ]; then
+	pass "--help shows examples/hello.ini as it is"
+else
+	fail "--help's copy of examples/hello.ini lacks: ${missing[*]}"
+fi
+
 finish
