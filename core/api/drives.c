@@ -97,6 +97,27 @@ static bool api_enum_ok(const char *field, const char *v, const char *a, const c
 }
 
 /* Everything Firecracker would refuse, and what Volt cannot do. */
+/* A partition UUID as the kernel's root=PARTUUID= takes it: hex digits and
+ * dashes (36 for GPT, "SSSSSSSS-PP" for MBR), optionally /PARTNROFF=N. It
+ * goes onto the kernel command line, so nothing else may pass. */
+static bool api_partuuid_ok(const char *p)
+{
+	size_t n = strspn(p, "0123456789abcdefABCDEF-");
+	const char *off = p + n;
+
+	if (n == 0 || n > 36)
+		return false;
+	if (!*off)
+		return true;
+	if (strncmp(off, "/PARTNROFF=", 11))
+		return false;
+	off += 11;
+	if (*off == '-')
+		off++;
+	n = strspn(off, "0123456789");
+	return n > 0 && n <= 3 && !off[n];
+}
+
 static bool api_drive_check(struct api_ctx *ctx, const char *id, const struct api_drive_in *in,
 			    struct api_response *resp)
 {
@@ -117,6 +138,11 @@ static bool api_drive_check(struct api_ctx *ctx, const char *id, const struct ap
 	if (in->socket) {
 		api_fault(resp, 400, "socket: Volt has no vhost-user block devices; give "
 			  "path_on_host.");
+		return false;
+	}
+	if (in->partuuid && !api_partuuid_ok(in->partuuid)) {
+		api_fault(resp, 400, "partuuid: '%.64s' is not a partition UUID (hex digits and "
+			  "'-', at most 36, optionally /PARTNROFF=N).", in->partuuid);
 		return false;
 	}
 	if (in->plugin && !plugin_name_valid(in->plugin)) {

@@ -414,6 +414,35 @@ static void test_root_partuuid(void **state)
 	assert_string_equal(f->cfg.cmdline, "console=ttyS0 root=PARTUUID=0eaa91a0-01 ro");
 }
 
+/* partuuid goes onto the kernel command line: only what root=PARTUUID=
+ * takes is accepted (a space would add kernel parameters; a long one was
+ * cut short, dropping "rw"). */
+static void test_partuuid_checked(void **state)
+{
+	static const char *const good[] = {
+		"0eaa91a0-01", "5f4e9c3a-8d21-4b7e-9f3a-2c1d0e6b7a90", "0eaa91a0-01/PARTNROFF=1",
+		"0eaa91a0-01/PARTNROFF=-2",
+	};
+	static const char *const bad[] = {
+		"", "0eaa91a0-01 init=/bin/sh", "5f4e9c3a-8d21-4b7e-9f3a-2c1d0e6b7a90-0",
+		"0eaa91a0-01/PARTNROFF=", "0eaa91a0-01/PARTNROFF=1234", "xyz", "0eaa91a0-01/",
+	};
+	struct fixture *f = *state;
+	char body[512];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(body, sizeof(body), "{\"drive_id\": \"r\", \"is_root_device\": true, "
+			 "\"path_on_host\": \"%s\", \"partuuid\": \"%s\"}", f->disk, good[i]);
+		assert_int_equal(req(f, API_PUT, "/drives/r", body), 204);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(body, sizeof(body), "{\"drive_id\": \"r\", \"is_root_device\": true, "
+			 "\"path_on_host\": \"%s\", \"partuuid\": \"%s\"}", f->disk, bad[i]);
+		assert_int_equal(req(f, API_PUT, "/drives/r", body), 400);
+		assert_body(f, "*partuuid: *is not a partition UUID*");
+	}
+}
+
 /* ---- network interfaces ---- */
 
 static void test_network(void **state)
@@ -544,6 +573,7 @@ int main(void)
 		T(test_drives),
 		T(test_drive_refusals),
 		T(test_root_partuuid),
+		T(test_partuuid_checked),
 		T(test_network),
 		T(test_logger),
 		T(test_metrics),
