@@ -24,13 +24,23 @@ void iothread_set_owner(struct iothread *io, const char *label, const char *plug
 	snprintf(io->owner, sizeof(io->owner), "%s", plugin ? plugin : "");
 }
 
+void iothread_on_fail(struct iothread *io, void (*fn)(void *opaque), void *opaque)
+{
+	io->on_fail = fn;
+	io->fail_opaque = opaque;
+}
+
 static void *iothread_main(void *opaque)
 {
 	struct iothread *io = opaque;
 	enum iothread_go go;
+	int r = sandbox_thread_enter(VOLT_THREAD_IO, io->label);
 
-	if (sandbox_thread_enter(VOLT_THREAD_IO, io->label))
+	if (r) {
+		if (r < 0 && io->on_fail)   /* > 0: the start was called off */
+			io->on_fail(io->fail_opaque);
 		return NULL;
+	}
 	/* Everything this thread runs is on behalf of its instance. */
 	if (io->owner[0])
 		sandbox_set_current_plugin(io->owner);

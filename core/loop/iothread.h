@@ -29,6 +29,8 @@ struct iothread {
 	enum iothread_go go;
 	bool spawned;            /* the thread exists */
 	bool started;            /* its loop was told to run */
+	void (*on_fail)(void *opaque); /* the thread could not enter the sandbox */
+	void *fail_opaque;
 };
 
 /* Create the loop (no thread yet); fds may be added before iothread_start. */
@@ -37,6 +39,11 @@ int iothread_init(struct iothread *io, const char *name, struct volt_err *err);
 /* Name the thread for the sandbox's report and the plugin whose code it
  * runs ("io:drive rootfs", "virtio-blk (drive rootfs)"); before spawning. */
 void iothread_set_owner(struct iothread *io, const char *label, const char *plugin);
+
+/* Call fn(opaque) on the thread if it cannot install its sandbox filter
+ * (it then runs nothing): the owner stops the VM, as a vCPU thread does,
+ * rather than run on with a device nobody serves. Before spawning. */
+void iothread_on_fail(struct iothread *io, void (*fn)(void *opaque), void *opaque);
 
 /* Create the thread, parked (before lockdown). */
 int iothread_spawn(struct iothread *io, struct volt_err *err);

@@ -247,15 +247,24 @@ static bool instance_is_virtio(const struct volt_instance *inst)
 	return inst->plugin->desc.kind == VOLT_PLUGIN_DEVICE && inst->plugin->ops.device.virtio_id;
 }
 
+static void instance_io_failed(void *vm)
+{
+	vm_request_exit(vm, VM_EXIT_ERROR);
+}
+
 /* A device's I/O thread (not started yet), which its backend shares. */
 static int instance_io_ready(struct volt_instance *dev, struct volt_err *err)
 {
 	char name[16];
+	int r;
 
 	if (dev->own_io.inited)
 		return 0;
 	snprintf(name, sizeof(name), "io-%s", dev->section->id);
-	return instance_io_init(&dev->own_io, name, err);
+	r = instance_io_init(&dev->own_io, name, err);
+	if (!r)
+		iothread_on_fail(&dev->own_io.thread, instance_io_failed, dev->set->vm);
+	return r;
 }
 
 static int instance_realize(struct volt_instance *inst, struct volt_err *err)
