@@ -97,21 +97,48 @@ void instance_io_fini(struct instance_io *io)
 	io->inited = false;
 }
 
+/* A watch of (inst, fd) that was removed but not yet freed: the I/O thread
+ * frees dead watches only after a batch of events, so a guest that makes
+ * a plugin watch and unwatch an idle fd over and over (reset, DRIVER_OK)
+ * would otherwise grow the list without bound. */
+static struct instance_watch *instance_io_find_dead(struct instance_io *io,
+						    const struct volt_instance *inst, int fd)
+{
+	for (struct instance_watch *w = io->watches; w; w = w->next)
+		if (w->dead && w->inst == inst && w->fd == fd)
+			return w;
+	return NULL;
+}
+
 int instance_io_watch(struct instance_io *io, struct volt_instance *inst, int fd,
 		      uint32_t events, volt_fd_fn fn, void *opaque)
 {
-	struct instance_watch *w = calloc(1, sizeof(*w));
 	struct epoll_event ev = { .events = events };
+	struct instance_watch *w;
+	bool reused;
 	int r = 0;
 
-	if (!w)
-		return -ENOMEM;
-	*w = (struct instance_watch){ .inst = inst, .fd = fd, .fn = fn, .opaque = opaque };
-	ev.data.ptr = w;
 	pthread_mutex_lock(&io->lock);
+	w = instance_io_find_dead(io, inst, fd);
+	reused = w != NULL;
+	if (!w && !(w = calloc(1, sizeof(*w)))) {
+		pthread_mutex_unlock(&io->lock);
+		return -ENOMEM;
+	}
+	/* A reused record keeps its address: an event of its old life still
+	 * in the I/O thread's batch then calls the new callback once, which a
+	 * callback on a non-blocking fd must bear anyway. */
+	w->inst = inst;
+	w->fd = fd;
+	w->fn = fn;
+	w->opaque = opaque;
+	ev.data.ptr = w;
 	if (epoll_ctl(io->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		r = -errno;
-		free(w);
+		if (!reused)
+			free(w);
+	} else if (reused) {
+		w->dead = false;
 	} else {
 		w->next = io->watches;
 		io->watches = w;
