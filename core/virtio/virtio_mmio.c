@@ -120,6 +120,7 @@ struct virtio_mmio_dev {
 	atomic_bool quiescing;     /* a reset waits for in_notify to drop */
 	atomic_bool broken;        /* DEVICE_NEEDS_RESET was set (logged once) */
 	bool early_notify_logged;
+	unsigned guest_warnings;   /* warnings the guest caused, ever: see mmio_guest_warn */
 	uint32_t status;
 	uint32_t dev_features_sel, drv_features_sel;
 	uint64_t driver_features;
@@ -157,6 +158,30 @@ static void mmio_irq_raise(struct virtio_mmio_dev *dev, unsigned bits)
 		log_warn("%s: raising IRQ %u: %s", dev->name, dev->irq, strerror(errno));
 }
 
+/* Warnings a guest causes (faults, refused features, early notifies) are
+ * logged at most MMIO_GUEST_WARNINGS times per device, resets included:
+ * a guest looping on one must not fill the host's log. Caller holds the
+ * lock. */
+#define MMIO_GUEST_WARNINGS 16
+
+__attribute__((format(printf, 2, 3)))
+static void mmio_guest_warn(struct virtio_mmio_dev *dev, const char *fmt, ...)
+{
+	char text[256];
+	va_list ap;
+
+	if (dev->guest_warnings > MMIO_GUEST_WARNINGS)
+		return;
+	if (dev->guest_warnings++ == MMIO_GUEST_WARNINGS) {
+		log_warn("%s: further warnings caused by the guest are not logged", dev->name);
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	log_warn("%s: %s", dev->name, text);
+}
+
 /* Caller holds the lock. The first fault is logged; later ones are not. */
 static void mmio_set_broken_locked(struct virtio_mmio_dev *dev, const char *msg)
 {
@@ -164,7 +189,7 @@ static void mmio_set_broken_locked(struct virtio_mmio_dev *dev, const char *msg)
 		return;
 	atomic_store(&dev->broken, true);
 	dev->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
-	log_warn("%s: %s; the device needs a reset", dev->name, msg);
+	mmio_guest_warn(dev, "%s; the device needs a reset", msg);
 	/* The driver learns of it through a configuration-change interrupt
 	 * once it runs the device (virtio 1.2 section 2.1.2). */
 	if (dev->status & VIRTIO_CONFIG_S_DRIVER_OK)
@@ -242,19 +267,19 @@ static bool mmio_features_ok(struct virtio_mmio_dev *dev)
 	int r;
 
 	if (f & ~offered) {
-		log_warn("%s: FEATURES_OK refused: the driver accepted features 0x%" PRIx64
-			 " that were not offered", dev->name, f & ~offered);
+		mmio_guest_warn(dev, "FEATURES_OK refused: the driver accepted features 0x%" PRIx64
+				" that were not offered", f & ~offered);
 		return false;
 	}
 	if (!(f & (1ULL << VIRTIO_F_VERSION_1))) {
-		log_warn("%s: FEATURES_OK refused: VIRTIO_F_VERSION_1 not accepted (legacy drivers are not supported)",
-			 dev->name);
+		mmio_guest_warn(dev, "FEATURES_OK refused: VIRTIO_F_VERSION_1 not accepted (legacy "
+				"drivers are not supported)");
 		return false;
 	}
 	r = dev->ops->set_features ? dev->ops->set_features(dev->state, f) : 0;
 	if (r < 0) {
-		log_warn("%s: FEATURES_OK refused by the device: features 0x%" PRIx64 ": %s",
-			 dev->name, f, strerror(-r));
+		mmio_guest_warn(dev, "FEATURES_OK refused by the device: features 0x%" PRIx64 ": %s",
+				f, strerror(-r));
 		return false;
 	}
 	return true;
@@ -579,7 +604,7 @@ static bool mmio_queue_runnable(struct virtio_mmio_dev *dev, struct mmio_queue *
 	if (!why)
 		return true;
 	if (!dev->early_notify_logged)
-		log_warn("%s: queue %u notified %s: ignored", dev->name, q->index, why);
+		mmio_guest_warn(dev, "queue %u notified %s: ignored", q->index, why);
 	dev->early_notify_logged = true;
 	return false;
 }

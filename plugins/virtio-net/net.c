@@ -43,14 +43,20 @@ static uint64_t net_features(void *state)
 	return ((struct net *)state)->offered;
 }
 
+#define NET_REFUSALS_LOGGED 4
+
 static int net_set_features(void *state, uint64_t features)
 {
 	struct net *n = state;
 	const char *why = net_features_check(features);
 
 	if (why) {
-		n->host->log(n->inst, VOLT_LOG_WARN, "refusing the driver's features 0x%" PRIx64
-			     ": %s (virtio 1.2 5.1.3.1)", features, why);
+		/* The first few: a guest retrying in a loop must not fill the log. */
+		if (n->refusals_logged < NET_REFUSALS_LOGGED)
+			n->host->log(n->inst, VOLT_LOG_WARN, "refusing the driver's features 0x%"
+				     PRIx64 ": %s (virtio 1.2 5.1.3.1)%s", features, why,
+				     ++n->refusals_logged == NET_REFUSALS_LOGGED ?
+				     "; further refusals are not logged" : "");
 		return -EINVAL;
 	}
 	atomic_store(&n->features, features);

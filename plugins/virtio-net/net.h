@@ -42,6 +42,7 @@ struct net {
 
 	/* Shared between vCPUs and the I/O thread. */
 	_Atomic uint64_t features;       /* accepted at FEATURES_OK */
+	unsigned refusals_logged;        /* feature sets refused and logged, ever */
 	atomic_bool active;              /* DRIVER_OK and not reset since */
 	atomic_uint gen;                 /* bumped by every reset */
 	atomic_bool rx_armed;            /* the backend's rx fd is watched */
