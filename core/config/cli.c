@@ -103,10 +103,32 @@ static bool cli_bad_short(void)
 	return optopt > 0 && optopt < 256 && optopt != 'h' && optopt != 'V';
 }
 
+/* Long flags that `arg` ("--no", "--no=x") is a prefix of: getopt refuses
+ * an ambiguous one the same way as an unknown one. */
+static unsigned cli_prefix_matches(const char *arg, char *names, size_t size)
+{
+	size_t len = strcspn(arg + 2, "=");
+	unsigned n = 0;
+
+	names[0] = '\0';
+	for (const struct option *o = cli_options; o->name; o++) {
+		if (strncmp(o->name, arg + 2, len) || !strncmp(o->name, "debug-", 6))
+			continue;
+		snprintf(names + strlen(names), size - strlen(names), "%s--%s", n ? ", " : "",
+			 o->name);
+		n++;
+	}
+	return n;
+}
+
 static int cli_unknown(char **argv, struct volt_err *err)
 {
 	const char *arg = argv[optind - 1];
+	char names[256];
 
+	if (!strncmp(arg, "--", 2) && arg[2] && cli_prefix_matches(arg, names, sizeof(names)) > 1)
+		return verr_set(err, EINVAL, "%.*s: ambiguous, it could be %s", (int)strcspn(arg, "="),
+				arg, names);
 	if (cli_bad_short())
 		return verr_set(err, EINVAL, "-%c: unknown flag (see volt --help)", optopt);
 	/* getopt leaves the flag's own value in optopt for "--help=yes". */

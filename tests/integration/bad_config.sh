@@ -82,6 +82,8 @@ flag vcpus_many "--vcpus" "--vcpus 1000" --kernel "$HELLO" --vcpus 1000
 flag memory_bad "--memory" "--memory abc" --kernel "$HELLO" --memory abc
 flag no_kernel "kernel" "no kernel given" --memory 128
 flag unknown_flag "--no-such-flag" "unknown flag" --kernel "$HELLO" --no-such-flag
+flag ambiguous "^volt: error: --no: ambiguous, it could be --no-seccomp, --no-landlock$" \
+	"an ambiguous abbreviation" --kernel "$HELLO" --no
 flag missing_ini "nonexistent.ini" "missing --config file" --config "$TMP/nonexistent.ini"
 flag output_flag "^volt: error: --serial-output: $TMP: is a directory" "--serial-output DIR" \
 	--kernel "$HELLO" --serial-output "$TMP"
