@@ -266,8 +266,10 @@ static void api_conn_append(struct api_conn *ac, const char *data, size_t n)
 {
 	char *grown;
 
-	if (ac->too_large)
+	if (ac->too_large) {
+		ac->len += n;   /* counted on, for the size the refusal names */
 		return;
+	}
 	if (ac->len + n > API_BODY_MAX || !(grown = realloc(ac->body, ac->len + n))) {
 		ac->too_large = true;   /* out of memory reads the same to a client */
 		free(ac->body);
