@@ -114,6 +114,8 @@ static unsigned cli_prefix_matches(const char *arg, char *names, size_t size)
 	for (const struct option *o = cli_options; o->name; o++) {
 		if (strncmp(o->name, arg + 2, len) || !strncmp(o->name, "debug-", 6))
 			continue;
+		if (strlen(o->name) == len)
+			return 1;   /* the flag itself ("--help=x"): not ambiguous */
 		snprintf(names + strlen(names), size - strlen(names), "%s--%s", n ? ", " : "",
 			 o->name);
 		n++;
