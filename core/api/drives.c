@@ -34,15 +34,18 @@ struct api_drive_in {
 static json_t *api_drive_json(const struct api_ctx *ctx, const struct config_instance *inst)
 {
 	const struct api_drive_meta *m = NULL;
-	const char *path = api_inst_get(inst, "path"), *ro = api_inst_get(inst, "read_only");
+	const char *ro = api_inst_get(inst, "read_only");
 	const char *plugin = api_inst_get(inst, "plugin");
+	char *path = api_inst_path(ctx, inst, "path");
 	json_t *o = json_object();
 
 	for (size_t i = 0; i < ctx->ndrives; i++)
 		if (!strcmp(ctx->drives[i].id, inst->id))
 			m = &ctx->drives[i];
-	if (!o)
+	if (!o) {
+		free(path);
 		return NULL;
+	}
 	apij_set(o, "drive_id", apij_string(inst->id));
 	if (m && m->partuuid)
 		apij_set(o, "partuuid", apij_string(m->partuuid));
@@ -51,8 +54,9 @@ static json_t *api_drive_json(const struct api_ctx *ctx, const struct config_ins
 	apij_set(o, "is_read_only", json_boolean(ro && !strcmp(ro, "true")));
 	if (path)
 		apij_set(o, "path_on_host", apij_string(path));
+	free(path);
 	apij_set(o, "io_engine", json_string(m ? m->io_engine : "Sync"));
-	apij_set(o, "volt_plugin", apij_string(plugin ? plugin : ""));
+	apij_set(o, "volt_plugin", apij_string(plugin ? plugin : API_DRIVE_PLUGIN));
 	apij_set(o, "volt_keys", api_inst_extra_json(inst, api_drive_mapped));
 	return o;
 }
@@ -228,7 +232,7 @@ void api_put_drive(struct api_ctx *ctx, const char *id, json_t *body, struct api
 void api_patch_drive(struct api_ctx *ctx, const char *id, json_t *body,
 		     struct api_response *resp)
 {
-	const char *drive_id = NULL, *path = NULL, *now;
+	const char *drive_id = NULL, *path = NULL;
 	json_t *limiter = NULL;
 	const struct apij_field fields[] = {
 		{ "drive_id", APIJ_STRING, true, &drive_id, NULL, 0, 0 },
@@ -236,7 +240,7 @@ void api_patch_drive(struct api_ctx *ctx, const char *id, json_t *body,
 		{ "rate_limiter", APIJ_OBJECT, false, &limiter, NULL, 0, 0 },
 	};
 	const struct config_instance *inst;
-	char *abs = NULL;
+	char *abs = NULL, *now;
 
 	if (!apij_unpack(body, fields, sizeof(fields) / sizeof(fields[0]), resp))
 		return;
@@ -255,14 +259,17 @@ void api_patch_drive(struct api_ctx *ctx, const char *id, json_t *body,
 		api_fault(resp, 400, "rate_limiter: Volt does not limit drive rates.");
 		return;
 	}
-	now = api_inst_get(inst, "path");
+	now = api_inst_path(ctx, inst, "path");
 	if (path && (!(abs = api_abs_path(ctx, path)) || !now || strcmp(abs, now))) {
-		now = api_inst_get(inst, "plugin");
+		const char *plugin = api_inst_get(inst, "plugin");
+
 		api_fault(resp, 400, "path_on_host: the drive's plugin (%s) cannot change its "
-			  "backing file while the VM runs.", now ? now : "none");
+			  "backing file while the VM runs.", plugin ? plugin : API_DRIVE_PLUGIN);
 		free(abs);
+		free(now);
 		return;
 	}
 	free(abs);
+	free(now);
 	api_reply_empty(resp);
 }

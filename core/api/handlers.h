@@ -174,6 +174,10 @@ bool api_kvs_commit(struct api_ctx *ctx, const char *kind, const char *id,
 
 /* A key's value in an instance, or NULL. */
 const char *api_inst_get(const struct config_instance *inst, const char *key);
+/* A path value of an instance, absolute (an INI file's relative paths are
+ * relative to its directory), malloc'd; NULL if unset or out of memory. */
+char *api_inst_path(const struct api_ctx *ctx, const struct config_instance *inst,
+		    const char *key);
 /* The instance's keys not in `mapped`, as a JSON object (NULL if none). */
 json_t *api_inst_extra_json(const struct config_instance *inst, const char *const *mapped);
 

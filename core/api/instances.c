@@ -126,6 +126,21 @@ const char *api_inst_get(const struct config_instance *inst, const char *key)
 	return NULL;
 }
 
+char *api_inst_path(const struct api_ctx *ctx, const struct config_instance *inst,
+		    const char *key)
+{
+	const char *v = api_inst_get(inst, key);
+	char *out;
+
+	if (!v)
+		return NULL;
+	/* The API stores absolute paths; the INI file's stay as written,
+	 * relative to its own directory. */
+	if (v[0] == '/' || !ctx->cfg->base_dir)
+		return strdup(v);
+	return asprintf(&out, "%s/%s", ctx->cfg->base_dir, v) < 0 ? NULL : out;
+}
+
 json_t *api_inst_extra_json(const struct config_instance *inst, const char *const *mapped)
 {
 	json_t *o = NULL;

@@ -67,9 +67,8 @@ static json_t *api_net_json(const struct config_instance *inst)
 		apij_set(o, "guest_mac", apij_string(mac));
 	if (mtu)
 		apij_set(o, "mtu", json_integer(strtoll(mtu, NULL, 0)));
-	apij_set(o, "volt_plugin", apij_string(plugin ? plugin : ""));
-	if (backend)
-		apij_set(o, "volt_backend", apij_string(backend));
+	apij_set(o, "volt_plugin", apij_string(plugin ? plugin : API_NET_PLUGIN));
+	apij_set(o, "volt_backend", apij_string(backend ? backend : API_NET_BACKEND));
 	apij_set(o, "volt_keys", api_inst_extra_json(inst, mapped));
 	return o;
 }

@@ -47,7 +47,11 @@ cmdline = console=ttyS0
 
 [api]
 socket = $SOCK
+
+[drive "d0"]
+path = disk.img
 INI
+printf 'disk' >"$TMP/disk.img"
 timeout -k 5 "$RUN_TIMEOUT" "$VOLT" --config "$TMP/hello.ini" "${SANDBOX_ARGS[@]}" \
 	>"$TMP/ini.out" 2>"$TMP/ini.err" &
 VOLT_PID=$!
@@ -57,6 +61,10 @@ for _ in $(seq 500); do
 done
 expect GET /machine-config - 200 '"mem_size_mib":32' "INI pre-configured: memory from the file"
 expect GET /vm/config - 200 '"boot_args":"console=ttyS0"' "INI pre-configured: boot args"
+# The file's relative path is relative to the file, and the drive's plugin
+# is the default one: what GET shows can be PUT back.
+expect GET /vm/config - 200 "\"path_on_host\":\"$TMP/disk.img\".*\"volt_plugin\":\"virtio-blk\"" \
+	"INI pre-configured: a drive's path made absolute, its default plugin named"
 expect PUT /actions '{"action_type": "InstanceStart"}' 204 "" "INI pre-configured: InstanceStart"
 wait_volt
 check_status ini 0 "hello from INI, started by API: guest reset"
