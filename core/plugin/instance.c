@@ -66,22 +66,24 @@ static int instance_plugin(struct plugin_set *ps, const struct volt_config *cfg,
 	const struct config_kv *kv = instance_kv(sec, key);
 	const char *file = cfg->path ? cfg->path : "<config>";
 	const char *name = kv ? kv->value : dflt;
+	char where[KEYS_WHERE_MAX];
 	int r;
 
+	keys_where(where, sizeof(where), file, kv ? kv->line : sec->line, sec);
 	if (!name) {
 		ps->config_error = true;
-		return verr_set(err, EINVAL, "%s:%u: [%s \"%s\"]: %s is required (which %s plugin)",
-				file, sec->line, sec->kind, sec->id, key, plugin_kind_name(kind));
+		return verr_set(err, EINVAL, "%s: [%s \"%s\"]: %s is required (which %s plugin)",
+				where, sec->kind, sec->id, key, plugin_kind_name(kind));
 	}
 	r = plugin_registry_get(&ps->reg, name, out, err);
 
 	if (r == -ENOENT) {
 		ps->config_error = true;
 		if (kv)
-			verr_prefix(err, "%s:%u: %s: ", file, kv->line, key);
+			verr_prefix(err, "%s: %s: ", where, key);
 		else
-			verr_prefix(err, "%s:%u: [%s \"%s\"]: %s (the default): ", file, sec->line,
-				    sec->kind, sec->id, key);
+			verr_prefix(err, "%s: [%s \"%s\"]: %s (the default): ", where, sec->kind,
+				    sec->id, key);
 		return r;
 	}
 	if (r)
@@ -89,9 +91,9 @@ static int instance_plugin(struct plugin_set *ps, const struct volt_config *cfg,
 	if ((*out)->desc.kind == kind)
 		return 0;
 	ps->config_error = true;
-	return verr_set(err, EINVAL, "%s:%u: %s: %s is a %s plugin, not a %s (%s)", file,
-			kv ? kv->line : sec->line, key, name, plugin_kind_name((*out)->desc.kind),
-			plugin_kind_name(kind), (*out)->file);
+	return verr_set(err, EINVAL, "%s: %s: %s is a %s plugin, not a %s (%s)", where, key,
+			name, plugin_kind_name((*out)->desc.kind), plugin_kind_name(kind),
+			(*out)->file);
 }
 
 static struct volt_instance *instance_new(struct plugin_set *ps,
@@ -137,10 +139,12 @@ static int instance_prepare_section(struct plugin_set *ps, const struct volt_con
 		return verr_set(err, EINVAL, "[%s \"%s\"]: not a plugin section", sec->kind,
 				sec->id);
 	if (!instance_kinds[k].backend && instance_kv(sec, "backend")) {
+		char where[KEYS_WHERE_MAX];
+
 		ps->config_error = true;
-		return verr_set(err, EINVAL, "%s:%u: backend: only [net] sections have a backend",
-				cfg->path ? cfg->path : "<config>",
-				instance_kv(sec, "backend")->line);
+		return verr_set(err, EINVAL, "%s: backend: only [net] sections have a backend",
+				keys_where(where, sizeof(where), cfg->path ? cfg->path : "<config>",
+					   instance_kv(sec, "backend")->line, sec));
 	}
 	r = instance_plugin(ps, cfg, sec, "plugin", instance_kinds[k].plugin, VOLT_PLUGIN_DEVICE,
 			    &dev_plugin, err);

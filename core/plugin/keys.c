@@ -168,28 +168,42 @@ static void keys_list(const struct keys_user *users, unsigned nusers, char *buf,
 	}
 }
 
-static int keys_unknown(const struct config_kv *kv, const char *file,
-			const struct keys_user *users, unsigned nusers, struct volt_err *err)
+const char *keys_where(char *buf, size_t size, const char *file, unsigned line,
+		       const struct config_instance *sec)
 {
-	char list[KEYS_LIST_MAX];
+	if (line)
+		snprintf(buf, size, "%s:%u", file, line);
+	else
+		snprintf(buf, size, "PUT /%s/%s", !strcmp(sec->kind, "net") ? "network-interfaces" :
+			 !strcmp(sec->kind, "drive") ? "drives" : sec->kind, sec->id);
+	return buf;
+}
+
+static int keys_unknown(const struct config_instance *sec, const struct config_kv *kv,
+			const char *file, const struct keys_user *users, unsigned nusers,
+			struct volt_err *err)
+{
+	char list[KEYS_LIST_MAX], where[KEYS_WHERE_MAX];
 
 	keys_list(users, nusers, list, sizeof(list));
+	keys_where(where, sizeof(where), file, kv->line, sec);
 	if (nusers == 2)
-		return verr_set(err, EINVAL, "%s:%u: %s: not a key of plugin %s or its backend %s "
-				"(they accept: %s)", file, kv->line, kv->key, users[0].plugin,
+		return verr_set(err, EINVAL, "%s: %s: not a key of plugin %s or its backend %s "
+				"(they accept: %s)", where, kv->key, users[0].plugin,
 				users[1].plugin, list[0] ? list : "no keys");
 	if (!list[0])
-		return verr_set(err, EINVAL, "%s:%u: %s: not a key of plugin %s (it accepts no "
-				"keys)", file, kv->line, kv->key, users[0].plugin);
-	return verr_set(err, EINVAL, "%s:%u: %s: not a key of plugin %s (it accepts: %s)", file,
-			kv->line, kv->key, users[0].plugin, list);
+		return verr_set(err, EINVAL, "%s: %s: not a key of plugin %s (it accepts no "
+				"keys)", where, kv->key, users[0].plugin);
+	return verr_set(err, EINVAL, "%s: %s: not a key of plugin %s (it accepts: %s)", where,
+			kv->key, users[0].plugin, list);
 }
 
 /* Give kv's value to every user that declares its key. */
-static int keys_assign(const struct config_kv *kv, const struct keys_origin *origin,
-		       const char *file, struct keys_user *users, unsigned nusers,
-		       struct volt_err *err)
+static int keys_assign(const struct config_instance *sec, const struct config_kv *kv,
+		       const struct keys_origin *origin, const char *file,
+		       struct keys_user *users, unsigned nusers, struct volt_err *err)
 {
+	char where[KEYS_WHERE_MAX];
 	bool claimed = false;
 
 	for (unsigned u = 0; u < nusers; u++) {
@@ -201,7 +215,8 @@ static int keys_assign(const struct config_kv *kv, const struct keys_origin *ori
 			continue;
 		r = keys_check_value(key, kv->value, origin->base_dir, err);
 		if (r) {
-			verr_prefix(err, "%s:%u: %s: ", file, kv->line, kv->key);
+			verr_prefix(err, "%s: %s: ", keys_where(where, sizeof(where), file,
+								 kv->line, sec), kv->key);
 			return r;
 		}
 		users[u].values[i] = keys_resolve(key, kv->value, origin->base_dir);
@@ -209,13 +224,16 @@ static int keys_assign(const struct config_kv *kv, const struct keys_origin *ori
 			return verr_set(err, ENOMEM, "out of memory");
 		claimed = true;
 	}
-	return claimed ? 0 : keys_unknown(kv, file, users, nusers, err);
+	return claimed ? 0 : keys_unknown(sec, kv, file, users, nusers, err);
 }
 
 /* Required keys that were not set, and defaults for the rest. */
 static int keys_fill_defaults(const struct config_instance *sec, const char *file,
 			      struct keys_user *u, struct volt_err *err)
 {
+	char where[KEYS_WHERE_MAX];
+
+	keys_where(where, sizeof(where), file, sec->line, sec);
 	for (uint32_t i = 0; i < u->nkeys; i++) {
 		const struct volt_key *key = &u->keys[i];
 		int r;
@@ -223,15 +241,15 @@ static int keys_fill_defaults(const struct config_instance *sec, const char *fil
 		if (u->values[i])
 			continue;
 		if (key->flags & VOLT_KEY_REQUIRED)
-			return verr_set(err, EINVAL, "%s:%u: [%s \"%s\"]: %s is required by %s",
-					file, sec->line, sec->kind, sec->id, key->name, u->plugin);
+			return verr_set(err, EINVAL, "%s: [%s \"%s\"]: %s is required by %s",
+					where, sec->kind, sec->id, key->name, u->plugin);
 		if (!key->default_value)
 			continue;
 		if (key->type == VOLT_KEY_PATH) {
 			r = keys_check_value(key, key->default_value, NULL, err);
 			if (r) {
-				verr_prefix(err, "%s:%u: [%s \"%s\"]: %s: default of %s: ", file,
-					    sec->line, sec->kind, sec->id, key->name, u->plugin);
+				verr_prefix(err, "%s: [%s \"%s\"]: %s: default of %s: ", where,
+					    sec->kind, sec->id, key->name, u->plugin);
 				return r;
 			}
 		}
@@ -255,7 +273,7 @@ int keys_check_section(const struct config_instance *sec, const struct keys_orig
 	}
 	for (size_t k = 0; !r && k < sec->nkvs; k++)
 		if (!keys_reserved(sec->kvs[k].key))
-			r = keys_assign(&sec->kvs[k], origin, file, users, nusers, err);
+			r = keys_assign(sec, &sec->kvs[k], origin, file, users, nusers, err);
 	for (unsigned u = 0; !r && u < nusers; u++)
 		r = keys_fill_defaults(sec, file, &users[u], err);
 	return r;

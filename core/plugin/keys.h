@@ -5,6 +5,7 @@
 #define VOLT_PLUGIN_KEYS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <volt/plugin.h>
@@ -48,6 +49,13 @@ int keys_check_value(const struct volt_key *key, const char *value, const char *
 bool keys_parse_bool(const char *text, bool *out);
 bool keys_parse_u64(const char *text, uint64_t *out);
 bool keys_parse_mac(const char *text, uint8_t mac[6]);
+
+/* Where a section's line is, for messages: "FILE:LINE", or, for a section
+ * the control API made (no line), the request that made it ("PUT
+ * /drives/ID", "PUT /network-interfaces/ID"). Returns buf. */
+#define KEYS_WHERE_MAX 320
+const char *keys_where(char *buf, size_t size, const char *file, unsigned line,
+		       const struct config_instance *sec);
 
 /* [a-z0-9_]+ */
 bool keys_name_valid(const char *name);

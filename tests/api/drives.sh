@@ -26,7 +26,13 @@ expect PUT /boot-source "{\"kernel_image_path\": \"$GUEST\", \"boot_args\": \"co
 expect PUT /drives/rw "{\"drive_id\": \"rw\", \"is_root_device\": false, \"path_on_host\": \"$TMP/rw.img\", \"volt_plugin\": \"no-such-plugin\"}" \
 	204 "" "PUT /drives with a plugin that does not exist"
 expect PUT /actions '{"action_type": "InstanceStart"}' 400 \
-	"Cannot start the microVM: .*no-such-plugin" "InstanceStart: the loader's reason"
+	"Cannot start the microVM: PUT /drives/rw: plugin: no plugin no-such-plugin" \
+	"InstanceStart: the loader's reason, naming the request that set it"
+expect PUT /drives/rw "{\"drive_id\": \"rw\", \"is_root_device\": false, \"path_on_host\": \"$TMP/rw.img\", \"volt_keys\": {\"bogus\": 1}}" \
+	204 "" "PUT /drives with a key its plugin does not have"
+expect PUT /actions '{"action_type": "InstanceStart"}' 400 \
+	"Cannot start the microVM: PUT /drives/rw: bogus: not a key of plugin virtio-blk" \
+	"InstanceStart: an unknown key, named with the request that set it"
 expect GET / - 200 '"state":"Not started"' "still not started"
 expect PUT /drives/rw "{\"drive_id\": \"rw\", \"is_root_device\": false, \"path_on_host\": \"$TMP/rw.img\", \"volt_keys\": {\"serial\": \"volt-blk-serial0\"}}" \
 	204 "" "PUT /drives rw (replaces it)"
