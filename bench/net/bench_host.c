@@ -129,6 +129,11 @@ static void bh_vq_notify(struct volt_instance *inst, unsigned q)
 	}
 }
 
+static int bh_vq_size(struct volt_instance *inst, unsigned q)
+{
+	return inst->bh->vq[q].ready ? inst->bh->vq[q].size : -ENODEV;
+}
+
 static int bh_vq_info(struct volt_instance *inst, unsigned q, struct volt_vq_info *info)
 {
 	struct virtqueue *vq = &inst->bh->vq[q];
@@ -279,6 +284,7 @@ int bench_host_init(struct bench_host *bh, unsigned ram_mib,
 		.vq_push = bh_vq_push,
 		.vq_notify = bh_vq_notify,
 		.vq_info = bh_vq_info,
+		.vq_size = bh_vq_size,
 		.fd_watch = bh_fd_watch,
 		.fd_unwatch = bh_fd_unwatch,
 		.sandbox_bind_fd = bh_bind_fd,

@@ -167,6 +167,11 @@ static int host_vq_info(struct volt_instance *inst, unsigned queue, struct volt_
 	return 0;
 }
 
+static int host_vq_size(struct volt_instance *inst, unsigned queue)
+{
+	return inst->vdev ? virtio_mmio_vq_size(inst->vdev, queue) : -ENODEV;
+}
+
 /* ---- interrupts and notifications -------------------------------------- */
 
 static void host_config_changed(struct volt_instance *inst)
@@ -421,6 +426,7 @@ const struct volt_host_api plugin_host_api = {
 	.vq_push = host_vq_push,
 	.vq_notify = host_vq_notify,
 	.vq_info = host_vq_info,
+	.vq_size = host_vq_size,
 	.config_changed = host_config_changed,
 	.ioeventfd_add = host_ioeventfd_add,
 	.irqfd_add = host_irqfd_add,

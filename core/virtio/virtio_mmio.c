@@ -795,6 +795,18 @@ void virtio_mmio_vq_notify(struct virtio_mmio_dev *dev, unsigned queue)
 	pthread_mutex_unlock(&dev->lock);
 }
 
+int virtio_mmio_vq_size(struct virtio_mmio_dev *dev, unsigned queue)
+{
+	int size;
+
+	if (queue >= dev->nqueues)
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	size = dev->queues[queue].vq.ready ? (int)dev->queues[queue].vq.size : -ENODEV;
+	pthread_mutex_unlock(&dev->lock);
+	return size;
+}
+
 int virtio_mmio_vq_info(struct virtio_mmio_dev *dev, unsigned queue, struct volt_vq_info *info)
 {
 	struct mmio_queue *q;

@@ -47,6 +47,8 @@ void virtio_mmio_vq_push(struct virtio_mmio_dev *dev, unsigned queue,
 			 const struct volt_vq_elem *elem, uint32_t written);
 void virtio_mmio_vq_notify(struct virtio_mmio_dev *dev, unsigned queue);
 int virtio_mmio_vq_info(struct virtio_mmio_dev *dev, unsigned queue, struct volt_vq_info *info);
+/* A ready queue's size, nothing else changed; -ENODEV if not ready. */
+int virtio_mmio_vq_size(struct virtio_mmio_dev *dev, unsigned queue);
 void virtio_mmio_config_changed(struct virtio_mmio_dev *dev);
 
 /* A fault: set DEVICE_NEEDS_RESET, interrupt the guest, log one line. The

@@ -114,14 +114,15 @@ int net_rx_fill(struct net_rx *rx, const struct net_rx_limits *lim, struct net_s
 	return 0;
 }
 
-/* The queue's size, once per device activation (0 if it cannot be had). */
+/* The queue's size, once per device activation (0 if it cannot be had).
+ * vq_size, not vq_info: that one hands the queue to a kernel data plane. */
 static unsigned net_rx_ring_size(struct net_rx *rx)
 {
-	struct volt_vq_info info = { .struct_size = sizeof(info) };
+	int size;
 
-	if (!rx->ring_size && rx->host->vq_info &&
-	    rx->host->vq_info(rx->inst, rx->queue, &info) == 0)
-		rx->ring_size = info.size;
+	if (!rx->ring_size && rx->host->vq_size &&
+	    (size = rx->host->vq_size(rx->inst, rx->queue)) > 0)
+		rx->ring_size = (unsigned)size;
 	return rx->ring_size;
 }
 

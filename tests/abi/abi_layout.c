@@ -37,7 +37,7 @@ struct volt_instance;
 
 /* ---- abi.h ---- */
 ABI_VALUE(VOLT_ABI_MAJOR, 1);
-ABI_VALUE(VOLT_ABI_MINOR, 0);
+ABI_VALUE(VOLT_ABI_MINOR, 1);
 _Static_assert(sizeof(VOLT_PLUGIN_ENTRY_NAME) == sizeof("volt_plugin_entry_v1") &&
 	       __builtin_memcmp(VOLT_PLUGIN_ENTRY_NAME, "volt_plugin_entry_v1", 21) == 0,
 	       "the entry symbol's name changed");
@@ -119,7 +119,7 @@ ABI_FIELD(volt_net_port, ops, 0, 8, const struct volt_net_backend_ops *);
 ABI_FIELD(volt_net_port, state, 8, 8, void *);
 
 #define INST struct volt_instance *
-ABI_SIZE(volt_host_api, 208, 8);
+ABI_SIZE(volt_host_api, 216, 8);
 ABI_FIELD(volt_host_api, struct_size, 0, 4, uint32_t);
 ABI_FIELD(volt_host_api, abi_major, 4, 2, uint16_t);
 ABI_FIELD(volt_host_api, abi_minor, 6, 2, uint16_t);
@@ -152,6 +152,8 @@ ABI_FIELD(volt_host_api, sandbox_bind_fd, 176, 8, int (*)(INST, uint32_t, int));
 ABI_FIELD(volt_host_api, sandbox_allow_path, 184, 8, int (*)(INST, const char *, uint32_t));
 ABI_FIELD(volt_host_api, device_broken, 192, 8, void (*)(INST, const char *, ...));
 ABI_FIELD(volt_host_api, net_port, 200, 8, int (*)(INST, struct volt_net_port *));
+/* 1.1 */
+ABI_FIELD(volt_host_api, vq_size, 208, 8, int (*)(INST, unsigned));
 #undef INST
 
 /* ---- device.h ---- */

@@ -60,7 +60,8 @@ refused major 1 "$PLUGINS/major/test-major.so: built for Volt plugin ABI 2, this
 	"ABI major mismatch"
 
 ini minor minor "plugin = test-minor"
-refused minor 1 "$PLUGINS/minor/test-minor.so: built for Volt plugin ABI 1.1, newer than this volt's 1.0" \
+minor=$(sed -n 's/^#define VOLT_ABI_MINOR \([0-9]*\)$/\1/p' "$SRCDIR/sdk/include/volt/abi.h")
+refused minor 1 "$PLUGINS/minor/test-minor.so: built for Volt plugin ABI 1.$((minor + 1)), newer than this volt's 1.$minor" \
 	"newer ABI minor"
 
 ini small small "plugin = test-small"

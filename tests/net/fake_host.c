@@ -117,6 +117,13 @@ static int fake_vq_info(struct volt_instance *inst, unsigned queue, struct volt_
 	return 0;
 }
 
+static int fake_vq_size(struct volt_instance *inst, unsigned queue)
+{
+	if (queue >= FAKE_QUEUES || !fh_of(inst)->vq[queue].size)
+		return -ENODEV;
+	return fh_of(inst)->vq[queue].size;
+}
+
 static int fake_fd_watch(struct volt_instance *inst, int fd, uint32_t events, volt_fd_fn fn,
 			 void *opaque)
 {
@@ -205,6 +212,7 @@ struct fake_host *fake_host_new(const struct volt_plugin_desc *desc)
 		.vq_push = fake_vq_push,
 		.vq_notify = fake_vq_notify,
 		.vq_info = fake_vq_info,
+		.vq_size = fake_vq_size,
 		.fd_watch = fake_fd_watch,
 		.fd_unwatch = fake_fd_unwatch,
 		.sandbox_bind_fd = fake_sandbox_bind_fd,

@@ -85,7 +85,7 @@ static void test_refusals(void **state)
 		int code;
 	} cases[] = {
 		{ "major", "test-major", "built for Volt plugin ABI 2, this volt speaks 1", -EPROTO },
-		{ "minor", "test-minor", "built for Volt plugin ABI 1.1, newer than this volt's 1.0",
+		{ "minor", "test-minor", "newer than this volt's 1." VOLT_STRINGIFY(VOLT_ABI_MINOR),
 		  -EPROTO },
 		{ "small", "test-small", "descriptor is 16 bytes, smaller than a Volt 1.0 descriptor",
 		  -EINVAL },
@@ -168,6 +168,7 @@ static void test_static_table(void **state)
 	struct plugin_registry reg;
 	struct volt_err err = { 0 };
 	struct plugin *p;
+	char want[160];
 
 	st_newer.abi_minor = VOLT_ABI_MINOR + 1;
 	assert_int_equal(plugin_registry_init(&reg, "/nonexistent", table, 5, NULL), 0);
@@ -178,8 +179,9 @@ static void test_static_table(void **state)
 	assert_non_null(strstr(err.msg, "its descriptor names it 'st-other', not 'st-wrong'"));
 	err = (struct volt_err){ 0 };
 	assert_int_equal(plugin_registry_get(&reg, "st-newer", &p, &err), -EPROTO);
-	assert_string_equal(err.msg, "volt (built-in plugin st-newer): built for Volt plugin ABI "
-			    "1.1, newer than this volt's 1.0");
+	snprintf(want, sizeof(want), "volt (built-in plugin st-newer): built for Volt plugin ABI "
+		 "1.%d, newer than this volt's 1.%d", VOLT_ABI_MINOR + 1, VOLT_ABI_MINOR);
+	assert_string_equal(err.msg, want);
 	err = (struct volt_err){ 0 };
 	assert_int_equal(plugin_registry_get(&reg, "st-twice", &p, &err), -EEXIST);
 	assert_string_equal(err.msg, "volt (built-in plugin st-twice): the static plugin table "

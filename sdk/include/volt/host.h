@@ -80,7 +80,10 @@ struct volt_host_api {
 	/* Publish the pushes so far, then interrupt the guest for them if it
 	 * asked to be (EVENT_IDX). */
 	void (*vq_notify)(struct volt_instance *inst, unsigned queue);
-	/* Queue addresses and fds for a data plane outside the core (vhost). */
+	/* Queue addresses and fds for a data plane outside the core (vhost).
+	 * This hands the queue over: the core stops polling it and reports
+	 * every interrupt as a used-buffer one. Only a data plane calls it;
+	 * for the ring's size alone, vq_size (ABI 1.1). */
 	int (*vq_info)(struct volt_instance *inst, unsigned queue, struct volt_vq_info *info);
 
 	/* ---- interrupts and notifications ---- */
@@ -126,6 +129,11 @@ struct volt_host_api {
 	/* ---- networking ---- */
 	/* The backend instance attached to this device (`backend = ...`). */
 	int (*net_port)(struct volt_instance *inst, struct volt_net_port *port);
+
+	/* ---- ABI 1.1 ---- */
+	/* The size the driver gave a ready queue (its descriptor count), with
+	 * no side effect; -ENODEV if the queue is not ready. */
+	int (*vq_size)(struct volt_instance *inst, unsigned queue);
 };
 
 #endif
