@@ -134,10 +134,13 @@ static void i8042_access_data(void *opaque, uint64_t offset, uint8_t *data, uint
 	struct i8042 *k = opaque;
 
 	pthread_mutex_lock(&k->lock);
-	if (is_write)
+	if (is_write) {
 		i8042_data(k, data[0]);
-	else
+	} else {
+		/* An 8-bit port: the rest of a wider read floats high. */
+		memset(data, 0xff, len);
 		data[0] = i8042_pop(k);
+	}
 	pthread_mutex_unlock(&k->lock);
 }
 
@@ -147,10 +150,12 @@ static void i8042_access_cmd(void *opaque, uint64_t offset, uint8_t *data, uint3
 	struct i8042 *k = opaque;
 
 	pthread_mutex_lock(&k->lock);
-	if (is_write)
+	if (is_write) {
 		i8042_command(k, data[0]);
-	else
+	} else {
+		memset(data, 0xff, len);
 		data[0] = k->status;
+	}
 	pthread_mutex_unlock(&k->lock);
 }
 

@@ -85,9 +85,21 @@ static void serial_in_push(struct serial *s, uint8_t byte)
 		s->in[(s->in_head + s->in_len++) % SERIAL_IN_SIZE] = byte;
 }
 
-static uint8_t serial_in_pop(struct serial *s)
+/* Room again: wake the main thread (through the output eventfd, which
+ * it already watches) to read stdin once more. */
+static void serial_in_room(struct serial *s)
 {
 	uint64_t one = 1;
+
+	if (s->in_paused && !s->in_wake_sent) {
+		s->in_wake_sent = true;
+		if (write(s->out_efd, &one, sizeof(one)) < 0)
+			log_debug("serial: eventfd: %s", strerror(errno));
+	}
+}
+
+static uint8_t serial_in_pop(struct serial *s)
+{
 	uint8_t byte;
 
 	if (!s->in_len)
@@ -95,13 +107,7 @@ static uint8_t serial_in_pop(struct serial *s)
 	byte = s->in[s->in_head];
 	s->in_head = (s->in_head + 1) % SERIAL_IN_SIZE;
 	s->in_len--;
-	/* Room again: wake the main thread (through the output eventfd, which
-	 * it already watches) to read stdin once more. */
-	if (s->in_paused && !s->in_wake_sent) {
-		s->in_wake_sent = true;
-		if (write(s->out_efd, &one, sizeof(one)) < 0)
-			log_debug("serial: eventfd: %s", strerror(errno));
-	}
+	serial_in_room(s);
 	return byte;
 }
 
@@ -139,8 +145,10 @@ static void serial_write(struct serial *s, uint64_t reg, uint8_t v)
 		break;
 	case UART_FCR:
 		s->fifo_enabled = v & UART_FCR_ENABLE_FIFO;
-		if (v & UART_FCR_CLEAR_RCVR)
+		if (v & UART_FCR_CLEAR_RCVR) {
 			s->in_len = 0;
+			serial_in_room(s);
+		}
 		break;
 	case UART_LCR: s->lcr = v; break;
 	case UART_MCR: s->mcr = v & 0x1f; break;
