@@ -1,0 +1,595 @@
+/* libFuzzer target: the legacy devices a guest drives through port I/O, the
+ * 8250 UART (COM1), the i8042 controller and the boot-timer and POST ports,
+ * registered on a PIO bus as machine.c does and reached through
+ * bus_access(), item by item as vcpu_exit_io() handles KVM_EXIT_IO (string
+ * I/O included). There is no KVM: vm_fd is -1, so IRQ pulses fail (their
+ * warnings are silenced). Each access's data is a heap block of exactly its
+ * size, so AddressSanitizer catches a device touching bytes beyond it.
+ *
+ * Beyond "no crash", a shadow model of what the code promises checks every
+ * access:
+ * - bus: an access is claimed iff its first port is in a registered range;
+ *   an unclaimed read returns all ones;
+ * - UART: its output holds exactly the bytes written to THR outside DLAB
+ *   and loopback; in loopback they come back on RBR in order; LSR always
+ *   reports THR empty (output is instant) and DR iff the receive FIFO holds
+ *   data; IIR priorities and THR-empty acknowledgement, register read-back
+ *   and the loopback MSR as a 16550A (what Linux's 8250 probe tests); bytes
+ *   above the first of a wide read are all ones;
+ * - i8042: the status register, and the bytes on the data port as the
+ *   controller and the keyboard answer each command; 0xfe to the command
+ *   port is reported as exactly one stop request, and nothing else is;
+ * - boot timer: reads return zeros, the POST port all ones.
+ *
+ * Input: a sequence of operations, each a control byte and its operands:
+ *   ctl bits 0-1  access size: 1, 2, 4, 8 bytes
+ *       bit 2     write
+ *       bits 3-5  repeat count - 1 (string I/O: rep ins/outs)
+ *       bits 6-7  0: PIO at a short port (1 byte, see fuzz_port()),
+ *                 1: PIO at a full port (2 bytes, little-endian),
+ *                 2: the host types `repeat` bytes (operands) on the console,
+ *                 3: with bit 3 clear, the host sends Ctrl-Alt-Del to
+ *                    the keyboard; with bit 3 set, the main thread takes
+ *                    its turn (the UART's output is written out).
+ * A PIO write's values follow its port: repeat x size bytes. An operation
+ * cut short by the end of the input is dropped. */
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/serial_reg.h>
+
+#include "devices/boot_timer.h"
+#include "devices/i8042.h"
+#include "devices/serial.h"
+#include "util/log.h"
+#include "vm/layout.h"
+
+#define FUZZ_POST_PORT 0x80     /* boot_timer.c claims it beside the timer */
+#define FUZZ_MAX_INPUT 65536    /* well below the UART's output ring: no byte is dropped */
+#define FUZZ_UART_FIFO 64       /* serial.c's SERIAL_IN_SIZE: receive FIFO */
+#define FUZZ_KBC_BUF 16         /* i8042.c's I8042_BUF_SIZE: output buffer */
+#define FUZZ_STALE 0xa5         /* what a read's buffer holds before the device answers */
+
+/* i8042 controller commands (port 0x64) and keyboard bytes, from the 8042
+ * data sheet and the AT keyboard protocol. */
+#define KBC_CMD_READ_CTR   0x20
+#define KBC_CMD_WRITE_CTR  0x60
+#define KBC_CMD_AUX_TEST   0xa9
+#define KBC_CMD_SELF_TEST  0xaa
+#define KBC_CMD_KBD_TEST   0xab
+#define KBC_CMD_READ_OUTP  0xd0
+#define KBC_CMD_WRITE_OUTP 0xd1
+#define KBC_CMD_WRITE_AUX  0xd4
+#define KBC_CMD_RESET_CPU  0xfe
+#define KBC_STR_OBF        0x01
+#define KBC_STR_SYS        0x04
+#define KBC_STR_CMDDAT     0x08
+#define KBC_STR_KEYLOCK    0x10
+#define KBC_CTR_XLATE      0x40
+#define KBD_ACK            0xfa
+#define KBD_RESET          0xff
+#define KBD_GET_ID         0xf2
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A byte FIFO that drops what arrives when it is full, as both devices do. */
+struct fifo {
+	uint8_t b[FUZZ_UART_FIFO > FUZZ_KBC_BUF ? FUZZ_UART_FIFO : FUZZ_KBC_BUF];
+	unsigned head, len, cap;
+};
+
+/* The UART's registers as the guest should see them. */
+struct uart {
+	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	bool fifo_on;
+	bool thre_pending;
+	struct fifo rx;
+	uint8_t *out;       /* what the output must hold */
+	size_t nout;
+};
+
+/* The i8042 as the guest should see it. */
+struct kbc {
+	uint8_t ctr, outp, pending;
+	bool cmddat;
+	struct fifo out;
+	unsigned resets;    /* reset requests not yet seen as stop requests */
+};
+
+struct fuzz {
+	struct evloop loop;
+	struct vm vm;
+	struct serial *serial;
+	struct i8042 *i8042;
+	struct uart uart;
+	struct kbc kbc;
+};
+
+/* Bytes of the input not yet consumed. */
+struct in {
+	const uint8_t *p;
+	size_t n;
+};
+
+/* What a read must return: the first byte and every byte after it; -1 for
+ * "anything". */
+struct expect {
+	int first, rest;
+};
+
+static int fuzz_out_fd = -1;    /* memfd behind the UART's output */
+
+static void fuzz_require(bool ok, const char *what)
+{
+	if (ok)
+		return;
+	fprintf(stderr, "fuzz_pio: invariant violated: %s\n", what);
+	abort();
+}
+
+static uint64_t take(struct in *in, unsigned bytes)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < bytes && in->n; i++, in->p++, in->n--)
+		v |= (uint64_t)in->p[0] << (8 * i);
+	return v;
+}
+
+static void fifo_push(struct fifo *f, uint8_t v)
+{
+	if (f->len < f->cap)
+		f->b[(f->head + f->len++) % f->cap] = v;
+}
+
+/* The oldest byte, or -1 when empty. */
+static int fifo_pop(struct fifo *f)
+{
+	uint8_t v;
+
+	if (!f->len)
+		return -1;
+	v = f->b[f->head];
+	f->head = (f->head + 1) % f->cap;
+	f->len--;
+	return v;
+}
+
+static bool in_range(uint16_t port, uint16_t base, unsigned n)
+{
+	return port >= base && port - base < n;
+}
+
+/* A short port is what its byte looks like: 0xf0-0xff stand for COM1 and
+ * the ports below it, 0x38-0x4f for the boot timer and its neighbours, the
+ * rest for themselves (the i8042, the POST port and unclaimed ports). */
+static uint16_t fuzz_port(uint8_t p)
+{
+	if (p >= 0xf0)
+		return 0x300 | p;
+	if (p >= 0x38 && p < 0x50)
+		return 0x400 | p;
+	return p;
+}
+
+/* What machine.c registers, listed apart from the bus to check its lookup. */
+static bool fuzz_claimed(uint16_t port)
+{
+	return in_range(port, LAYOUT_COM1_PORT, 8) || port == LAYOUT_I8042_DATA_PORT ||
+	       port == LAYOUT_I8042_CMD_PORT || in_range(port, LAYOUT_BOOT_TIMER_PORT, 4) ||
+	       port == FUZZ_POST_PORT;
+}
+
+/* ---- the UART's model (16550A, output instant, as serial.c says) ---- */
+
+static void uart_write_thr(struct uart *u, uint8_t v)
+{
+	if (u->mcr & UART_MCR_LOOP)
+		fifo_push(&u->rx, v);
+	else
+		u->out[u->nout++] = v;
+	u->thre_pending = true;
+}
+
+static void uart_write(struct uart *u, unsigned reg, uint8_t v)
+{
+	bool dlab = u->lcr & UART_LCR_DLAB;
+
+	switch (reg) {
+	case UART_TX:
+		if (dlab)
+			u->dll = v;
+		else
+			uart_write_thr(u, v);
+		break;
+	case UART_IER:
+		if (dlab) {
+			u->dlm = v;
+			break;
+		}
+		if ((v & UART_IER_THRI) && !(u->ier & UART_IER_THRI))
+			u->thre_pending = true;
+		u->ier = v & 0x0f;
+		break;
+	case UART_FCR:
+		u->fifo_on = v & UART_FCR_ENABLE_FIFO;
+		if (v & UART_FCR_CLEAR_RCVR)
+			u->rx.len = 0;
+		break;
+	case UART_LCR: u->lcr = v; break;
+	case UART_MCR: u->mcr = v & 0x1f; break;
+	case UART_SCR: u->scr = v; break;
+	default: break;
+	}
+}
+
+/* Received data first, then THR empty; reading THR empty acknowledges it. */
+static uint8_t uart_iir(struct uart *u)
+{
+	uint8_t fifo = u->fifo_on ? 0xc0 : 0;
+
+	if ((u->ier & UART_IER_RDI) && u->rx.len)
+		return UART_IIR_RDI | fifo;
+	if ((u->ier & UART_IER_THRI) && u->thre_pending) {
+		u->thre_pending = false;
+		return UART_IIR_THRI | fifo;
+	}
+	return UART_IIR_NO_INT | fifo;
+}
+
+/* Loopback wires RTS to CTS, DTR to DSR, OUT1 to RI and OUT2 to DCD (Linux's
+ * probe expects 0x90 for LOOP|OUT2|RTS); otherwise the line is connected. */
+static uint8_t uart_msr(const struct uart *u)
+{
+	uint8_t m = 0;
+
+	if (!(u->mcr & UART_MCR_LOOP))
+		return UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS;
+	if (u->mcr & UART_MCR_RTS)
+		m |= UART_MSR_CTS;
+	if (u->mcr & UART_MCR_DTR)
+		m |= UART_MSR_DSR;
+	if (u->mcr & UART_MCR_OUT1)
+		m |= UART_MSR_RI;
+	if (u->mcr & UART_MCR_OUT2)
+		m |= UART_MSR_DCD;
+	return m;
+}
+
+/* What the first byte of a read must be; -1 when the code promises
+ * nothing (RBR with the FIFO empty). */
+static int uart_read(struct uart *u, unsigned reg)
+{
+	bool dlab = u->lcr & UART_LCR_DLAB;
+
+	switch (reg) {
+	case UART_RX: return dlab ? u->dll : fifo_pop(&u->rx);
+	case UART_IER: return dlab ? u->dlm : u->ier;
+	case UART_IIR: return uart_iir(u);
+	case UART_LCR: return u->lcr;
+	case UART_MCR: return u->mcr;
+	case UART_LSR: return UART_LSR_TEMT | UART_LSR_THRE | (u->rx.len ? UART_LSR_DR : 0);
+	case UART_MSR: return uart_msr(u);
+	default: return u->scr;
+	}
+}
+
+/* ---- the i8042's model ---- */
+
+static void kbc_command(struct kbc *k, uint8_t cmd)
+{
+	k->cmddat = true;
+	switch (cmd) {
+	case KBC_CMD_READ_CTR: fifo_push(&k->out, k->ctr); break;
+	case KBC_CMD_READ_OUTP: fifo_push(&k->out, k->outp); break;
+	case KBC_CMD_SELF_TEST: fifo_push(&k->out, 0x55); break;
+	case KBC_CMD_KBD_TEST: fifo_push(&k->out, 0x00); break;
+	case KBC_CMD_AUX_TEST: fifo_push(&k->out, 0xff); break; /* no mouse */
+	case KBC_CMD_WRITE_CTR:
+	case KBC_CMD_WRITE_OUTP:
+	case KBC_CMD_WRITE_AUX:
+		k->pending = cmd;
+		break;
+	case KBC_CMD_RESET_CPU: k->resets++; break;
+	default: break;
+	}
+}
+
+/* The data of a pending command, else a byte for the keyboard, which
+ * acknowledges everything and answers reset and identify. */
+static void kbc_data(struct kbc *k, uint8_t v)
+{
+	uint8_t cmd = k->pending;
+
+	k->cmddat = false;
+	k->pending = 0;
+	if (cmd == KBC_CMD_WRITE_CTR) {
+		k->ctr = v;
+	} else if (cmd == KBC_CMD_WRITE_OUTP) {
+		k->outp = v;
+	} else if (cmd != KBC_CMD_WRITE_AUX) {
+		fifo_push(&k->out, KBD_ACK);
+		if (v == KBD_RESET)
+			fifo_push(&k->out, 0xaa);
+		if (v == KBD_GET_ID) {
+			fifo_push(&k->out, 0xab);
+			fifo_push(&k->out, 0x83);
+		}
+	}
+}
+
+static uint8_t kbc_status(const struct kbc *k)
+{
+	return KBC_STR_SYS | KBC_STR_KEYLOCK | (k->cmddat ? KBC_STR_CMDDAT : 0) |
+	       (k->out.len ? KBC_STR_OBF : 0);
+}
+
+/* Left Ctrl, left Alt, Delete: set 1 when the controller translates. */
+static void kbc_ctrl_alt_del(struct kbc *k)
+{
+	static const uint8_t set1[] = { 0x1d, 0x38, 0xe0, 0x53 };
+	static const uint8_t set2[] = { 0x14, 0x11, 0xe0, 0x71 };
+	const uint8_t *codes = (k->ctr & KBC_CTR_XLATE) ? set1 : set2;
+
+	for (unsigned i = 0; i < 4; i++)
+		fifo_push(&k->out, codes[i]);
+}
+
+/* ---- the machine ---- */
+
+static void model_write(struct fuzz *f, uint16_t port, uint8_t v)
+{
+	if (in_range(port, LAYOUT_COM1_PORT, 8))
+		uart_write(&f->uart, port - LAYOUT_COM1_PORT, v);
+	else if (port == LAYOUT_I8042_DATA_PORT)
+		kbc_data(&f->kbc, v);
+	else if (port == LAYOUT_I8042_CMD_PORT)
+		kbc_command(&f->kbc, v);
+	/* the boot timer only logs; the POST port ignores writes */
+}
+
+/* The i8042 fills only the first byte of a wide read: the rest is left as
+ * it was, which the code does not promise to be anything. */
+static struct expect model_read(struct fuzz *f, uint16_t port)
+{
+	if (in_range(port, LAYOUT_COM1_PORT, 8))
+		return (struct expect){ uart_read(&f->uart, port - LAYOUT_COM1_PORT), 0xff };
+	if (port == LAYOUT_I8042_DATA_PORT)
+		return (struct expect){ fifo_pop(&f->kbc.out), -1 };
+	if (port == LAYOUT_I8042_CMD_PORT)
+		return (struct expect){ kbc_status(&f->kbc), -1 };
+	if (in_range(port, LAYOUT_BOOT_TIMER_PORT, 4))
+		return (struct expect){ 0, 0 };
+	return (struct expect){ 0xff, 0xff }; /* POST port, or unclaimed */
+}
+
+static void fuzz_check_read(const uint8_t *data, uint32_t len, struct expect e)
+{
+	fuzz_require(e.first < 0 || data[0] == e.first, "first byte of a read");
+	for (uint32_t i = 1; i < len; i++)
+		fuzz_require(e.rest < 0 || data[i] == e.rest, "upper bytes of a wide read");
+}
+
+/* Stop requests since the last call. evloop keeps only the first request,
+ * so the loop and the VM are rearmed for the next one to be seen too. */
+static unsigned fuzz_take_stops(struct fuzz *f)
+{
+	uint64_t n = 0;
+
+	if (read(f->loop.stop_efd, &n, sizeof(n)) != sizeof(n))
+		n = 0; /* EAGAIN: none */
+	fuzz_require(atomic_load(&f->loop.stop_requested) == (n != 0) &&
+		     atomic_load(&f->vm.stopping) == (n != 0), "stop request state");
+	fuzz_require(!n || atomic_load(&f->loop.status) == VM_EXIT_OK, "reset exit status");
+	atomic_store(&f->loop.stop_requested, false);
+	atomic_store(&f->vm.stopping, false);
+	return (unsigned)n;
+}
+
+/* Each reset the guest asked for since the last check, once, and nothing
+ * else stopped the VM. */
+static void fuzz_check_stops(struct fuzz *f)
+{
+	fuzz_require(fuzz_take_stops(f) == f->kbc.resets, "one stop request per i8042 reset");
+	f->kbc.resets = 0;
+}
+
+/* One item of an exit: what KVM_EXIT_IO handling does, then the checks. */
+static void fuzz_access(struct fuzz *f, uint16_t port, uint8_t *data, uint32_t len,
+			bool is_write)
+{
+	uint8_t v = data[0];
+	struct expect e;
+
+	fuzz_require(bus_access(&f->vm.pio, port, data, len, is_write) == fuzz_claimed(port),
+		     "bus claims exactly the registered ports");
+	if (is_write) {
+		model_write(f, port, v);
+	} else {
+		e = model_read(f, port);
+		fuzz_check_read(data, len, e);
+	}
+	fuzz_check_stops(f);
+}
+
+/* One PIO exit of `rep` items of `len` bytes in one buffer, as kvm_run
+ * holds string I/O. A write cut short by the end of the input is dropped. */
+static void fuzz_pio(struct fuzz *f, struct in *in, uint16_t port, uint32_t len, unsigned rep,
+		     bool is_write)
+{
+	uint8_t *buf;
+
+	if (is_write && in->n < len * rep) {
+		in->n = 0;
+		return;
+	}
+	buf = malloc(len * rep);
+	if (!buf)
+		abort();
+	for (uint32_t i = 0; i < len * rep; i++)
+		buf[i] = is_write ? (uint8_t)take(in, 1) : FUZZ_STALE;
+	for (unsigned i = 0; i < rep; i++)
+		fuzz_access(f, port, buf + i * len, len, is_write);
+	free(buf);
+}
+
+/* Keys typed on the console arrive in the receive FIFO. */
+static void fuzz_type(struct fuzz *f, struct in *in, unsigned n)
+{
+	uint8_t keys[8];
+
+	if (in->n < n) {
+		in->n = 0;
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		keys[i] = (uint8_t)take(in, 1);
+		fifo_push(&f->uart.rx, keys[i]);
+	}
+	serial_receive(f->serial, keys, n);
+	fuzz_check_stops(f);
+}
+
+/* What the main thread does when the VM's fds are ready: run the ready
+ * handlers (the UART's output drain) once. A stop request written to the
+ * loop's eventfd directly ends evloop_run() after that batch, without
+ * marking the VM stopping. All of the output must then be out. */
+static void fuzz_main_turn(struct fuzz *f)
+{
+	uint64_t one = 1;
+	struct stat st;
+
+	if (write(f->loop.stop_efd, &one, sizeof(one)) != sizeof(one))
+		abort();
+	evloop_run(&f->loop);
+	if (fstat(fuzz_out_fd, &st))
+		abort();
+	fuzz_require((size_t)st.st_size == f->uart.nout, "UART output flushed on the main thread's turn");
+}
+
+static void fuzz_ctrl_alt_del(struct fuzz *f)
+{
+	i8042_send_ctrl_alt_del(f->i8042);
+	kbc_ctrl_alt_del(&f->kbc);
+}
+
+static void fuzz_op(struct fuzz *f, struct in *in)
+{
+	uint8_t ctl = (uint8_t)take(in, 1);
+	uint32_t len = 1u << (ctl & 3);
+	unsigned rep = 1 + ((ctl >> 3) & 7);
+	bool is_write = ctl & 4;
+
+	switch (ctl >> 6) {
+	case 0:
+		fuzz_pio(f, in, fuzz_port((uint8_t)take(in, 1)), len, rep, is_write);
+		break;
+	case 1:
+		fuzz_pio(f, in, (uint16_t)take(in, 2), len, rep, is_write);
+		break;
+	case 2:
+		fuzz_type(f, in, rep);
+		break;
+	default:
+		if (ctl & 8)
+			fuzz_main_turn(f);
+		else
+			fuzz_ctrl_alt_del(f);
+		fuzz_check_stops(f);
+		break;
+	}
+}
+
+/* ---- set-up ---- */
+
+/* Only what these devices use of a VM (vm_init without guest RAM, no KVM),
+ * and the devices as machine.c creates them, the UART writing to the memfd
+ * through a path of its own, as it would to a file. */
+static void fuzz_setup(struct fuzz *f, uint8_t *expected_out)
+{
+	struct volt_err err = { 0 };
+	char path[64];
+
+	memset(f, 0, sizeof(*f));
+	if (evloop_init(&f->loop, &err))
+		abort();
+	f->vm.kvm_fd = f->vm.vm_fd = -1;
+	f->vm.loop = &f->loop;
+	bus_init(&f->vm.pio, "PIO");
+	bus_init(&f->vm.mmio, "MMIO");
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fuzz_out_fd);
+	if (serial_create(&f->vm, path, &f->serial, &err) || i8042_create(&f->vm, &f->i8042, &err) ||
+	    boot_timer_create(&f->vm, boot_timer_now_ns(), &err)) {
+		fprintf(stderr, "fuzz_pio: %s\n", err.msg);
+		abort();
+	}
+	f->uart.rx.cap = FUZZ_UART_FIFO;
+	f->uart.out = expected_out;
+	f->kbc.out.cap = FUZZ_KBC_BUF;
+	f->kbc.ctr = 0x45;  /* keyboard interrupt, system flag, translation */
+	f->kbc.outp = 0x03; /* CPU out of reset, A20 on */
+}
+
+/* Destroying the UART flushes its output: it must be what the guest sent. */
+static void fuzz_teardown(struct fuzz *f)
+{
+	struct stat st;
+	uint8_t *got;
+
+	serial_destroy(f->serial);
+	i8042_destroy(f->i8042);
+	bus_fini(&f->vm.pio);
+	bus_fini(&f->vm.mmio);
+	evloop_fini(&f->loop);
+	if (fstat(fuzz_out_fd, &st))
+		abort();
+	fuzz_require((size_t)st.st_size == f->uart.nout, "UART output length");
+	got = malloc(f->uart.nout + 1);
+	if (!got || pread(fuzz_out_fd, got, f->uart.nout, 0) != (ssize_t)f->uart.nout)
+		abort();
+	fuzz_require(!memcmp(got, f->uart.out, f->uart.nout), "UART output bytes");
+	free(got);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	/* Every IRQ pulse would warn (no KVM); errors still show. */
+	log_set_level(LOG_ERROR);
+	/* The UART takes a terminal on stdin for the console, in raw mode. */
+	if (isatty(STDIN_FILENO) && (null < 0 || dup2(null, STDIN_FILENO) < 0))
+		abort();
+	if (null >= 0)
+		close(null);
+	fuzz_out_fd = memfd_create("fuzz-pio-serial", MFD_CLOEXEC);
+	if (fuzz_out_fd < 0)
+		abort();
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct in in = { data, size < FUZZ_MAX_INPUT ? size : FUZZ_MAX_INPUT };
+	uint8_t *expected_out = malloc(in.n + 1); /* at most one byte per input byte */
+	struct fuzz *f = malloc(sizeof(*f));
+
+	if (!expected_out || !f || ftruncate(fuzz_out_fd, 0))
+		abort();
+	fuzz_setup(f, expected_out);
+	while (in.n)
+		fuzz_op(f, &in);
+	fuzz_teardown(f);
+	free(f);
+	free(expected_out);
+	return 0;
+}
