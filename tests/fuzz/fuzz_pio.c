@@ -4,7 +4,10 @@
  * bus_access(), item by item as vcpu_exit_io() handles KVM_EXIT_IO (string
  * I/O included). There is no KVM: vm_fd is -1, so IRQ pulses fail (their
  * warnings are silenced). Each access's data is a heap block of exactly its
- * size, so AddressSanitizer catches a device touching bytes beyond it.
+ * size, so AddressSanitizer catches a device touching bytes beyond it. The
+ * UART's console is a pseudo-terminal on stdin, its output a memfd, and the
+ * main thread's event loop runs when the input says, as it would between
+ * vCPU exits.
  *
  * Beyond "no crash", a shadow model of what the code promises checks every
  * access:
@@ -15,7 +18,9 @@
  *   reports THR empty (output is instant) and DR iff the receive FIFO holds
  *   data; IIR priorities and THR-empty acknowledgement, register read-back
  *   and the loopback MSR as a 16550A (what Linux's 8250 probe tests); bytes
- *   above the first of a wide read are all ones;
+ *   above the first of a wide read are all ones; keys typed on the terminal
+ *   reach RBR in order, none lost: the VMM reads no more than the FIFO has
+ *   room for, and reads again once the guest has made room;
  * - i8042: the status register, and the bytes on the data port as the
  *   controller and the keyboard answer each command; 0xfe to the command
  *   port is reported as exactly one stop request, and nothing else is;
@@ -27,12 +32,14 @@
  *       bits 3-5  repeat count - 1 (string I/O: rep ins/outs)
  *       bits 6-7  0: PIO at a short port (1 byte, see fuzz_port()),
  *                 1: PIO at a full port (2 bytes, little-endian),
- *                 2: the host types `repeat` bytes (operands) on the console,
+ *                 2: `repeat` keys (operands) are typed on the terminal,
  *                 3: with bit 3 clear, the host sends Ctrl-Alt-Del to
  *                    the keyboard; with bit 3 set, the main thread takes
- *                    its turn (the UART's output is written out).
+ *                    its turn (the UART's output is written out, its
+ *                    input read from the terminal).
  * A PIO write's values follow its port: repeat x size bytes. An operation
  * cut short by the end of the input is dropped. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -40,8 +47,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <linux/serial_reg.h>
@@ -56,6 +65,7 @@
 #define FUZZ_MAX_INPUT 65536    /* well below the UART's output ring: no byte is dropped */
 #define FUZZ_UART_FIFO 64       /* serial.c's SERIAL_IN_SIZE: receive FIFO */
 #define FUZZ_KBC_BUF 16         /* i8042.c's I8042_BUF_SIZE: output buffer */
+#define FUZZ_TTY_MAX 256        /* keys typed and not yet read, at most (harness's bound) */
 #define FUZZ_STALE 0xa5         /* what a read's buffer holds before the device answers */
 
 /* i8042 controller commands (port 0x64) and keyboard bytes, from the 8042
@@ -83,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A byte FIFO that drops what arrives when it is full, as both devices do. */
 struct fifo {
-	uint8_t b[FUZZ_UART_FIFO > FUZZ_KBC_BUF ? FUZZ_UART_FIFO : FUZZ_KBC_BUF];
+	uint8_t b[FUZZ_TTY_MAX];
 	unsigned head, len, cap;
 };
 
@@ -93,6 +103,10 @@ struct uart {
 	bool fifo_on;
 	bool thre_pending;
 	struct fifo rx;
+	struct fifo tty;    /* typed on the terminal, not yet read by the VMM */
+	bool in_paused;     /* the terminal is not watched: the FIFO was full */
+	bool wake_sent;     /* the guest made room since and woke the main thread */
+	bool efd_pending;   /* output or a wake-up waits for the main thread */
 	uint8_t *out;       /* what the output must hold */
 	size_t nout;
 };
@@ -127,6 +141,7 @@ struct expect {
 };
 
 static int fuzz_out_fd = -1;    /* memfd behind the UART's output */
+static int fuzz_tty_fd = -1;    /* the master of the pseudo-terminal on stdin */
 
 static void fuzz_require(bool ok, const char *what)
 {
@@ -193,11 +208,30 @@ static bool fuzz_claimed(uint16_t port)
 
 static void uart_write_thr(struct uart *u, uint8_t v)
 {
-	if (u->mcr & UART_MCR_LOOP)
+	if (u->mcr & UART_MCR_LOOP) {
 		fifo_push(&u->rx, v);
-	else
+	} else {
 		u->out[u->nout++] = v;
+		u->efd_pending = true;
+	}
 	u->thre_pending = true;
+}
+
+/* The guest made room in a full FIFO: the main thread must read the
+ * terminal again, so it is woken (once until it has resumed). */
+static void uart_room_made(struct uart *u)
+{
+	if (u->in_paused && !u->wake_sent)
+		u->wake_sent = u->efd_pending = true;
+}
+
+static int uart_read_rbr(struct uart *u)
+{
+	int v = fifo_pop(&u->rx);
+
+	if (v >= 0)
+		uart_room_made(u);
+	return v;
 }
 
 static void uart_write(struct uart *u, unsigned reg, uint8_t v)
@@ -222,8 +256,10 @@ static void uart_write(struct uart *u, unsigned reg, uint8_t v)
 		break;
 	case UART_FCR:
 		u->fifo_on = v & UART_FCR_ENABLE_FIFO;
-		if (v & UART_FCR_CLEAR_RCVR)
+		if (v & UART_FCR_CLEAR_RCVR) {
 			u->rx.len = 0;
+			uart_room_made(u);
+		}
 		break;
 	case UART_LCR: u->lcr = v; break;
 	case UART_MCR: u->mcr = v & 0x1f; break;
@@ -272,7 +308,7 @@ static int uart_read(struct uart *u, unsigned reg)
 	bool dlab = u->lcr & UART_LCR_DLAB;
 
 	switch (reg) {
-	case UART_RX: return dlab ? u->dll : fifo_pop(&u->rx);
+	case UART_RX: return dlab ? u->dll : uart_read_rbr(u);
 	case UART_IER: return dlab ? u->dlm : u->ier;
 	case UART_IIR: return uart_iir(u);
 	case UART_LCR: return u->lcr;
@@ -280,6 +316,28 @@ static int uart_read(struct uart *u, unsigned reg)
 	case UART_LSR: return UART_LSR_TEMT | UART_LSR_THRE | (u->rx.len ? UART_LSR_DR : 0);
 	case UART_MSR: return uart_msr(u);
 	default: return u->scr;
+	}
+}
+
+/* The main thread's turn: the handlers of the fds ready when it looked.
+ * The terminal's takes what the FIFO has room for, or stops watching it
+ * when there is none; the eventfd's writes the output out and watches the
+ * terminal again if the guest has made room. */
+static void uart_main_turn(struct uart *u)
+{
+	bool tty_ready = !u->in_paused && u->tty.len;
+	bool efd_ready = u->efd_pending;
+	unsigned room = FUZZ_UART_FIFO - u->rx.len;
+
+	if (tty_ready) {
+		u->in_paused = !room;
+		while (room-- && u->tty.len)
+			fifo_push(&u->rx, (uint8_t)fifo_pop(&u->tty));
+	}
+	if (efd_ready) {
+		u->efd_pending = false;
+		if (u->in_paused && u->rx.len < FUZZ_UART_FIFO)
+			u->in_paused = u->wake_sent = false;
 	}
 }
 
@@ -442,7 +500,30 @@ static void fuzz_pio(struct fuzz *f, struct in *in, uint16_t port, uint32_t len,
 	free(buf);
 }
 
-/* Keys typed on the console arrive in the receive FIFO. */
+/* Keys typed on the terminal and not yet read from it. */
+static unsigned fuzz_tty_pending(void)
+{
+	int n = 0;
+
+	if (ioctl(STDIN_FILENO, FIONREAD, &n) < 0)
+		abort();
+	return (unsigned)n;
+}
+
+/* The pseudo-terminal passes keys on from a kernel worker: wait until all
+ * of them are there to be read, so what the UART reads is deterministic. */
+static void fuzz_tty_settle(unsigned want)
+{
+	for (unsigned i = 0; i < 100000; i++) {
+		if (fuzz_tty_pending() == want)
+			return;
+		usleep(10);
+	}
+	fprintf(stderr, "fuzz_pio: the terminal did not pass %u keys on\n", want);
+	abort();
+}
+
+/* Keys typed on the terminal, up to what the harness lets wait there. */
 static void fuzz_type(struct fuzz *f, struct in *in, unsigned n)
 {
 	uint8_t keys[8];
@@ -451,18 +532,21 @@ static void fuzz_type(struct fuzz *f, struct in *in, unsigned n)
 		in->n = 0;
 		return;
 	}
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n; i++)
 		keys[i] = (uint8_t)take(in, 1);
-		fifo_push(&f->uart.rx, keys[i]);
-	}
-	serial_receive(f->serial, keys, n);
-	fuzz_check_stops(f);
+	if (fuzz_tty_fd < 0 || f->uart.tty.len + n > FUZZ_TTY_MAX)
+		return;
+	if (write(fuzz_tty_fd, keys, n) != (ssize_t)n)
+		abort();
+	for (unsigned i = 0; i < n; i++)
+		fifo_push(&f->uart.tty, keys[i]);
+	fuzz_tty_settle(f->uart.tty.len);
 }
 
 /* What the main thread does when the VM's fds are ready: run the ready
- * handlers (the UART's output drain) once. A stop request written to the
- * loop's eventfd directly ends evloop_run() after that batch, without
- * marking the VM stopping. All of the output must then be out. */
+ * handlers once. A stop request written to the loop's eventfd directly ends
+ * evloop_run() after that batch, without marking the VM stopping. All of
+ * the output must then be out, and the keys read what the model says. */
 static void fuzz_main_turn(struct fuzz *f)
 {
 	uint64_t one = 1;
@@ -471,9 +555,12 @@ static void fuzz_main_turn(struct fuzz *f)
 	if (write(f->loop.stop_efd, &one, sizeof(one)) != sizeof(one))
 		abort();
 	evloop_run(&f->loop);
+	uart_main_turn(&f->uart);
 	if (fstat(fuzz_out_fd, &st))
 		abort();
 	fuzz_require((size_t)st.st_size == f->uart.nout, "UART output flushed on the main thread's turn");
+	fuzz_require(fuzz_tty_fd < 0 || fuzz_tty_pending() == f->uart.tty.len,
+		     "keys read from the terminal as the receive FIFO has room");
 }
 
 static void fuzz_ctrl_alt_del(struct fuzz *f)
@@ -492,10 +579,10 @@ static void fuzz_op(struct fuzz *f, struct in *in)
 	switch (ctl >> 6) {
 	case 0:
 		fuzz_pio(f, in, fuzz_port((uint8_t)take(in, 1)), len, rep, is_write);
-		break;
+		return;
 	case 1:
 		fuzz_pio(f, in, (uint16_t)take(in, 2), len, rep, is_write);
-		break;
+		return;
 	case 2:
 		fuzz_type(f, in, rep);
 		break;
@@ -504,22 +591,25 @@ static void fuzz_op(struct fuzz *f, struct in *in)
 			fuzz_main_turn(f);
 		else
 			fuzz_ctrl_alt_del(f);
-		fuzz_check_stops(f);
 		break;
 	}
+	fuzz_check_stops(f);
 }
 
 /* ---- set-up ---- */
 
 /* Only what these devices use of a VM (vm_init without guest RAM, no KVM),
  * and the devices as machine.c creates them, the UART writing to the memfd
- * through a path of its own, as it would to a file. */
+ * through a path of its own, as it would to a file. Keys left on the
+ * terminal by the last input are dropped first. */
 static void fuzz_setup(struct fuzz *f, uint8_t *expected_out)
 {
 	struct volt_err err = { 0 };
 	char path[64];
 
 	memset(f, 0, sizeof(*f));
+	if (ftruncate(fuzz_out_fd, 0) || (fuzz_tty_fd >= 0 && tcflush(STDIN_FILENO, TCIFLUSH)))
+		abort();
 	if (evloop_init(&f->loop, &err))
 		abort();
 	f->vm.kvm_fd = f->vm.vm_fd = -1;
@@ -533,6 +623,7 @@ static void fuzz_setup(struct fuzz *f, uint8_t *expected_out)
 		abort();
 	}
 	f->uart.rx.cap = FUZZ_UART_FIFO;
+	f->uart.tty.cap = FUZZ_TTY_MAX;
 	f->uart.out = expected_out;
 	f->kbc.out.cap = FUZZ_KBC_BUF;
 	f->kbc.ctr = 0x45;  /* keyboard interrupt, system flag, translation */
@@ -560,17 +651,30 @@ static void fuzz_teardown(struct fuzz *f)
 	free(got);
 }
 
+/* The UART takes its console input from stdin when it is a terminal: give
+ * it a pseudo-terminal of our own, never the user's. Without one, stdin is
+ * /dev/null and typing does nothing. */
+static void fuzz_open_tty(void)
+{
+	int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0 || grantpt(fd) || unlockpt(fd)) {
+		fprintf(stderr, "fuzz_pio: no pseudo-terminal (%s); console input not fuzzed\n",
+			strerror(errno));
+		fd = -1;
+	}
+	fuzz_tty_fd = fd;
+	fd = open(fuzz_tty_fd >= 0 ? ptsname(fuzz_tty_fd) : "/dev/null", O_RDWR | O_NOCTTY);
+	if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
+		abort();
+	close(fd);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
 	/* Every IRQ pulse would warn (no KVM); errors still show. */
 	log_set_level(LOG_ERROR);
-	/* The UART takes a terminal on stdin for the console, in raw mode. */
-	if (isatty(STDIN_FILENO) && (null < 0 || dup2(null, STDIN_FILENO) < 0))
-		abort();
-	if (null >= 0)
-		close(null);
+	fuzz_open_tty();
 	fuzz_out_fd = memfd_create("fuzz-pio-serial", MFD_CLOEXEC);
 	if (fuzz_out_fd < 0)
 		abort();
@@ -583,7 +687,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *expected_out = malloc(in.n + 1); /* at most one byte per input byte */
 	struct fuzz *f = malloc(sizeof(*f));
 
-	if (!expected_out || !f || ftruncate(fuzz_out_fd, 0))
+	if (!expected_out || !f)
 		abort();
 	fuzz_setup(f, expected_out);
 	while (in.n)

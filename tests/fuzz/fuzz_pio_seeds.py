@@ -107,8 +107,22 @@ def loopback():
     fill = b"".join(out(COM1 + TX, *range(i * 8, i * 8 + 8)) for i in range(9))
     s += fill + (ui(LSR) + ui(RX)) * 64 + ui(LSR) + ui(RX)  # as serial8250_rx_chars()
     s += fill + ui(RX, 8) + ui(LSR) + uo(FCR, 0x07) + ui(LSR) + ui(RX)
-    # Keys from the host while not in loopback.
-    s += uo(MCR, 0x0b) + typed(b"root\r") + ui(IIR) + ui(LSR) + ui(RX, 5) + ui(IIR)
+    # Keys typed on the terminal while not in loopback.
+    s += uo(MCR, 0x0b) + typed(b"root\r") + MAIN_TURN + ui(IIR) + ui(LSR) + ui(RX, 5) + ui(IIR)
+    return s
+
+
+def type_ahead():
+    """More keys than the receive FIFO holds, typed before the guest reads:
+    the VMM pauses the terminal when the FIFO is full and resumes once the
+    guest has drained it (as serial8250_rx_chars() does: LSR, then RBR)."""
+    keys = bytes(range(0x20, 0x20 + 160))
+    s = uo(MCR, 0x0b) + uo(IER, 0x01)
+    s += b"".join(typed(keys[i:i + 8]) for i in range(0, len(keys), 8))
+    s += MAIN_TURN + MAIN_TURN + ui(IIR) + ui(LSR)
+    for _ in range(3):
+        s += (ui(LSR) + ui(RX)) * 64 + ui(LSR) + MAIN_TURN + MAIN_TURN + ui(IIR)
+    s += console(b"$ ") + MAIN_TURN
     return s
 
 
@@ -152,6 +166,7 @@ SEEDS = {
     "linux-8250-probe": linux_8250,
     "console-output": console_output,
     "uart-loopback-fifo": loopback,
+    "uart-type-ahead": type_ahead,
     "i8042-probe-atkbd": i8042_probe,
     "i8042-ctrl-alt-del-reset": ctrl_alt_del_reset,
     "boot-timer-unclaimed": boot_timer_misc,
