@@ -14,7 +14,9 @@
  * - bus: an access is claimed iff its first port is in a registered range;
  *   an unclaimed read returns all ones;
  * - UART: its output holds exactly the bytes written to THR outside DLAB
- *   and loopback; in loopback they come back on RBR in order; LSR always
+ *   and loopback, less those that found the output ring full (a guest
+ *   faster than the main thread); in loopback they come back on RBR in
+ *   order; LSR always
  *   reports THR empty (output is instant) and DR iff the receive FIFO holds
  *   data; IIR priorities and THR-empty acknowledgement, register read-back
  *   and the loopback MSR as a 16550A (what Linux's 8250 probe tests); bytes
@@ -29,16 +31,18 @@
  * Input: a sequence of operations, each a control byte and its operands:
  *   ctl bits 0-1  access size: 1, 2, 4, 8 bytes
  *       bit 2     write
- *       bits 3-5  repeat count - 1 (string I/O: rep ins/outs)
+ *       bits 3-5  string I/O (rep ins/outs): 0-6 for 1-7 items, each
+ *                 write item with its own value; 7 for 8 + n items, n the
+ *                 byte after the port, every write item the same value
  *       bits 6-7  0: PIO at a short port (1 byte, see fuzz_port()),
  *                 1: PIO at a full port (2 bytes, little-endian),
- *                 2: `repeat` keys (operands) are typed on the terminal,
+ *                 2: bits 3-5 + 1 keys (operands) typed on the terminal,
  *                 3: with bit 3 clear, the host sends Ctrl-Alt-Del to
  *                    the keyboard; with bit 3 set, the main thread takes
  *                    its turn (the UART's output is written out, its
  *                    input read from the terminal).
- * A PIO write's values follow its port: repeat x size bytes. An operation
- * cut short by the end of the input is dropped. */
+ * A PIO write's values follow its port, size bytes per item given. An
+ * operation cut short by the end of the input is dropped. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -62,7 +66,8 @@
 #include "vm/layout.h"
 
 #define FUZZ_POST_PORT 0x80     /* boot_timer.c claims it beside the timer */
-#define FUZZ_MAX_INPUT 65536    /* well below the UART's output ring: no byte is dropped */
+#define FUZZ_MAX_INPUT 65536    /* longer inputs are cut */
+#define FUZZ_UART_OUT 262144    /* serial.c's SERIAL_OUT_SIZE: output ring */
 #define FUZZ_UART_FIFO 64       /* serial.c's SERIAL_IN_SIZE: receive FIFO */
 #define FUZZ_KBC_BUF 16         /* i8042.c's I8042_BUF_SIZE: output buffer */
 #define FUZZ_TTY_MAX 256        /* keys typed and not yet read, at most (harness's bound) */
@@ -107,8 +112,9 @@ struct uart {
 	bool in_paused;     /* the terminal is not watched: the FIFO was full */
 	bool wake_sent;     /* the guest made room since and woke the main thread */
 	bool efd_pending;   /* output or a wake-up waits for the main thread */
-	uint8_t *out;       /* what the output must hold */
+	uint8_t *out;       /* what the output must hold since the last flush */
 	size_t nout;
+	off_t flushed;      /* output checked so far */
 };
 
 /* The i8042 as the guest should see it. */
@@ -142,6 +148,7 @@ struct expect {
 
 static int fuzz_out_fd = -1;    /* memfd behind the UART's output */
 static int fuzz_tty_fd = -1;    /* the master of the pseudo-terminal on stdin */
+static uint8_t *fuzz_expected_out; /* FUZZ_UART_OUT bytes */
 
 static void fuzz_require(bool ok, const char *what)
 {
@@ -211,7 +218,8 @@ static void uart_write_thr(struct uart *u, uint8_t v)
 	if (u->mcr & UART_MCR_LOOP) {
 		fifo_push(&u->rx, v);
 	} else {
-		u->out[u->nout++] = v;
+		if (u->nout < FUZZ_UART_OUT)
+			u->out[u->nout++] = v;
 		u->efd_pending = true;
 	}
 	u->thre_pending = true;
@@ -479,23 +487,31 @@ static void fuzz_access(struct fuzz *f, uint16_t port, uint8_t *data, uint32_t l
 	fuzz_check_stops(f);
 }
 
-/* One PIO exit of `rep` items of `len` bytes in one buffer, as kvm_run
- * holds string I/O. A write cut short by the end of the input is dropped. */
-static void fuzz_pio(struct fuzz *f, struct in *in, uint16_t port, uint32_t len, unsigned rep,
-		     bool is_write)
+/* One PIO exit of items of `len` bytes in one buffer, as kvm_run holds
+ * string I/O (see the input format). A write cut short by the end of the
+ * input is dropped. Long runs stop at 263 items, well within KVM's page,
+ * so that random inputs stay quick. */
+static void fuzz_pio(struct fuzz *f, struct in *in, uint16_t port, uint32_t len,
+		     unsigned rep_code, bool is_write)
 {
+	unsigned count = rep_code == 7 ? 8 + (unsigned)take(in, 1) : rep_code + 1;
+	uint32_t given = len * (rep_code == 7 ? 1 : count);
 	uint8_t *buf;
 
-	if (is_write && in->n < len * rep) {
+	if (is_write && in->n < given) {
 		in->n = 0;
 		return;
 	}
-	buf = malloc(len * rep);
+	buf = malloc(len * count);
 	if (!buf)
 		abort();
-	for (uint32_t i = 0; i < len * rep; i++)
-		buf[i] = is_write ? (uint8_t)take(in, 1) : FUZZ_STALE;
-	for (unsigned i = 0; i < rep; i++)
+	for (uint32_t i = 0; i < len * count; i++) {
+		if (!is_write)
+			buf[i] = FUZZ_STALE;
+		else
+			buf[i] = i < given ? (uint8_t)take(in, 1) : buf[i - len];
+	}
+	for (unsigned i = 0; i < count; i++)
 		fuzz_access(f, port, buf + i * len, len, is_write);
 	free(buf);
 }
@@ -547,18 +563,33 @@ static void fuzz_type(struct fuzz *f, struct in *in, unsigned n)
  * handlers once. A stop request written to the loop's eventfd directly ends
  * evloop_run() after that batch, without marking the VM stopping. All of
  * the output must then be out, and the keys read what the model says. */
+/* What the UART wrote out since the last check must be what the model
+ * kept since. */
+static void fuzz_check_output(struct uart *u)
+{
+	uint8_t *got = malloc(u->nout + 1);
+	struct stat st;
+
+	if (!got || fstat(fuzz_out_fd, &st))
+		abort();
+	fuzz_require(st.st_size == u->flushed + (off_t)u->nout, "UART output length");
+	if (pread(fuzz_out_fd, got, u->nout, u->flushed) != (ssize_t)u->nout)
+		abort();
+	fuzz_require(!memcmp(got, u->out, u->nout), "UART output bytes");
+	u->flushed += (off_t)u->nout;
+	u->nout = 0;
+	free(got);
+}
+
 static void fuzz_main_turn(struct fuzz *f)
 {
 	uint64_t one = 1;
-	struct stat st;
 
 	if (write(f->loop.stop_efd, &one, sizeof(one)) != sizeof(one))
 		abort();
 	evloop_run(&f->loop);
 	uart_main_turn(&f->uart);
-	if (fstat(fuzz_out_fd, &st))
-		abort();
-	fuzz_require((size_t)st.st_size == f->uart.nout, "UART output flushed on the main thread's turn");
+	fuzz_check_output(&f->uart);
 	fuzz_require(fuzz_tty_fd < 0 || fuzz_tty_pending() == f->uart.tty.len,
 		     "keys read from the terminal as the receive FIFO has room");
 }
@@ -573,18 +604,18 @@ static void fuzz_op(struct fuzz *f, struct in *in)
 {
 	uint8_t ctl = (uint8_t)take(in, 1);
 	uint32_t len = 1u << (ctl & 3);
-	unsigned rep = 1 + ((ctl >> 3) & 7);
+	unsigned rep_code = (ctl >> 3) & 7;
 	bool is_write = ctl & 4;
 
 	switch (ctl >> 6) {
 	case 0:
-		fuzz_pio(f, in, fuzz_port((uint8_t)take(in, 1)), len, rep, is_write);
+		fuzz_pio(f, in, fuzz_port((uint8_t)take(in, 1)), len, rep_code, is_write);
 		return;
 	case 1:
-		fuzz_pio(f, in, (uint16_t)take(in, 2), len, rep, is_write);
+		fuzz_pio(f, in, (uint16_t)take(in, 2), len, rep_code, is_write);
 		return;
 	case 2:
-		fuzz_type(f, in, rep);
+		fuzz_type(f, in, rep_code + 1);
 		break;
 	default:
 		if (ctl & 8)
@@ -602,7 +633,7 @@ static void fuzz_op(struct fuzz *f, struct in *in)
  * and the devices as machine.c creates them, the UART writing to the memfd
  * through a path of its own, as it would to a file. Keys left on the
  * terminal by the last input are dropped first. */
-static void fuzz_setup(struct fuzz *f, uint8_t *expected_out)
+static void fuzz_setup(struct fuzz *f)
 {
 	struct volt_err err = { 0 };
 	char path[64];
@@ -624,7 +655,7 @@ static void fuzz_setup(struct fuzz *f, uint8_t *expected_out)
 	}
 	f->uart.rx.cap = FUZZ_UART_FIFO;
 	f->uart.tty.cap = FUZZ_TTY_MAX;
-	f->uart.out = expected_out;
+	f->uart.out = fuzz_expected_out;
 	f->kbc.out.cap = FUZZ_KBC_BUF;
 	f->kbc.ctr = 0x45;  /* keyboard interrupt, system flag, translation */
 	f->kbc.outp = 0x03; /* CPU out of reset, A20 on */
@@ -633,22 +664,12 @@ static void fuzz_setup(struct fuzz *f, uint8_t *expected_out)
 /* Destroying the UART flushes its output: it must be what the guest sent. */
 static void fuzz_teardown(struct fuzz *f)
 {
-	struct stat st;
-	uint8_t *got;
-
 	serial_destroy(f->serial);
 	i8042_destroy(f->i8042);
 	bus_fini(&f->vm.pio);
 	bus_fini(&f->vm.mmio);
 	evloop_fini(&f->loop);
-	if (fstat(fuzz_out_fd, &st))
-		abort();
-	fuzz_require((size_t)st.st_size == f->uart.nout, "UART output length");
-	got = malloc(f->uart.nout + 1);
-	if (!got || pread(fuzz_out_fd, got, f->uart.nout, 0) != (ssize_t)f->uart.nout)
-		abort();
-	fuzz_require(!memcmp(got, f->uart.out, f->uart.nout), "UART output bytes");
-	free(got);
+	fuzz_check_output(&f->uart);
 }
 
 /* The UART takes its console input from stdin when it is a terminal: give
@@ -676,7 +697,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	log_set_level(LOG_ERROR);
 	fuzz_open_tty();
 	fuzz_out_fd = memfd_create("fuzz-pio-serial", MFD_CLOEXEC);
-	if (fuzz_out_fd < 0)
+	fuzz_expected_out = malloc(FUZZ_UART_OUT);
+	if (fuzz_out_fd < 0 || !fuzz_expected_out)
 		abort();
 	return 0;
 }
@@ -684,16 +706,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct in in = { data, size < FUZZ_MAX_INPUT ? size : FUZZ_MAX_INPUT };
-	uint8_t *expected_out = malloc(in.n + 1); /* at most one byte per input byte */
 	struct fuzz *f = malloc(sizeof(*f));
 
-	if (!expected_out || !f)
+	if (!f)
 		abort();
-	fuzz_setup(f, expected_out);
+	fuzz_setup(f);
 	while (in.n)
 		fuzz_op(f, &in);
 	fuzz_teardown(f);
 	free(f);
-	free(expected_out);
 	return 0;
 }

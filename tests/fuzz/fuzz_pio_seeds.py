@@ -27,10 +27,15 @@ def short(port):
     return None
 
 
-def pio(port, write, values=(0,), size=1, raw=False):
-    ctl = SIZES[size] | (4 if write else 0) | ((len(values) - 1) << 3)
+def pio(port, write, values=(0,), size=1, raw=False, run=0):
+    """One exit: up to 7 items, or a run of 8-263 items all with values[0]."""
+    assert 1 <= len(values) <= 7 and not (run and len(values) > 1)
+    ctl = SIZES[size] | (4 if write else 0) | ((7 if run else len(values) - 1) << 3)
     s = None if raw else short(port)
     head = bytes([ctl, s]) if s is not None else bytes([ctl | 0x40]) + port.to_bytes(2, "little")
+    if run:
+        assert 8 <= run <= 263
+        head += bytes([run - 8])
     if not write:
         return head
     return head + b"".join(v.to_bytes(size, "little") for v in values)
@@ -44,6 +49,11 @@ def inp(port, n=1, size=1, raw=False):
     return pio(port, False, (0,) * n, size, raw)
 
 
+def out_run(port, value, size=1, n=263):
+    """rep outs of n items, all the same."""
+    return pio(port, True, (value,), size, run=n)
+
+
 def uo(reg, v):
     return out(COM1 + reg, v)
 
@@ -53,6 +63,7 @@ def ui(reg, n=1):
 
 
 def typed(data):
+    assert 1 <= len(data) <= 8
     return bytes([0x80 | ((len(data) - 1) << 3)]) + data
 
 
@@ -92,7 +103,7 @@ def linux_8250():
 
 def console_output():
     s = console(b"Linux version 6.1.0 (volt@fuzz) #1 SMP\r\n") + MAIN_TURN
-    s += out(COM1 + TX, *b"earlyprk")  # rep outsb
+    s += out(COM1 + TX, *b"early: ")  # rep outsb
     s += out(COM1 + TX, 0x0a4f, size=2)  # outw: the low byte is THR's
     s += inp(COM1 + LSR, size=4) + inp(COM1 + LSR, size=8) + inp(COM1 + MSR, size=2)
     s += uo(LCR, 0x80) + uo(TX, ord("x")) + uo(LCR, 0x03) + uo(TX, ord("!")) + MAIN_TURN
@@ -104,9 +115,9 @@ def loopback():
     s += uo(TX, ord("A")) + uo(TX, ord("B")) + ui(LSR) + ui(RX, 3) + ui(LSR)
     s += uo(IER, 0x01) + uo(TX, 0x55) + ui(IIR) + ui(RX) + ui(IIR)
     # Overflow the receive FIFO and drain it; fill it again and clear it.
-    fill = b"".join(out(COM1 + TX, *range(i * 8, i * 8 + 8)) for i in range(9))
+    fill = b"".join(out(COM1 + TX, *range(i * 6, i * 6 + 6)) for i in range(12))
     s += fill + (ui(LSR) + ui(RX)) * 64 + ui(LSR) + ui(RX)  # as serial8250_rx_chars()
-    s += fill + ui(RX, 8) + ui(LSR) + uo(FCR, 0x07) + ui(LSR) + ui(RX)
+    s += fill + ui(RX, 7) + ui(LSR) + uo(FCR, 0x07) + ui(LSR) + ui(RX)
     # Keys typed on the terminal while not in loopback.
     s += uo(MCR, 0x0b) + typed(b"root\r") + MAIN_TURN + ui(IIR) + ui(LSR) + ui(RX, 5) + ui(IIR)
     return s
@@ -123,6 +134,17 @@ def type_ahead():
     for _ in range(3):
         s += (ui(LSR) + ui(RX)) * 64 + ui(LSR) + MAIN_TURN + MAIN_TURN + ui(IIR)
     s += console(b"$ ") + MAIN_TURN
+    return s
+
+
+def console_flood():
+    """More output than the ring (256 KiB) holds before the main thread
+    writes it out: the rest is dropped. The first byte moves the ring's
+    start, so the flood wraps around its end."""
+    s = console(b"x") + MAIN_TURN
+    s += out_run(COM1 + TX, ord("a")) * 997 + out_run(COM1 + TX, 0x0a0d, size=2, n=8)
+    s += out_run(COM1 + TX, ord("b"), n=200) + MAIN_TURN + console(b"end") + MAIN_TURN
+    s += out_run(COM1 + TX, ord("c"), n=9) + pio(COM1 + LSR, False, run=20) + MAIN_TURN
     return s
 
 
@@ -144,7 +166,7 @@ def ctrl_alt_del_reset():
     s = CTRL_ALT_DEL + inp(KBD_CMD) + inp(KBD_DATA, 4) + inp(KBD_CMD)
     # Untranslated: set 2 codes; then overflow the output buffer.
     s += out(KBD_CMD, 0x60) + out(KBD_DATA, 0x05) + CTRL_ALT_DEL + inp(KBD_DATA, 4)
-    s += CTRL_ALT_DEL * 5 + inp(KBD_DATA, 8) + inp(KBD_DATA, 8) + inp(KBD_DATA, 5)
+    s += CTRL_ALT_DEL * 5 + inp(KBD_DATA, 7) * 3 + inp(KBD_DATA)
     # Linux's reboot=k, tried more than once, then as rep outsb and outl.
     s += out(KBD_CMD, 0xfe) + out(KBD_CMD, 0xfe) + out(KBD_CMD, 0xfe, 0xfe, 0xfe)
     s += out(KBD_CMD, 0xfe, size=4)
@@ -167,6 +189,7 @@ SEEDS = {
     "console-output": console_output,
     "uart-loopback-fifo": loopback,
     "uart-type-ahead": type_ahead,
+    "uart-console-flood": console_flood,
     "i8042-probe-atkbd": i8042_probe,
     "i8042-ctrl-alt-del-reset": ctrl_alt_del_reset,
     "boot-timer-unclaimed": boot_timer_misc,
