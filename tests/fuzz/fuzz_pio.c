@@ -16,17 +16,19 @@
  * - UART: its output holds exactly the bytes written to THR outside DLAB
  *   and loopback, less those that found the output ring full (a guest
  *   faster than the main thread); in loopback they come back on RBR in
- *   order; LSR always
- *   reports THR empty (output is instant) and DR iff the receive FIFO holds
- *   data; IIR priorities and THR-empty acknowledgement, register read-back
- *   and the loopback MSR as a 16550A (what Linux's 8250 probe tests); bytes
- *   above the first of a wide read are all ones; keys typed on the terminal
- *   reach RBR in order, none lost: the VMM reads no more than the FIFO has
- *   room for, and reads again once the guest has made room;
+ *   order; LSR always reports THR empty (output is instant) and DR iff the
+ *   receive FIFO holds data; IIR priorities and THR-empty acknowledgement,
+ *   register read-back and the loopback MSR as a 16550A (what Linux's 8250
+ *   probe tests); bytes above the first of a wide read are all ones; keys
+ *   typed on the terminal reach RBR in order, none lost: the VMM reads no
+ *   more than the FIFO has room for, and reads again once the guest has
+ *   made room (by reading RBR or clearing the FIFO);
  * - i8042: the status register, and the bytes on the data port as the
  *   controller and the keyboard answer each command; 0xfe to the command
  *   port is reported as exactly one stop request, and nothing else is;
  * - boot timer: reads return zeros, the POST port all ones.
+ * Not checked: IRQ pulses (no irqchip to see them), the upper bytes of a
+ * wide i8042 read (left as they were), RBR's value when the FIFO is empty.
  *
  * Input: a sequence of operations, each a control byte and its operands:
  *   ctl bits 0-1  access size: 1, 2, 4, 8 bytes
