@@ -38,6 +38,15 @@ start_volt() {
 	return 1
 }
 
+# wait_for_output NAME PATTERN: until PATTERN is in $TMP/NAME.out, up to 10 s.
+wait_for_output() {
+	for _ in $(seq 1000); do
+		grep -q -- "$2" "$TMP/$1.out" 2>/dev/null && return 0
+		sleep 0.01
+	done
+	return 1
+}
+
 volt_pid() {
 	pgrep -P "$VOLT_PID" | head -n 1
 }

@@ -12,14 +12,6 @@ require_kvm
 IDLE=$GUESTS/bench-idle
 require_file "$IDLE"
 
-wait_for_output() {   # NAME PATTERN: up to 10 s
-	for _ in $(seq 1000); do
-		grep -q -- "$2" "$TMP/$1.out" 2>/dev/null && return 0
-		sleep 0.01
-	done
-	return 1
-}
-
 # start_quiet NAME ARGS...: volt --api-sock in the background, waiting for
 # the socket file only (no request).
 start_quiet() {

@@ -13,14 +13,6 @@ require_file "$IDLE"
 METRICS=$TMP/metrics.json
 printf 'disk' >"$TMP/disk.img"
 
-wait_for_output() {   # NAME PATTERN: up to 10 s
-	for _ in $(seq 1000); do
-		grep -q -- "$2" "$TMP/$1.out" 2>/dev/null && return 0
-		sleep 0.01
-	done
-	return 1
-}
-
 start_volt run || { fail "volt --api-sock did not serve $SOCK"; show run; finish; }
 expect PUT /metrics "{\"metrics_path\": \"$METRICS\"}" 204 "" "PUT /metrics"
 expect PUT /metrics "{\"metrics_path\": \"$METRICS\"}" 400 "Reinitialization of metrics" \

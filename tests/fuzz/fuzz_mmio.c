@@ -55,6 +55,8 @@
 
 #include "../../core/virtio/virtio_mmio.c"
 
+#include "fuzz_util.h"
+
 #define LOW_SIZE   0x8000ULL
 #define HIGH_GPA   0x100000000ULL
 #define HIGH_SIZE  0x2000ULL
@@ -166,30 +168,13 @@ static uint8_t *fuzz_gpa(const struct fuzz *f, uint64_t gpa, uint64_t len)
 	return NULL;
 }
 
-static bool fuzz_in_ram(const struct fuzz *f, const void *p, size_t len)
+static bool fuzz_in_ram(const void *ctx, const void *p, size_t len)
 {
+	const struct fuzz *f = ctx;
 	const uint8_t *b = p;
 
 	return (b >= f->low && len <= LOW_SIZE && (size_t)(b - f->low) <= LOW_SIZE - len) ||
 	       (b >= f->high && len <= HIGH_SIZE && (size_t)(b - f->high) <= HIGH_SIZE - len);
-}
-
-static void fuzz_check_elem(const struct fuzz *f, const struct volt_vq_elem *e)
-{
-	uint64_t out = 0, in = 0;
-
-	if (e->nout + e->nin > VOLT_VQ_MAX_SIZE)
-		abort();
-	for (unsigned i = 0; i < e->nout + e->nin; i++) {
-		if (!fuzz_in_ram(f, e->iov[i].iov_base, e->iov[i].iov_len))
-			abort();
-		if (i < e->nout)
-			out += e->iov[i].iov_len;
-		else
-			in += e->iov[i].iov_len;
-	}
-	if (out != e->out_len || in != e->in_len)
-		abort();
 }
 
 /* ---- the transport's state --------------------------------------------- */
@@ -432,7 +417,7 @@ static void dummy_push(struct fuzz *f, unsigned queue, const struct volt_vq_elem
 /* A popped element: check it, write its writable part, push or keep it. */
 static void dummy_take(struct fuzz *f, unsigned queue, const struct volt_vq_elem *e)
 {
-	fuzz_check_elem(f, e);
+	fuzz_check_elem(e, fuzz_in_ram, f);
 	for (unsigned i = e->nout; i < e->nout + e->nin; i++)
 		memset(e->iov[i].iov_base, 0x5a, e->iov[i].iov_len);
 	if (f->dm.hold && f->dm.nheld < MAX_HELD) {

@@ -32,6 +32,7 @@
 #include <sanitizer/asan_interface.h>
 
 #include "fake_host.h"
+#include "fuzz_util.h"
 #include "net_config.h"
 #include "net_rx.h"
 #include "net_tx.h"
@@ -104,21 +105,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return fh && arena ? 0 : -1;
 }
 
-/* Bytes the input still holds. */
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct in *in, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes && in->n; i++, in->p++, in->n--)
-		v |= (uint64_t)in->p[0] << (8 * i);
-	return v;
-}
-
 /* Memory for one segment: its own block, or the arena's next bytes. */
 static uint8_t *seg_alloc(struct chain *c, unsigned i, size_t len, bool writable)
 {
@@ -133,10 +119,10 @@ static uint8_t *seg_alloc(struct chain *c, unsigned i, size_t len, bool writable
 	return c->block[i];
 }
 
-static void add_chain(struct in *in)
+static void add_chain(struct fuzz_in *in)
 {
 	struct chain *c = &chains[nchains];
-	unsigned shape = (unsigned)take(in, 1);
+	unsigned shape = (unsigned)fuzz_take(in, 1);
 
 	if (nchains == MAX_CHAINS || fh->vq[0].count == FAKE_ELEMS)
 		return;
@@ -146,7 +132,7 @@ static void add_chain(struct in *in)
 	c->nout = shape & 0x80 ? (shape >> 4) % (c->nseg + 1) : 0;
 	for (unsigned i = 0; i < c->nseg; i++) {
 		/* Small, page-sized or up to 64 KiB. */
-		size_t len = (size_t)take(in, 2);
+		size_t len = (size_t)fuzz_take(in, 2);
 
 		len = len & 0x8000 ? len & 0x7fff : len % 2048;
 		c->seg[i].iov_base = seg_alloc(c, i, len, i >= c->nout);
@@ -274,15 +260,15 @@ static void device_reads(void)
 }
 
 /* A frame arrives; the device takes buffers and reads while it may. */
-static void frame_arrives(struct in *in)
+static void frame_arrives(struct fuzz_in *in)
 {
 	struct virtio_net_hdr_v1 h = { 0 };
-	unsigned seed = (unsigned)take(in, 1);
+	unsigned seed = (unsigned)fuzz_take(in, 1);
 	unsigned before;
 
-	frame_len = (size_t)take(in, 3) % (MAX_FRAME + 1);
-	h.flags = (uint8_t)take(in, 1);
-	h.gso_type = (uint8_t)take(in, 1);
+	frame_len = (size_t)fuzz_take(in, 3) % (MAX_FRAME + 1);
+	h.flags = (uint8_t)fuzz_take(in, 1);
+	h.gso_type = (uint8_t)fuzz_take(in, 1);
 	h.num_buffers = 0xeeee;
 	for (size_t i = 0; i < frame_len; i++)
 		frame[i] = (uint8_t)(seed + i * 31);
@@ -329,23 +315,23 @@ static void run_reset(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct in in = { data, size };
-	uint8_t f = (uint8_t)take(&in, 1);
+	struct fuzz_in in = { data, size };
+	uint8_t f = (uint8_t)fuzz_take(&in, 1);
 	uint64_t features = (f & 1 ? NET_F(VIRTIO_NET_F_MRG_RXBUF) : 0) |
 			    (f & 2 ? NET_F(VIRTIO_NET_F_GUEST_TSO4) : 0) |
 			    (f & 4 ? NET_F(VIRTIO_NET_F_GUEST_TSO6) : 0) |
 			    (f & 8 ? NET_F(VIRTIO_NET_F_GUEST_CSUM) : 0);
-	uint16_t mtu = (uint16_t)(68 + take(&in, 2) % (9000 - 68 + 1));
+	uint16_t mtu = (uint16_t)(68 + fuzz_take(&in, 2) % (9000 - 68 + 1));
 
 	run_reset();
 	carve = f & 16;
 	/* The ring size decides when a short stash may be read anyway. */
-	fh->vq[0].size = (uint16_t)(1u << (take(&in, 1) % 9));
+	fh->vq[0].size = (uint16_t)(1u << (fuzz_take(&in, 1) % 9));
 	net_rx_limits_init(&lim, features, mtu);
 	if (net_rx_init(&rx, &fh->api, &fh->inst, 0))
 		abort();
 	while (in.n) {
-		switch (take(&in, 1) % 4) {
+		switch (fuzz_take(&in, 1) % 4) {
 		case 0:
 		case 1:
 			add_chain(&in);

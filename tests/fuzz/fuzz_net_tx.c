@@ -18,6 +18,7 @@
 #include <linux/virtio_config.h>
 
 #include "fake_host.h"
+#include "fuzz_util.h"
 #include "net_config.h"
 
 const struct volt_plugin_desc *volt_plugin_entry_v1_virtio_net(void);
@@ -81,34 +82,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Bytes the input still holds. */
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct in *in, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes && in->n; i++, in->p++, in->n--)
-		v |= (uint64_t)in->p[0] << (8 * i);
-	return v;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct volt_device_ops *ops = desc->ops;
-	struct in in = { data, size };
+	struct fuzz_in in = { data, size };
 	struct iovec iov[MAX_SEGS];
 	uint8_t *blocks[MAX_SEGS] = { 0 };
-	uint64_t features = (take(&in, 4) & net_features_offered(true)) | (1ULL << VIRTIO_F_VERSION_1);
-	unsigned nseg = (unsigned)take(&in, 1) % MAX_SEGS + 1, nout, used_before;
+	uint64_t features = (fuzz_take(&in, 4) & net_features_offered(true)) | (1ULL << VIRTIO_F_VERSION_1);
+	unsigned nseg = (unsigned)fuzz_take(&in, 1) % MAX_SEGS + 1, nout, used_before;
 	size_t lens[MAX_SEGS], total = 0;
 
-	nout = (unsigned)take(&in, 1) % (nseg + 1);
+	nout = (unsigned)fuzz_take(&in, 1) % (nseg + 1);
 	for (unsigned i = 0; i < nseg; i++)
-		lens[i] = (size_t)take(&in, 2) % 9000;
+		lens[i] = (size_t)fuzz_take(&in, 2) % 9000;
 	/* The chain's bytes: what is left, cut as the lengths say. */
 	for (unsigned i = 0; i < nseg; i++) {
 		size_t len = i + 1 == nseg ? in.n : (lens[i] < in.n ? lens[i] : in.n);

@@ -67,6 +67,8 @@
 #include "util/log.h"
 #include "vm/layout.h"
 
+#include "fuzz_util.h"
+
 #define FUZZ_POST_PORT 0x80     /* boot_timer.c claims it beside the timer */
 #define FUZZ_MAX_INPUT 65536    /* longer inputs are cut */
 #define FUZZ_UART_OUT 262144    /* serial.c's SERIAL_OUT_SIZE: output ring */
@@ -137,11 +139,6 @@ struct fuzz {
 };
 
 /* Bytes of the input not yet consumed. */
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
-
 /* What a read must return: the first byte and every byte after it; -1 for
  * "anything". */
 struct expect {
@@ -158,15 +155,6 @@ static void fuzz_require(bool ok, const char *what)
 		return;
 	fprintf(stderr, "fuzz_pio: invariant violated: %s\n", what);
 	abort();
-}
-
-static uint64_t take(struct in *in, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes && in->n; i++, in->p++, in->n--)
-		v |= (uint64_t)in->p[0] << (8 * i);
-	return v;
 }
 
 static void fifo_push(struct fifo *f, uint8_t v)
@@ -498,10 +486,10 @@ static void fuzz_access(struct fuzz *f, uint16_t port, uint8_t *data, uint32_t l
  * string I/O (see the input format). A write cut short by the end of the
  * input is dropped. Long runs stop at 263 items, well within KVM's page,
  * so that random inputs stay quick. */
-static void fuzz_pio(struct fuzz *f, struct in *in, uint16_t port, uint32_t len,
+static void fuzz_pio(struct fuzz *f, struct fuzz_in *in, uint16_t port, uint32_t len,
 		     unsigned rep_code, bool is_write)
 {
-	unsigned count = rep_code == 7 ? 8 + (unsigned)take(in, 1) : rep_code + 1;
+	unsigned count = rep_code == 7 ? 8 + (unsigned)fuzz_take(in, 1) : rep_code + 1;
 	uint32_t given = len * (rep_code == 7 ? 1 : count);
 	uint8_t *buf;
 
@@ -516,7 +504,7 @@ static void fuzz_pio(struct fuzz *f, struct in *in, uint16_t port, uint32_t len,
 		if (!is_write)
 			buf[i] = FUZZ_STALE;
 		else
-			buf[i] = i < given ? (uint8_t)take(in, 1) : buf[i - len];
+			buf[i] = i < given ? (uint8_t)fuzz_take(in, 1) : buf[i - len];
 	}
 	for (unsigned i = 0; i < count; i++)
 		fuzz_access(f, port, buf + i * len, len, is_write);
@@ -547,7 +535,7 @@ static void fuzz_tty_settle(unsigned want)
 }
 
 /* Keys typed on the terminal, up to what the harness lets wait there. */
-static void fuzz_type(struct fuzz *f, struct in *in, unsigned n)
+static void fuzz_type(struct fuzz *f, struct fuzz_in *in, unsigned n)
 {
 	uint8_t keys[8];
 
@@ -556,7 +544,7 @@ static void fuzz_type(struct fuzz *f, struct in *in, unsigned n)
 		return;
 	}
 	for (unsigned i = 0; i < n; i++)
-		keys[i] = (uint8_t)take(in, 1);
+		keys[i] = (uint8_t)fuzz_take(in, 1);
 	if (fuzz_tty_fd < 0 || f->uart.tty.len + n > FUZZ_TTY_MAX)
 		return;
 	if (write(fuzz_tty_fd, keys, n) != (ssize_t)n)
@@ -607,19 +595,19 @@ static void fuzz_ctrl_alt_del(struct fuzz *f)
 	kbc_ctrl_alt_del(&f->kbc);
 }
 
-static void fuzz_op(struct fuzz *f, struct in *in)
+static void fuzz_op(struct fuzz *f, struct fuzz_in *in)
 {
-	uint8_t ctl = (uint8_t)take(in, 1);
+	uint8_t ctl = (uint8_t)fuzz_take(in, 1);
 	uint32_t len = 1u << (ctl & 3);
 	unsigned rep_code = (ctl >> 3) & 7;
 	bool is_write = ctl & 4;
 
 	switch (ctl >> 6) {
 	case 0:
-		fuzz_pio(f, in, fuzz_port((uint8_t)take(in, 1)), len, rep_code, is_write);
+		fuzz_pio(f, in, fuzz_port((uint8_t)fuzz_take(in, 1)), len, rep_code, is_write);
 		return;
 	case 1:
-		fuzz_pio(f, in, (uint16_t)take(in, 2), len, rep_code, is_write);
+		fuzz_pio(f, in, (uint16_t)fuzz_take(in, 2), len, rep_code, is_write);
 		return;
 	case 2:
 		fuzz_type(f, in, rep_code + 1);
@@ -712,7 +700,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct in in = { data, size < FUZZ_MAX_INPUT ? size : FUZZ_MAX_INPUT };
+	struct fuzz_in in = { data, size < FUZZ_MAX_INPUT ? size : FUZZ_MAX_INPUT };
 	struct fuzz *f = malloc(sizeof(*f));
 
 	if (!f)

@@ -16,6 +16,8 @@
 
 #include "virtio/virtqueue.h"
 
+#include "fuzz_util.h"
+
 #define LOW_SIZE  0x8000ULL
 #define HIGH_GPA  0x100000000ULL
 #define HIGH_SIZE 0x2000ULL
@@ -40,22 +42,9 @@ static const uint8_t *fuzz_ram_at(const struct guest_mem *mem, const void *p, si
 	return NULL;
 }
 
-static void fuzz_check_elem(const struct guest_mem *mem, const struct volt_vq_elem *e)
+static bool fuzz_in_ram(const void *mem, const void *p, size_t len)
 {
-	uint64_t out = 0, in = 0;
-
-	if (e->nout + e->nin > VOLT_VQ_MAX_SIZE)
-		abort();
-	for (unsigned i = 0; i < e->nout + e->nin; i++) {
-		if (!fuzz_ram_at(mem, e->iov[i].iov_base, e->iov[i].iov_len))
-			abort();
-		if (i < e->nout)
-			out += e->iov[i].iov_len;
-		else
-			in += e->iov[i].iov_len;
-	}
-	if (out != e->out_len || in != e->in_len)
-		abort();
+	return fuzz_ram_at(mem, p, len) != NULL;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -104,13 +93,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (r == 0)
 			break;
-		fuzz_check_elem(&mem, elem);
+		fuzz_check_elem(elem, fuzz_in_ram, &mem);
 		if (vq_push(&vq, elem, elem->in_len) < 0)
 			abort();
 		vq_should_notify(&vq);
 	}
 	if (vq_poll_end(&vq) && vq_pop(&vq, elem, &err) == 1) /* the last look */
-		fuzz_check_elem(&mem, elem);
+		fuzz_check_elem(elem, fuzz_in_ram, &mem);
 	vq_reset(&vq);
 	if (vq.mem != &mem)
 		abort();
