@@ -37,6 +37,7 @@
 #include <volt/volt.h>
 
 #include "blk_io.h"
+#include "blk_lock.h"
 #include "blk_request.h"
 
 #define BLK_QUEUE_SIZE      256
@@ -52,6 +53,7 @@ struct blk {
 	const char *path;
 	bool read_only;
 	bool direct;                 /* cache = none */
+	bool lock;                   /* lock = true */
 	struct blk_image img;
 	struct blk_limits lim;
 	uint64_t features;           /* offered */
@@ -73,6 +75,8 @@ static const struct volt_key blk_keys[] = {
 	  .help = "writeback (host page cache, flushed on request) or none (O_DIRECT)" },
 	{ .name = "serial", .type = VOLT_KEY_STRING,
 	  .help = "device ID string (up to 20 bytes); default from the instance name" },
+	{ .name = "lock", .type = VOLT_KEY_BOOL, .default_value = "true",
+	  .help = "lock the image against other users: shared if read_only, else exclusive" },
 };
 
 /* ---- logging ----------------------------------------------------------- */
@@ -184,6 +188,7 @@ static int blk_create(const struct volt_host_api *host, struct volt_instance *in
 	b->img.fd = -1;
 	b->path = host->config_get(inst, "path");
 	b->read_only = host->config_get_bool(inst, "read_only");
+	b->lock = host->config_get_bool(inst, "lock");
 	cache = host->config_get(inst, "cache");
 	if (!strcmp(cache, "none")) {
 		b->direct = true;
@@ -278,12 +283,31 @@ static int blk_open(struct blk *b)
 	return 0;
 }
 
-/* Open the image and hand its fd to the sandbox (slot 0). */
+/* Lock the open image (lock = true); a filesystem without locks only warns. */
+static int blk_lock_image(struct blk *b)
+{
+	int r = b->lock ? blk_lock(b->img.fd, b->read_only) : 0;
+
+	if (r == -EBUSY)
+		b->host->log(b->inst, VOLT_LOG_ERROR, "%s: in use by another drive, VM or program "
+			     "(it holds a lock on it): give each VM its own image, make every user "
+			     "read_only, or set lock = false", b->path);
+	else if (r == -ENOTSUP)
+		b->host->log(b->inst, VOLT_LOG_WARN, "%s: its filesystem has no file locks: not "
+			     "locked", b->path);
+	else if (r)
+		b->host->log(b->inst, VOLT_LOG_ERROR, "%s: locking: %s", b->path, strerror(-r));
+	return r == -ENOTSUP ? 0 : r;
+}
+
+/* Open and lock the image and hand its fd to the sandbox (slot 0). */
 static int blk_realize(void *state)
 {
 	struct blk *b = state;
 	int r = blk_open(b);
 
+	if (!r)
+		r = blk_lock_image(b);
 	if (r)
 		return r;
 	blk_fill_config(b);

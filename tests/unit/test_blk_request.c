@@ -26,6 +26,7 @@
 #define BLK_VERSION "test"
 #include "../../plugins/virtio-blk/blk.c"
 #include "../../plugins/virtio-blk/blk_io.c"
+#include "../../plugins/virtio-blk/blk_lock.c"
 #include "../../plugins/virtio-blk/blk_request.c"
 
 #include "virtio/virtqueue.h"
