@@ -85,6 +85,9 @@ static uint8_t i8042_pop(struct i8042 *k)
 static void i8042_command(struct i8042 *k, uint8_t cmd)
 {
 	k->status |= I8042_STR_CMDDAT;
+	/* A new command drops one still waiting for its data byte, as a real
+	 * 8042 does: the next byte on 0x60 is not that command's any more. */
+	k->pending_cmd = 0;
 	switch (cmd) {
 	case I8042_CMD_READ_CTR: i8042_push(k, k->ctr); break;
 	case I8042_CMD_READ_OUTP: i8042_push(k, k->outp); break;

@@ -19,16 +19,18 @@
  *   order; LSR always reports THR empty (output is instant) and DR iff the
  *   receive FIFO holds data; IIR priorities and THR-empty acknowledgement,
  *   register read-back and the loopback MSR as a 16550A (what Linux's 8250
- *   probe tests); bytes above the first of a wide read are all ones; keys
- *   typed on the terminal reach RBR in order, none lost: the VMM reads no
+ *   probe tests); bytes above the first of a wide read are all ones (on
+ *   every 8-bit port, the i8042's too); keys typed on the terminal reach
+ *   RBR in order, none lost: the VMM reads no
  *   more than the FIFO has room for, and reads again once the guest has
  *   made room (by reading RBR or clearing the FIFO);
  * - i8042: the status register, and the bytes on the data port as the
- *   controller and the keyboard answer each command; 0xfe to the command
- *   port is reported as exactly one stop request, and nothing else is;
+ *   controller and the keyboard answer each command (a new command drops
+ *   one still waiting for its data byte); 0xfe to the command port is
+ *   reported as exactly one stop request, and nothing else is;
  * - boot timer: reads return zeros, the POST port all ones.
- * Not checked: IRQ pulses (no irqchip to see them), the upper bytes of a
- * wide i8042 read (left as they were), RBR's value when the FIFO is empty.
+ * Not checked: IRQ pulses (no irqchip to see them), RBR's value when the
+ * FIFO is empty.
  *
  * Input: a sequence of operations, each a control byte and its operands:
  *   ctl bits 0-1  access size: 1, 2, 4, 8 bytes
@@ -344,6 +346,7 @@ static void uart_main_turn(struct uart *u)
 static void kbc_command(struct kbc *k, uint8_t cmd)
 {
 	k->cmddat = true;
+	k->pending = 0;    /* a new command drops one waiting for its data */
 	switch (cmd) {
 	case KBC_CMD_READ_CTR: fifo_push(&k->out, k->ctr); break;
 	case KBC_CMD_READ_OUTP: fifo_push(&k->out, k->outp); break;
@@ -420,9 +423,9 @@ static struct expect model_read(struct fuzz *f, uint16_t port)
 	if (in_range(port, LAYOUT_COM1_PORT, 8))
 		return (struct expect){ uart_read(&f->uart, port - LAYOUT_COM1_PORT), 0xff };
 	if (port == LAYOUT_I8042_DATA_PORT)
-		return (struct expect){ fifo_pop(&f->kbc.out), -1 };
+		return (struct expect){ fifo_pop(&f->kbc.out), 0xff };
 	if (port == LAYOUT_I8042_CMD_PORT)
-		return (struct expect){ kbc_status(&f->kbc), -1 };
+		return (struct expect){ kbc_status(&f->kbc), 0xff };
 	if (in_range(port, LAYOUT_BOOT_TIMER_PORT, 4))
 		return (struct expect){ 0, 0 };
 	return (struct expect){ 0xff, 0xff }; /* POST port, or unclaimed */
