@@ -62,14 +62,17 @@ void vq_init(struct virtqueue *vq, const struct guest_mem *mem)
 {
 	memset(vq, 0, sizeof(*vq));
 	vq->mem = mem;
+	vq->generation = 1;
 }
 
 void vq_reset(struct virtqueue *vq)
 {
 	const struct guest_mem *mem = vq->mem;
+	uint16_t generation = vq->generation + 1;
 
 	memset(vq, 0, sizeof(*vq));
 	vq->mem = mem;
+	vq->generation = generation ? generation : 1; /* 0 means "unknown" */
 }
 
 static void *vq_map_ring(struct virtqueue *vq, const char *what, uint64_t gpa, uint64_t bytes,
@@ -228,7 +231,7 @@ static int vq_walk_chain(struct virtqueue *vq, uint16_t head, struct volt_vq_ele
 
 	elem->head = head;
 	elem->nout = elem->nin = 0;
-	elem->reserved = 0;
+	elem->generation = 0;
 	elem->out_len = elem->in_len = 0;
 	for (;;) {
 		struct vring_desc d;
@@ -329,6 +332,7 @@ int vq_pop(struct virtqueue *vq, struct volt_vq_elem *elem, struct volt_err *err
 	vq->last_avail++;
 	vq_set_inflight(vq, head, true);
 	vq_notify_disable(vq);
+	elem->generation = vq->generation;
 	return 1;
 }
 
@@ -337,7 +341,8 @@ int vq_push(struct virtqueue *vq, const struct volt_vq_elem *elem, uint32_t writ
 	struct vring_used_elem *u;
 	uint16_t head = elem->head;
 
-	if (!vq->ready || head >= vq->size || !vq_inflight(vq, head))
+	if (!vq->ready || head >= vq->size || !vq_inflight(vq, head) ||
+	    (elem->generation && elem->generation != vq->generation))
 		return -ESTALE;
 	vq_set_inflight(vq, head, false);
 	if (written > elem->in_len)

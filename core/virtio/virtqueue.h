@@ -25,6 +25,10 @@ struct virtqueue {
 	/* Guest RAM: set once by vq_init, kept by vq_reset (a device reset
 	 * must not lose it, or the queue cannot be set up again). */
 	const struct guest_mem *mem;
+	/* Bumped by every vq_reset (never 0) and stamped into each element
+	 * vq_pop returns: vq_push drops an element of an older generation,
+	 * whose head may be in flight again for a new chain. */
+	uint16_t generation;
 
 	/* Everything below is cleared by vq_reset. */
 	bool ready;              /* vq_setup succeeded */
@@ -66,7 +70,9 @@ int vq_pop(struct virtqueue *vq, struct volt_vq_elem *elem, struct volt_err *err
 
 /* Return a chain taken by vq_pop with `written` bytes written into its
  * writable part (capped at elem->in_len). -ESTALE if elem->head is not in
- * flight (popped before a reset, or pushed twice): nothing is written.
+ * flight (popped before a reset, or pushed twice) or the element is of an
+ * older generation (popped before a reset, the head popped again since):
+ * nothing is written.
  * The driver sees it at the next vq_flush (vq_should_notify and a vq_pop
  * that finds the ring empty flush too). */
 int vq_push(struct virtqueue *vq, const struct volt_vq_elem *elem, uint32_t written);

@@ -47,9 +47,11 @@ void net_rx_forget(struct net_rx *rx)
 }
 
 /* Return a chain to the guest with `written` bytes. */
-static void net_rx_push(struct net_rx *rx, uint16_t head, uint32_t cap, uint32_t written)
+static void net_rx_push(struct net_rx *rx, uint16_t head, uint16_t generation, uint32_t cap,
+			uint32_t written)
 {
 	rx->elem.head = head;
+	rx->elem.generation = generation;
 	rx->elem.nout = 0;
 	rx->elem.nin = 0;
 	rx->elem.out_len = 0;
@@ -88,10 +90,11 @@ static void net_rx_keep(struct net_rx *rx, struct net_stats *st)
 	if (e->nout || e->in_len < NET_VNET_HDR_LEN) {
 		net_rx_event(rx, st, NET_RX_BAD_CHAIN, e->nout ? "device-readable segments" :
 			     "fewer than 12 bytes");
-		net_rx_push(rx, e->head, e->in_len, 0);
+		net_rx_push(rx, e->head, e->generation, e->in_len, 0);
 		return;
 	}
 	c->head = e->head;
+	c->generation = e->generation;
 	c->ndesc = e->nin;
 	c->cap = e->in_len;
 	for (unsigned i = 0; i < e->nin; i++)
@@ -164,7 +167,7 @@ static void net_rx_deliver(struct net_rx *rx, unsigned k, uint32_t n)
 	for (unsigned i = 0; i < k; i++) {
 		uint32_t w = n < rx->chain[i].cap ? n : rx->chain[i].cap;
 
-		net_rx_push(rx, rx->chain[i].head, rx->chain[i].cap, w);
+		net_rx_push(rx, rx->chain[i].head, rx->chain[i].generation, rx->chain[i].cap, w);
 		n -= w;
 		bytes += rx->chain[i].cap;
 		rx->ndesc -= rx->chain[i].ndesc;

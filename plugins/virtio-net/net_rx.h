@@ -42,6 +42,7 @@ void net_rx_limits_init(struct net_rx_limits *lim, uint64_t features, uint16_t m
 
 struct net_rx_chain {
 	uint16_t head;
+	uint16_t generation;   /* as vq_pop stamped it: pushed back unchanged */
 	uint16_t ndesc;     /* its descriptors */
 	uint32_t cap;       /* device-writable bytes */
 };

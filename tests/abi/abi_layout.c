@@ -192,7 +192,7 @@ ABI_SIZE(volt_vq_elem, 4112, 8);
 ABI_FIELD(volt_vq_elem, head, 0, 2, uint16_t);
 ABI_FIELD(volt_vq_elem, nout, 2, 2, uint16_t);
 ABI_FIELD(volt_vq_elem, nin, 4, 2, uint16_t);
-ABI_FIELD(volt_vq_elem, reserved, 6, 2, uint16_t);
+ABI_FIELD(volt_vq_elem, generation, 6, 2, uint16_t);
 ABI_FIELD(volt_vq_elem, out_len, 8, 4, uint32_t);
 ABI_FIELD(volt_vq_elem, in_len, 12, 4, uint32_t);
 ABI_FIELD(volt_vq_elem, iov, 16, 4096, struct iovec *); /* struct iovec[256] */

@@ -112,9 +112,6 @@ struct fuzz {
 	bool did_reset;                    /* this operation wrote Status = 0 */
 	bool polling;                      /* inside mmio_poll or mmio_poll_end */
 	bool broken_before_io;             /* NEEDS_RESET when the I/O thread woke */
-	/* Heads a stale element completed (see fuzz_stale_known), per epoch. */
-	uint64_t stolen[MAX_QUEUES][VOLT_VQ_MAX_SIZE / 64];
-	unsigned stolen_epoch[MAX_QUEUES];
 };
 
 /* The transport's registers and queue state, to see what an access changed. */
@@ -367,34 +364,6 @@ static void dummy_reset(void *state)
 	f->dm.nheld = 0; /* a device forgets its requests at a reset */
 }
 
-/* Known gap, left to the transport's owners: an element kept across a
- * queue disable (QueueReady = 0; the device is not told) is taken, not
- * dropped, once the queue is enabled again and the same head popped anew:
- * it completes the new chain, whose own push is then dropped. Tolerated
- * (1 if the push will be used) unless built with
- * -DFUZZ_MMIO_STALE_HEAD_STRICT, which makes it abort. */
-static unsigned fuzz_stale_known(struct fuzz *f, unsigned queue, uint16_t head, bool fresh)
-{
-#ifndef FUZZ_MMIO_STALE_HEAD_STRICT
-	const struct virtqueue *vq = &f->dev->queues[queue].vq;
-	uint64_t bit = 1ULL << (head % 64), *taken = &f->stolen[queue][head / 64];
-
-	if (f->stolen_epoch[queue] != f->epoch[queue]) {
-		memset(f->stolen[queue], 0, sizeof(f->stolen[queue]));
-		f->stolen_epoch[queue] = f->epoch[queue];
-	}
-	if (!fresh && vq->ready && head < vq->size && (vq->inflight[head / 64] & bit)) {
-		*taken |= bit;
-		return 1;
-	}
-	if (fresh && (*taken & bit)) {
-		*taken &= ~bit;
-		return 0;
-	}
-#endif
-	return fresh;
-}
-
 /* Push and check: used if its queue was not reset since the pop, else
  * dropped (the transport's promise, top of virtio_mmio.c). */
 static void dummy_push(struct fuzz *f, unsigned queue, const struct volt_vq_elem *e,
@@ -402,7 +371,9 @@ static void dummy_push(struct fuzz *f, unsigned queue, const struct volt_vq_elem
 {
 	const struct virtqueue *vq = &f->dev->queues[queue].vq;
 	uint16_t before = vq->used_idx;
-	unsigned want = fuzz_stale_known(f, queue, e->head, epoch == f->epoch[queue]);
+	/* Even if the head was popped again since (the queue disabled and
+	 * enabled, no device reset): the element's generation tells. */
+	unsigned want = epoch == f->epoch[queue];
 	/* All, half, or (a device's bug) more than the chain holds. */
 	uint32_t written = !f->dm.partial ? e->in_len : e->head & 1 ? e->in_len + 7 : e->in_len / 2;
 

@@ -17,7 +17,10 @@ struct volt_vq_elem {
 	uint16_t head;     /* first descriptor index: identifies the element */
 	uint16_t nout;     /* device-readable segments: iov[0 .. nout) */
 	uint16_t nin;      /* device-writable segments: iov[nout .. nout+nin) */
-	uint16_t reserved;
+	uint16_t generation; /* ABI 1.1: set by vq_pop; push the element with it
+			      * unchanged, so a push from before a reset or a
+			      * queue disable is dropped even if the head was
+			      * popped again since (0: unknown, not checked) */
 	uint32_t out_len;  /* bytes in the readable segments */
 	uint32_t in_len;   /* bytes in the writable segments */
 	struct iovec iov[VOLT_VQ_MAX_SIZE];
