@@ -9,10 +9,8 @@
 . "$(dirname "$0")/api_common.sh"
 require_kvm
 GUEST=$GUESTS/blk
-PLUGINS=$GUESTS/../../lib/volt/plugins
 require_file "$GUEST"
-PLUGIN_ARGS=()
-[ -f "$PLUGINS/virtio-blk.so" ] && PLUGIN_ARGS=(--plugin-dir "$PLUGINS")
+plugin_args virtio-blk
 
 truncate -s 1M "$TMP/rw.img"
 head -c 65536 /dev/zero | tr '\0' 'R' >"$TMP/ro.img"

@@ -8,12 +8,9 @@
 . "$(dirname "$0")/common.sh"
 require_kvm
 GUEST=$GUESTS/blk
-PLUGINS=$GUESTS/../../lib/volt/plugins
 SECTOR=77
 require_file "$GUEST"
-# A slim volt has the plugins built in; otherwise they are .so files here.
-PLUGIN_ARGS=()
-[ -f "$PLUGINS/virtio-blk.so" ] && PLUGIN_ARGS=(--plugin-dir "$PLUGINS")
+plugin_args virtio-blk
 
 truncate -s 1M "$TMP/rw.img"
 head -c 65536 /dev/zero | tr '\0' 'R' >"$TMP/ro.img"

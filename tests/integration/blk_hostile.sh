@@ -9,10 +9,8 @@
 . "$(dirname "$0")/common.sh"
 require_kvm
 GUEST=$GUESTS/blk-hostile
-PLUGINS=$GUESTS/../../lib/volt/plugins
 require_file "$GUEST"
-PLUGIN_ARGS=()
-[ -f "$PLUGINS/virtio-blk.so" ] && PLUGIN_ARGS=(--plugin-dir "$PLUGINS")
+plugin_args virtio-blk
 
 truncate -s 1M "$TMP/h0.img" "$TMP/ok.img"
 cat >"$TMP/hostile.ini" <<INI

@@ -7,10 +7,8 @@
 . "$(dirname "$0")/common.sh"
 require_kvm
 HELLO=$GUESTS/hello
-PLUGINS=$GUESTS/../../lib/volt/plugins
 require_file "$HELLO"
-PLUGIN_ARGS=()
-[ -f "$PLUGINS/virtio-blk.so" ] && PLUGIN_ARGS=(--plugin-dir "$PLUGINS")
+plugin_args virtio-blk
 truncate -s 1M "$TMP/disk.img"
 
 # two NAME KEYS-OF-A KEYS-OF-B: $TMP/NAME.ini with two drives on disk.img.

@@ -37,6 +37,15 @@ require_file() {
 	[ -f "$1" ] || { echo "FAIL: $1 is missing (build the project first)"; exit 1; }
 }
 
+# PLUGIN_ARGS: --plugin-dir to the build's plugin directory if NAME.so is
+# there; empty for a slim volt, which has its plugins built in.
+plugin_args() {
+	local dir=$GUESTS/../../lib/volt/plugins
+
+	PLUGIN_ARGS=()
+	[ -f "$dir/$1.so" ] && PLUGIN_ARGS=(--plugin-dir "$dir")
+}
+
 # run_volt NAME ARGS...: run volt with a timeout; stdout in $TMP/NAME.out,
 # stderr in $TMP/NAME.err, exit status in $status.
 run_volt() {
