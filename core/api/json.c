@@ -77,7 +77,13 @@ static bool apij_store(const struct apij_field *f, json_t *v, struct api_respons
 		if (!json_is_integer(v))
 			break;
 		n = json_integer_value(v);
-		if (n < 0 || (uint64_t)n < f->min || (uint64_t)n > f->max) {
+		if (n < 0) {
+			/* Not the type's range: the field's own check names that. */
+			api_fault(resp, 400, APIJ_PREFIX "field `%s`: %lld is negative; expected "
+				  "a whole number.", f->name, (long long)n);
+			return false;
+		}
+		if ((uint64_t)n < f->min || (uint64_t)n > f->max) {
 			api_fault(resp, 400, APIJ_PREFIX "field `%s`: %lld is out of range "
 				  "(%llu to %llu).", f->name, (long long)n,
 				  (unsigned long long)f->min, (unsigned long long)f->max);

@@ -37,7 +37,7 @@ expect PUT /machine-config '{"vcpu_count": 1, "vcpu_count": 2, "mem_size_mib": 1
 	"duplicate" "duplicate key refused"
 expect PUT /machine-config $'{"vcpu_count": 1, "mem_size_mib": 128}\x01' 400 \
 	"deserializing" "trailing garbage refused"
-expect PUT /machine-config '{"vcpu_count": -1, "mem_size_mib": 128}' 400 "out of range" \
+expect PUT /machine-config '{"vcpu_count": -1, "mem_size_mib": 128}' 400 "is negative; expected a whole number" \
 	"negative number refused"
 
 # Values.

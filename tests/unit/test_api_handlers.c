@@ -218,6 +218,8 @@ static void test_machine_config(void **state)
 			     "\"mem_size_mib\": 8}"), 400);
 	assert_body(f, "*memory size*8*16 to 262144*");
 	assert_int_equal(f->cfg.vcpus, 4);
+	assert_int_equal(req(f, API_PATCH, "/machine-config", "{\"vcpu_count\": -1}"), 400);
+	assert_body(f, "*field `vcpu_count`: -1 is negative; expected a whole number.*");
 	assert_int_equal(req(f, API_PATCH, "/machine-config", "{\"vcpu_count\": 0}"), 400);
 	assert_int_equal(req(f, API_PATCH, "/machine-config", "{\"vcpu_count\": 33}"), 400);
 	assert_int_equal(req(f, API_PATCH, "/machine-config", "{\"smt\": true}"), 400);
