@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/virtio_ids.h>
@@ -70,17 +71,62 @@ static void net_config_read(void *state, uint32_t offset, void *data, uint32_t l
 	memcpy(data, (const uint8_t *)&n->config + offset, len);
 }
 
+#define NET_OFFLOAD_CHANGES   16
+#define NET_OFFLOAD_WINDOW_NS (10ULL * 1000000000ULL)
+
+static uint64_t net_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The offloads to give the backend for features `want`: those, unless the
+ * guest has changed them NET_OFFLOAD_CHANGES times in this window; then
+ * none (right for any feature set: the backend sends whole frames with
+ * full checksums) until the window ends. */
+static uint64_t net_offloads_allowed(struct net *n, uint64_t want)
+{
+	uint64_t now = net_now_ns();
+
+	if (n->offloads_known && want == n->offloads_set)
+		return want;
+	if (now - n->offload_window_ns >= NET_OFFLOAD_WINDOW_NS) {
+		n->offload_window_ns = now;
+		n->offload_changes = 0;
+	}
+	if (n->offload_changes < NET_OFFLOAD_CHANGES) {
+		n->offload_changes++;
+		return want;
+	}
+	if (!n->offload_throttle_logged) {
+		n->offload_throttle_logged = true;
+		n->host->log(n->inst, VOLT_LOG_WARN, "the guest changed its offloads %u times in "
+			     "%llu s: offloads off until it stops (each change is a host netlink "
+			     "event)", NET_OFFLOAD_CHANGES,
+			     (unsigned long long)(NET_OFFLOAD_WINDOW_NS / 1000000000ULL));
+	}
+	return 0;
+}
+
 /* DRIVER_OK. Under the transport's lock: no queue calls from here. */
 static int net_activate(void *state)
 {
 	struct net *n = state;
 	uint64_t f = atomic_load(&n->features);
+	uint64_t give;
 	int r;
 
 	if (n->port.ops->set_offloads) {
-		r = n->port.ops->set_offloads(n->port.state, n->offloads ? f : 0);
-		if (r)
-			return r; /* the backend said why */
+		give = net_offloads_allowed(n, n->offloads ? f : 0);
+		if (!n->offloads_known || give != n->offloads_set) {
+			r = n->port.ops->set_offloads(n->port.state, give);
+			if (r)
+				return r; /* the backend said why */
+			n->offloads_set = give;
+			n->offloads_known = true;
+		}
 	}
 	atomic_store(&n->active, true);
 	if (n->dataplane)

@@ -43,6 +43,14 @@ struct net {
 	/* Shared between vCPUs and the I/O thread. */
 	_Atomic uint64_t features;       /* accepted at FEATURES_OK */
 	unsigned refusals_logged;        /* feature sets refused and logged, ever */
+	/* Offload changes at DRIVER_OK (vCPU, under the transport's lock):
+	 * each is a host rtnetlink event, so a guest flipping its features
+	 * across resets is held to NET_OFFLOAD_CHANGES per window. */
+	uint64_t offloads_set;           /* what the backend has */
+	bool offloads_known;             /* set at least once */
+	uint64_t offload_window_ns;      /* start of the current window */
+	unsigned offload_changes;        /* in it */
+	bool offload_throttle_logged;
 	atomic_bool active;              /* DRIVER_OK and not reset since */
 	atomic_uint gen;                 /* bumped by every reset */
 	atomic_bool rx_armed;            /* the backend's rx fd is watched */

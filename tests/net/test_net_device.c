@@ -494,6 +494,32 @@ static void test_reset(void **state)
 	assert_int_equal(d->mem[12], 0);
 }
 
+/* Each offload change is a host netlink event: a guest flipping its
+ * features across resets gets 16 changes per window, then none (offloads
+ * off, right for any features) and one log line; unchanged offloads are
+ * not set again at all. */
+static void test_offload_changes_throttled(void **state)
+{
+	struct dev *d = *state;
+	const uint64_t csum = F(VIRTIO_NET_F_GUEST_CSUM);
+
+	bring_up(d, csum);
+	assert_int_equal(be.offload_calls, 1);
+	d->desc->reset(d->state);
+	assert_int_equal(d->ops->set_features(d->state, csum | F(VIRTIO_F_VERSION_1)), 0);
+	assert_int_equal(d->ops->activate(d->state), 0);
+	assert_int_equal(be.offload_calls, 1);   /* the same: not set again */
+	for (int i = 0; i < 100; i++) {
+		d->desc->reset(d->state);
+		assert_int_equal(d->ops->set_features(d->state, (i & 1 ? csum : 0) |
+						      F(VIRTIO_F_VERSION_1)), 0);
+		assert_int_equal(d->ops->activate(d->state), 0);
+	}
+	assert_int_equal(be.offload_calls, 17);  /* 16 changes, then off once */
+	assert_int_equal(be.offloads, 0);
+	assert_int_equal(log_count(d->fh, "changed its offloads"), 1);
+}
+
 /* ---- a kernel data plane ---------------------------------------------- */
 
 static void test_dataplane(void **state)
@@ -553,7 +579,7 @@ int main(void)
 		T(test_features_and_config), T(test_no_offloads), T(test_random_mac),
 		T(test_activate), T(test_tx), T(test_tx_publishes_as_it_goes), T(test_tx_garbage),
 		T(test_rx_publishes_a_large_frame_at_once), T(test_rx_and_no_busy_loop),
-		T(test_reset), T(test_dataplane),
+		T(test_reset), T(test_offload_changes_throttled), T(test_dataplane),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
