@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/path.h"
+
 int api_ctx_init(struct api_ctx *ctx, struct volt_config *cfg, uint64_t start_ns)
 {
 	memset(ctx, 0, sizeof(*ctx));
@@ -74,11 +76,7 @@ struct api_drive_meta *api_drive_meta(struct api_ctx *ctx, const char *id, bool 
 
 char *api_abs_path(const struct api_ctx *ctx, const char *path)
 {
-	char *out;
-
-	if (path[0] == '/' || !ctx->cwd)
-		return strdup(path);
-	return asprintf(&out, "%s/%s", ctx->cwd, path) < 0 ? NULL : out;
+	return path_resolve(ctx->cwd, path);
 }
 
 void api_ctx_boot_done(struct api_ctx *ctx, struct machine *m, const char *msg,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/json.h"
+#include "util/path.h"
 
 bool api_kvs_add(struct api_kvs *k, const char *key, const char *value,
 		 struct api_response *resp)
@@ -130,15 +131,10 @@ char *api_inst_path(const struct api_ctx *ctx, const struct config_instance *ins
 		    const char *key)
 {
 	const char *v = api_inst_get(inst, key);
-	char *out;
 
-	if (!v)
-		return NULL;
 	/* The API stores absolute paths; the INI file's stay as written,
 	 * relative to its own directory. */
-	if (v[0] == '/' || !ctx->cfg->base_dir)
-		return strdup(v);
-	return asprintf(&out, "%s/%s", ctx->cfg->base_dir, v) < 0 ? NULL : out;
+	return v ? path_resolve(ctx->cfg->base_dir, v) : NULL;
 }
 
 json_t *api_inst_extra_json(const struct config_instance *inst, const char *const *mapped)

@@ -8,6 +8,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "util/path.h"
+
 #define KEYS_LIST_MAX 256 /* room for "a, b, c" in a message */
 
 bool keys_name_valid(const char *name)
@@ -92,11 +94,9 @@ static int keys_check_path(const struct volt_key *key, const char *path, struct 
 /* A relative path in the INI file is relative to the file's directory. */
 static char *keys_resolve(const struct volt_key *key, const char *value, const char *base_dir)
 {
-	char *path;
-
-	if (key->type != VOLT_KEY_PATH || !base_dir || !value[0] || value[0] == '/')
+	if (key->type != VOLT_KEY_PATH || !value[0])
 		return strdup(value);
-	return asprintf(&path, "%s/%s", base_dir, value) < 0 ? NULL : path;
+	return path_resolve(base_dir, value);
 }
 
 int keys_check_value(const struct volt_key *key, const char *value, const char *base_dir,
