@@ -88,10 +88,11 @@ static uint64_t net_now_ns(void)
  * full checksums) until the window ends. */
 static uint64_t net_offloads_allowed(struct net *n, uint64_t want)
 {
-	uint64_t now = net_now_ns();
+	uint64_t now;
 
 	if (n->offloads_known && want == n->offloads_set)
 		return want;
+	now = net_now_ns();   /* only a change counts against the window */
 	if (now - n->offload_window_ns >= NET_OFFLOAD_WINDOW_NS) {
 		n->offload_window_ns = now;
 		n->offload_changes = 0;
