@@ -223,7 +223,8 @@ void api_put_drive(struct api_ctx *ctx, const char *id, json_t *body, struct api
 	    (!path || api_kvs_add(&kvs, "path", path, resp)) &&
 	    (!in.has_ro || api_kvs_add(&kvs, "read_only", in.read_only ? "true" : "false", resp)) &&
 	    api_kvs_add_extra(&kvs, in.extra, api_drive_mapped, resp) &&
-	    api_drive_meta_set(ctx, id, &in, resp) && api_kvs_commit(ctx, "drive", id, &kvs, resp))
+	    api_drive_meta_set(ctx, id, &in, resp) &&
+	    api_kvs_commit(ctx, "drive", "drives", id, &kvs, resp))
 		api_reply_empty(resp);
 	api_kvs_free(&kvs);
 	free(path);

@@ -168,8 +168,9 @@ bool api_kvs_add(struct api_kvs *k, const char *key, const char *value,
 bool api_kvs_add_extra(struct api_kvs *k, json_t *extra, const char *const *mapped,
 		       struct api_response *resp);
 void api_kvs_free(struct api_kvs *k);
-/* Store them as the instance, replacing one of the same kind and id. */
-bool api_kvs_commit(struct api_ctx *ctx, const char *kind, const char *id,
+/* Store them as the instance, replacing one of the same kind and id;
+ * `route` is the API's path for the kind ("drives"), for messages. */
+bool api_kvs_commit(struct api_ctx *ctx, const char *kind, const char *route, const char *id,
 		    const struct api_kvs *k, struct api_response *resp);
 
 /* A key's value in an instance, or NULL. */

@@ -107,12 +107,15 @@ bool api_kvs_add_extra(struct api_kvs *k, json_t *extra, const char *const *mapp
 	return true;
 }
 
-bool api_kvs_commit(struct api_ctx *ctx, const char *kind, const char *id,
+bool api_kvs_commit(struct api_ctx *ctx, const char *kind, const char *route, const char *id,
 		    const struct api_kvs *k, struct api_response *resp)
 {
 	struct volt_err err = { 0 };
+	char origin[128];
 
-	if (config_instance_set(ctx->cfg, kind, id, k->kv, k->n, &err)) {
+	/* Messages about the section's values then name the request. */
+	snprintf(origin, sizeof(origin), "PUT /%s/%s", route, id);
+	if (config_instance_set(ctx->cfg, kind, id, origin, k->kv, k->n, &err)) {
 		api_fault(resp, 500, "%s", err.msg);
 		return false;
 	}

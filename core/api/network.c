@@ -192,7 +192,7 @@ void api_put_net(struct api_ctx *ctx, const char *id, json_t *body, struct api_r
 	    (!in.mac || api_kvs_add(&kvs, "mac", in.mac, resp)) &&
 	    (!in.has_mtu || api_kvs_add(&kvs, "mtu", mtu, resp)) &&
 	    api_kvs_add_extra(&kvs, in.extra, mapped, resp) &&
-	    api_kvs_commit(ctx, "net", id, &kvs, resp))
+	    api_kvs_commit(ctx, "net", "network-interfaces", id, &kvs, resp))
 		api_reply_empty(resp);
 	api_kvs_free(&kvs);
 }

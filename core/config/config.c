@@ -915,12 +915,15 @@ static int config_instance_fill(struct config_instance *inst, const struct confi
 }
 
 int config_instance_set(struct volt_config *cfg, const char *kind, const char *id,
-			const struct config_kv *kvs, size_t nkvs, struct volt_err *err)
+			const char *origin, const struct config_kv *kvs, size_t nkvs,
+			struct volt_err *err)
 {
-	struct config_instance fresh = { .kind = strdup(kind), .id = strdup(id) };
+	struct config_instance fresh = { .kind = strdup(kind), .id = strdup(id),
+					 .origin = origin ? strdup(origin) : NULL };
 	struct config_instance *slot = config_instance_find(cfg, kind, id), *arr;
 
-	if (!fresh.kind || !fresh.id || config_instance_fill(&fresh, kvs, nkvs) < 0)
+	if (!fresh.kind || !fresh.id || (origin && !fresh.origin) ||
+	    config_instance_fill(&fresh, kvs, nkvs) < 0)
 		goto nomem;
 	if (slot) {
 		fresh.line = slot->line;
@@ -980,6 +983,7 @@ static void config_free_instance(struct config_instance *inst)
 	free(inst->kvs);
 	free(inst->kind);
 	free(inst->id);
+	free(inst->origin);
 }
 
 void config_free(struct volt_config *cfg)

@@ -31,6 +31,8 @@ struct config_instance {
 	char *kind;     /* "drive", "net" or "device" */
 	char *id;       /* the quoted name */
 	unsigned line;  /* line of the section header */
+	char *origin;   /* what made it outside the file, for messages about its
+			 * values of line 0 ("PUT /drives/d1"); NULL if none */
 	struct config_kv *kvs;
 	size_t nkvs;
 };
@@ -131,9 +133,11 @@ struct config_instance *config_instance_find(const struct volt_config *cfg, cons
 
 /* Create or replace the `[kind "id"]` instance with copies of kvs (their
  * lines are kept; 0 for values that come from no file), as if an INI file
- * had held that section. A replaced instance keeps its place. */
+ * had held that section; `origin` (copied, NULL allowed) says what made
+ * it. A replaced instance keeps its place. */
 int config_instance_set(struct volt_config *cfg, const char *kind, const char *id,
-			const struct config_kv *kvs, size_t nkvs, struct volt_err *err);
+			const char *origin, const struct config_kv *kvs, size_t nkvs,
+			struct volt_err *err);
 
 /* Move the `[kind "id"]` instance before every other instance of its kind
  * (the first virtio-blk drive is the guest's /dev/vda). */

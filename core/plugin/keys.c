@@ -173,9 +173,10 @@ const char *keys_where(char *buf, size_t size, const char *file, unsigned line,
 {
 	if (line)
 		snprintf(buf, size, "%s:%u", file, line);
+	else if (sec->origin)
+		snprintf(buf, size, "%s", sec->origin);
 	else
-		snprintf(buf, size, "PUT /%s/%s", !strcmp(sec->kind, "net") ? "network-interfaces" :
-			 !strcmp(sec->kind, "drive") ? "drives" : sec->kind, sec->id);
+		snprintf(buf, size, "[%s \"%s\"]", sec->kind, sec->id);
 	return buf;
 }
 

@@ -50,9 +50,9 @@ bool keys_parse_bool(const char *text, bool *out);
 bool keys_parse_u64(const char *text, uint64_t *out);
 bool keys_parse_mac(const char *text, uint8_t mac[6]);
 
-/* Where a section's line is, for messages: "FILE:LINE", or, for a section
- * the control API made (no line), the request that made it ("PUT
- * /drives/ID", "PUT /network-interfaces/ID"). Returns buf. */
+/* Where a section's value on `line` came from, for messages: "FILE:LINE",
+ * or for one from no file (line 0) the section's origin, which the control
+ * API sets to the request that made it ("PUT /drives/ID"). Returns buf. */
 #define KEYS_WHERE_MAX 320
 const char *keys_where(char *buf, size_t size, const char *file, unsigned line,
 		       const struct config_instance *sec);

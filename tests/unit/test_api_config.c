@@ -111,14 +111,14 @@ static void test_instance_set_and_replace(void **state)
 
 	assert_int_equal(config_load_string(cfg, "t.ini",
 					    "[net \"eth0\"]\nplugin = virtio-net\n", &err), 0);
-	assert_int_equal(config_instance_set(cfg, "drive", "root", a, 2, &err), 0);
+	assert_int_equal(config_instance_set(cfg, "drive", "root", NULL, a, 2, &err), 0);
 	assert_int_equal(cfg->ninstances, 2);
 	inst = config_instance_find(cfg, "drive", "root");
 	assert_non_null(inst);
 	assert_int_equal(inst->nkvs, 2);
 	assert_string_equal(inst->kvs[1].value, "/a.img");
 	/* Replacing keeps the place and the header line; only the values change. */
-	assert_int_equal(config_instance_set(cfg, "drive", "root", b, 3, &err), 0);
+	assert_int_equal(config_instance_set(cfg, "drive", "root", NULL, b, 3, &err), 0);
 	assert_int_equal(cfg->ninstances, 2);
 	assert_ptr_equal(config_instance_find(cfg, "drive", "root"), &cfg->instances[1]);
 	assert_int_equal(cfg->instances[1].nkvs, 3);
@@ -135,9 +135,9 @@ static void test_instance_move_first(void **state)
 
 	assert_int_equal(config_load_string(cfg, "t.ini",
 					    "[net \"eth0\"]\nplugin = virtio-net\n", &err), 0);
-	assert_int_equal(config_instance_set(cfg, "drive", "data", kv, 1, &err), 0);
-	assert_int_equal(config_instance_set(cfg, "drive", "scratch", kv, 1, &err), 0);
-	assert_int_equal(config_instance_set(cfg, "drive", "root", kv, 1, &err), 0);
+	assert_int_equal(config_instance_set(cfg, "drive", "data", NULL, kv, 1, &err), 0);
+	assert_int_equal(config_instance_set(cfg, "drive", "scratch", NULL, kv, 1, &err), 0);
+	assert_int_equal(config_instance_set(cfg, "drive", "root", NULL, kv, 1, &err), 0);
 	config_instance_move_first(cfg, "drive", "root");
 	/* Before the other drives; instances of other kinds keep their places. */
 	assert_string_equal(cfg->instances[0].id, "eth0");
