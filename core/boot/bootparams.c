@@ -16,6 +16,11 @@
 /* An ELF vmlinux carries no setup header; give the field the x86_64 default
  * (CONFIG_PHYSICAL_ALIGN, 16 MiB) rather than 0, as other VMMs do. */
 #define BOOT_ELF_KERNEL_ALIGN  0x01000000
+/* Nor does it say how long a command line it takes. x86 Linux copies
+ * COMMAND_LINE_SIZE (2048, the same in every version) bytes of it and drops
+ * the rest without a word, the virtio_mmio.device= announcements at its end
+ * included; the bzImage of the same kernel says 2047 in cmdline_size. */
+#define BOOT_ELF_CMDLINE_MAX   2047
 
 /* Longest command line (without the NUL) a bzImage will take. */
 static uint32_t bootparams_kernel_cmdline_max(const struct setup_header *setup)
@@ -34,8 +39,13 @@ static int bootparams_check_cmdline(const struct boot_kernel *k, size_t len,
 		return verr_set(err, E2BIG,
 				"kernel command line is %zu bytes; at most %llu fit at its guest address",
 				len, LAYOUT_CMDLINE_MAX - 1);
-	if (!k->bzimage)
+	if (!k->bzimage) {
+		if (len > BOOT_ELF_CMDLINE_MAX)
+			return verr_set(err, E2BIG,
+					"kernel command line is %zu bytes; an x86 Linux vmlinux keeps at most %u (COMMAND_LINE_SIZE) and drops the rest",
+					len, BOOT_ELF_CMDLINE_MAX);
 		return 0;
+	}
 	kmax = bootparams_kernel_cmdline_max(&k->setup);
 	if (len > kmax)
 		return verr_set(err, E2BIG,

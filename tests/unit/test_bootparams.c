@@ -229,17 +229,39 @@ static void test_old_protocol_cmdline_limit(void **state)
 	mem_free(mem);
 }
 
+/* A bzImage may declare any cmdline_size: the buffer at its guest address
+ * is the limit then. */
 static void test_cmdline_too_long_for_layout(void **state)
 {
 	struct guest_mem *mem = mem_new(LAYOUT_MIB(128));
-	struct boot_kernel k = { .entry = 0x1000000 };
+	struct boot_kernel k = bzimage_kernel();
 	struct volt_err err = { 0 };
 	char *fits = string_of(LAYOUT_CMDLINE_MAX - 1), *too_long = string_of(LAYOUT_CMDLINE_MAX);
 
+	k.setup.cmdline_size = 0xffffffff;
 	assert_int_equal(bootparams_write(mem, &k, fits, 0, 0, &err), 0);
 	assert_int_equal(bootparams_write(mem, &k, too_long, 0, 0, &err), -E2BIG);
 	assert_non_null(strstr(err.msg, "65536"));
 	assert_non_null(strstr(err.msg, "65535"));
+	free(fits);
+	free(too_long);
+	mem_free(mem);
+}
+
+/* A vmlinux has no header to say it, but Linux keeps 2047 bytes of the
+ * command line and silently drops the rest: the devices announced at its
+ * end would vanish (seen in the rig: "Cannot open root device vda"). */
+static void test_elf_cmdline_limit(void **state)
+{
+	struct guest_mem *mem = mem_new(LAYOUT_MIB(128));
+	struct boot_kernel k = { .entry = 0x1000000 };
+	struct volt_err err = { 0 };
+	char *fits = string_of(2047), *too_long = string_of(2048);
+
+	assert_int_equal(bootparams_write(mem, &k, fits, 0, 0, &err), 0);
+	assert_int_equal(bootparams_write(mem, &k, too_long, 0, 0, &err), -E2BIG);
+	assert_non_null(strstr(err.msg, "2048"));
+	assert_non_null(strstr(err.msg, "2047"));
 	free(fits);
 	free(too_long);
 	mem_free(mem);
@@ -256,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_bzimage_cmdline_limit),
 		cmocka_unit_test(test_old_protocol_cmdline_limit),
 		cmocka_unit_test(test_cmdline_too_long_for_layout),
+		cmocka_unit_test(test_elf_cmdline_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
