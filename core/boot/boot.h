@@ -26,8 +26,8 @@ int bootparams_write(struct guest_mem *mem, const struct boot_kernel *k, const c
 		     uint64_t initrd_gpa, uint64_t initrd_size, struct volt_err *err);
 
 /* Write the MP floating pointer and configuration table (ncpus processors
- * with APIC IDs 0..ncpus-1, an ISA bus, the IOAPIC, and its 16 ISA
- * interrupts) into the EBDA. */
+ * with APIC IDs 0..ncpus-1, an ISA bus, the IOAPIC, and all 24 of its
+ * pins wired to IRQs 0-23) into the EBDA. */
 int mptable_write(struct guest_mem *mem, unsigned ncpus, struct volt_err *err);
 
 /* Write the boot GDT, an empty IDT and 4 GiB of identity page tables. */

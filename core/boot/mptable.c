@@ -15,16 +15,23 @@
 #define MPTABLE_IOAPIC_VERSION 0x11   /* KVM's IOAPIC version register */
 #define MPTABLE_CPU_SIGNATURE  0x600  /* family 6; Linux reads CPUID anyway */
 #define MPTABLE_CPU_FEATURES   0x201  /* CPUID.1:EDX FPU | APIC */
-#define MPTABLE_ISA_IRQS       16
+/* Every pin of KVM's IOAPIC, not only the 16 ISA IRQs: Linux gives an IRQ
+ * number only to a pin the table wires, and virtio-mmio and plugin devices
+ * use IRQs up to LAYOUT_VIRTIO_IRQ_LAST (23); one on an unwired pin fails
+ * its request_irq (probe error -22). */
+#define MPTABLE_IOAPIC_PINS    KVM_IOAPIC_NUM_PINS
 #define MPTABLE_ISA_BUS_ID     0
 
-/* The entries that do not depend on ncpus: bus, IOAPIC, ISA IRQs, LINT0/1. */
-#define MPTABLE_FIXED_ENTRIES  (1 + 1 + MPTABLE_ISA_IRQS + 2)
+/* The entries that do not depend on ncpus: bus, IOAPIC, its pins, LINT0/1. */
+#define MPTABLE_FIXED_ENTRIES  (1 + 1 + MPTABLE_IOAPIC_PINS + 2)
 #define MPTABLE_SIZE(ncpus) \
 	(sizeof(struct mp_floating_pointer) + sizeof(struct mp_config_header) + \
 	 (ncpus) * sizeof(struct mp_processor) + sizeof(struct mp_bus) + \
-	 sizeof(struct mp_ioapic) + (MPTABLE_ISA_IRQS + 2) * sizeof(struct mp_interrupt))
+	 sizeof(struct mp_ioapic) + (MPTABLE_IOAPIC_PINS + 2) * sizeof(struct mp_interrupt))
 #define MPTABLE_MAX_SIZE MPTABLE_SIZE(CONFIG_VCPUS_MAX)
+
+_Static_assert(LAYOUT_VIRTIO_IRQ_LAST < MPTABLE_IOAPIC_PINS,
+	       "a device IRQ without an MP table entry does not exist in Linux");
 
 /* The largest table must fit in the EBDA range that e820 reserves. */
 _Static_assert(LAYOUT_EBDA_START + MPTABLE_MAX_SIZE <= LAYOUT_EBDA_END,
@@ -87,10 +94,11 @@ static void mptable_add_bus_ioapic(struct mptable_buf *b, uint8_t ioapic_id)
 	mptable_append(b, &ioapic, sizeof(ioapic));
 }
 
-/* ISA IRQ i is wired to IOAPIC pin i, as KVM's in-kernel irqchip routes it. */
-static void mptable_add_isa_irqs(struct mptable_buf *b, uint8_t ioapic_id)
+/* IRQ i is wired to IOAPIC pin i, as KVM's in-kernel irqchip routes GSI i.
+ * All on the ISA bus (edge, active high), as the devices' irqfds pulse. */
+static void mptable_add_irqs(struct mptable_buf *b, uint8_t ioapic_id)
 {
-	for (uint8_t irq = 0; irq < MPTABLE_ISA_IRQS; irq++) {
+	for (uint8_t irq = 0; irq < MPTABLE_IOAPIC_PINS; irq++) {
 		struct mp_interrupt e = {
 			.type = MP_ENTRY_IO_INTERRUPT,
 			.irq_type = MP_IRQ_INT,
@@ -156,7 +164,7 @@ static void mptable_build(struct mptable_buf *b, unsigned ncpus)
 	h = mptable_append(b, &hdr, sizeof(hdr));
 	mptable_add_cpus(b, ncpus);
 	mptable_add_bus_ioapic(b, ioapic_id);
-	mptable_add_isa_irqs(b, ioapic_id);
+	mptable_add_irqs(b, ioapic_id);
 	mptable_add_lints(b);
 	h->checksum = mptable_checksum((const uint8_t *)h, hdr.base_length);
 }

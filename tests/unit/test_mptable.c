@@ -74,7 +74,7 @@ static void check_ioapic(const uint8_t *e, struct mp_seen *seen)
 	seen->ioapics++;
 }
 
-/* I/O interrupt: ISA IRQ n -> IOAPIC pin n, in order. */
+/* I/O interrupt: IRQ n -> IOAPIC pin n, in order. */
 static void check_ioint(const uint8_t *e, struct mp_seen *seen)
 {
 	assert_int_equal(e[1], 0);  /* INT */
@@ -158,7 +158,7 @@ static void check_table(unsigned ncpus)
 	assert_int_equal(sum(t, rd16(t + 4)), 0);
 	assert_true(rd32(fp + 4) + rd16(t + 4) <= LAYOUT_EBDA_END);
 
-	assert_int_equal(rd16(t + 34), ncpus + 1 + 1 + 16 + 2);
+	assert_int_equal(rd16(t + 34), ncpus + 1 + 1 + 24 + 2);
 	assert_int_equal(walk_entries(t, rd16(t + 34), &seen), rd16(t + 4));
 	assert_int_equal(seen.cpus, ncpus);
 	assert_int_equal(seen.apic_id_mask, ncpus == 32 ? 0xffffffffu : (1u << ncpus) - 1);
@@ -166,7 +166,11 @@ static void check_table(unsigned ncpus)
 	assert_int_equal(seen.buses, 1);
 	assert_int_equal(seen.ioapics, 1);
 	assert_int_equal(seen.ioapic_id, ncpus);
-	assert_int_equal(seen.ioints, 16);
+	/* Every IOAPIC pin, so every device IRQ: Linux allocates no IRQ
+	 * number for a pin without an entry (in the rig, virtio-blk at IRQ 16
+	 * and 17 failed their probe with -EINVAL). */
+	assert_int_equal(seen.ioints, 24);
+	assert_true(seen.ioints > LAYOUT_VIRTIO_IRQ_LAST);
 	assert_int_equal(seen.lints, 2);
 	guest_mem_fini(&mem);
 }
