@@ -61,6 +61,8 @@
 #define CPUID_TOPO_TYPE_CORE	2
 #define CPUID_TOPO_SUBLEAVES	3		/* SMT, core, then the invalid terminator */
 
+/* CPUID.80000001:ECX (AMD) */
+#define CPUID_80000001_ECX_SVM		(1u << 2)	/* no nested virtualization, as VMX */
 /* CPUID.80000001:EDX: a 64-bit kernel cannot boot without these. */
 #define CPUID_80000001_EDX_SYSCALL	(1u << 11)
 #define CPUID_80000001_EDX_NX		(1u << 20)
@@ -189,8 +191,12 @@ static void cpuid_fix_kvm_signature(struct kvm_cpuid_entry2 *e, const struct cpu
 	memcpy(&e->edx, cpuid_kvm_signature + 8, 4);
 }
 
+/* kvm_amd offers SVM whenever its nested parameter is on (the default),
+ * and KVM lets a guest set EFER.SVME only if its CPUID has the bit: hiding
+ * it keeps nested SVM, KVM's most bug-prone code, out of a guest's reach. */
 static void cpuid_fix_ext_amd_features(struct kvm_cpuid_entry2 *e, const struct cpuid_topo *t)
 {
+	e->ecx &= ~CPUID_80000001_ECX_SVM;
 	e->edx |= CPUID_80000001_EDX_SYSCALL | CPUID_80000001_EDX_NX | CPUID_80000001_EDX_LM;
 }
 
@@ -233,9 +239,10 @@ static const struct cpuid_rule cpuid_rules[] = {
 	{ 0x0000001f, CPUID_TOPO_SUBLEAVES, cpuid_fix_topology, "Linux prefers 0x1F over 0xB when present: must say the same" },
 	{ KVM_CPUID_SIGNATURE, 0, cpuid_fix_kvm_signature, "lets the guest find KVM's paravirt interface" },
 	{ KVM_CPUID_FEATURES, 0, NULL, "kvmclock, PV EOI, ...: what this KVM implements" },
-	{ 0x80000001, 1, cpuid_fix_ext_amd_features, "a 64-bit kernel needs SYSCALL, NX and long mode" },
+	{ 0x80000001, 1, cpuid_fix_ext_amd_features, "no SVM (nested virtualization); a 64-bit kernel needs SYSCALL, NX and long mode" },
 	{ 0x80000007, 0, cpuid_fix_power, "only invariant TSC means anything to a guest" },
 	{ 0x80000008, 0, cpuid_fix_amd_size, "AMD thread count and APIC ID size of our topology" },
+	{ 0x8000000a, 0, cpuid_fix_zero, "SVM revision and features: no SVM, so nothing to describe" },
 	{ 0x8000001d, 0, cpuid_fix_cache_sharing, "AMD cache sharing of our topology" },
 	{ 0x8000001e, 1, cpuid_fix_amd_topology, "AMD extended APIC ID: Linux reads the APIC ID from it" },
 };

@@ -368,6 +368,25 @@ static void test_ext_features(void **state)
 	free(amd);
 }
 
+/* kvm_amd with nested = 1 (its default, and the rig's L1) offers SVM and
+ * its leaf: the guest saw "svm" in /proc/cpuinfo. Hidden, as VMX is. */
+static void test_no_svm(void **state)
+{
+	static const struct kvm_cpuid_entry2 nested[] = {
+		E(0x0, 0, 0, 0x10, AMD_EBX, AMD_ECX, AMD_EDX),
+		E(0x80000000, 0, 0, 0x8000000a, AMD_EBX, AMD_ECX, AMD_EDX),
+		E(0x80000001, 0, 0, 0x00a10f11, 0, 0x00400397, 0x23d3fbff),
+		E(0x8000000a, 0, 0, 0x1, 0x8000, 0, 0x1a1bfdff),
+	};
+	struct kvm_cpuid2 *in = SUPPORTED(nested);
+	struct kvm_cpuid2 *c = build(in, 0, 1);
+
+	assert_int_equal(must_find(c, 0x80000001, 0)->ecx, 0x00400393);
+	assert_zero(must_find(c, 0x8000000a, 0));
+	free(c);
+	free(in);
+}
+
 static void test_power_only_invariant_tsc(void **state)
 {
 	struct kvm_cpuid2 *in = SUPPORTED(intel_like);
@@ -514,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_leaf_d_unchanged),
 		cmocka_unit_test(test_kvm_signature),
 		cmocka_unit_test(test_ext_features),
+		cmocka_unit_test(test_no_svm),
 		cmocka_unit_test(test_power_only_invariant_tsc),
 		cmocka_unit_test(test_amd_topology),
 		cmocka_unit_test(test_amd_single_vcpu),
