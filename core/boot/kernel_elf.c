@@ -98,6 +98,12 @@ static int elf_check_seg_ram(const struct guest_mem *mem, const struct elf_seg *
 	if (!guest_mem_contains(mem, s->paddr, s->memsz))
 		return verr_set(err, EFBIG, "ELF program header %u: segment at 0x%llx size 0x%llx is not inside guest RAM (it touches the MMIO hole 0x%llx-0x%llx)",
 				s->idx, at, size, LAYOUT_MMIO_HOLE_START, LAYOUT_MMIO_HOLE_END);
+	/* The 64-bit boot protocol enters a kernel that is identity-mapped,
+	 * and the boot page tables map the first 4 GiB: code or data above
+	 * would fault at once, a triple fault that ends the VM like a reset. */
+	if (s->paddr + s->memsz > LAYOUT_BOOT_MAPPED_END)
+		return verr_set(err, ENOEXEC, "ELF program header %u: segment at 0x%llx size 0x%llx lies above 4 GiB, which the boot page tables do not map",
+				s->idx, at, size);
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #define LAYOUT_PDPT_ADDR       0xa000ULL   /* one PDPT, */
 #define LAYOUT_PD_ADDR         0xb000ULL   /* and 4 PDs mapping 4 GiB (2 MiB pages) */
 #define LAYOUT_PD_COUNT        4
+#define LAYOUT_BOOT_MAPPED_END LAYOUT_GIB(LAYOUT_PD_COUNT) /* identity-mapped at entry below this */
 #define LAYOUT_CMDLINE_ADDR    0x20000ULL
 #define LAYOUT_CMDLINE_MAX     0x10000ULL  /* bytes, including the NUL */
 #define LAYOUT_EBDA_START      0x9fc00ULL  /* MP table lives here; e820 reserves */

@@ -242,6 +242,19 @@ static void test_segment_wraps(void **state)
 	expect_refused(*state, elf_build(segs, 1, UINT64_MAX - 0xfff), "wraps around");
 }
 
+/* RAM above 4 GiB exists, but the boot page tables do not map it: such a
+ * kernel triple-faulted at its first instruction (exit status 0). */
+static void test_segment_above_boot_map(void **state)
+{
+	static const struct seg segs[] = { { PT_LOAD, LAYOUT_GIB(4), 0, 0x1000, 0x1000 } };
+	struct guest_mem big;
+
+	assert_int_equal(guest_mem_init(&big, LAYOUT_GIB(3) + LAYOUT_GIB(1) + LAYOUT_MIB(16), NULL), 0);
+	expect_refused(&big, elf_build(segs, 1, LAYOUT_GIB(4)),
+		       "segment at 0x100000000 size 0x1000 lies above 4 GiB");
+	guest_mem_fini(&big);
+}
+
 static void test_segment_in_boot_area(void **state)
 {
 	static const struct seg segs[] = { { PT_LOAD, 0x80000, 0, 0x1000, 0x1000 } };
@@ -700,6 +713,7 @@ int main(void)
 		cmocka_unit_test(test_segment_out_of_ram),
 		cmocka_unit_test(test_segment_crosses_ram_end),
 		cmocka_unit_test(test_segment_wraps),
+		cmocka_unit_test(test_segment_above_boot_map),
 		cmocka_unit_test(test_segment_in_boot_area),
 		cmocka_unit_test(test_segment_straddles_1mib),
 		cmocka_unit_test(test_wrong_class),
