@@ -35,6 +35,7 @@
 #define CPUID_1_ECX_DS_CPL	(1u << 4)	/* CPL-qualified debug store: same as DTES64 */
 #define CPUID_1_ECX_VMX		(1u << 5)	/* no nested virtualization */
 #define CPUID_1_ECX_SMX		(1u << 6)	/* no TXT/GETSEC in a guest */
+#define CPUID_1_ECX_PDCM	(1u << 15)	/* IA32_PERF_CAPABILITIES: part of the PMU, which guests lack */
 #define CPUID_1_ECX_TSC_DEADLINE	(1u << 24)	/* KVM emulates it; the VMM sets the bit */
 #define CPUID_1_ECX_HYPERVISOR	(1u << 31)	/* tells the guest it is virtualized */
 /* CPUID.1:EDX */
@@ -45,6 +46,9 @@
 #define CPUID_CACHE_EAX_LEVEL	0x000000e0u	/* 1 = L1 ... */
 #define CPUID_CACHE_EAX_SHARING	0x03ffc000u	/* logical processors sharing this cache - 1 */
 #define CPUID_4_EAX_CORES	0xfc000000u	/* Intel only: cores in the package - 1 */
+
+/* CPUID.6:EAX */
+#define CPUID_6_EAX_ARAT	(1u << 2)	/* KVM's LAPIC timer never stops in idle */
 
 /* CPUID.7.0:EBX */
 #define CPUID_7_EBX_HLE		(1u << 4)	/* TSX: off on most hosts for TAA, and not migratable */
@@ -63,6 +67,8 @@
 
 /* CPUID.80000001:ECX (AMD) */
 #define CPUID_80000001_ECX_SVM		(1u << 2)	/* no nested virtualization, as VMX */
+/* AMD's core, northbridge and L3 performance counters: no guest PMU. */
+#define CPUID_80000001_ECX_PERFCTR	((1u << 23) | (1u << 24) | (1u << 28))
 /* CPUID.80000001:EDX: a 64-bit kernel cannot boot without these. */
 #define CPUID_80000001_EDX_SYSCALL	(1u << 11)
 #define CPUID_80000001_EDX_NX		(1u << 20)
@@ -125,7 +131,7 @@ static void cpuid_fix_zero(struct kvm_cpuid_entry2 *e, const struct cpuid_topo *
 static void cpuid_fix_features(struct kvm_cpuid_entry2 *e, const struct cpuid_topo *t)
 {
 	e->ecx &= ~(CPUID_1_ECX_DTES64 | CPUID_1_ECX_MONITOR | CPUID_1_ECX_DS_CPL |
-		    CPUID_1_ECX_VMX | CPUID_1_ECX_SMX);
+		    CPUID_1_ECX_VMX | CPUID_1_ECX_SMX | CPUID_1_ECX_PDCM);
 	e->ecx |= CPUID_1_ECX_HYPERVISOR;
 	e->ebx = field_put(e->ebx, CPUID_1_EBX_APIC_ID, t->index);
 	/* "Addressable IDs" is a power of two, as Firecracker and hardware report it. */
@@ -196,8 +202,17 @@ static void cpuid_fix_kvm_signature(struct kvm_cpuid_entry2 *e, const struct cpu
  * it keeps nested SVM, KVM's most bug-prone code, out of a guest's reach. */
 static void cpuid_fix_ext_amd_features(struct kvm_cpuid_entry2 *e, const struct cpuid_topo *t)
 {
-	e->ecx &= ~CPUID_80000001_ECX_SVM;
+	e->ecx &= ~(CPUID_80000001_ECX_SVM | CPUID_80000001_ECX_PERFCTR);
 	e->edx |= CPUID_80000001_EDX_SYSCALL | CPUID_80000001_EDX_NX | CPUID_80000001_EDX_LM;
+}
+
+/* Thermal and power management belong to the host. ARAT stays as KVM sets
+ * it: without it Linux on Intel takes the LAPIC timer for one that stops in
+ * deep idle and looks for a broadcast timer. */
+static void cpuid_fix_thermal(struct kvm_cpuid_entry2 *e, const struct cpuid_topo *t)
+{
+	e->eax &= CPUID_6_EAX_ARAT;
+	e->ebx = e->ecx = e->edx = 0;
 }
 
 static void cpuid_fix_power(struct kvm_cpuid_entry2 *e, const struct cpuid_topo *t)
@@ -231,20 +246,21 @@ static const struct cpuid_rule cpuid_rules[] = {
 	{ 0x00000000, 0, NULL, "host vendor and max leaf: the guest picks vendor code paths from it" },
 	{ 0x00000001, 0, cpuid_fix_features, "hide VMX/SMX/DS/MONITOR, announce a hypervisor, per-vCPU APIC ID and count" },
 	{ 0x00000004, 0, cpuid_fix_intel_cache, "Intel cache sharing and core count of our topology, not the host's" },
-	{ 0x00000006, 0, cpuid_fix_zero, "thermal and power management belong to the host" },
+	{ 0x00000006, 0, cpuid_fix_thermal, "thermal and power management belong to the host; ARAT as KVM says" },
 	{ 0x00000007, 0, cpuid_fix_ext_features, "no TSX, MPX or RDT: not virtualized or not safe to expose" },
-	{ 0x0000000a, 0, cpuid_fix_zero, "no guest PMU" },
+	{ 0x0000000a, 0, cpuid_fix_zero, "no guest PMU (Intel's leaf; vm.c also turns KVM's vPMU off)" },
 	{ 0x0000000b, CPUID_TOPO_SUBLEAVES, cpuid_fix_topology, "x2APIC topology: one socket, count cores, one thread each" },
 	{ 0x0000000d, 0, NULL, "XSAVE layout: exactly what KVM will save and restore" },
 	{ 0x0000001f, CPUID_TOPO_SUBLEAVES, cpuid_fix_topology, "Linux prefers 0x1F over 0xB when present: must say the same" },
 	{ KVM_CPUID_SIGNATURE, 0, cpuid_fix_kvm_signature, "lets the guest find KVM's paravirt interface" },
 	{ KVM_CPUID_FEATURES, 0, NULL, "kvmclock, PV EOI, ...: what this KVM implements" },
-	{ 0x80000001, 1, cpuid_fix_ext_amd_features, "no SVM (nested virtualization); a 64-bit kernel needs SYSCALL, NX and long mode" },
+	{ 0x80000001, 1, cpuid_fix_ext_amd_features, "no SVM (nested virtualization), no AMD PMU; a 64-bit kernel needs SYSCALL, NX and long mode" },
 	{ 0x80000007, 0, cpuid_fix_power, "only invariant TSC means anything to a guest" },
 	{ 0x80000008, 0, cpuid_fix_amd_size, "AMD thread count and APIC ID size of our topology" },
 	{ 0x8000000a, 0, cpuid_fix_zero, "SVM revision and features: no SVM, so nothing to describe" },
 	{ 0x8000001d, 0, cpuid_fix_cache_sharing, "AMD cache sharing of our topology" },
 	{ 0x8000001e, 1, cpuid_fix_amd_topology, "AMD extended APIC ID: Linux reads the APIC ID from it" },
+	{ 0x80000022, 0, cpuid_fix_zero, "AMD PerfMonV2: no guest PMU" },
 };
 
 static struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, uint32_t leaf, uint32_t sub)

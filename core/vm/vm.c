@@ -110,6 +110,30 @@ int vm_init(struct vm *vm, uint64_t ram_size, unsigned nvcpus, struct evloop *lo
 	return r;
 }
 
+/* Guests get no PMU: its counters are a side channel between tenants and
+ * KVM's emulation of them has had its share of bugs. CPUID hides it
+ * (cpuid.c), but on AMD the legacy counter MSRs answer whatever CPUID
+ * says, so KVM's vPMU itself is turned off where KVM can (Linux 6.0 and
+ * later; it must happen before any vCPU exists). A KVM that offers no vPMU
+ * at all (enable_pmu off, or no host PMU) answers 0 here. */
+static int vm_disable_pmu(struct vm *vm, struct volt_err *err)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_PMU_CAPABILITY,
+		.args = { KVM_PMU_CAP_DISABLE },
+	};
+	int r = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_PMU_CAPABILITY);
+
+	if (r <= 0 || !(r & KVM_PMU_CAP_DISABLE)) {
+		log_debug("guest PMU: KVM offers none to turn off (KVM_CAP_PMU_CAPABILITY %d)", r);
+		return 0;
+	}
+	r = vm_ioctl(vm, KVM_ENABLE_CAP, (unsigned long)&cap, "KVM_ENABLE_CAP(KVM_CAP_PMU_CAPABILITY)", err);
+	if (!r)
+		log_debug("guest PMU: off (KVM_PMU_CAP_DISABLE)");
+	return r;
+}
+
 int vm_create(struct vm *vm, struct volt_err *err)
 {
 	int r = vm_open_kvm(vm, err);
@@ -119,7 +143,9 @@ int vm_create(struct vm *vm, struct volt_err *err)
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
 		return verr_set(err, errno, "KVM_CREATE_VM: %s", strerror(errno));
-	r = vm_setup_chipset(vm, err);
+	r = vm_disable_pmu(vm, err);
+	if (!r)
+		r = vm_setup_chipset(vm, err);
 	if (!r)
 		r = vm_register_memory(vm, err);
 	return r;

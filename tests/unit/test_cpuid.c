@@ -28,7 +28,7 @@
 #define AMD_ECX   0x444d4163u	/* "cAMD" */
 
 /* Bits the rules touch, spelled out independently of cpuid.c. */
-#define L1_ECX_STRIPPED ((1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6))
+#define L1_ECX_STRIPPED ((1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 15))
 #define L1_ECX_HYPERVISOR (1u << 31)
 #define L1_EDX_HTT (1u << 28)
 #define L7_EBX_STRIPPED ((1u << 4) | (1u << 11) | (1u << 12) | (1u << 14) | (1u << 15))
@@ -287,12 +287,16 @@ static void test_leaf4_amd_untouched(void **state)
 	free(in);
 }
 
-static void test_leaf6_leaf_a_zero(void **state)
+/* Leaf 6 keeps only ARAT (KVM sets it: its LAPIC timer never stops);
+ * the PMU's leaf is gone. */
+static void test_leaf6_arat_leaf_a_zero(void **state)
 {
 	struct kvm_cpuid2 *in = SUPPORTED(intel_like);
 	struct kvm_cpuid2 *c = build(in, 0, 1);
+	const struct kvm_cpuid_entry2 *e = must_find(c, 0x6, 0);
 
-	assert_zero(must_find(c, 0x6, 0));
+	assert_int_equal(e->eax, 1u << 2);
+	assert_int_equal(e->ebx | e->ecx | e->edx, 0);
 	assert_zero(must_find(c, 0xa, 0));
 	free(c);
 	free(in);
@@ -383,6 +387,25 @@ static void test_no_svm(void **state)
 
 	assert_int_equal(must_find(c, 0x80000001, 0)->ecx, 0x00400393);
 	assert_zero(must_find(c, 0x8000000a, 0));
+	free(c);
+	free(in);
+}
+
+/* AMD describes its counters in 0x80000001:ECX and 0x80000022: no guest
+ * PMU there either, the other bits kept. */
+static void test_no_amd_pmu(void **state)
+{
+	static const struct kvm_cpuid_entry2 pmu[] = {
+		E(0x0, 0, 0, 0x10, AMD_EBX, AMD_ECX, AMD_EDX),
+		E(0x80000000, 0, 0, 0x80000022, AMD_EBX, AMD_ECX, AMD_EDX),
+		E(0x80000001, 0, 0, 0x00a10f11, 0, 0x11c00391, 0x23d3fbff),
+		E(0x80000022, 0, 0, 0x3, 0x106, 0, 0),
+	};
+	struct kvm_cpuid2 *in = SUPPORTED(pmu);
+	struct kvm_cpuid2 *c = build(in, 0, 1);
+
+	assert_int_equal(must_find(c, 0x80000001, 0)->ecx, 0x00400391);
+	assert_zero(must_find(c, 0x80000022, 0));
 	free(c);
 	free(in);
 }
@@ -528,12 +551,13 @@ int main(void)
 		cmocka_unit_test(test_leaf_1f_not_invented),
 		cmocka_unit_test(test_leaf4_intel),
 		cmocka_unit_test(test_leaf4_amd_untouched),
-		cmocka_unit_test(test_leaf6_leaf_a_zero),
+		cmocka_unit_test(test_leaf6_arat_leaf_a_zero),
 		cmocka_unit_test(test_leaf7),
 		cmocka_unit_test(test_leaf_d_unchanged),
 		cmocka_unit_test(test_kvm_signature),
 		cmocka_unit_test(test_ext_features),
 		cmocka_unit_test(test_no_svm),
+		cmocka_unit_test(test_no_amd_pmu),
 		cmocka_unit_test(test_power_only_invariant_tsc),
 		cmocka_unit_test(test_amd_topology),
 		cmocka_unit_test(test_amd_single_vcpu),

@@ -323,7 +323,10 @@ static void check_cpuid(void)
 {
 	uint32_t r[4], max_basic, max_ext;
 	static const char kvm_sig[12] = "KVMKVMKVM\0\0\0";
-	const uint32_t bad_ecx = (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6);
+	const uint32_t bad_ecx = (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) |
+				 (1u << 15);
+	/* AMD: SVM, and the core, northbridge and L3 performance counters. */
+	const uint32_t bad_ext_ecx = (1u << 2) | (1u << 23) | (1u << 24) | (1u << 28);
 	const uint32_t need_edx = (1u << 11) | (1u << 20) | (1u << 29);
 
 	cpuid(0, 0, r);
@@ -337,7 +340,7 @@ static void check_cpuid(void)
 	else
 		pass("cpuid hypervisor bit");
 	if (r[2] & bad_ecx)
-		fail_val("cpuid hidden features", "VMX/SMX/DTES64/MONITOR/DS_CPL visible, ecx",
+		fail_val("cpuid hidden features", "VMX/SMX/DTES64/MONITOR/DS_CPL/PDCM visible, ecx",
 			 r[2]);
 	else
 		pass("cpuid hidden features");
@@ -366,13 +369,19 @@ static void check_cpuid(void)
 				 r[3]);
 		else
 			pass("cpuid syscall/nx/lm");
+		if (r[2] & bad_ext_ecx)
+			fail_val("cpuid no svm, no amd pmu", "0x80000001 ECX has SVM or PERFCTR bits, ecx",
+				 r[2]);
+		else
+			pass("cpuid no svm, no amd pmu");
 	}
 
 	/* Leaves beyond the maximum are not the VMM's to fill. */
 	if (max_basic >= 6) {
 		cpuid(6, 0, r);
-		if (r[0] | r[1] | r[2] | r[3])
-			fail_val("cpuid leaf 6", "power management leaf not zero, eax", r[0]);
+		/* All but ARAT (EAX bit 2: KVM's LAPIC timer never stops). */
+		if ((r[0] & ~(1u << 2)) | r[1] | r[2] | r[3])
+			fail_val("cpuid leaf 6", "power management leaf has more than ARAT, eax", r[0]);
 		else
 			pass("cpuid leaf 6");
 	}
