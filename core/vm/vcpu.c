@@ -167,6 +167,16 @@ static const char *vcpu_exit_name(uint32_t reason)
 	}
 }
 
+/* KVM on AMD puts the vCPU through INIT before it reports a triple fault
+ * (the VMCB is undefined after a shutdown), so its registers then say
+ * nothing about where the guest was: say so rather than mislead. */
+static const char *vcpu_regs_note(const struct kvm_regs *r, const struct kvm_sregs *s)
+{
+	if (r->rip == 0xfff0 && s->cs.selector == 0xf000 && !(s->cr0 & 1))
+		return " (the INIT state: this KVM resets the vCPU before it reports a triple fault, so where the guest was is lost)";
+	return "";
+}
+
 /* One line with what happened and where the vCPU was. */
 static void vcpu_report(struct vcpu *vcpu, enum log_level level, const char *what)
 {
@@ -180,9 +190,9 @@ static void vcpu_report(struct vcpu *vcpu, enum log_level level, const char *wha
 	}
 	log_msg(level, "vCPU %u: %s: rip=0x%llx rsp=0x%llx rflags=0x%llx rax=0x%llx rbx=0x%llx "
 		"rcx=0x%llx rdx=0x%llx rsi=0x%llx rdi=0x%llx cr0=0x%llx cr2=0x%llx cr3=0x%llx "
-		"cr4=0x%llx efer=0x%llx cs=0x%x",
+		"cr4=0x%llx efer=0x%llx cs=0x%x%s",
 		vcpu->index, what, r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi,
-		r.rdi, s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.cs.selector);
+		r.rdi, s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.cs.selector, vcpu_regs_note(&r, &s));
 }
 
 static void vcpu_exit_io(struct vcpu *vcpu)
