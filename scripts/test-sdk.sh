@@ -70,6 +70,25 @@ cc $(pc --variable=plugin_ldflags) -o "$tmp/hello-echo.so" "$tmp/echo.o" ||
 bash tests/abi/check_exports.sh "$tmp/hello-echo.so" || fail "pkg-config hello-echo.so exports"
 pass "plugin-hello built with pkg-config volt-sdk"
 
+# Both ways compile the same C as Volt's own plugins: ISO C11 (no GNU
+# dialect) with _GNU_SOURCE, so a plugin that builds one way builds the other.
+cat >"$tmp/dialect.c" <<'C'
+#include <fcntl.h>
+#include <unistd.h>
+#ifndef __STRICT_ANSI__
+#error "not ISO C: a GNU dialect"
+#endif
+int probe(int *fds) { return pipe2(fds, O_CLOEXEC); }   /* _GNU_SOURCE only */
+C
+# shellcheck disable=SC2046
+cc $(pc --cflags) $(pc --variable=plugin_cflags) -Werror=implicit-function-declaration \
+	-c "$tmp/dialect.c" -o "$tmp/dialect.o" ||
+	fail "pkg-config's plugin_cflags are not ISO C11 with _GNU_SOURCE"
+grep -q -- '-std=c11' "$tmp/build-hello/build.ninja" &&
+	grep -q -- '-D_GNU_SOURCE' "$tmp/build-hello/build.ninja" ||
+	fail "volt_sdk_add_plugin() does not compile ISO C11 with _GNU_SOURCE"
+pass "pkg-config and volt_sdk_add_plugin() compile the same C (ISO C11, _GNU_SOURCE)"
+
 # ---- 3. the installed volt runs it ----
 [ -e /dev/kvm ] || { echo "SKIP: /dev/kvm is missing (no KVM on this machine)"; exit 77; }
 ( exec 3<>/dev/kvm ) 2>/dev/null ||
