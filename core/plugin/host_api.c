@@ -408,6 +408,7 @@ static int host_net_port(struct volt_instance *inst, struct volt_net_port *port)
 		return -ENODEV;
 	port->ops = &inst->backend->plugin->ops.net;
 	port->state = inst->backend->state;
+	inst->backend_taken = true;
 	return 0;
 }
 

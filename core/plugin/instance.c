@@ -271,6 +271,19 @@ static int instance_io_ready(struct volt_instance *dev, struct volt_err *err)
 	return r;
 }
 
+/* A [net] section opens a backend (a tap, a macvtap link) for its device.
+ * A device that never asked for it is not a network device: without this
+ * `[net "x"] plugin = some-device` would make a tap nobody uses. */
+static int instance_check_backend_taken(const struct volt_instance *inst, struct volt_err *err)
+{
+	if (!inst->backend || inst->backend_taken)
+		return 0;
+	return verr_set(err, EINVAL, "%s (%s): the device never took its network backend (%s): "
+			"a [net] section is for network devices; put %s in a [device] section",
+			inst->name, inst->plugin->desc.name, inst->backend->plugin->desc.name,
+			inst->plugin->desc.name);
+}
+
 static int instance_realize(struct volt_instance *inst, struct volt_err *err)
 {
 	const struct volt_plugin_desc *d = &inst->plugin->desc;
@@ -300,7 +313,7 @@ static int instance_realize(struct volt_instance *inst, struct volt_err *err)
 	}
 	inst->stage = INSTANCE_REALIZED;
 	inst->refusal[0] = '\0';
-	return 0;
+	return instance_check_backend_taken(inst, err);
 }
 
 /* The transport counts IRQs up, non-virtio devices count down: they must

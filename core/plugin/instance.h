@@ -78,6 +78,7 @@ struct volt_instance {
 	struct keys_user config;             /* declared keys and their values */
 	struct plugin_set *set;
 	struct volt_instance *backend;       /* a net device: its backend */
+	bool backend_taken;                  /* the device asked for it (net_port) */
 	struct volt_instance *device;        /* a net backend: its device */
 
 	enum instance_stage stage;

@@ -63,6 +63,27 @@ else
 	show claim
 fi
 
+# A [net] section opens a backend for its device: a device that never takes
+# it is not a network device, and the VM is refused, both torn down.
+cat >"$TMP/notnet.ini" <<INI
+[vm]
+kernel = $HELLO
+
+[net "n0"]
+plugin = test-echo
+backend = test-nullnet
+label = x
+INI
+run_volt notnet --config "$TMP/notnet.ini" --plugin-dir "$PLUGINS"
+check_status notnet 1 "a device that is not a network device in a [net] section"
+check_grep notnet err "^volt: error: net n0 \(test-echo\): the device never took its network backend \(test-nullnet\): a \[net\] section is for network devices; put test-echo in a \[device\] section$" \
+	"a non-network device in a [net] section: says which and where it belongs"
+check_grep notnet err "test-echo net n0: test-echo destroy" \
+	"a non-network device in a [net] section: destroyed"
+[ "$(grep -c "error:" "$TMP/notnet.err")" -eq 1 ] &&
+	pass "a non-network device in a [net] section: one error line" ||
+	{ fail "a non-network device in a [net] section: not one error line"; show notnet; }
+
 # No [drive]/[net] section: no plugin is loaded, even from an empty dir.
 mkdir -p "$TMP/empty"
 run_volt none --kernel "$HELLO" --plugin-dir "$TMP/empty"

@@ -127,7 +127,9 @@ struct volt_host_api {
 		__attribute__((format(printf, 2, 3)));
 
 	/* ---- networking ---- */
-	/* The backend instance attached to this device (`backend = ...`). */
+	/* The backend instance attached to this device (`backend = ...`). A
+	 * device in a [net] section must call it by the end of realize, or
+	 * the core refuses the VM: the section is for network devices. */
 	int (*net_port)(struct volt_instance *inst, struct volt_net_port *port);
 
 	/* ---- ABI 1.1 ---- */
