@@ -8,6 +8,7 @@
 #include "plugin/instance.h"
 #include "plugin/registry.h"
 #include "plugin/static_plugins.h"
+#include "sandbox/policy.h"
 
 #define PLUGIN_HELP_MAX 256 /* plugins listed */
 
@@ -100,6 +101,40 @@ static void help_key(const struct volt_key *k, FILE *out)
 	fprintf(out, "\n      %s\n", help_text(k->help));
 }
 
+/* "  pread64 on io, fd slot 0: reads the image" */
+static void help_syscall(const struct volt_syscall *sc, FILE *out)
+{
+	const char *sep = "";
+
+	fprintf(out, "  %s on ", sc->name);
+	for (uint32_t t = VOLT_THREAD_MAIN; t <= VOLT_THREAD_IO; t <<= 1) {
+		if (sc->threads & t) {
+			fprintf(out, "%s%s", sep, sb_thread_type_name(t));
+			sep = "+";
+		}
+	}
+	if (sc->fd_slot != VOLT_FD_ANY)
+		fprintf(out, ", fd slot %" PRIu32, sc->fd_slot);
+	for (uint32_t i = 0; i < sc->nioctls; i++)
+		fprintf(out, "%s0x%" PRIx64, i ? " " : ", requests ", sc->ioctls[i]);
+	fprintf(out, "\n      %s\n", help_text(sc->reason));
+}
+
+/* What an operator vetting a plugin wants to see: what it may do once the
+ * sandbox is on, beyond what the core allows every thread. */
+static void help_syscalls(const struct volt_plugin_desc *d, FILE *out)
+{
+	if (!d->nsyscalls) {
+		fprintf(out, "It declares no system calls: after lockdown it has only the core's\n"
+			"allowlist (docs/sandbox.md).\n");
+		return;
+	}
+	fprintf(out, "System calls it may make after lockdown, besides the core's allowlist\n"
+		"(docs/sandbox.md; thread types main, vcpu, io):\n");
+	for (uint32_t i = 0; i < d->nsyscalls; i++)
+		help_syscall(&d->syscalls[i], out);
+}
+
 int plugin_help_show(const char *dir, const char *name, FILE *out, struct volt_err *err)
 {
 	struct plugin_registry reg;
@@ -121,6 +156,7 @@ int plugin_help_show(const char *dir, const char *name, FILE *out, struct volt_e
 	fprintf(out, d->nkeys ? "Keys:\n" : "It takes no keys.\n");
 	for (uint32_t i = 0; i < d->nkeys; i++)
 		help_key(&d->keys[i], out);
+	help_syscalls(d, out);
 	plugin_registry_fini(&reg);
 	return 0;
 }

@@ -78,6 +78,20 @@ check_grep help-virtio-blk out '^  path = path, required$' \
 check_grep help-virtio-net out '^  mtu = number, 68 to 65535, default 1500$' \
 	"--help-plugin virtio-net: a number key gives its range and default"
 
+# The system calls a plugin declares, for an operator vetting it.
+check_grep help-virtio-blk out '^  preadv on io, fd slot 0$' \
+	"--help-plugin virtio-blk: lists a declared syscall with its thread and fd"
+check_grep help-net-tap out '^  ioctl on vcpu\+io, fd slot 0, requests 0x400454d0$' \
+	"--help-plugin net-tap: lists an ioctl with its requests"
+n_help=$(grep -c '^  [a-z0-9_]* on [a-z+]*' "$TMP/help-virtio-blk.out")
+n_reason=$(grep -A1 '^  [a-z0-9_]* on [a-z+]*' "$TMP/help-virtio-blk.out" | grep -c '^      [^ ]')
+[ "$n_help" -gt 0 ] && [ "$n_help" = "$n_reason" ] &&
+	pass "--help-plugin virtio-blk: each of its $n_help syscalls has its reason" ||
+	fail "--help-plugin virtio-blk: $n_help syscalls, $n_reason reasons"
+run_volt help-echo --help-plugin test-echo --plugin-dir "$PLUGINS/good"
+check_grep help-echo out '^It declares no system calls' \
+	"--help-plugin: a plugin that declares no syscalls says so"
+
 run_volt unknown --help-plugin no-such-plugin
 check_status unknown 2 "--help-plugin of an unknown plugin"
 check_grep unknown err "^volt: error: no plugin no-such-plugin: .*no-such-plugin.so does not exist" \
