@@ -25,7 +25,10 @@
  * left queue_notify; meanwhile vq_pop returns "empty", so the plugin's
  * loop ends after the requests it already holds, which it may still push.
  * An element pushed after the reset finds its head no longer in flight and
- * is dropped (-ESTALE from vq_push).
+ * is dropped (-ESTALE from vq_push). The plugin's reset hook runs next,
+ * outside the lock; another vCPU's Status write or configuration access
+ * waits for it (hook_lock), so the hook never overlaps set_features or
+ * activate of the driver's next start.
  *
  * Polling: the device's poll handler (mmio_poll) runs on the I/O thread
  * before it sleeps (loop/poll.h). Under the lock it suppresses each ready
@@ -113,6 +116,13 @@ struct virtio_mmio_dev {
 	unsigned nqueues;
 	struct mmio_queue *queues;
 
+	/* The plugin's hooks on vCPU threads, one at a time: a Status write
+	 * (set_features, activate, and the reset hook, which runs outside
+	 * `lock` because it may wait for the I/O thread) and configuration
+	 * space accesses. Without it another vCPU's DRIVER_OK could activate
+	 * the device while the reset hook before it is still undoing the
+	 * last activation. Taken before `lock`. */
+	pthread_mutex_t hook_lock;
 	pthread_mutex_t lock;      /* everything below, and each queue */
 	pthread_cond_t idle;       /* signalled when in_notify drops */
 	bool in_notify;            /* the I/O thread is inside ops->queue_notify */
@@ -551,7 +561,7 @@ static void mmio_config_access(struct virtio_mmio_dev *dev, uint64_t off, uint8_
 static void mmio_access(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, bool is_write)
 {
 	struct virtio_mmio_dev *dev = opaque;
-	bool run_reset_hook = false;
+	bool run_reset_hook = false, hooks;
 	uint32_t v;
 
 	/* InterruptStatus and InterruptACK, once per interrupt: atomics, no
@@ -568,6 +578,9 @@ static void mmio_access(void *opaque, uint64_t offset, uint8_t *data, uint32_t l
 		}
 		return;
 	}
+	hooks = offset >= VIRTIO_MMIO_CONFIG || (is_write && offset == VIRTIO_MMIO_STATUS);
+	if (hooks)
+		pthread_mutex_lock(&dev->hook_lock);
 	pthread_mutex_lock(&dev->lock);
 	if (offset >= VIRTIO_MMIO_CONFIG) {
 		mmio_config_access(dev, offset - VIRTIO_MMIO_CONFIG, data, len, is_write);
@@ -586,6 +599,8 @@ static void mmio_access(void *opaque, uint64_t offset, uint8_t *data, uint32_t l
 	pthread_mutex_unlock(&dev->lock);
 	if (run_reset_hook && dev->reset_hook)
 		dev->reset_hook(dev->state);
+	if (hooks)
+		pthread_mutex_unlock(&dev->hook_lock);
 }
 
 /* ---- queue notifications (the I/O thread) ------------------------------ */
@@ -966,6 +981,7 @@ static int mmio_alloc(struct vm *vm, const struct virtio_mmio_params *p, unsigne
 	if (!dev)
 		return verr_set(err, ENOMEM, "%s: out of memory", p->name);
 	dev->irq_fd = -1;
+	pthread_mutex_init(&dev->hook_lock, NULL);
 	pthread_mutex_init(&dev->lock, NULL);
 	pthread_cond_init(&dev->idle, NULL);
 	dev->vm = vm;
@@ -1048,6 +1064,7 @@ void virtio_mmio_destroy(struct virtio_mmio_dev *dev)
 		close(dev->irq_fd);
 	pthread_cond_destroy(&dev->idle);
 	pthread_mutex_destroy(&dev->lock);
+	pthread_mutex_destroy(&dev->hook_lock);
 	free(dev->queues);
 	free(dev);
 }

@@ -54,6 +54,8 @@ struct fake {
 	int refuse_features;       /* set_features returns this */
 	bool block;                /* queue_notify takes one element and waits for `go` */
 	atomic_bool popped, go;
+	bool slow_reset;           /* the reset hook takes a while (another vCPU goes on) */
+	atomic_bool in_reset, hook_overlap;
 	uint8_t config[8];
 };
 
@@ -69,6 +71,8 @@ static int fake_set_features(void *state, uint64_t f)
 
 	fk->set_features_calls++;
 	fk->accepted = f;
+	if (atomic_load(&fk->in_reset))
+		atomic_store(&fk->hook_overlap, true);
 	return fk->refuse_features;
 }
 
@@ -79,7 +83,11 @@ static void fake_config_read(void *state, uint32_t off, void *data, uint32_t len
 
 static int fake_activate(void *state)
 {
-	((struct fake *)state)->activate_calls++;
+	struct fake *fk = state;
+
+	fk->activate_calls++;
+	if (atomic_load(&fk->in_reset))
+		atomic_store(&fk->hook_overlap, true);
 	return 0;
 }
 
@@ -112,7 +120,14 @@ static void fake_queue_notify(void *state, unsigned q)
 
 static void fake_reset(void *state)
 {
-	((struct fake *)state)->reset_calls++;
+	struct fake *fk = state;
+
+	fk->reset_calls++;
+	if (!fk->slow_reset)
+		return;
+	atomic_store(&fk->in_reset, true);
+	usleep(200 * 1000);
+	atomic_store(&fk->in_reset, false);
 }
 
 static const struct volt_device_ops fake_ops = {
@@ -688,6 +703,30 @@ static void test_reset_waits_for_inflight(void **state)
 	assert_int_equal(f->fake.reset_calls, 1);
 }
 
+/* Two vCPUs: one resets the device, the other starts the driver again at
+ * once. The plugin's reset hook runs after the transport's own reset; the
+ * other vCPU's FEATURES_OK and DRIVER_OK (set_features, activate) must wait
+ * for it, or a slow hook would undo an activation that came after it. */
+static void test_reset_hook_before_next_status(void **state)
+{
+	struct fx *f = *state;
+	pthread_t t;
+
+	NEED_KVM(f);
+	bring_up(f);
+	f->fake.slow_reset = true;
+	assert_int_equal(pthread_create(&t, NULL, reset_thread, f), 0);
+	WAIT_UNTIL(atomic_load(&f->fake.in_reset));
+	negotiate(f, F_VERSION_1 | F_EVENT_IDX | F_INDIRECT | F_DEVICE);
+	queue_setup(f, 0, QSIZE, DESC_GPA);
+	driver_ok(f);
+	pthread_join(t, NULL);
+	assert_false(atomic_load(&f->fake.hook_overlap));
+	assert_int_equal(f->fake.reset_calls, 1);
+	assert_int_equal(f->fake.activate_calls, 2);
+	roundtrip(f);
+}
+
 struct foreign_pop {
 	struct fx *f;
 	atomic_bool done;
@@ -809,6 +848,7 @@ int main(void)
 		T(test_queue_regs_while_ready),
 		T(test_odd_width_and_config),
 		T(test_reset_waits_for_inflight),
+		T(test_reset_hook_before_next_status),
 		T(test_foreign_thread_waits_for_section),
 		T(test_vq_info),
 		cmocka_unit_test_setup_teardown(test_polling_takes_unkicked_buffers, fx_setup_poll,
