@@ -210,9 +210,11 @@ static void vcpu_exit_io(struct vcpu *vcpu)
 static bool vcpu_handle_exit(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
+	uint64_t *count = &vcpu->exits[run->exit_reason % 64];
 	char what[128];
 
-	vcpu->exits[run->exit_reason % 64]++;
+	/* This thread is the only writer; the API thread reads (metrics). */
+	__atomic_store_n(count, *count + 1, __ATOMIC_RELAXED);
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		vcpu_exit_io(vcpu);
