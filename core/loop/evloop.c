@@ -176,9 +176,12 @@ void evloop_stop_async(struct evloop *loop, int status)
 	uint64_t one = 1;
 	bool expected = false;
 
-	if (!atomic_compare_exchange_strong(&loop->stop_requested, &expected, true))
+	if (!atomic_compare_exchange_strong(&loop->stop_claimed, &expected, true))
 		return;
+	/* status first: evloop_run may see stop_requested before it ever
+	 * waits, and returns status at once. */
 	atomic_store(&loop->status, status);
+	atomic_store(&loop->stop_requested, true);
 	if (write(loop->stop_efd, &one, sizeof(one)) < 0)
 		return; /* the counter cannot overflow from one write; nothing to do */
 }

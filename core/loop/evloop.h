@@ -19,7 +19,8 @@ struct evloop {
 	int epfd;
 	int stop_efd;               /* eventfd: any thread asks the loop to stop */
 	atomic_int status;          /* exit status of the first stop request */
-	atomic_bool stop_requested;
+	atomic_bool stop_claimed;   /* a first request came (it sets status) */
+	atomic_bool stop_requested; /* ... and status is set: the loop may stop */
 	bool running;
 	struct evloop_handler *handlers;   /* all registered, for cleanup */
 	struct poller poller;       /* adaptive polling before each sleep (loop/poll.h) */

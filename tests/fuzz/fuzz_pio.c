@@ -455,6 +455,7 @@ static unsigned fuzz_take_stops(struct fuzz *f)
 	fuzz_require(requested && stopping && n == 1, "stop request state");
 	fuzz_require(!n || atomic_load(&f->loop.status) == VM_EXIT_OK, "reset exit status");
 	atomic_store(&f->loop.stop_requested, false);
+	atomic_store(&f->loop.stop_claimed, false);
 	atomic_store(&f->vm.stopping, false);
 	return (unsigned)n;
 }
