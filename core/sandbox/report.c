@@ -15,16 +15,31 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "sandbox/policy.h"
 #include "sandbox/sandbox.h"
 
 #define SB_NAMES_MAX 512        /* x86_64 syscall numbers end near 470 */
 #define SB_NAMES_BUF 8192
+#define SB_DECLS_MAX 512        /* plugin rules remembered for the report */
+#define SB_DECL_NAME 32         /* a plugin's name, [a-z0-9-]+ */
 
 static const char *sb_names[SB_NAMES_MAX];
 static char sb_names_buf[SB_NAMES_BUF];
 static bool sb_names_filled;
 
+/* What each plugin declared, copied out of the policy (which is freed at
+ * teardown, while the filters stay): the report says whether the plugin
+ * it blames declared the call, and for which threads. */
+struct sb_decl {
+	char plugin[SB_DECL_NAME];
+	int nr;
+	uint32_t threads;
+};
+static struct sb_decl sb_decls[SB_DECLS_MAX];
+static size_t sb_ndecls;
+
 static __thread char sb_thread_name[32];
+static __thread uint32_t sb_thread_type = VOLT_THREAD_MAIN;
 static __thread const char *sb_plugin;
 
 void sandbox_thread_set_name(const char *name)
@@ -35,6 +50,42 @@ void sandbox_thread_set_name(const char *name)
 		n = sizeof(sb_thread_name) - 1;
 	memcpy(sb_thread_name, name, n);
 	sb_thread_name[n] = '\0';
+}
+
+void sb_report_set_thread_type(uint32_t type)
+{
+	sb_thread_type = type;
+}
+
+/* The plugin's own name: "virtio-blk (drive rootfs)" -> "virtio-blk". */
+static size_t sb_plugin_len(const char *who)
+{
+	size_t n = 0;
+
+	while (who[n] && who[n] != ' ')
+		n++;
+	return n;
+}
+
+void sb_report_note_policy(const struct sb_policy *p)
+{
+	sb_ndecls = 0;
+	for (size_t i = 0; i < p->nrules && sb_ndecls < SB_DECLS_MAX; i++) {
+		const struct sb_rule *r = &p->rules[i];
+		struct sb_decl *d = &sb_decls[sb_ndecls];
+		size_t n;
+
+		if (!r->plugin)
+			continue;
+		n = sb_plugin_len(r->who);
+		if (n >= sizeof(d->plugin))
+			continue;
+		memcpy(d->plugin, r->who, n);
+		d->plugin[n] = '\0';
+		d->nr = r->nr;
+		d->threads = r->threads;
+		sb_ndecls++;
+	}
 }
 
 void sandbox_set_current_plugin(const char *name)
@@ -101,8 +152,52 @@ static void sb_put_num(struct sb_line *l, unsigned long long v, unsigned base)
 		l->buf[l->len++] = tmp[--i];
 }
 
-size_t sb_report_format(char *out, size_t cap, int nr, const char *thread, const char *plugin,
-			unsigned long long arg0, unsigned long long arg1)
+static bool sb_same_plugin(const char *decl, const char *who)
+{
+	size_t n = sb_plugin_len(who);
+
+	for (size_t i = 0; i < n; i++)
+		if (decl[i] != who[i])
+			return false;
+	return decl[n] == '\0';
+}
+
+static void sb_put_threads(struct sb_line *l, uint32_t threads)
+{
+	static const char *const names[] = { "main", "vcpu", "io" };
+	const char *sep = "";
+
+	for (unsigned i = 0; i < 3; i++) {
+		if (threads & (1u << i)) {
+			sb_put(l, sep);
+			sb_put(l, names[i]);
+			sep = "+";
+		}
+	}
+}
+
+/* ", which does not declare it", "..., which declares it only for main",
+ * or, declared for this thread type, that an argument did not match. */
+static void sb_put_declared(struct sb_line *l, int nr, const char *plugin, uint32_t type)
+{
+	uint32_t threads = 0;
+
+	for (size_t i = 0; i < sb_ndecls; i++)
+		if (sb_decls[i].nr == nr && sb_same_plugin(sb_decls[i].plugin, plugin))
+			threads |= sb_decls[i].threads;
+	if (!threads) {
+		sb_put(l, ", which does not declare it");
+	} else if (!(threads & type)) {
+		sb_put(l, ", which declares it only for ");
+		sb_put_threads(l, threads);
+	} else {
+		sb_put(l, ", which declares it for this thread: an argument (fd or ioctl "
+			  "request) was not the declared one");
+	}
+}
+
+size_t sb_report_format(char *out, size_t cap, int nr, const char *thread, uint32_t type,
+			const char *plugin, unsigned long long arg0, unsigned long long arg1)
 {
 	struct sb_line l = { .len = 0 };
 
@@ -120,6 +215,7 @@ size_t sb_report_format(char *out, size_t cap, int nr, const char *thread, const
 	if (plugin) {
 		sb_put(&l, "plugin ");
 		sb_put(&l, plugin);
+		sb_put_declared(&l, nr, plugin, type);
 	} else {
 		sb_put(&l, "the core");
 	}
@@ -143,7 +239,8 @@ static void sb_on_sigsys(int sig, siginfo_t *si, void *uctx)
 	size_t n;
 
 	(void)sig;
-	n = sb_report_format(line, sizeof(line), si->si_syscall, sb_thread_name, sb_plugin,
+	n = sb_report_format(line, sizeof(line), si->si_syscall, sb_thread_name, sb_thread_type,
+			     sb_plugin,
 			     (unsigned long long)uc->uc_mcontext.gregs[REG_RDI],
 			     (unsigned long long)uc->uc_mcontext.gregs[REG_RSI]);
 	/* Raw syscalls: a sanitizer's write/_exit interceptors would make

@@ -3,6 +3,7 @@
 #define VOLT_SANDBOX_REPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/err.h"
 
@@ -14,9 +15,18 @@ int sb_report_install(struct volt_err *err);
  * once sb_report_install() ran. */
 const char *sb_report_syscall_name(int nr);
 
-/* The report line for a blocked syscall, newline included, into out (cap
- * bytes, NUL-terminated); returns its length. Async-signal-safe. */
-size_t sb_report_format(char *out, size_t cap, int nr, const char *thread, const char *plugin,
-			unsigned long long arg0, unsigned long long arg1);
+/* Remember what each plugin declared (copied: p may go), so that a report
+ * can say whether the plugin it blames declared the call. Before lockdown. */
+struct sb_policy;
+void sb_report_note_policy(const struct sb_policy *p);
+
+/* The calling thread's type (VOLT_THREAD_*), for the report; main by default. */
+void sb_report_set_thread_type(uint32_t type);
+
+/* The report line for a blocked syscall made on a thread of this type,
+ * newline included, into out (cap bytes, NUL-terminated); returns its
+ * length. Async-signal-safe. */
+size_t sb_report_format(char *out, size_t cap, int nr, const char *thread, uint32_t type,
+			const char *plugin, unsigned long long arg0, unsigned long long arg1);
 
 #endif

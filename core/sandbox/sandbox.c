@@ -126,6 +126,7 @@ int sandbox_prepare(struct sandbox *sb, struct volt_err *err)
 		return rc;
 	sb_malloc_settle();
 	rc = sb_report_install(err);
+	sb_report_note_policy(&sb->policy);
 	for (unsigned i = 0; !rc && i <= SB_THREAD_TYPES; i++) {
 		uint32_t type = i ? 1u << (i - 1) : 0;
 
@@ -254,6 +255,7 @@ int sandbox_thread_enter(uint32_t type, const char *name)
 	int rc;
 
 	sandbox_thread_set_name(name);
+	sb_report_set_thread_type(type);
 	prctl(PR_SET_NAME, name, 0, 0, 0); /* the kernel keeps the first 15 bytes */
 	pthread_mutex_lock(&sb_gate.lock);
 	sb_gate.arrived++;
@@ -291,6 +293,7 @@ int sandbox_adopt_filter(struct sandbox *sb, uint32_t type, const char *name)
 	int rc;
 
 	sandbox_thread_set_name(name);
+	sb_report_set_thread_type(type);
 	if (!sb->opt.seccomp || !sb->prepared)
 		return 0;
 	rc = sb_filter_load_self(&sb->filters[1 + sb_type_index(type)].prog);

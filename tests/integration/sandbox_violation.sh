@@ -47,7 +47,7 @@ one_line() {
 ini io io "$IDLE"
 run_volt io --config "$TMP/io.ini" --plugin-dir "$PLUGINS"
 check_status io 3 "undeclared syscall on an I/O thread"
-check_grep io err "$LINE io:drive phone; most likely plugin sbx-undeclared \(drive phone\); exiting with status 3\$" \
+check_grep io err "$LINE io:drive phone; most likely plugin sbx-undeclared \(drive phone\), which does not declare it; exiting with status 3\$" \
 	"undeclared syscall on an I/O thread: syscall, thread and plugin named"
 one_line io "undeclared syscall on an I/O thread"
 if grep -q "socket() was not stopped" "$TMP/io.err"; then

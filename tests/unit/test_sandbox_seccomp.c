@@ -107,7 +107,9 @@ static void test_undeclared_reported(void **state)
 
 	run_child(child_undeclared, "plugin", &c);
 	assert_int_equal(c.status, SANDBOX_EXIT_STATUS);
-	assert_non_null(strstr(c.err, "most likely plugin test-plugin (drive t);"));
+	/* getuid is declared, but for the I/O thread: the line says so. */
+	assert_non_null(strstr(c.err, "most likely plugin test-plugin (drive t), which declares "
+				      "it only for io;"));
 }
 
 static void child_allowed(void *arg)
@@ -244,14 +246,38 @@ static void test_report_format(void **state)
 	char line[512];
 	size_t n;
 
+	static const struct volt_syscall decl[] = {
+		{ "getuid", VOLT_THREAD_MAIN | VOLT_THREAD_VCPU, VOLT_FD_ANY, NULL, 0, "asks" },
+		{ "getgid", VOLT_THREAD_IO, VOLT_FD_ANY, NULL, 0, "asks too" },
+	};
+	struct sb_policy p;
+
 	assert_int_equal(sb_report_install(NULL), 0);
-	n = sb_report_format(line, sizeof(line), 59, "io:drive rootfs", "virtio-blk (drive rootfs)",
-			     0x5, 0xdeadbeef);
+	sb_policy_init(&p);
+	assert_int_equal(sb_policy_add_plugin(&p, "virtio-blk (drive rootfs)", decl, 2, NULL, NULL), 0);
+	sb_report_note_policy(&p);
+	sb_policy_fini(&p);   /* the report keeps its own copy */
+
+	n = sb_report_format(line, sizeof(line), 59, "io:drive rootfs", VOLT_THREAD_IO,
+			     "virtio-blk (drive rootfs)", 0x5, 0xdeadbeef);
 	assert_string_equal(line, "volt: sandbox: blocked syscall execve (59, args 0x5, 0xdeadbeef) "
 			    "on thread io:drive rootfs; most likely plugin virtio-blk (drive "
-			    "rootfs); exiting with status 3\n");
+			    "rootfs), which does not declare it; exiting with status 3\n");
 	assert_int_equal(n, strlen(line));
-	sb_report_format(line, sizeof(line), 9999, "", NULL, 0, 0);
+	/* Declared for other threads; declared for this one (an argument failed). */
+	sb_report_format(line, sizeof(line), SYS_getuid, "io:drive rootfs", VOLT_THREAD_IO,
+			 "virtio-blk (drive rootfs)", 0, 0);
+	assert_non_null(strstr(line, "virtio-blk (drive rootfs), which declares it only for "
+				     "main+vcpu; exiting"));
+	sb_report_format(line, sizeof(line), SYS_getgid, "io:drive rootfs", VOLT_THREAD_IO,
+			 "virtio-blk", 0, 0);
+	assert_non_null(strstr(line, "plugin virtio-blk, which declares it for this thread: an "
+				     "argument (fd or ioctl request) was not the declared one; "));
+	/* Another plugin's declaration is not this one's. */
+	sb_report_format(line, sizeof(line), SYS_getgid, "io:drive x", VOLT_THREAD_IO,
+			 "virtio-blkx (drive x)", 0, 0);
+	assert_non_null(strstr(line, "virtio-blkx (drive x), which does not declare it;"));
+	sb_report_format(line, sizeof(line), 9999, "", VOLT_THREAD_MAIN, NULL, 0, 0);
 	assert_non_null(strstr(line, "blocked syscall unknown (9999, args 0x0, 0x0) on thread "
 				     "(unnamed); most likely the core"));
 	assert_string_equal(sb_report_syscall_name(0), "read");
