@@ -175,6 +175,17 @@ else
 	check_disk boot-bzimage e2e-bzimage.txt
 	check_cpus boot-bzimage 2
 	check_cpus macvtap-4cpu 4
+	# In every run: no nested virtualization or PMU flag, the hypervisor bit set.
+	flags_bad=()
+	for n in "${names[@]}"; do
+		line=$(seg "$n" | grep -m1 '^VOLT-E2E-FLAGS ')
+		[[ $line == "VOLT-E2E-FLAGS hidden= hypervisor=1" ]] || flags_bad+=("$n: ${line:-no flags line}")
+	done
+	if ((${#flags_bad[@]} == 0)); then
+		pass "CPU flags: no svm, vmx or PMU flag in any guest's /proc/cpuinfo, hypervisor set (all ${#names[@]} runs)"
+	else
+		fail "CPU flags: ${flags_bad[*]}"
+	fi
 	check_ping boot-bzimage net-tap
 	check_ping macvtap-4cpu net-macvtap
 	if grep -q '^VOLT-E2E-LINKS macvtap=0$' "$log"; then

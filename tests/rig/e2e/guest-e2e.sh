@@ -17,6 +17,11 @@ done
 
 echo "VOLT-E2E-CPUS processors=$(grep -c '^processor' /proc/cpuinfo) online=$(cat /sys/devices/system/cpu/online)"
 echo "VOLT-E2E-KERNEL $(uname -srm)"
+# CPU flags volt must hide (nested virtualization, the PMU) and one it sets.
+flags=$(grep -m1 '^flags' /proc/cpuinfo)
+echo "VOLT-E2E-FLAGS hidden=$(echo "$flags" | tr ' ' '\n' |
+	grep -xE 'svm|vmx|perfctr_core|perfctr_nb|perfctr_llc|arch_perfmon|pdcm' | tr '\n' ',')" \
+	"hypervisor=$(echo "$flags" | tr ' ' '\n' | grep -cx hypervisor)"
 # The root file system: device, type, and which driver runs /dev/vda.
 echo "VOLT-E2E-ROOT $(awk '$2 == "/" { print "fs=" $3 }' /proc/mounts) dev=$(awk '$5 == "/" { print $3 }' /proc/self/mountinfo)" \
 	"vda=$(cat /sys/block/vda/dev 2>/dev/null) driver=$(basename "$(readlink /sys/block/vda/device/driver)")"
