@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,58 +195,51 @@ static char *string_of(size_t len)
 	return s;
 }
 
-static void test_bzimage_cmdline_limit(void **state)
+/* k takes a command line of exactly `limit` bytes and refuses one more,
+ * with both lengths in the message. */
+static void check_cmdline_limit(const struct boot_kernel *k, size_t limit)
 {
 	struct guest_mem *mem = mem_new(LAYOUT_MIB(128));
-	struct boot_kernel k = bzimage_kernel();
 	struct volt_err err = { 0 };
-	char *fits = string_of(2047), *too_long = string_of(2048);
+	char *fits = string_of(limit), *too_long = string_of(limit + 1);
+	char want[2][24];
 
-	assert_int_equal(bootparams_write(mem, &k, fits, 0, 0, &err), 0);
-	assert_int_equal(bootparams_write(mem, &k, too_long, 0, 0, &err), -E2BIG);
-	assert_non_null(strstr(err.msg, "2048"));
-	assert_non_null(strstr(err.msg, "2047"));
+	snprintf(want[0], sizeof(want[0]), "%zu", limit);
+	snprintf(want[1], sizeof(want[1]), "%zu", limit + 1);
+	assert_int_equal(bootparams_write(mem, k, fits, 0, 0, &err), 0);
+	assert_int_equal(bootparams_write(mem, k, too_long, 0, 0, &err), -E2BIG);
+	assert_non_null(strstr(err.msg, want[0]));
+	assert_non_null(strstr(err.msg, want[1]));
 	free(fits);
 	free(too_long);
 	mem_free(mem);
 }
 
+static void test_bzimage_cmdline_limit(void **state)
+{
+	struct boot_kernel k = bzimage_kernel();
+
+	check_cmdline_limit(&k, 2047);
+}
+
 /* Before protocol 2.06 the header had no cmdline_size: the limit was 255. */
 static void test_old_protocol_cmdline_limit(void **state)
 {
-	struct guest_mem *mem = mem_new(LAYOUT_MIB(128));
 	struct boot_kernel k = bzimage_kernel();
-	struct volt_err err = { 0 };
-	char *fits = string_of(255), *too_long = string_of(256);
 
 	k.setup.version = 0x0205;
 	k.setup.cmdline_size = 0;
-	assert_int_equal(bootparams_write(mem, &k, fits, 0, 0, &err), 0);
-	assert_int_equal(bootparams_write(mem, &k, too_long, 0, 0, &err), -E2BIG);
-	assert_non_null(strstr(err.msg, "256"));
-	assert_non_null(strstr(err.msg, "255"));
-	free(fits);
-	free(too_long);
-	mem_free(mem);
+	check_cmdline_limit(&k, 255);
 }
 
 /* A bzImage may declare any cmdline_size: the buffer at its guest address
  * is the limit then. */
 static void test_cmdline_too_long_for_layout(void **state)
 {
-	struct guest_mem *mem = mem_new(LAYOUT_MIB(128));
 	struct boot_kernel k = bzimage_kernel();
-	struct volt_err err = { 0 };
-	char *fits = string_of(LAYOUT_CMDLINE_MAX - 1), *too_long = string_of(LAYOUT_CMDLINE_MAX);
 
 	k.setup.cmdline_size = 0xffffffff;
-	assert_int_equal(bootparams_write(mem, &k, fits, 0, 0, &err), 0);
-	assert_int_equal(bootparams_write(mem, &k, too_long, 0, 0, &err), -E2BIG);
-	assert_non_null(strstr(err.msg, "65536"));
-	assert_non_null(strstr(err.msg, "65535"));
-	free(fits);
-	free(too_long);
-	mem_free(mem);
+	check_cmdline_limit(&k, LAYOUT_CMDLINE_MAX - 1);
 }
 
 /* A vmlinux has no header to say it, but Linux keeps 2047 bytes of the
@@ -253,18 +247,9 @@ static void test_cmdline_too_long_for_layout(void **state)
  * end would vanish (seen in the rig: "Cannot open root device vda"). */
 static void test_elf_cmdline_limit(void **state)
 {
-	struct guest_mem *mem = mem_new(LAYOUT_MIB(128));
 	struct boot_kernel k = { .entry = 0x1000000 };
-	struct volt_err err = { 0 };
-	char *fits = string_of(2047), *too_long = string_of(2048);
 
-	assert_int_equal(bootparams_write(mem, &k, fits, 0, 0, &err), 0);
-	assert_int_equal(bootparams_write(mem, &k, too_long, 0, 0, &err), -E2BIG);
-	assert_non_null(strstr(err.msg, "2048"));
-	assert_non_null(strstr(err.msg, "2047"));
-	free(fits);
-	free(too_long);
-	mem_free(mem);
+	check_cmdline_limit(&k, 2047);
 }
 
 int main(void)

@@ -373,38 +373,25 @@ static void test_ext_features(void **state)
 }
 
 /* kvm_amd with nested = 1 (its default, and the rig's L1) offers SVM and
- * its leaf: the guest saw "svm" in /proc/cpuinfo. Hidden, as VMX is. */
-static void test_no_svm(void **state)
+ * its leaf: the guest saw "svm" in /proc/cpuinfo. Hidden, as VMX is. AMD
+ * also describes its performance counters in 0x80000001:ECX (core,
+ * northbridge, L3) and 0x80000022: no guest PMU there either. The other
+ * bits are kept. */
+static void test_no_svm_no_amd_pmu(void **state)
 {
-	static const struct kvm_cpuid_entry2 nested[] = {
-		E(0x0, 0, 0, 0x10, AMD_EBX, AMD_ECX, AMD_EDX),
-		E(0x80000000, 0, 0, 0x8000000a, AMD_EBX, AMD_ECX, AMD_EDX),
-		E(0x80000001, 0, 0, 0x00a10f11, 0, 0x00400397, 0x23d3fbff),
-		E(0x8000000a, 0, 0, 0x1, 0x8000, 0, 0x1a1bfdff),
-	};
-	struct kvm_cpuid2 *in = SUPPORTED(nested);
-	struct kvm_cpuid2 *c = build(in, 0, 1);
-
-	assert_int_equal(must_find(c, 0x80000001, 0)->ecx, 0x00400393);
-	assert_zero(must_find(c, 0x8000000a, 0));
-	free(c);
-	free(in);
-}
-
-/* AMD describes its counters in 0x80000001:ECX and 0x80000022: no guest
- * PMU there either, the other bits kept. */
-static void test_no_amd_pmu(void **state)
-{
-	static const struct kvm_cpuid_entry2 pmu[] = {
+	static const struct kvm_cpuid_entry2 amd[] = {
 		E(0x0, 0, 0, 0x10, AMD_EBX, AMD_ECX, AMD_EDX),
 		E(0x80000000, 0, 0, 0x80000022, AMD_EBX, AMD_ECX, AMD_EDX),
-		E(0x80000001, 0, 0, 0x00a10f11, 0, 0x11c00391, 0x23d3fbff),
+		/* SVM (bit 2), TOPOEXT (22), PERFCTR_CORE/NB (23, 24), PERFCTR_LLC (28) */
+		E(0x80000001, 0, 0, 0x00a10f11, 0, 0x11c00395, 0x23d3fbff),
+		E(0x8000000a, 0, 0, 0x1, 0x8000, 0, 0x1a1bfdff),
 		E(0x80000022, 0, 0, 0x3, 0x106, 0, 0),
 	};
-	struct kvm_cpuid2 *in = SUPPORTED(pmu);
+	struct kvm_cpuid2 *in = SUPPORTED(amd);
 	struct kvm_cpuid2 *c = build(in, 0, 1);
 
 	assert_int_equal(must_find(c, 0x80000001, 0)->ecx, 0x00400391);
+	assert_zero(must_find(c, 0x8000000a, 0));
 	assert_zero(must_find(c, 0x80000022, 0));
 	free(c);
 	free(in);
@@ -556,8 +543,7 @@ int main(void)
 		cmocka_unit_test(test_leaf_d_unchanged),
 		cmocka_unit_test(test_kvm_signature),
 		cmocka_unit_test(test_ext_features),
-		cmocka_unit_test(test_no_svm),
-		cmocka_unit_test(test_no_amd_pmu),
+		cmocka_unit_test(test_no_svm_no_amd_pmu),
 		cmocka_unit_test(test_power_only_invariant_tsc),
 		cmocka_unit_test(test_amd_topology),
 		cmocka_unit_test(test_amd_single_vcpu),
