@@ -27,7 +27,7 @@ function(volt_add_plugin name)
       PREFIX "" OUTPUT_NAME ${name}
       LIBRARY_OUTPUT_DIRECTORY ${VOLT_PLUGIN_OUTPUT_DIR}
       C_VISIBILITY_PRESET hidden)
-    if(CMAKE_C_COMPILER_ID STREQUAL "Clang" AND (VOLT_FUZZ OR VOLT_SANITIZE))
+    if(CMAKE_C_COMPILER_ID STREQUAL "Clang" AND (VOLT_FUZZ OR VOLT_SANITIZE OR VOLT_TSAN))
       # clang keeps the sanitizer runtime in the executable and links none
       # into a shared object, so an instrumented .so cannot satisfy -z defs.
       # The plain builds check -z defs for every plugin.

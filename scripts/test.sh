@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build and run every test: unit and integration tests (gcc, warnings as
-# errors), the same again under ASan+UBSan, each libFuzzer target for a
+# errors), the same again under ASan+UBSan, the unit tests under
+# ThreadSanitizer, each libFuzzer target for a
 # short run, and the Linux end-to-end tests in the nested rig (docs/rig.md).
 # Prints one closing line "tests: N passed, N failed, N skipped".
 set -uo pipefail
@@ -14,8 +15,9 @@ passed=0 failed=0 skipped=0
 # Run ctest in a build dir and add its per-test results to the totals.
 run_ctest() {
 	local name=$1 dir=$2 out="$log_dir/ctest-$1.log"
+	shift 2
 	echo "== ctest ($name)"
-	ctest --test-dir "$dir" --output-on-failure -j2 --timeout 600 2>&1 | tee "$out"
+	ctest --test-dir "$dir" --output-on-failure -j2 --timeout 600 "$@" 2>&1 | tee "$out"
 	# One line per test: "N/M Test #K: name .... Passed|***Skipped|***Failed|..."
 	local results
 	results=$(grep -E '^ *[0-9]+/[0-9]+ Test +#[0-9]+: ' "$out")
@@ -62,6 +64,15 @@ run_step "build (ASan+UBSan)" env BUILD_DIR=build-asan scripts/build.sh -DVOLT_S
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_ctest asan build-asan
 unset ASAN_OPTIONS UBSAN_OPTIONS
+
+# ThreadSanitizer on the unit tests, which drive the threaded parts (the
+# transport's vCPU and I/O-thread paths, the event loop, instance I/O) in
+# one process. Not volt itself: its runtime's own syscalls trip the sandbox.
+run_step "build (ThreadSanitizer)" env BUILD_DIR=build-tsan scripts/build.sh -DVOLT_TSAN=ON \
+	-DCMAKE_BUILD_TYPE=Debug
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+run_ctest tsan build-tsan -R '^unit\.'
+unset TSAN_OPTIONS
 
 run_step "build (libFuzzer, clang)" env BUILD_DIR=build-fuzz CC=clang scripts/build.sh \
 	-DVOLT_FUZZ=ON -DVOLT_TESTS=ON -DCMAKE_C_COMPILER=clang
