@@ -151,14 +151,6 @@ static int fuzz_out_fd = -1;    /* memfd behind the UART's output */
 static int fuzz_tty_fd = -1;    /* the master of the pseudo-terminal on stdin */
 static uint8_t *fuzz_expected_out; /* FUZZ_UART_OUT bytes */
 
-static void fuzz_require(bool ok, const char *what)
-{
-	if (ok)
-		return;
-	fprintf(stderr, "fuzz_pio: invariant violated: %s\n", what);
-	abort();
-}
-
 static void fifo_push(struct fifo *f, uint8_t v)
 {
 	if (f->len < f->cap)

@@ -1,12 +1,14 @@
 /* Shared by the libFuzzer targets: the input read as little-endian numbers
- * (zeros once it runs out), and the check every popped virtqueue element
- * must pass. */
+ * (zeros once it runs out), a check that names the invariant it found
+ * broken, and the check every popped virtqueue element must pass. */
 #ifndef VOLT_TESTS_FUZZ_UTIL_H
 #define VOLT_TESTS_FUZZ_UTIL_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <volt/virtqueue.h>
@@ -24,6 +26,16 @@ static inline uint64_t fuzz_take(struct fuzz_in *in, unsigned bytes)
 	for (unsigned i = 0; i < bytes && in->n; i++, in->p++, in->n--)
 		v |= (uint64_t)in->p[0] << (8 * i);
 	return v;
+}
+
+/* abort() unless ok, saying which invariant failed (what) first: the crash
+ * report then starts with the broken promise, not only a stack. */
+static inline void fuzz_require(bool ok, const char *what)
+{
+	if (ok)
+		return;
+	fprintf(stderr, "%s: invariant violated: %s\n", program_invocation_short_name, what);
+	abort();
 }
 
 /* Is [p, p+len) guest RAM? (The target's own view of its regions.) */
