@@ -54,11 +54,32 @@ static int bootparams_check_cmdline(const struct boot_kernel *k, size_t len,
 	return 0;
 }
 
+/* The image's setup header, less the fields boot.rst marks "write": those
+ * are the loader's to fill, and whatever an image carries there (a real
+ * one has zeros) must not reach the kernel as if volt had said it: a
+ * ramdisk_image/ramdisk_size pair without an initrd makes Linux take guest
+ * memory for one, setup_data makes it walk a list from any address,
+ * hardware_subarch sends it down another platform's boot path. Volt sets
+ * type_of_loader, cmd_line_ptr and the ramdisk itself; it has no setup_data,
+ * no real-mode heap and no other subarchitecture than the PC. */
+static void bootparams_copy_setup(struct setup_header *hdr, const struct setup_header *setup)
+{
+	*hdr = *setup;
+	hdr->ramdisk_image = 0;
+	hdr->ramdisk_size = 0;
+	hdr->heap_end_ptr = 0;
+	hdr->ext_loader_ver = 0;
+	hdr->ext_loader_type = 0;
+	hdr->hardware_subarch = 0;
+	hdr->hardware_subarch_data = 0;
+	hdr->setup_data = 0;
+}
+
 static void bootparams_fill_hdr(struct setup_header *hdr, const struct boot_kernel *k,
 				size_t cmdline_len)
 {
 	if (k->bzimage)
-		*hdr = k->setup;
+		bootparams_copy_setup(hdr, &k->setup);
 	else
 		hdr->kernel_alignment = BOOT_ELF_KERNEL_ALIGN;
 	hdr->type_of_loader = BOOT_LOADER_UNDEFINED;

@@ -185,6 +185,38 @@ static void test_bzimage(void **state)
 	mem_free(mem);
 }
 
+/* The fields boot.rst leaves to the loader are volt's, whatever the image
+ * says in them: no initrd means no ramdisk, and there is no setup_data. */
+static void test_bzimage_loader_fields_not_passed_on(void **state)
+{
+	struct guest_mem *mem = mem_new(LAYOUT_MIB(128));
+	struct boot_kernel k = bzimage_kernel();
+	struct volt_err err = { 0 };
+	struct boot_params bp;
+
+	k.setup.ramdisk_image = 0x30;
+	k.setup.ramdisk_size = 0x1000;
+	k.setup.heap_end_ptr = 0xfe00;
+	k.setup.ext_loader_ver = 1;
+	k.setup.ext_loader_type = 2;
+	k.setup.hardware_subarch = 2;  /* X86_SUBARCH_XEN */
+	k.setup.hardware_subarch_data = 0x1234;
+	k.setup.setup_data = 0x5000;
+	assert_int_equal(bootparams_write(mem, &k, CMDLINE, 0, 0, &err), 0);
+	read_zero_page(mem, &bp);
+	assert_int_equal(bp.hdr.ramdisk_image, 0);
+	assert_int_equal(bp.hdr.ramdisk_size, 0);
+	assert_int_equal(bp.hdr.heap_end_ptr, 0);
+	assert_int_equal(bp.hdr.ext_loader_ver, 0);
+	assert_int_equal(bp.hdr.ext_loader_type, 0);
+	assert_int_equal(bp.hdr.hardware_subarch, 0);
+	assert_int_equal(bp.hdr.hardware_subarch_data, 0);
+	assert_int_equal(bp.hdr.setup_data, 0);
+	/* The kernel's own fields still pass. */
+	assert_int_equal(bp.hdr.init_size, 0x2000000);
+	mem_free(mem);
+}
+
 static char *string_of(size_t len)
 {
 	char *s = malloc(len + 1);
@@ -260,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_initrd_above_4g),
 		cmocka_unit_test(test_initrd_outside_ram),
 		cmocka_unit_test(test_bzimage),
+		cmocka_unit_test(test_bzimage_loader_fields_not_passed_on),
 		cmocka_unit_test(test_bzimage_cmdline_limit),
 		cmocka_unit_test(test_old_protocol_cmdline_limit),
 		cmocka_unit_test(test_cmdline_too_long_for_layout),
