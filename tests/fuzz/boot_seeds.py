@@ -23,6 +23,11 @@ def ram_near_3g(delta):
     return 1, delta
 
 
+def initrd_pages(pages, edge):
+    """Initrd shape 2: pages (1..2048) whole pages and a byte more or less."""
+    return 2 | ((edge + 1) << 2), pages - 1
+
+
 def header(ram, ncpus=1, initrd=(0, 0), cmdline=b'', cmdline_len=None,
            shared=False, huge=0):
     shape, v = ram
@@ -30,7 +35,8 @@ def header(ram, ncpus=1, initrd=(0, 0), cmdline=b'', cmdline_len=None,
     n = len(cmdline) if cmdline_len is None else cmdline_len
     # Lengths under 4096 are taken as they are; longer ones set bit 23.
     v_cmd = n if n < 4096 else 0x800000 | n
-    return (bytes([flags]) + struct.pack('<I', v) + bytes([ncpus, initrd[0]]) +
+    # vCPU counts 1..32 as they are (fuzz_ncpus: 1 + byte % 32).
+    return (bytes([flags]) + struct.pack('<I', v) + bytes([ncpus - 1, initrd[0]]) +
             struct.pack('<I', initrd[1]) + struct.pack('<I', v_cmd)[:3] +
             bytes([len(cmdline)]) + cmdline)
 
@@ -65,7 +71,7 @@ SEEDS = {
     'elf-min': header(ram_mib(128), 2, (1, 4095), CONSOLE) + elf(0x1000000, 0x1000),
     'bzimage-min': header(ram_mib(64), 2, (1, 65535), CONSOLE) + bzimage(cmdline_size=2047),
     # Exactly 3 GiB: all of it low RAM, up to the hole; 32 vCPUs.
-    'bzimage-3g-32cpus': header(ram_near_3g(64 * MIB), 32, (2, 3 * MIB + 5), CONSOLE) +
+    'bzimage-3g-32cpus': header(ram_near_3g(64 * MIB), 32, initrd_pages(768, +1), CONSOLE) +
     bzimage(initrd_addr_max=0xffffffff, cmdline_size=255),
     # A segment filling the last 64 KiB below the hole: no room for an initrd.
     'elf-top-of-low-ram': header(ram_mib(3584), 4, (1, 100), CONSOLE) +
@@ -78,7 +84,7 @@ SEEDS = {
     'bzimage-cmdline-64k': header(ram_mib(64), 1, (0, 0), CONSOLE, 65535) +
     bzimage(cmdline_size=0x20000),
     # A low initrd_addr_max: the initrd goes right under it.
-    'bzimage-initrd-max-low': header(ram_mib(1024), 8, (2, 8 * MIB - 1), b'', 0) +
+    'bzimage-initrd-max-low': header(ram_mib(1024), 8, initrd_pages(2048, -1), b'', 0) +
     bzimage(initrd_addr_max=0x1ffffff),
     # Loader fields an image filled in are not passed on: no initrd here.
     'bzimage-loader-fields-set': header(ram_mib(64), 1, (0, 0), CONSOLE) +

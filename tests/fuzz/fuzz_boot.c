@@ -65,8 +65,9 @@ static uint64_t fuzz_ram_size(unsigned shape, uint64_t v)
 	}
 }
 
-/* None, small, up to the load budget, or whole pages up to 16 TiB (with an
- * odd tail): the large ones find the edges of the room, and are refused. */
+/* None, small, a byte either side of whole pages up to 8 MiB (where an
+ * off-by-one in the placement shows), or whole pages up to 16 TiB with an
+ * odd tail: the large ones find the edges of the room, and are refused. */
 static uint64_t fuzz_initrd_size(unsigned shape, uint64_t v)
 {
 	switch (shape % 4) {
@@ -75,7 +76,7 @@ static uint64_t fuzz_initrd_size(unsigned shape, uint64_t v)
 	case 1:
 		return 1 + v % LAYOUT_KIB(64);
 	case 2:
-		return 1 + v % LAYOUT_MIB(8);
+		return (1 + v % 2048) * MODEL_PAGE + (shape >> 2) % 3 - 1;
 	default:
 		return v * MODEL_PAGE + (shape >> 2);
 	}
@@ -96,6 +97,14 @@ static char *fuzz_cmdline(struct fuzz_in *in, uint64_t v)
 	return s;
 }
 
+/* Half of the counts at the edges: 0, 1, CONFIG_VCPUS_MAX and one more. */
+static unsigned fuzz_ncpus(unsigned v)
+{
+	static const unsigned edge[] = { 0, 1, CONFIG_VCPUS_MAX, CONFIG_VCPUS_MAX + 1 };
+
+	return v & 0x80 ? edge[v & 3] : 1 + v % CONFIG_VCPUS_MAX;
+}
+
 static struct fuzz_case fuzz_case_take(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size };
@@ -106,7 +115,7 @@ static struct fuzz_case fuzz_case_take(const uint8_t *data, size_t size)
 	c.ram_size = fuzz_ram_size(flags & 3, ram);
 	c.pages = (flags >> 2) & 1 ? KERNEL_PAGES_SHARED : KERNEL_PAGES_PRIVATE;
 	c.huge = (enum guest_mem_huge)((flags >> 3) % 3);
-	c.ncpus = (unsigned)fuzz_take(&in, 1) % (CONFIG_VCPUS_MAX + 2);
+	c.ncpus = fuzz_ncpus((unsigned)fuzz_take(&in, 1));
 	initrd_shape = (unsigned)fuzz_take(&in, 1);
 	initrd = fuzz_take(&in, 4);
 	c.initrd_size = fuzz_initrd_size(initrd_shape, initrd);
@@ -330,6 +339,7 @@ static bool fuzz_write_mptable(struct fuzz_boot *b)
 
 	if (b->c.ncpus == 0 || b->c.ncpus > CONFIG_VCPUS_MAX) {
 		fuzz_require_refusal(ret, &err, "MP table: 0 or too many vCPUs refused, with a reason");
+		fuzz_require(err.code == EINVAL, "MP table: a vCPU count out of range is EINVAL");
 		fuzz_require(model_zero(model_ptr(&b->ram, LAYOUT_EBDA_START, LAYOUT_KIB(1)),
 					LAYOUT_KIB(1)),
 			     "MP table: a refusal writes nothing");
