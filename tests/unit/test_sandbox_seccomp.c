@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -228,6 +229,209 @@ static void test_narrower_filter_wins(void **state)
 	assert_non_null(strstr(c.err, "on thread main"));
 }
 
+static void child_exec_memory(void *arg)
+{
+	struct sandbox sb;
+	void *p;
+
+	lock_down(&sb);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(30);  /* malloc's kind of mmap passes */
+	fprintf(stderr, "plain mmap ok\n");
+	if (arg)
+		mprotect(p, 4096, PROT_READ | PROT_EXEC);
+	else
+		mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	_exit(0);
+}
+
+/* The argument constraints reach the filter: no executable memory. */
+static void test_no_exec_memory(void **state)
+{
+	struct child c;
+
+	run_child(child_exec_memory, NULL, &c);
+	assert_int_equal(c.status, SANDBOX_EXIT_STATUS);
+	assert_non_null(strstr(c.err, "plain mmap ok\n"));
+	assert_non_null(strstr(c.err, "blocked syscall mmap (9, args "));
+	run_child(child_exec_memory, "mprotect", &c);
+	assert_int_equal(c.status, SANDBOX_EXIT_STATUS);
+	assert_non_null(strstr(c.err, "blocked syscall mprotect (10, args "));
+}
+
+static int wake_pipe[2], ready_pipe[2];
+
+/* A thread that existed before lockdown and installs nothing itself. */
+static void *bystander(void *arg)
+{
+	char ch = 'r';
+
+	/* Out of glibc's thread start-up (which the filter would trap) first. */
+	if (write(ready_pipe[1], &ch, 1) != 1 || read(wake_pipe[0], &ch, 1) != 1)
+		return NULL;
+	syscall(SYS_getpgrp); /* in no rule of any thread */
+	return NULL;
+}
+
+static void child_every_thread(void *arg)
+{
+	struct sandbox sb;
+	pthread_t t;
+	char ch;
+
+	if (pipe(wake_pipe) || pipe(ready_pipe) || pthread_create(&t, NULL, bystander, NULL) ||
+	    read(ready_pipe[0], &ch, 1) != 1)
+		_exit(40);
+	lock_down(&sb);
+	if (write(wake_pipe[1], "x", 1) != 1)
+		_exit(41);
+	pthread_join(t, NULL);
+	_exit(0);
+}
+
+/* The process-wide filter reaches every thread there is (TSYNC). */
+static void test_every_thread_filtered(void **state)
+{
+	struct child c;
+
+	run_child(child_every_thread, NULL, &c);
+	assert_int_equal(c.status, SANDBOX_EXIT_STATUS);
+	assert_non_null(strstr(c.err, "blocked syscall getpgrp"));
+}
+
+static void *io_thread_main_only(void *arg)
+{
+	int n;
+
+	if (sandbox_thread_enter(VOLT_THREAD_IO, "io:drive t"))
+		return NULL;
+	ioctl(test_pipe[0], FIONREAD, &n); /* the plugin declared it for main only */
+	return NULL;
+}
+
+static void child_io_narrower(void *arg)
+{
+	struct sandbox sb;
+	pthread_t t;
+
+	sandbox_gate_arm();
+	if (pthread_create(&t, NULL, io_thread_main_only, NULL))
+		_exit(20);
+	sandbox_gate_expect();
+	lock_down(&sb);
+	sandbox_gate_open(true);
+	pthread_join(t, NULL);
+	_exit(0);
+}
+
+/* A thread that passes the gate gets its own type's filter, not only the
+ * process-wide one. */
+static void test_gate_gives_type_filter(void **state)
+{
+	struct child c;
+
+	run_child(child_io_narrower, NULL, &c);
+	assert_int_equal(c.status, SANDBOX_EXIT_STATUS);
+	assert_non_null(strstr(c.err, "blocked syscall ioctl (16, args "));
+	assert_non_null(strstr(c.err, "on thread io:drive t"));
+}
+
+static struct sandbox api_sb;
+
+/* The API thread: it exists before lockdown, and stacks its filter itself. */
+static void *api_thread(void *arg)
+{
+	char ch = 'r';
+
+	if (write(ready_pipe[1], &ch, 1) != 1 || read(wake_pipe[0], &ch, 1) != 1)
+		return NULL;
+	if (sandbox_adopt_filter(&api_sb, SB_THREAD_API, "api"))
+		_exit(50);
+	syscall(SYS_brk, 0); /* main's, not the API thread's */
+	return NULL;
+}
+
+static void child_api_adopts(void *arg)
+{
+	struct sandbox_options opt = { .seccomp = true, .landlock = true };
+	struct volt_err err = { 0 };
+	int ruleset;
+	pthread_t t;
+	char ch;
+
+	if (pipe(wake_pipe) || pipe(ready_pipe) || pthread_create(&t, NULL, api_thread, NULL) ||
+	    read(ready_pipe[0], &ch, 1) != 1)
+		_exit(51);
+	sandbox_init(&api_sb, &opt);
+	if (sandbox_add_core(&api_sb, NULL, true, &err) || sandbox_prepare(&api_sb, &err) ||
+	    sandbox_landlock(&api_sb, &err)) {
+		fprintf(stderr, "lockdown failed: %s\n", err.msg);
+		_exit(52);
+	}
+	ruleset = api_sb.landlock_fd;
+	if (sandbox_lockdown(&api_sb, &err)) {
+		fprintf(stderr, "lockdown failed: %s\n", err.msg);
+		_exit(52);
+	}
+	/* The Landlock ruleset was kept for the API thread until now only. */
+	if (api_sb.landlock_fd != -1 || (ruleset >= 0 && (close(ruleset) == 0 || errno != EBADF)))
+		_exit(53);
+	if (write(wake_pipe[1], "x", 1) != 1)
+		_exit(54);
+	pthread_join(t, NULL);
+	_exit(0);
+}
+
+static void test_api_thread_adopts_filter(void **state)
+{
+	struct child c;
+
+	run_child(child_api_adopts, NULL, &c);
+	assert_int_equal(c.status, SANDBOX_EXIT_STATUS);
+	assert_non_null(strstr(c.err, "blocked syscall brk"));
+	assert_non_null(strstr(c.err, "on thread api"));
+}
+
+static int gate_result = -1;
+
+static void *gate_thread(void *arg)
+{
+	gate_result = sandbox_thread_enter(VOLT_THREAD_IO, "io:gate");
+	return NULL;
+}
+
+/* A start-up that fails before running tells the waiting threads to end. */
+static void test_gate_abort(void **state)
+{
+	pthread_t t;
+
+	sandbox_gate_arm();
+	assert_int_equal(pthread_create(&t, NULL, gate_thread, NULL), 0);
+	sandbox_gate_expect();
+	sandbox_gate_open(false);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(gate_result, 1);
+	sandbox_gate_open(true);
+}
+
+/* A rule libseccomp refuses fails the build, naming it; it is not dropped. */
+static void test_refused_rule_fails(void **state)
+{
+	struct sb_rule r = { .name = "getuid", .nr = sb_syscall_nr("getuid"),
+			     .threads = VOLT_THREAD_IO, .nargs = 1, .args = { { 6, ~0ull, 1 } },
+			     .who = "t", .why = "an argument syscalls do not have" };
+	struct volt_err err = { 0 };
+	struct sb_filter f;
+	struct sb_policy p;
+
+	sb_policy_init(&p);
+	assert_int_equal(sb_policy_add_rule(&p, &r, NULL), 0);
+	assert_true(sb_filter_compile(&p, 0, &f, &err) < 0);
+	assert_non_null(strstr(err.msg, "sandbox: t: rule for getuid: "));
+	sb_policy_fini(&p);
+}
+
 static void test_same_policy_same_bytes(void **state)
 {
 	struct sb_filter a[1 + SB_THREAD_TYPES], b[1 + SB_THREAD_TYPES];
@@ -309,6 +513,12 @@ int main(void)
 		cmocka_unit_test(test_allowed_passes),
 		cmocka_unit_test(test_constraints_hold),
 		cmocka_unit_test(test_narrower_filter_wins),
+		cmocka_unit_test(test_no_exec_memory),
+		cmocka_unit_test(test_every_thread_filtered),
+		cmocka_unit_test(test_gate_gives_type_filter),
+		cmocka_unit_test(test_api_thread_adopts_filter),
+		cmocka_unit_test(test_gate_abort),
+		cmocka_unit_test(test_refused_rule_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
