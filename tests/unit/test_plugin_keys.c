@@ -95,6 +95,8 @@ static void test_parse_mac(void **state)
 	assert_false(keys_parse_mac("52-54-00-ab-cd-ef", mac));
 	assert_false(keys_parse_mac("5:54:00:ab:cd:ef0", mac));
 	assert_false(keys_parse_mac("zz:54:00:ab:cd:ef", mac));
+	assert_false(keys_parse_mac("52:5g:00:ab:cd:ef", mac)); /* the second digit too */
+	assert_false(keys_parse_mac("52:54:00:ab:cd:e", mac));
 }
 
 static void test_value_types(void **state)
@@ -128,6 +130,23 @@ static void test_value_types(void **state)
 	/* Relative to the INI file's directory, not the working directory. */
 	assert_int_equal(keys_check_value(&p, "tmp", "/", NULL), 0);
 	assert_int_equal(keys_check_value(&p, "tmp", "/nonexistent", NULL), -ENOENT);
+	err = (struct volt_err){ 0 };
+	assert_int_equal(keys_check_value(&p, "", NULL, &err), -EINVAL);
+	assert_string_equal(err.msg, "an empty path");
+	/* A path the plugin writes must be writable; reading is enough for
+	 * the rest. The sysctl is read-only even to root. */
+	{
+		const struct volt_key w = { .name = "w", .type = VOLT_KEY_PATH,
+					    .flags = VOLT_KEY_PATH_WRITE };
+		const char *ro = "/proc/sys/kernel/osrelease";
+
+		if (access(ro, R_OK) == 0 && access(ro, W_OK) < 0) {
+			assert_int_equal(keys_check_value(&p, ro, NULL, NULL), 0);
+			err = (struct volt_err){ 0 };
+			assert_int_equal(keys_check_value(&w, ro, NULL, &err), -EACCES);
+			assert_non_null(strstr(err.msg, "Permission denied"));
+		}
+	}
 }
 
 static void test_section_values_and_defaults(void **state)
@@ -149,6 +168,26 @@ static void test_section_values_and_defaults(void **state)
 	assert_null(u.values[3]);                           /* neither */
 	keys_values_free(&u);
 	assert_null(u.values);
+}
+
+/* A key is found by its whole name, not a prefix of it. */
+static void test_section_keys_by_whole_name(void **state)
+{
+	static const struct volt_key keys[] = {
+		{ .name = "queue", .type = VOLT_KEY_U64, .help = "q" },
+		{ .name = "queue_size", .type = VOLT_KEY_U64, .help = "qs" },
+	};
+	struct config_kv kvs[] = {
+		{ .key = "queue_size", .value = "64" },
+		{ .key = "queue", .value = "2" },
+	};
+	struct config_instance sec = section("device", kvs, 2);
+	struct keys_user u = { .plugin = "q", .keys = keys, .nkeys = NKEYS(keys) };
+
+	assert_int_equal(keys_check_section(&sec, &origin, &u, 1, NULL), 0);
+	assert_string_equal(u.values[0], "2");
+	assert_string_equal(u.values[1], "64");
+	keys_values_free(&u);
 }
 
 static void test_section_unknown_key(void **state)
@@ -206,6 +245,23 @@ static void test_section_required(void **state)
 	assert_int_equal(keys_check_section(&sec, &origin, &u, 1, &err), -EINVAL);
 	assert_string_equal(err.msg, "vm.ini:10: [drive \"rootfs\"]: path is required by "
 			    "virtio-blk");
+	keys_values_free(&u);
+}
+
+/* A path default names the host's file: checked when a section takes it. */
+static void test_section_path_default(void **state)
+{
+	static const struct volt_key keys[] = {
+		{ .name = "dev", .type = VOLT_KEY_PATH, .default_value = "/nonexistent/dev",
+		  .help = "device node" },
+	};
+	struct config_instance sec = section("device", NULL, 0);
+	struct keys_user u = { .plugin = "p", .keys = keys, .nkeys = NKEYS(keys) };
+	struct volt_err err = { 0 };
+
+	assert_int_equal(keys_check_section(&sec, &origin, &u, 1, &err), -ENOENT);
+	assert_string_equal(err.msg, "vm.ini:10: [device \"x\"]: dev: default of p: "
+			    "/nonexistent/dev: No such file or directory");
 	keys_values_free(&u);
 }
 
@@ -270,9 +326,11 @@ int main(void)
 		cmocka_unit_test(test_parse_mac),
 		cmocka_unit_test(test_value_types),
 		cmocka_unit_test(test_section_values_and_defaults),
+		cmocka_unit_test(test_section_keys_by_whole_name),
 		cmocka_unit_test(test_section_unknown_key),
 		cmocka_unit_test(test_section_bad_value),
 		cmocka_unit_test(test_section_required),
+		cmocka_unit_test(test_section_path_default),
 		cmocka_unit_test(test_section_device_and_backend),
 		cmocka_unit_test(test_names),
 	};
