@@ -191,6 +191,45 @@ static void test_static_table(void **state)
 	plugin_registry_fini(&reg);
 }
 
+/* --list-plugins: the static table and NAME.so files, sorted, each name
+ * once, and only files named like a plugin. */
+static void test_registry_names(void **state)
+{
+	static const char *const files[] = { "b-plug.so", "a-plug.so", "Bad_Name.so", "notes.txt",
+					     ".so", "x.so.1", "-dash.so" };
+	const struct volt_static_plugin table[] = {
+		{ "b-plug", st_good_entry },
+		{ "c-static", st_good_entry },
+	};
+	char dir[] = "/tmp/volt-names.XXXXXX", path[PATH_MAX], *names[16];
+	struct plugin_registry reg;
+	size_t n;
+
+	assert_non_null(mkdtemp(dir));
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fclose(f);
+	}
+	assert_int_equal(plugin_registry_init(&reg, dir, table, 2, NULL), 0);
+	n = plugin_registry_names(&reg, names, 16);
+	assert_int_equal(n, 3);
+	assert_string_equal(names[0], "a-plug");
+	assert_string_equal(names[1], "b-plug");
+	assert_string_equal(names[2], "c-static");
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	plugin_registry_fini(&reg);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 /* ---- instances on a VM without KVM ----------------------------------------- */
 
 static char trace[1024];
@@ -254,6 +293,8 @@ static int rec_realize(void *state)
 	trace_add("realize(%s) ", r->who);
 	if (!strcmp(r->host->config_get(r->inst, "fail"), "realize"))
 		return -ENOENT;
+	if (!strcmp(r->host->config_get(r->inst, "fail"), "positive"))
+		return 1;
 	trace_add("irq(%u) ", r->host->irq_line(r->inst));
 	if (r->host->config_get_bool(r->inst, "watch")) {
 		assert_int_equal(pipe(r->pipe), 0);
@@ -272,6 +313,8 @@ static int rec_start(void *state)
 	trace_add("start(%s) ", r->who);
 	/* Too late to claim registers. */
 	assert_int_equal(r->host->pio_register(r->inst, 0x500, 1, NULL, NULL), -EPERM);
+	if (!strcmp(r->host->config_get(r->inst, "fail"), "start"))
+		return -EIO;
 	return 0;
 }
 
@@ -368,6 +411,10 @@ static void test_lifecycle_order(void **state)
 	assert_int_equal(plugin_set_prepare(&f.ps, &f.cfg, rec_table, 2, &err), 0);
 	assert_int_equal(f.ps.ninsts, 3);
 	assert_int_equal(plugin_set_realize(&f.ps, &f.vm, &err), 0);
+	/* No slot bound: no fd for the sandbox to pin a rule to (not fd 0). */
+	for (size_t i = 0; i < f.ps.ninsts; i++)
+		for (unsigned k = 0; k < VOLT_FD_SLOTS; k++)
+			assert_int_equal(f.ps.insts[i]->fd_slots[k], -1);
 	assert_int_equal(plugin_set_start(&f.ps, &err), 0);
 	fake_fini(&f);
 	/* A backend before its device; the device gets the backend's ops; IRQs
@@ -407,6 +454,50 @@ static void test_failure_unwinds(void **state)
 	assert_string_equal(err.msg, "device a (rec-dev): create failed: Permission denied");
 	fake_fini(&f);
 	assert_string_equal(trace, "create(device a) destroy(device a) ");
+
+	/* A hook that returns a positive value has failed too. */
+	fake_init(&f, "/nonexistent");
+	fake_section(&f, "device", "a", "rec-dev", NULL, "positive");
+	assert_int_equal(plugin_set_prepare(&f.ps, &f.cfg, rec_table, 2, &err), 0);
+	err = (struct volt_err){ 0 };
+	assert_int_equal(plugin_set_realize(&f.ps, &f.vm, &err), -EIO);
+	assert_string_equal(err.msg, "device a (rec-dev): realize failed: Input/output error");
+	fake_fini(&f);
+
+	/* A failed start stops the start-up: no later instance starts. */
+	fake_init(&f, "/nonexistent");
+	fake_section(&f, "device", "a", "rec-dev", NULL, "start");
+	fake_section(&f, "device", "b", "rec-dev", NULL, NULL);
+	assert_int_equal(plugin_set_prepare(&f.ps, &f.cfg, rec_table, 2, &err), 0);
+	assert_int_equal(plugin_set_realize(&f.ps, &f.vm, &err), 0);
+	err = (struct volt_err){ 0 };
+	assert_int_equal(plugin_set_start(&f.ps, &err), -EIO);
+	assert_string_equal(err.msg, "device a (rec-dev): start failed: Input/output error");
+	fake_fini(&f);
+	assert_null(strstr(trace, "start(device b)"));
+}
+
+/* IRQ lines for devices that are not virtio: from the top down, only while
+ * an instance sets up, and none once the range is used up. */
+static void test_irq_alloc(void **state)
+{
+	struct plugin_set ps = { .irq_next = LAYOUT_VIRTIO_IRQ_LAST };
+	struct volt_instance insts[LAYOUT_VIRTIO_IRQ_LAST - LAYOUT_VIRTIO_IRQ_FIRST + 2];
+	struct volt_instance late = { .set = &ps, .stage = INSTANCE_REALIZED };
+	unsigned n = sizeof(insts) / sizeof(insts[0]);
+
+	assert_int_equal(instance_irq_alloc(&late), 0);
+	for (unsigned i = 0; i < n; i++) {
+		insts[i] = (struct volt_instance){ .set = &ps, .stage = INSTANCE_SETUP };
+		if (i < n - 1)
+			assert_int_equal(instance_irq_alloc(&insts[i]), LAYOUT_VIRTIO_IRQ_LAST - i);
+		else
+			assert_int_equal(instance_irq_alloc(&insts[i]), 0);
+	}
+	/* Asking again gives the same line. */
+	assert_int_equal(instance_irq_alloc(&insts[0]), LAYOUT_VIRTIO_IRQ_LAST);
+	insts[1].stage = INSTANCE_STARTED;
+	assert_int_equal(instance_irq_alloc(&insts[1]), LAYOUT_VIRTIO_IRQ_LAST - 1);
 }
 
 static void test_prepare_errors(void **state)
@@ -430,6 +521,23 @@ static void test_prepare_errors(void **state)
 	assert_int_equal(plugin_set_prepare(&f.ps, &f.cfg, rec_table, 2, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "vm.ini:12: backend: rec-dev is a device plugin, not a "
 			       "network backend"));
+	fake_fini(&f);
+
+	/* Only [net] sections have a backend. */
+	fake_init(&f, "/nonexistent");
+	fake_section(&f, "device", "d", "rec-dev", "rec-net", NULL);
+	err = (struct volt_err){ 0 };
+	assert_int_equal(plugin_set_prepare(&f.ps, &f.cfg, rec_table, 2, &err), -EINVAL);
+	assert_true(f.ps.config_error);
+	assert_string_equal(err.msg, "vm.ini:12: backend: only [net] sections have a backend");
+	fake_fini(&f);
+
+	/* A section kind that takes no plugin (from no parser the core has). */
+	fake_init(&f, "/nonexistent");
+	fake_section(&f, "disk", "d", "rec-dev", NULL, NULL);
+	err = (struct volt_err){ 0 };
+	assert_int_equal(plugin_set_prepare(&f.ps, &f.cfg, rec_table, 2, &err), -EINVAL);
+	assert_string_equal(err.msg, "[disk \"d\"]: not a plugin section");
 	fake_fini(&f);
 
 	/* The default backend (net-tap) does not exist here. */
@@ -514,8 +622,10 @@ int main(void)
 		cmocka_unit_test(test_duplicate_name),
 		cmocka_unit_test(test_default_dir),
 		cmocka_unit_test(test_static_table),
+		cmocka_unit_test(test_registry_names),
 		cmocka_unit_test(test_lifecycle_order),
 		cmocka_unit_test(test_failure_unwinds),
+		cmocka_unit_test(test_irq_alloc),
 		cmocka_unit_test(test_prepare_errors),
 		cmocka_unit_test(test_echo_device),
 	};
