@@ -99,6 +99,8 @@ static void test_refusals(void **state)
 		{ "badkey", "test-badkey", "key 0: name 'Bad Key' is not made of [a-z0-9_]", -EINVAL },
 		{ "good", "no-such-plugin", "no plugin no-such-plugin: ", -ENOENT },
 		{ "good", "../good/test-echo", "is not a plugin name", -ENOENT },
+		{ "undef", "test-undef", "cannot load it (undefined symbol: "
+		  "test_undef_no_such_function)", -ENOEXEC },
 	};
 	char msg[512];
 
