@@ -125,6 +125,11 @@ static void test_instance_set_and_replace(void **state)
 	assert_string_equal(cfg->instances[1].kvs[2].key, "read_only");
 	assert_null(config_instance_find(cfg, "drive", "eth0"));
 	assert_non_null(config_instance_find(cfg, "net", "eth0"));
+	/* A section from the file keeps its line for messages about it. */
+	assert_int_equal(cfg->instances[0].line, 1);
+	assert_int_equal(config_instance_set(cfg, "net", "eth0", NULL, a, 1, &err), 0);
+	assert_int_equal(cfg->instances[0].line, 1);
+	assert_int_equal(cfg->instances[0].nkvs, 1);
 }
 
 static void test_instance_move_first(void **state)

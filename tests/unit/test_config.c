@@ -323,6 +323,17 @@ static void test_long_line_refused(void **state)
 	memset(text + strlen(text), 'a', n);
 	strcpy(text + 15 + n, "\n");
 	load_fails(f, text, "t.ini:2: line is longer than 8192 bytes");
+	/* 8192 bytes is the longest line; one more is refused. */
+	memset(text, 'a', 8192);
+	memcpy(text, "[vm]\ncmdline = ", 15);
+	text[8192 + 5] = '\0';
+	config_free(&f->cfg);
+	config_init(&f->cfg);
+	assert_int_equal(load(f, text), 0);
+	assert_int_equal(strlen(f->cfg.cmdline), 8192 - 10);
+	text[8192 + 5] = 'a';
+	text[8192 + 6] = '\0';
+	load_fails(f, text, "t.ini:2: line is longer than 8192 bytes");
 	free(text);
 }
 
@@ -438,6 +449,13 @@ static void test_bom_header(void **state)
 
 	assert_int_equal(load(f, "\xEF\xBB\xBF[vm]\nvcpus = 3\r\n"), 0);
 	assert_int_equal(f->cfg.vcpus, 3);
+	/* Only line 1 may start with one: elsewhere it is no header. */
+	load_fails(f, "[vm]\n\xEF\xBB\xBF[serial\n",
+		   "t.ini:2: expected 'key = value', '[section]' or a ';' comment");
+	/* Every control character but tab (and a CR before the newline). */
+	load_fails(f, "[vm]\ncmdline = a\x1f\n", "t.ini:2: control character 0x1f in line");
+	load_fails(f, "[vm]\ncmdline = a\x01\n", "t.ini:2: control character 0x01 in line");
+	load_fails(f, "[vm]\ncmdline = a\x7f\n", "t.ini:2: control character 0x7f in line");
 }
 
 /* ---- [drive "id"], [net "id"] ---- */
@@ -513,6 +531,10 @@ static void test_instance_bad_id(void **state)
 	load_fails(f, "[drive \"x\" ]\n", "t.ini:1: [drive \"x\" ]: expected*");
 	load_fails(f, "[drive ]\n", "t.ini:1: [drive ]: expected*");
 	load_fails(f, "[net]\ntap = tap0\n", "t.ini:1: [net]: needs an id, e.g. [net \"net0\"]");
+	load_fails(f, "[drive \"abc]\n", "t.ini:1: [drive \"abc]: expected [drive \"id\"]*");
+	/* The kind is a whole word, not a prefix of one. */
+	load_fails(f, "[dri \"x\"]\n", "t.ini:1: [dri \"x\"]: unknown section*");
+	load_fails(f, "[drives \"x\"]\n", "t.ini:1: [drives \"x\"]: unknown section*");
 }
 
 static void test_instance_duplicates(void **state)
@@ -525,6 +547,11 @@ static void test_instance_duplicates(void **state)
 		   "t.ini:2: [net \"a\"]: duplicate section (first on line 1)");
 	load_fails(f, "[drive \"a\"]\npath = x\nro = 1\npath = y\n",
 		   "t.ini:4: path: duplicate key in [drive \"a\"] (first on line 2)");
+	/* An id that starts another is not the same id. */
+	config_free(&f->cfg);
+	config_init(&f->cfg);
+	assert_int_equal(load(f, "[drive \"ab\"]\n[drive \"a\"]\n[net \"a\"]\n"), 0);
+	assert_int_equal(f->cfg.ninstances, 3);
 }
 
 /* ---- files ---- */
@@ -615,6 +642,39 @@ static void test_load_file_errors(void **state)
 	rc = config_load_file(&f->cfg, path, &f->err);
 	assert_true(rc < 0);
 	assert_non_null(strstr(f->err.msg, "nul.ini:3: NUL byte in line"));
+
+	/* One byte over 1 MiB is not a config file (not cut to 1 MiB either). */
+	snprintf(path, sizeof(path), "%s/big.ini", f->dir);
+	{
+		FILE *fp = fopen(path, "w");
+		char line[1024];
+
+		assert_non_null(fp);
+		memset(line, 'x', sizeof(line));
+		line[0] = ';';
+		line[sizeof(line) - 1] = '\n';
+		for (int i = 0; i < 1024; i++)
+			assert_int_equal(fwrite(line, 1, sizeof(line), fp), sizeof(line));
+		fputc('\n', fp);
+		fclose(fp);
+	}
+	memset(&f->err, 0, sizeof(f->err));
+	rc = config_load_file(&f->cfg, path, &f->err);
+	assert_int_equal(rc, -EFBIG);
+	assert_non_null(strstr(f->err.msg, "big.ini: bigger than 1048576 bytes"));
+	unlink(path);
+
+	/* A file right under /: its directory is "/". */
+	snprintf(path, sizeof(path), "/volt-config-test.%d.ini", (int)getpid());
+	if (access("/", W_OK) == 0) {
+		write_file(path, "[vm]\nvcpus = 2\n");
+		memset(&f->err, 0, sizeof(f->err));
+		rc = config_load_file(&f->cfg, path, &f->err);
+		unlink(path);
+		assert_int_equal(rc, 0);
+		assert_string_equal(f->cfg.base_dir, "/");
+		assert_int_equal(f->cfg.vcpus, 2);
+	}
 
 	ini = write_tmp("[vm]\n\nvcpus = 0\n");
 	memset(&f->err, 0, sizeof(f->err));
@@ -775,6 +835,14 @@ static void test_cli_bad_values(void **state)
 	assert_err(f, from_args(f, ARGC(nopages), nopages),
 		   "--kernel-pages: no value (expected one of private, shared)");
 	assert_err(f, from_args(f, ARGC(missing), missing), "--kernel-pages: needs a value");
+	/* A good flag after a bad one does not undo the refusal. */
+	{
+		char *then_good[] = { "volt", "--kernel", f->kernel, "--vcpus", "abc", "--memory",
+				      "64" };
+
+		assert_err(f, from_args(f, ARGC(then_good), then_good),
+			   "--vcpus: 'abc' is not a number");
+	}
 }
 
 static void test_cli_bad_usage(void **state)
@@ -865,6 +933,8 @@ static void test_validate_unreadable_kernel(void **state)
 	int status;
 
 	assert_int_equal(chmod(f->kernel, 0), 0);
+	/* nobody may look into the directory: the file's own mode refuses. */
+	assert_int_equal(chmod(f->dir, 0755), 0);
 	snprintf(want, sizeof(want), "--kernel: %s: Permission denied", f->kernel);
 	if (geteuid() != 0) {
 		assert_err(f, from_args(f, ARGC(argv), argv), want);
@@ -883,6 +953,79 @@ static void test_validate_unreadable_kernel(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* from_args as nobody, in a child (root passes every mode check): 0 if it
+ * fails with exactly `want`. */
+static int from_args_as_nobody(struct fixture *f, int argc, char **argv, const char *want)
+{
+	pid_t pid;
+	int status;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		if (from_args(f, argc, argv) >= 0)
+			_exit(3);
+		if (strcmp(f->err.msg, want)) {
+			fprintf(stderr, "got \"%s\", want \"%s\"\n", f->err.msg, want);
+			_exit(4);
+		}
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* The plugin directory must be listable and searchable; serial output a
+ * file volt may write. */
+static void test_validate_access(void **state)
+{
+	struct fixture *f = *state;
+	char plugins[PATH_MAX + 16], out[PATH_MAX + 16], want[2 * PATH_MAX];
+	char *dir_argv[] = { "volt", "--kernel", f->kernel, "--plugin-dir", plugins };
+	char *out_argv[] = { "volt", "--kernel", f->kernel, "--serial-output", out };
+
+	if (geteuid() != 0) {
+		skip();
+		return;
+	}
+	assert_int_equal(chmod(f->dir, 0755), 0);
+	assert_int_equal(chmod(f->kernel, 0644), 0);
+	snprintf(plugins, sizeof(plugins), "%s/plugins", f->dir);
+	assert_int_equal(mkdir(plugins, 0700), 0);
+	snprintf(want, sizeof(want), "--plugin-dir: %s: Permission denied", plugins);
+	assert_int_equal(from_args_as_nobody(f, ARGC(dir_argv), dir_argv, want), 0);
+	snprintf(out, sizeof(out), "%s/guest.log", f->dir);
+	write_file(out, "");
+	assert_int_equal(chmod(out, 0644), 0);
+	snprintf(want, sizeof(want), "--serial-output: %s: Permission denied", out);
+	assert_int_equal(from_args_as_nobody(f, ARGC(out_argv), out_argv, want), 0);
+	/* A new file right under /: its directory is "/", not "". */
+	snprintf(out, sizeof(out), "/volt-test-no-such-output.%d", (int)getpid());
+	assert_int_equal(from_args(f, ARGC(out_argv), out_argv), 0);
+	assert_int_equal(access(out, F_OK), -1); /* checked, not created */
+}
+
+/* Asking about plugins needs no kernel; the lowest log level is a level. */
+static void test_cli_no_kernel_needed(void **state)
+{
+	struct fixture *f = *state;
+	char *list[] = { "volt", "--list-plugins", "--log-level", "error" };
+	char *help[] = { "volt", "--help-plugin", "virtio-blk" };
+	char *none[] = { "volt", "--log-level", "warn" };
+
+	assert_int_equal(from_args(f, ARGC(list), list), 0);
+	assert_true(f->cfg.list_plugins);
+	assert_int_equal(f->cfg.log_level, LOG_ERROR);
+	assert_int_equal(from_args(f, ARGC(help), help), 0);
+	assert_string_equal(f->cfg.help_plugin, "virtio-blk");
+	assert_err(f, from_args(f, ARGC(none), none),
+		   "no kernel: set [vm] kernel in the INI file or pass --kernel");
+}
+
 static void test_validate_ranges(void **state)
 {
 	struct fixture *f = *state;
@@ -890,6 +1033,29 @@ static void test_validate_ranges(void **state)
 	assert_int_equal(config_set(&f->cfg, "vm", "kernel", f->kernel, &f->err), 0);
 	f->cfg.vcpus = 0;
 	assert_err(f, config_validate(&f->cfg, &f->err), "vcpus: 0 is out of range (1 to 32)");
+	/* Each field set by hand (the API's way), at the edge of its range. */
+	f->cfg.vcpus = 33;
+	memset(&f->err, 0, sizeof(f->err));
+	assert_err(f, config_validate(&f->cfg, &f->err), "vcpus: 33 is out of range (1 to 32)");
+	f->cfg.vcpus = 32;
+	assert_int_equal(config_validate(&f->cfg, NULL), 0);
+	f->cfg.memory_mib = 15;
+	memset(&f->err, 0, sizeof(f->err));
+	assert_err(f, config_validate(&f->cfg, &f->err),
+		   "memory_mib: 15 is out of range (16 to 262144)");
+	f->cfg.memory_mib = 256 * 1024 + 1;
+	assert_true(config_validate(&f->cfg, NULL) < 0);
+	f->cfg.memory_mib = 16;
+	f->cfg.poll_us = 1001;
+	memset(&f->err, 0, sizeof(f->err));
+	assert_err(f, config_validate(&f->cfg, &f->err), "poll_us: 1001 is out of range (0 to 1000)");
+	f->cfg.poll_us = 1000;
+	assert_int_equal(config_validate(&f->cfg, NULL), 0);
+	config_set(&f->cfg, "vm", "cmdline", "x", NULL);
+	free(f->cfg.cmdline);
+	f->cfg.cmdline = NULL;
+	memset(&f->err, 0, sizeof(f->err));
+	assert_err(f, config_validate(&f->cfg, &f->err), "cmdline: not set");
 }
 
 /* ---- cleanup ---- */
@@ -972,6 +1138,8 @@ int main(void)
 		T(test_validate_directory_kernel),
 		T(test_validate_unreadable_kernel),
 		T(test_validate_ranges),
+		T(test_validate_access),
+		T(test_cli_no_kernel_needed),
 		T(test_free_partial),
 		T(test_example_file),
 #undef T
