@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +223,13 @@ static void test_machine_config(void **state)
 	assert_body(f, "*field `vcpu_count`: -1 is negative; expected a whole number.*");
 	assert_int_equal(req(f, API_PATCH, "/machine-config", "{\"vcpu_count\": 0}"), 400);
 	assert_int_equal(req(f, API_PATCH, "/machine-config", "{\"vcpu_count\": 33}"), 400);
+	assert_int_equal(req(f, API_PATCH, "/machine-config", "{\"mem_size_mib\": 15}"), 400);
+	assert_int_equal(req(f, API_PATCH, "/machine-config", "{\"mem_size_mib\": 262145}"), 400);
+	assert_int_equal(f->cfg.memory_mib, 512);
+	assert_int_equal(req(f, API_PATCH, "/machine-config", "{\"mem_size_mib\": 16}"), 204);
+	assert_int_equal(req(f, API_PATCH, "/machine-config", "{\"mem_size_mib\": 262144}"), 204);
+	assert_int_equal(f->cfg.memory_mib, 262144);
+	assert_int_equal(req(f, API_PATCH, "/machine-config", "{\"mem_size_mib\": 512}"), 204);
 	assert_int_equal(req(f, API_PATCH, "/machine-config", "{\"smt\": true}"), 400);
 	assert_body(f, "*smt*");
 	assert_int_equal(req(f, API_PATCH, "/machine-config", "{\"track_dirty_pages\": true}"), 400);
@@ -247,6 +255,14 @@ static void test_boot_source(void **state)
 			 400);
 	assert_body(f, "*Invalid kernel path: /nonexistent: No such file or directory*");
 	assert_null(f->cfg.kernel);
+	/* A file volt cannot read (a write-only sysctl: even root cannot). */
+	if (access("/proc/sys/vm/compact_memory", F_OK) == 0 &&
+	    access("/proc/sys/vm/compact_memory", R_OK) < 0) {
+		assert_int_equal(req(f, API_PUT, "/boot-source", "{\"kernel_image_path\": "
+				     "\"/proc/sys/vm/compact_memory\"}"), 400);
+		assert_body(f, "*Invalid kernel path: /proc/sys/vm/compact_memory: Permission "
+			       "denied*");
+	}
 	snprintf(body, sizeof(body), "{\"kernel_image_path\": \"%s\", \"initrd_path\": \"%s\"}",
 		 f->kernel, f->dir);
 	assert_int_equal(req(f, API_PUT, "/boot-source", body), 400);
@@ -270,13 +286,59 @@ static void test_boot_source(void **state)
 	assert_string_equal(f->ctx.boot_args, "console=ttyS0 reboot=k panic=-1");
 }
 
+static int boot_calls;
+
+static int count_boot(void *opaque)
+{
+	boot_calls++;
+	return 0;
+}
+
+/* With someone to build the VM, InstanceStart hands over and answers when
+ * it is built; meanwhile the configuration being built does not change. */
+static void test_instance_start_handed_over(void **state)
+{
+	struct fixture *f = *state;
+
+	put_kernel(f);
+	f->ctx.boot = count_boot;
+	boot_calls = 0;
+	assert_int_equal(f->ctx.counters.actions, 0);
+	req(f, API_PUT, "/actions", "{\"action_type\": \"InstanceStart\"}");
+	assert_true(f->resp.pending);
+	assert_int_equal(boot_calls, 1);
+	assert_int_equal(f->ctx.state, API_VM_STARTING);
+	assert_int_equal(req(f, API_PUT, "/machine-config", "{\"vcpu_count\": 2, "
+			     "\"mem_size_mib\": 64}"), 400);
+	assert_body(f, "*not supported after starting the microVM.*");
+	assert_int_equal(req(f, API_PUT, "/actions", "{\"action_type\": \"InstanceStart\"}"), 400);
+	assert_int_equal(boot_calls, 1);
+	/* Built: running, and the start counts as an action (not before). */
+	assert_int_equal(f->ctx.counters.actions, 0);
+	api_ctx_boot_done(&f->ctx, NULL, "no KVM here", &f->resp);
+	assert_int_equal(f->resp.status, 400);
+	assert_int_equal(f->ctx.state, API_VM_NOT_STARTED);
+	/* Ctrl-Alt-Del and FlushMetrics count once each they are done. */
+	f->ctx.state = API_VM_RUNNING;
+	assert_int_equal(req(f, API_PUT, "/actions", "{\"action_type\": \"SendCtrlAltDel\"}"), 204);
+	assert_int_equal(f->ctx.counters.actions, 1);
+}
+
 static void test_instance_start(void **state)
 {
 	struct fixture *f = *state;
+	char moved[PATH_MAX + 8];
 
 	assert_int_equal(req(f, API_PUT, "/actions", "{\"action_type\": \"InstanceStart\"}"), 400);
 	assert_body(f, "*Cannot start microvm without kernel configuration.*");
 	put_kernel(f);
+	/* The whole configuration is checked again at the start: the kernel
+	 * may have gone since PUT /boot-source. */
+	snprintf(moved, sizeof(moved), "%s.moved", f->kernel);
+	assert_int_equal(rename(f->kernel, moved), 0);
+	assert_int_equal(req(f, API_PUT, "/actions", "{\"action_type\": \"InstanceStart\"}"), 400);
+	assert_body(f, "*Cannot start the microVM: *No such file or directory*");
+	assert_int_equal(rename(moved, f->kernel), 0);
 	assert_int_equal(req(f, API_PUT, "/actions", "{\"action_type\": \"Start\"}"), 400);
 	assert_body(f, "*unknown variant `Start`, expected one of `FlushMetrics`, `InstanceStart`, "
 		       "`SendCtrlAltDel`.*");
@@ -334,6 +396,16 @@ static void test_drives(void **state)
 		       "\"cache_type\":\"Unsafe\",\"is_read_only\":true,*\"io_engine\":\"Async\","
 		       "\"volt_plugin\":\"virtio-blk\",\"volt_keys\":{\"serial\":\"DATA1\"}},"
 		       "{\"drive_id\":\"rootfs\",\"is_root_device\":true,\"cache_type\":\"Writeback\"*");
+	/* Each value as given, not only the defaults. */
+	snprintf(body, sizeof(body), "{\"drive_id\": \"scratch\", \"is_root_device\": false, "
+		 "\"path_on_host\": \"%s\", \"is_read_only\": false, \"cache_type\": \"Unsafe\", "
+		 "\"io_engine\": \"Sync\"}", f->disk);
+	assert_int_equal(req(f, API_PUT, "/drives/scratch", body), 204);
+	assert_string_equal(kv(config_instance_find(&f->cfg, "drive", "scratch"), "read_only"),
+			    "false");
+	assert_int_equal(req(f, API_GET, "/vm/config", NULL), 200);
+	assert_body(f, "*{\"drive_id\":\"scratch\",\"is_root_device\":false,\"cache_type\":"
+		       "\"Unsafe\",\"is_read_only\":false,*\"io_engine\":\"Sync\"*");
 	/* The root drive: first at boot, named on the command line. */
 	assert_int_equal(req(f, API_PUT, "/actions", "{\"action_type\": \"InstanceStart\"}"), 204);
 	assert_string_equal(f->cfg.instances[0].id, "rootfs");
@@ -349,6 +421,8 @@ static void test_drives(void **state)
 			     "\"rate_limiter\": {}}"), 400);
 	assert_int_equal(req(f, API_PATCH, "/drives/nope", "{\"drive_id\": \"nope\"}"), 400);
 	assert_body(f, "*Invalid block device ID: nope.*");
+	assert_int_equal(req(f, API_PATCH, "/drives/rootfs", "{\"drive_id\": \"data\"}"), 400);
+	assert_body(f, "*The id from the path does not match the id from the body!*");
 }
 
 static void test_drive_refusals(void **state)
@@ -381,6 +455,22 @@ static void test_drive_refusals(void **state)
 	assert_body(f, "*missing field `path_on_host`*");
 	assert_int_equal(req(f, API_PUT, "/drives/b", "{\"drive_id\": \"b\", \"is_root_device\": "
 			     "false, \"socket\": \"/run/vhost.sock\"}"), 400);
+	assert_body(f, "*socket: Volt has no vhost-user block devices*");
+	/* The backing file: writable unless read-only (the sysctl is read-only
+	 * even to root), and a file or a block device. */
+	if (access("/proc/sys/kernel/osrelease", W_OK) < 0) {
+		assert_int_equal(req(f, API_PUT, "/drives/b", "{\"drive_id\": \"b\", "
+				     "\"is_root_device\": false, \"path_on_host\": "
+				     "\"/proc/sys/kernel/osrelease\"}"), 400);
+		assert_body(f, "*Unable to open the drive's backing file "
+			       "/proc/sys/kernel/osrelease: Permission denied*");
+		assert_int_equal(req(f, API_PUT, "/drives/b", "{\"drive_id\": \"b\", "
+				     "\"is_root_device\": false, \"is_read_only\": true, "
+				     "\"path_on_host\": \"/proc/sys/kernel/osrelease\"}"), 204);
+	}
+	assert_int_equal(req(f, API_PUT, "/drives/b", "{\"drive_id\": \"b\", \"is_root_device\": "
+			     "false, \"path_on_host\": \"/dev/null\"}"), 400);
+	assert_body(f, "*/dev/null is neither a regular file nor a block device.*");
 	/* Another plugin may need no file at all. */
 	assert_int_equal(req(f, API_PUT, "/drives/b", "{\"drive_id\": \"b\", \"is_root_device\": "
 			     "false, \"volt_plugin\": \"ram-disk\", \"volt_keys\": {\"size_mib\": 64}}"),
@@ -414,6 +504,12 @@ static void test_root_partuuid(void **state)
 	/* Again (a failed start is retried): the root args are not doubled. */
 	assert_true(api_prepare_boot(&f->ctx, &f->resp));
 	assert_string_equal(f->cfg.cmdline, "console=ttyS0 root=PARTUUID=0eaa91a0-01 ro");
+	/* Without a partuuid: the first virtio disk, read-only as asked. */
+	snprintf(body, sizeof(body), "{\"drive_id\": \"r\", \"is_root_device\": true, "
+		 "\"path_on_host\": \"%s\", \"is_read_only\": true}", f->disk);
+	assert_int_equal(req(f, API_PUT, "/drives/r", body), 204);
+	assert_true(api_prepare_boot(&f->ctx, &f->resp));
+	assert_string_equal(f->cfg.cmdline, "console=ttyS0 root=/dev/vda ro");
 }
 
 /* partuuid goes onto the kernel command line: only what root=PARTUUID=
@@ -428,6 +524,9 @@ static void test_partuuid_checked(void **state)
 	static const char *const bad[] = {
 		"", "0eaa91a0-01 init=/bin/sh", "5f4e9c3a-8d21-4b7e-9f3a-2c1d0e6b7a90-0",
 		"0eaa91a0-01/PARTNROFF=", "0eaa91a0-01/PARTNROFF=1234", "xyz", "0eaa91a0-01/",
+		"5f4e9c3a-8d21-4b7e-9f3a-2c1d0e6b7a90a",      /* 37: one too many */
+		"0eaa91a0-01 init=/bin/5",                    /* 11 bytes, then digits */
+		"0eaa91a0-01/PARTNROFF=1 init=/bin/sh",       /* more after the offset */
 	};
 	struct fixture *f = *state;
 	char body[512];
@@ -468,6 +567,7 @@ static void test_network(void **state)
 	inst = config_instance_find(&f->cfg, "net", "eth1");
 	assert_string_equal(kv(inst, "link"), "macvtap3");
 	assert_null(kv(inst, "tap"));
+	assert_null(kv(inst, "mtu"));   /* not given: the plugin's default */
 	assert_string_equal(kv(inst, "offloads"), "false");
 	assert_int_equal(req(f, API_GET, "/vm/config", NULL), 200);
 	assert_body(f, "*\"network-interfaces\":\\[{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\","
@@ -491,14 +591,66 @@ static void test_network(void **state)
 			     "\"host_dev_name\": \"tap2\", \"rx_rate_limiter\": {}}"), 400);
 	assert_int_equal(req(f, API_PUT, "/network-interfaces/eth2", "{\"iface_id\": \"eth2\", "
 			     "\"host_dev_name\": \"tap2\", \"volt_keys\": {\"tap\": \"x\"}}"), 400);
+	{
+		/* Each of these is refused; the body says which field. */
+		static const struct {
+			const char *fields, *why;
+		} bad[] = {
+			{ "\"iface_id\": \"eth3\", \"host_dev_name\": \"tap2\"",
+			  "*The id from the path does not match the id from the body!*" },
+			{ "\"iface_id\": \"eth2\", \"host_dev_name\": \"\"",
+			  "*host_dev_name: '' is not an interface name*" },
+			{ "\"iface_id\": \"eth2\", \"host_dev_name\": \"tap2-sixteen-chr\"",
+			  "*host_dev_name: 'tap2-sixteen-chr' is not an interface name*" },
+			{ "\"iface_id\": \"eth2\", \"host_dev_name\": \"a/b\"",
+			  "*host_dev_name: 'a/b' is not an interface name*" },
+			{ "\"iface_id\": \"eth2\", \"host_dev_name\": \"tap2\", "
+			  "\"guest_mac\": \"aa:fc:00:00:00:01:02\"", "*guest_mac: *is not a MAC address*" },
+			{ "\"iface_id\": \"eth2\", \"host_dev_name\": \"tap2\", "
+			  "\"guest_mac\": \"aa-fc-00-00-00-01\"", "*guest_mac: *is not a MAC address*" },
+			{ "\"iface_id\": \"eth2\", \"host_dev_name\": \"tap2\", "
+			  "\"guest_mac\": \"zz:fc:00:00:00:01\"", "*guest_mac: *is not a MAC address*" },
+			{ "\"iface_id\": \"eth2\", \"host_dev_name\": \"tap2\", "
+			  "\"tx_rate_limiter\": {}", "*tx_rate_limiter: Volt does not limit*" },
+			{ "\"iface_id\": \"eth2\", \"host_dev_name\": \"tap2\", "
+			  "\"volt_plugin\": \"Bad_Name\"", "*volt_plugin: 'Bad_Name' is not a plugin name*" },
+			{ "\"iface_id\": \"eth2\", \"host_dev_name\": \"tap2\", "
+			  "\"volt_backend\": \"../x\"", "*volt_backend: '../x' is not a plugin name*" },
+			/* A macvtap link is the host device of net-macvtap's interfaces. */
+			{ "\"iface_id\": \"eth2\", \"host_dev_name\": \"macvtap3\", "
+			  "\"volt_backend\": \"net-macvtap\"", "*host device macvtap3 is already used*" },
+		};
+		char body[256];
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			snprintf(body, sizeof(body), "{%s}", bad[i].fields);
+			if (req(f, API_PUT, "/network-interfaces/eth2", body) != 400)
+				fail_msg("%s: %u %s", body, f->resp.status, f->resp.body);
+			assert_body(f, bad[i].why);
+		}
+		/* 15 bytes is the longest interface name. */
+		assert_int_equal(req(f, API_PUT, "/network-interfaces/eth2", "{\"iface_id\": "
+				     "\"eth2\", \"host_dev_name\": \"tap2-fifteen-ch\"}"), 204);
+	}
 	/* The same interface again replaces it. */
 	assert_int_equal(req(f, API_PUT, "/network-interfaces/eth0", "{\"iface_id\": \"eth0\", "
 			     "\"host_dev_name\": \"tap0\"}"), 204);
 	assert_null(kv(config_instance_find(&f->cfg, "net", "eth0"), "mac"));
-	assert_int_equal(f->cfg.ninstances, 2);
+	assert_int_equal(f->cfg.ninstances, 3);
 	assert_int_equal(req(f, API_PATCH, "/network-interfaces/eth0", "{\"iface_id\": \"eth0\"}"),
 			 400);
 	assert_body(f, "*not supported before starting*");
+	/* After boot, PATCH changes nothing Volt cannot change. */
+	put_kernel(f);
+	assert_int_equal(req(f, API_PUT, "/actions", "{\"action_type\": \"InstanceStart\"}"), 204);
+	assert_int_equal(req(f, API_PATCH, "/network-interfaces/eth0", "{\"iface_id\": \"eth0\"}"),
+			 204);
+	assert_int_equal(req(f, API_PATCH, "/network-interfaces/eth0", "{\"iface_id\": \"eth1\"}"),
+			 400);
+	assert_body(f, "*The id from the path does not match the id from the body!*");
+	assert_int_equal(req(f, API_PATCH, "/network-interfaces/eth0", "{\"iface_id\": \"eth0\", "
+			     "\"tx_rate_limiter\": {}}"), 400);
+	assert_body(f, "*tx_rate_limiter: Volt does not limit interface rates.*");
 }
 
 /* ---- logger, metrics ---- */
@@ -572,6 +724,7 @@ int main(void)
 		T(test_machine_config),
 		T(test_boot_source),
 		T(test_instance_start),
+		T(test_instance_start_handed_over),
 		T(test_drives),
 		T(test_drive_refusals),
 		T(test_root_partuuid),
