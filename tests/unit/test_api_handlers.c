@@ -711,7 +711,29 @@ static void test_apij_string(void **state)
 	assert_non_null(s);
 	assert_string_equal(json_string_value(s), "a?b");
 	json_decref(s);
+	/* 0x80 is the first byte that is not ASCII. */
+	s = apij_string("\x80" "a\x7f");
+	assert_non_null(s);
+	assert_string_equal(json_string_value(s), "?a\x7f");
+	json_decref(s);
 	assert_null(apij_string(NULL));
+}
+
+/* A field of the wrong JSON type is refused, naming the type it wants. */
+static void test_apij_types(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(req(f, API_PUT, "/boot-source", "{\"kernel_image_path\": 5}"), 400);
+	assert_body(f, "*field `kernel_image_path`: expected a string.*");
+	assert_int_equal(req(f, API_PATCH, "/machine-config", "{\"smt\": \"false\"}"), 400);
+	assert_body(f, "*field `smt`: expected a boolean.*");
+	assert_int_equal(req(f, API_PUT, "/drives/a", "{\"drive_id\": \"a\", \"is_root_device\": "
+			     "false, \"volt_plugin\": \"ram-disk\", \"volt_keys\": []}"), 400);
+	assert_body(f, "*field `volt_keys`: expected an object.*");
+	assert_int_equal(req(f, API_PATCH, "/machine-config", "{\"vcpu_count\": \"2\"}"), 400);
+	assert_body(f, "*field `vcpu_count`: expected a whole number.*");
+	assert_null(config_instance_find(&f->cfg, "drive", "a"));
 }
 
 int main(void)
@@ -733,6 +755,7 @@ int main(void)
 		T(test_logger),
 		T(test_metrics),
 		T(test_apij_string),
+		T(test_apij_types),
 #undef T
 	};
 
