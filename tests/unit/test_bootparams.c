@@ -262,6 +262,23 @@ static void test_old_protocol_cmdline_limit(void **state)
 	k.setup.version = 0x0205;
 	k.setup.cmdline_size = 0;
 	check_cmdline_limit(&k, 255);
+	/* 2.06 is the first protocol with cmdline_size: it counts from there. */
+	k.setup.version = 0x0206;
+	k.setup.cmdline_size = 300;
+	check_cmdline_limit(&k, 300);
+}
+
+/* The command line ends with its NUL in guest memory, whatever was there. */
+static void test_cmdline_terminated(void **state)
+{
+	struct guest_mem *mem = mem_new(LAYOUT_MIB(128));
+	struct boot_kernel k = { .entry = 0x1000000 };
+	char *p = guest_mem_ptr(mem, LAYOUT_CMDLINE_ADDR, 64);
+
+	memset(p, 'x', 64);
+	assert_int_equal(bootparams_write(mem, &k, "quiet", 0, 0, NULL), 0);
+	assert_string_equal(p, "quiet");
+	mem_free(mem);
 }
 
 /* A bzImage may declare any cmdline_size: the buffer at its guest address
@@ -295,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_bzimage_loader_fields_not_passed_on),
 		cmocka_unit_test(test_bzimage_cmdline_limit),
 		cmocka_unit_test(test_old_protocol_cmdline_limit),
+		cmocka_unit_test(test_cmdline_terminated),
 		cmocka_unit_test(test_cmdline_too_long_for_layout),
 		cmocka_unit_test(test_elf_cmdline_limit),
 	};

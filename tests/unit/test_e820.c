@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <asm/e820.h>
+#include <string.h>
 
 #include "boot/boot.h"
 #include "vm/layout.h"
@@ -101,6 +102,23 @@ static void test_1m(void **state)
 	guest_mem_fini(&mem);
 }
 
+/* A table with less room than entries gets what fits, nothing past it. */
+static void test_table_full(void **state)
+{
+	struct boot_e820_entry t[4];
+	struct guest_mem mem;
+	struct volt_err err = { 0 };
+
+	memset(t, 0xee, sizeof(t));
+	assert_int_equal(guest_mem_init(&mem, LAYOUT_MMIO_HOLE_START + LAYOUT_MIB(16), &err), 0);
+	assert_int_equal(e820_build(&mem, t, 2), 2);
+	check_entry(&t[0], 0, LAYOUT_EBDA_START, E820_RAM);
+	check_entry(&t[1], LAYOUT_EBDA_START, EBDA_RESERVED, E820_RESERVED);
+	assert_int_equal(t[2].type, 0xeeeeeeeeu);
+	assert_int_equal(e820_build(&mem, t, 0), 0);
+	guest_mem_fini(&mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -108,6 +126,7 @@ int main(void)
 		cmocka_unit_test(test_exactly_hole),
 		cmocka_unit_test(test_4g),
 		cmocka_unit_test(test_1m),
+		cmocka_unit_test(test_table_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

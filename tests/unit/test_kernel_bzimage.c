@@ -144,6 +144,27 @@ static void test_header_copied_only_to_its_end(void **state)
 	assert_int_equal(k.setup.kernel_info_offset, 0);
 }
 
+/* A header that claims to run past the struct the core knows (a later
+ * protocol, or a lie): the copy stops at the struct's end. Without that
+ * stop it overruns the boot_kernel (a sanitizer build sees it). */
+static void test_header_longer_than_known(void **state)
+{
+	struct {
+		struct boot_kernel k;
+		uint8_t after[256];
+	} out;
+	struct bz_img im = bz_build(4, PM_SIZE);
+	struct volt_err err = { 0 };
+
+	im.hdr->jump = 0xffeb;  /* the header ends 0xff bytes after 0x202 */
+	memset(out.after, 0x5a, sizeof(out.after));
+	assert_int_equal(kernel_load_bzimage(*state, im.buf, im.len, &out.k, &err), 0);
+	assert_int_equal(out.k.setup.kernel_info_offset, 0x12345);
+	for (size_t i = 0; i < sizeof(out.after); i++)
+		assert_int_equal(out.after[i], 0x5a);
+	free(im.buf);
+}
+
 static void test_header_too_short(void **state)
 {
 	struct bz_img im = bz_build(4, PM_SIZE);
@@ -158,6 +179,9 @@ static void test_old_protocol(void **state)
 
 	im.hdr->version = 0x0206;
 	expect_refused(*state, im, "bzImage boot protocol 2.06 is too old (need 2.10 or later)");
+	im = bz_build(4, PM_SIZE);
+	im.hdr->version = 0x0209;  /* the last one before 2.10 */
+	expect_refused(*state, im, "bzImage boot protocol 2.09 is too old");
 }
 
 static void test_no_kernel_64(void **state)
@@ -254,6 +278,10 @@ static void test_truncated_syssize(void **state)
 
 	im.hdr->syssize += 2;
 	expect_refused(*state, im, "(syssize)");
+	/* One paragraph more than the file has (syssize rounds up, by less). */
+	im = bz_build(4, PM_SIZE);
+	im.hdr->syssize += 1;
+	expect_refused(*state, im, "(syssize)");
 }
 
 static void test_syssize_rounded_up(void **state)
@@ -269,6 +297,9 @@ static void test_no_entry_point(void **state)
 	struct bz_img im = bz_build(4, 0x100);
 
 	im.hdr->syssize = 0;
+	expect_refused(*state, im, "ends before its 64-bit entry point");
+	/* Exactly 0x200 bytes: the entry point would be the first byte past it. */
+	im = bz_build(4, 0x200);
 	expect_refused(*state, im, "ends before its 64-bit entry point");
 }
 
@@ -320,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_setup_sects_zero_means_four),
 		cmocka_unit_test(test_small_setup),
 		cmocka_unit_test(test_header_copied_only_to_its_end),
+		cmocka_unit_test(test_header_longer_than_known),
 		cmocka_unit_test(test_header_too_short),
 		cmocka_unit_test(test_old_protocol),
 		cmocka_unit_test(test_no_kernel_64),

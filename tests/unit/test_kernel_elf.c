@@ -346,6 +346,61 @@ static void test_entry_outside(void **state)
 	expect_refused(*state, im, "entry point 0x1100000 is not inside any loaded segment");
 }
 
+/* Each check at its edge: one byte is enough to refuse. */
+static void test_edges(void **state)
+{
+	static const struct seg one[] = { { PT_LOAD, KBASE, KBASE, 0x1000, 0x1000 } };
+	static const struct seg overlap_by_one[] = {
+		{ PT_LOAD, KBASE, 0, 0x1000, 0x1001 },
+		{ PT_LOAD, KBASE + 0x1000, 0, 0x1000, 0x1000 },
+	};
+	struct elf_img im;
+
+	/* The entry one past the end of its segment, physical or virtual. */
+	expect_refused(*state, elf_build(one, 1, KBASE + 0x1000), "not inside any loaded segment");
+	im = elf_build(one, 1, KBASE);
+	im.ph[0].p_vaddr = KVIRT;
+	im.eh->e_entry = KVIRT + 0x1000;
+	expect_refused(*state, im, "not inside any loaded segment");
+	/* A virtual entry just past its segment is not moved into the segment
+	 * that follows it physically. */
+	{
+		static const struct seg two[] = {
+			{ PT_LOAD, KBASE, KVIRT, 0x1000, 0x1000 },
+			{ PT_LOAD, KBASE + 0x1000, KVIRT + 0x100000, 0x1000, 0x1000 },
+		};
+
+		expect_refused(*state, elf_build(two, 2, KVIRT + 0x1000),
+			       "not inside any loaded segment");
+	}
+	/* One byte of file data past the end of the file. */
+	im = elf_build(one, 1, KBASE);
+	im.ph[0].p_filesz = im.len - im.ph[0].p_offset + 1;
+	im.ph[0].p_memsz = im.ph[0].p_filesz;
+	expect_refused(*state, im, "truncated: ELF segment 0 file data");
+	/* Two segments that share one byte. */
+	expect_refused(*state, elf_build(overlap_by_one, 2, KBASE), "overlap");
+	/* Extended numbering is refused for what it is. */
+	im = elf_build(one, 1, KBASE);
+	im.eh->e_phnum = PN_XNUM;
+	expect_refused(*state, im, "extended program header numbering (PN_XNUM)");
+}
+
+/* Guest RAM past 3 GiB continues at 4 GiB: a segment must not run into the
+ * MMIO hole between, though the end of RAM is further up. */
+static void test_segment_into_mmio_hole(void **state)
+{
+	static const struct seg segs[] = {
+		{ PT_LOAD, LAYOUT_MMIO_HOLE_START - 0x1000, 0, 0x1000, 0x2000 },
+	};
+	struct guest_mem big;
+
+	assert_int_equal(guest_mem_init(&big, LAYOUT_MMIO_HOLE_START + LAYOUT_MIB(64), NULL), 0);
+	expect_refused(&big, elf_build(segs, 1, LAYOUT_MMIO_HOLE_START - 0x1000),
+		       "touches the MMIO hole");
+	guest_mem_fini(&big);
+}
+
 static void test_refused_image_writes_nothing(void **state)
 {
 	struct guest_mem *mem = *state;
@@ -725,6 +780,8 @@ int main(void)
 		cmocka_unit_test(test_no_pt_load),
 		cmocka_unit_test(test_only_empty_pt_load),
 		cmocka_unit_test(test_entry_outside),
+		cmocka_unit_test(test_edges),
+		cmocka_unit_test(test_segment_into_mmio_hole),
 		cmocka_unit_test(test_refused_image_writes_nothing),
 		cmocka_unit_test(test_neither_format),
 		cmocka_unit_test(test_tiny_image),
