@@ -190,6 +190,12 @@ static void test_leaf1(void **state)
 		check_leaf1(in[i], 1, 1);
 		check_leaf1(in[i], 4, 4);
 		check_leaf1(in[i], 3, 4);	/* addressable IDs round up to a power of two */
+		check_leaf1(in[i], 2, 2);	/* the smallest count with HTT */
+		/* A host whose KVM does not say "hypervisor" itself. */
+		for (uint32_t k = 0; k < in[i]->nent; k++)
+			if (in[i]->entries[k].function == 1)
+				in[i]->entries[k].ecx &= ~L1_ECX_HYPERVISOR;
+		check_leaf1(in[i], 1, 1);
 		free(in[i]);
 	}
 }
@@ -430,6 +436,18 @@ static void test_amd_topology(void **state)
 
 			assert_int_equal((eax >> 14) & 0xfff, ((eax >> 5) & 7) == 3 ? 3 : 0);
 		}
+		free(c);
+	}
+	free(in);
+	/* Hygon is AMD's design: the same topology leaves. */
+	in = SUPPORTED(amd_like);
+	in->entries[0].ebx = 0x6f677948u;	/* "Hygo" */
+	in->entries[0].edx = 0x6e65476eu;	/* "nGen" */
+	in->entries[0].ecx = 0x656e6975u;	/* "uine" */
+	{
+		struct kvm_cpuid2 *c = build(in, 1, 4);
+
+		assert_int_equal(must_find(c, 0x80000008, 0)->ecx & 0xff, 3);
 		free(c);
 	}
 	free(in);

@@ -61,6 +61,43 @@ static void maps_name(const void *p, char *name, size_t cap)
 	fclose(f);
 }
 
+/* guest_mem_ptr is where a guest address becomes a host pointer: every
+ * byte of the range must be RAM, and no sum may wrap. */
+static void test_ptr_bounds(void **state)
+{
+	struct guest_mem *mem = *state;
+	struct guest_mem big;
+	const uint64_t hole = LAYOUT_MMIO_HOLE_START, high = LAYOUT_MMIO_HOLE_END;
+	struct volt_err err = { 0 };
+
+	assert_ptr_equal(guest_mem_ptr(mem, 0, RAM_SIZE), mem->base);
+	assert_null(guest_mem_ptr(mem, 0, RAM_SIZE + 1));
+	assert_ptr_equal(guest_mem_ptr(mem, RAM_SIZE - 1, 1), mem->base + RAM_SIZE - 1);
+	assert_null(guest_mem_ptr(mem, RAM_SIZE - 1, 2));
+	assert_null(guest_mem_ptr(mem, RAM_SIZE, 1));
+	assert_null(guest_mem_ptr(mem, RAM_SIZE + 1, 0));
+	assert_null(guest_mem_ptr(mem, UINT64_MAX, 2));
+	assert_null(guest_mem_ptr(mem, 0x1000, UINT64_MAX));
+	assert_false(guest_mem_contains(mem, RAM_SIZE - 0x1000, 0x1001));
+	assert_int_equal(guest_mem_write(mem, RAM_SIZE - 1, "ab", 2), -EFAULT);
+
+	/* Above 3 GiB RAM continues at 4 GiB: the hole between is not RAM. */
+	assert_int_equal(guest_mem_init(&big, hole + LAYOUT_MIB(16), NULL), 0);
+	assert_int_equal(big.nregions, 2);
+	assert_ptr_equal(guest_mem_ptr(&big, hole - 1, 1), big.base + hole - 1);
+	assert_null(guest_mem_ptr(&big, hole - 1, 2));
+	assert_null(guest_mem_ptr(&big, hole, 1));
+	assert_null(guest_mem_ptr(&big, high - 1, 1));
+	assert_ptr_equal(guest_mem_ptr(&big, high, LAYOUT_MIB(16)), big.base + hole);
+	assert_null(guest_mem_ptr(&big, high, LAYOUT_MIB(16) + 1));
+	assert_int_equal(guest_mem_end(&big), high + LAYOUT_MIB(16));
+	guest_mem_fini(&big);
+
+	/* Whole pages only, and at least 1 MiB. */
+	assert_int_equal(guest_mem_init(&big, LAYOUT_MIB(2) + 512, &err), -EINVAL);
+	assert_int_equal(guest_mem_init(&big, LAYOUT_MIB(1) - 4096, NULL), -EINVAL);
+}
+
 /* The guest sees the file's bytes, through a mapping of the file (which is
  * the point: the pages are the page cache's until written), and its writes
  * stay its own. */
@@ -101,7 +138,9 @@ static void test_map_file_refuses_partial_pages(void **state)
 	assert_int_equal(guest_mem_map_file(mem, AT + 1, GUEST_MEM_PAGE, fd, 0, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "not whole pages of guest RAM"));
 	assert_int_equal(guest_mem_map_file(mem, AT, 100, fd, 0, &err), -EINVAL);
+	err = (struct volt_err){ 0 };
 	assert_int_equal(guest_mem_map_file(mem, AT, GUEST_MEM_PAGE, fd, 512, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "from file offset 0x200: not whole pages of guest RAM"));
 	assert_int_equal(guest_mem_map_file(mem, AT, 0, fd, 0, &err), -EINVAL);
 	/* Not RAM: past the end. */
 	assert_int_equal(guest_mem_map_file(mem, RAM_SIZE, GUEST_MEM_PAGE, fd, 0, &err), -EINVAL);
@@ -236,6 +275,7 @@ static void test_huge_never(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ptr_bounds, setup_mem, teardown_mem),
 		cmocka_unit_test_setup_teardown(test_map_file_private_copy_on_write, setup_mem,
 						teardown_mem),
 		cmocka_unit_test_setup_teardown(test_map_file_refuses_partial_pages, setup_mem,
