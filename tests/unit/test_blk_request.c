@@ -316,6 +316,11 @@ static void test_parse_discard_write_zeroes(void **state)
 	expect_range(D, 0, 1025, 0, 1, 0, &lim_rw, VIRTIO_BLK_S_IOERR, "maximum");
 	expect_range(D, 0, 8, 0, 1, 0, &ro, VIRTIO_BLK_S_UNSUPP, "not offered");
 	expect_range(W, 0, 8, 0, 1, 0, &ro, VIRTIO_BLK_S_UNSUPP, "not offered");
+	/* Offered, but the drive is read-only. */
+	ro.discard = ro.write_zeroes = true;
+	ro.max_discard_sectors = ro.max_write_zeroes_sectors = 1024;
+	expect_range(D, 0, 8, 0, 1, 0, &ro, VIRTIO_BLK_S_IOERR, "read-only");
+	expect_range(W, 0, 8, 0, 1, 0, &ro, VIRTIO_BLK_S_IOERR, "read-only");
 }
 
 static void test_parse_direct_alignment(void **state)
@@ -338,6 +343,41 @@ static void test_parse_direct_alignment(void **state)
 	c->elem.nin = 2;
 	c->elem.in_len = 1025;
 	expect_answer(c, &dio, VIRTIO_BLK_S_OK, NULL);
+	free(c);
+
+	/* Aligned buffers, but a file offset that is not (sector 1 of 4 KiB). */
+	dio.dio_align = 4096;
+	c = new_chain();
+	put_hdr(add(c, 16, false), VIRTIO_BLK_T_IN, 1);
+	c->elem.iov[1] = (struct iovec){ c->mem + 4096, 4096 };
+	c->elem.iov[2] = (struct iovec){ c->mem + 16, 1 };
+	c->elem.nin = 2;
+	c->elem.in_len = 4097;
+	expect_answer(c, &dio, VIRTIO_BLK_S_IOERR, "not aligned for cache = none");
+	free(c);
+}
+
+/* The data is exactly the bytes before the status byte, also when both
+ * share one buffer; and a header one byte short is refused. */
+static void test_parse_data_stops_at_status(void **state)
+{
+	struct chain *c = new_chain();
+	uint8_t *in;
+
+	put_hdr(add(c, 16, false), VIRTIO_BLK_T_IN, 0);
+	in = add(c, 512 + 1, true);
+	expect_answer(c, &lim_rw, VIRTIO_BLK_S_OK, NULL);
+	assert_int_equal(req.len, 512);
+	assert_int_equal(req.ndata, 1);
+	assert_ptr_equal(req.data[0].iov_base, in);
+	assert_int_equal(req.data[0].iov_len, 512);
+	assert_ptr_equal(req.status, in + 512);
+	free(c);
+
+	c = new_chain();
+	add(c, 15, false);
+	add(c, 513, true);
+	expect_answer(c, &lim_rw, VIRTIO_BLK_S_IOERR, "shorter than 16 bytes");
 	free(c);
 }
 
@@ -678,6 +718,7 @@ int main(void)
 		cmocka_unit_test(test_parse_other_types),
 		cmocka_unit_test(test_parse_discard_write_zeroes),
 		cmocka_unit_test(test_parse_direct_alignment),
+		cmocka_unit_test(test_parse_data_stops_at_status),
 		cmocka_unit_test(test_io_read_write_flush_id),
 		cmocka_unit_test(test_io_discard_write_zeroes),
 		cmocka_unit_test(test_plugin_in_process),
