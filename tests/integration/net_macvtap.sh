@@ -3,7 +3,8 @@
 # a veth pair, the macvtap created by the plugin on one end, the host-side
 # address on the other. The guest ARPs and pings; the macvtap is gone after
 # a normal exit, after a start-up that fails once it exists, and after
-# SIGTERM, SIGHUP or SIGQUIT. An existing macvtap is used and left alone.
+# SIGTERM, SIGHUP or SIGQUIT. An existing macvtap is used and left alone;
+# an existing link that is not one is refused.
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 # shellcheck source=net_common.sh
@@ -115,5 +116,19 @@ run_ns noparent --config "$TMP/noparent.ini"
 check_grep noparent err "creating macvtap voltmvt0 on nosuch0" \
 	"a missing parent: the message names the link, the parent and the step"
 no_links macvtap "net-macvtap after a missing parent"
+
+# 6. Refused before anything is made: a link that is not a macvtap, and a
+# section that names both a parent and a link.
+sed -e 's/^parent = veth0$/link = veth0/' -e '/^ifname = /d' "$TMP/mvt.ini" >"$TMP/notmvt.ini"
+run_ns notmvt --config "$TMP/notmvt.ini"
+check_grep notmvt err "link = veth0: not a macvtap link" \
+	"a link that is not a macvtap: refused, and says so"
+[ "$status" -ne 0 ] && pass "a link that is not a macvtap: exit status $status" ||
+	fail "a link that is not a macvtap: exit status 0"
+sed 's/^parent = veth0$/parent = veth0\nlink = veth1/' "$TMP/mvt.ini" >"$TMP/both.ini"
+run_ns both --config "$TMP/both.ini"
+check_grep both err "set exactly one of parent .* and link" \
+	"parent and link both set: refused, and says so"
+no_links macvtap "net-macvtap after a refused section"
 
 finish
