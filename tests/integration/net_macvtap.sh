@@ -108,6 +108,19 @@ else
 fi
 check_grep wrongmac err "mvtkeep has MAC $MAC, not the guest's 02:00:0a:00:03:99" \
 	"an existing macvtap with another MAC: the message says which MAC to set"
+# Down: a warning, and it stays down (volt does not change a link it does
+# not own). The hello guest never uses the device.
+ns ip link set mvtkeep down
+sed "s|^kernel = .*|kernel = $GUESTS/hello|" "$TMP/keep.ini" >"$TMP/down.ini"
+run_ns down --config "$TMP/down.ini"
+check_status down 0 "an existing macvtap that is down: the VM runs"
+check_grep down err "mvtkeep is down: the guest's frames go nowhere" \
+	"an existing macvtap that is down: a warning"
+if ! ns ip link show mvtkeep | grep -q "[<,]UP[,>]"; then
+	pass "an existing macvtap that is down: still down after volt"
+else
+	fail "an existing macvtap that is down: brought up by volt"
+fi
 ns ip link del mvtkeep
 
 # 5. A parent that does not exist: the message names the link and the step.
