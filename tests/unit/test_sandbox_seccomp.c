@@ -94,24 +94,9 @@ static void child_undeclared(void *arg)
 	_exit(0);
 }
 
-/* ThreadSanitizer's runtime makes syscalls of its own around a signal
- * handler, which the filter stops before the report; the violation tests
- * run in the plain and ASan builds. */
-#ifdef __SANITIZE_THREAD__
-#define SKIP_UNDER_TSAN() \
-	do { \
-		print_message("skipped under ThreadSanitizer: its runtime trips the filter\n"); \
-		skip(); \
-	} while (0)
-#else
-#define SKIP_UNDER_TSAN() do { } while (0)
-#endif
-
 static void test_undeclared_reported(void **state)
 {
 	struct child c;
-
-	SKIP_UNDER_TSAN();
 
 	run_child(child_undeclared, NULL, &c);
 	assert_int_equal(c.status, SANDBOX_EXIT_STATUS);
@@ -175,8 +160,6 @@ static void test_constraints_hold(void **state)
 {
 	struct child c;
 	char want[128];
-
-	SKIP_UNDER_TSAN();
 
 	run_child(child_wrong_fd, NULL, &c);
 	assert_int_equal(c.status, SANDBOX_EXIT_STATUS);
