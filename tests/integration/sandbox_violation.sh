@@ -59,8 +59,8 @@ fi
 ini start start "$HELLO"
 run_volt start --config "$TMP/start.ini" --plugin-dir "$PLUGINS"
 check_status start 3 "undeclared syscall in a start hook"
-check_grep start err "$LINE main; most likely .*; exiting with status 3\$" \
-	"undeclared syscall in a start hook: on the main thread"
+check_grep start err "$LINE main; most likely plugin sbx-undeclared, which does not declare it; exiting with status 3\$" \
+	"undeclared syscall in a start hook: on the main thread, blaming the plugin whose hook runs"
 one_line start "undeclared syscall in a start hook"
 if grep -q "^Hello from the Volt hello guest" "$TMP/start.out"; then
 	fail "undeclared syscall in a start hook: the guest ran"
@@ -72,8 +72,8 @@ fi
 ini vcpu vcpu "$ECHO"
 run_volt vcpu --config "$TMP/vcpu.ini" --plugin-dir "$PLUGINS"
 check_status vcpu 3 "undeclared syscall on a vCPU"
-check_grep vcpu err "$LINE vcpu0; most likely .*; exiting with status 3\$" \
-	"undeclared syscall on a vCPU: on vcpu0"
+check_grep vcpu err "$LINE vcpu0; most likely plugin sbx-undeclared, which does not declare it; exiting with status 3\$" \
+	"undeclared syscall on a vCPU: on vcpu0, blaming the plugin whose handler runs"
 one_line vcpu "undeclared syscall on a vCPU"
 
 ini none none "$HELLO"
