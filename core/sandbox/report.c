@@ -21,7 +21,7 @@
 #define SB_NAMES_MAX 512        /* x86_64 syscall numbers end near 470 */
 #define SB_NAMES_BUF 8192
 #define SB_DECLS_MAX 512        /* plugin rules remembered for the report */
-#define SB_DECL_NAME 32         /* a plugin's name, [a-z0-9-]+ */
+#define SB_DECL_NAME 65         /* a plugin's name: up to 64 of [a-z0-9-] (desc.c) */
 
 static const char *sb_names[SB_NAMES_MAX];
 static char sb_names_buf[SB_NAMES_BUF];
@@ -37,6 +37,7 @@ struct sb_decl {
 };
 static struct sb_decl sb_decls[SB_DECLS_MAX];
 static size_t sb_ndecls;
+static bool sb_decls_partial;  /* more than fit: "not declared" is unknown */
 
 static __thread char sb_thread_name[32];
 static __thread uint32_t sb_thread_type = VOLT_THREAD_MAIN;
@@ -70,7 +71,8 @@ static size_t sb_plugin_len(const char *who)
 void sb_report_note_policy(const struct sb_policy *p)
 {
 	sb_ndecls = 0;
-	for (size_t i = 0; i < p->nrules && sb_ndecls < SB_DECLS_MAX; i++) {
+	sb_decls_partial = false;
+	for (size_t i = 0; i < p->nrules; i++) {
 		const struct sb_rule *r = &p->rules[i];
 		struct sb_decl *d = &sb_decls[sb_ndecls];
 		size_t n;
@@ -78,8 +80,10 @@ void sb_report_note_policy(const struct sb_policy *p)
 		if (!r->plugin)
 			continue;
 		n = sb_plugin_len(r->who);
-		if (n >= sizeof(d->plugin))
+		if (sb_ndecls == SB_DECLS_MAX || n >= sizeof(d->plugin)) {
+			sb_decls_partial = true;
 			continue;
+		}
 		memcpy(d->plugin, r->who, n);
 		d->plugin[n] = '\0';
 		d->nr = r->nr;
@@ -164,13 +168,12 @@ static bool sb_same_plugin(const char *decl, const char *who)
 
 static void sb_put_threads(struct sb_line *l, uint32_t threads)
 {
-	static const char *const names[] = { "main", "vcpu", "io" };
 	const char *sep = "";
 
-	for (unsigned i = 0; i < 3; i++) {
-		if (threads & (1u << i)) {
+	for (uint32_t t = VOLT_THREAD_MAIN; t <= VOLT_THREAD_IO; t <<= 1) {
+		if (threads & t) {
 			sb_put(l, sep);
-			sb_put(l, names[i]);
+			sb_put(l, sb_thread_type_name(t));   /* a switch: signal-safe */
 			sep = "+";
 		}
 	}
@@ -185,7 +188,9 @@ static void sb_put_declared(struct sb_line *l, int nr, const char *plugin, uint3
 	for (size_t i = 0; i < sb_ndecls; i++)
 		if (sb_decls[i].nr == nr && sb_same_plugin(sb_decls[i].plugin, plugin))
 			threads |= sb_decls[i].threads;
-	if (!threads) {
+	if (!threads && sb_decls_partial) {
+		return;         /* it may be among those not remembered */
+	} else if (!threads) {
 		sb_put(l, ", which does not declare it");
 	} else if (!(threads & type)) {
 		sb_put(l, ", which declares it only for ");
