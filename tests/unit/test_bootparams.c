@@ -127,6 +127,22 @@ static void test_initrd_above_4g(void **state)
 	mem_free(mem);
 }
 
+/* An initrd of 4 GiB or more needs ext_ramdisk_size, the size's high half. */
+static void test_initrd_4g_or_more(void **state)
+{
+	struct guest_mem *mem = mem_new(LAYOUT_GIB(12));
+	struct boot_kernel k = { .entry = 0x1000000 };
+	struct volt_err err = { 0 };
+	uint64_t gpa = LAYOUT_GIB(4) + LAYOUT_MIB(16), size = LAYOUT_GIB(5) + LAYOUT_MIB(2);
+	struct boot_params bp;
+
+	assert_int_equal(bootparams_write(mem, &k, CMDLINE, gpa, size, &err), 0);
+	read_zero_page(mem, &bp);
+	assert_int_equal(bp.hdr.ramdisk_size, LAYOUT_GIB(1) + LAYOUT_MIB(2));
+	assert_int_equal(bp.ext_ramdisk_size, 1);
+	mem_free(mem);
+}
+
 static void test_initrd_outside_ram(void **state)
 {
 	struct guest_mem *mem = mem_new(LAYOUT_MIB(128));
@@ -307,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_elf),
 		cmocka_unit_test(test_elf_no_initrd),
 		cmocka_unit_test(test_initrd_above_4g),
+		cmocka_unit_test(test_initrd_4g_or_more),
 		cmocka_unit_test(test_initrd_outside_ram),
 		cmocka_unit_test(test_bzimage),
 		cmocka_unit_test(test_bzimage_loader_fields_not_passed_on),
