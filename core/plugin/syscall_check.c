@@ -122,26 +122,34 @@ const char *plugin_syscall_denied(const char *name)
 	return NULL;
 }
 
-int plugin_check_syscalls(const struct volt_plugin_desc *desc, struct volt_err *err)
+/* Why the declaration is too wide to add to the filter (an ioctl rule
+ * without an fd slot or a request list), or NULL. */
+static const char *plugin_syscall_unpinned(const struct volt_syscall *s)
 {
-	for (uint32_t i = 0; i < desc->nsyscalls; i++) {
-		const char *name = desc->syscalls[i].name;
-		const char *why = plugin_syscall_denied(name);
-
-		if (why)
-			return verr_set(err, EPERM, "declares syscall %s, which no plugin may make: "
-					"%s", name, why);
-		why = plugin_syscall_unpinned(&desc->syscalls[i]);
-		if (why)
-			return verr_set(err, EPERM, "declares syscall %s unpinned: %s", name, why);
-	}
-	return 0;
-}
-
-const char *plugin_syscall_unpinned(const struct volt_syscall *s)
-{
-	if (s->name && !strcmp(s->name, "ioctl") && (s->fd_slot == VOLT_FD_ANY || !s->nioctls))
+	if (!strcmp(s->name, "ioctl") && (s->fd_slot == VOLT_FD_ANY || !s->nioctls))
 		return "an ioctl rule needs an fd slot and its request numbers (unpinned, it "
 		       "would allow every ioctl on every fd, KVM's included)";
 	return NULL;
+}
+
+int plugin_check_syscall(const struct volt_syscall *s, struct volt_err *err)
+{
+	const char *why = plugin_syscall_denied(s->name);
+
+	if (why)
+		return verr_set(err, EPERM, "declares syscall %s, which no plugin may make: %s",
+				s->name, why);
+	why = plugin_syscall_unpinned(s);
+	if (why)
+		return verr_set(err, EPERM, "declares syscall %s unpinned: %s", s->name, why);
+	return 0;
+}
+
+int plugin_check_syscalls(const struct volt_plugin_desc *desc, struct volt_err *err)
+{
+	int r = 0;
+
+	for (uint32_t i = 0; !r && i < desc->nsyscalls; i++)
+		r = plugin_check_syscall(&desc->syscalls[i], err);
+	return r;
 }

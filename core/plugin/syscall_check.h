@@ -7,15 +7,15 @@
 #include "util/err.h"
 
 /* -EPERM with "declares syscall X, which no plugin may make: <why>" if the
- * descriptor declares a denied syscall, or "declares syscall X unpinned:
- * <why>" for an unpinned ioctl rule, else 0. */
+ * declaration (its name set) is of a denied syscall, or "declares syscall
+ * X unpinned: <why>" for an ioctl rule without an fd slot or a request
+ * list, else 0. The loader and the sandbox both ask this. */
+int plugin_check_syscall(const struct volt_syscall *s, struct volt_err *err);
+
+/* plugin_check_syscall for each of the descriptor's declarations. */
 int plugin_check_syscalls(const struct volt_plugin_desc *desc, struct volt_err *err);
 
 /* Why `name` is denied, or NULL if a plugin may declare it. */
 const char *plugin_syscall_denied(const char *name);
-
-/* Why the declaration is too wide to add to the filter (an ioctl rule
- * without an fd slot or a request list), or NULL. */
-const char *plugin_syscall_unpinned(const struct volt_syscall *s);
 
 #endif

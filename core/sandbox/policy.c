@@ -129,18 +129,13 @@ static void sb_plugin_no_exec(struct sb_rule *r)
 static int sb_plugin_rule(const char *who, const struct volt_syscall *s, const int *slot_fds,
 			  struct sb_rule *r, struct volt_err *err)
 {
-	const char *why = s->name ? plugin_syscall_denied(s->name) : NULL;
-
 	if (!s->name || !s->reason)
 		return verr_set(err, EINVAL, "sandbox: %s: a syscall declaration lacks its name or "
 				"reason", who);
-	if (why)
-		return verr_set(err, EPERM, "sandbox: %s: declares syscall %s, which no plugin may "
-				"make: %s", who, s->name, why);
-	why = plugin_syscall_unpinned(s);
-	if (why)
-		return verr_set(err, EPERM, "sandbox: %s: declares syscall %s unpinned: %s", who,
-				s->name, why);
+	if (plugin_check_syscall(s, err)) {
+		verr_prefix(err, "sandbox: %s: ", who);
+		return -err->code;
+	}
 	memset(r, 0, sizeof(*r));
 	r->name = s->name;
 	r->nr = sb_syscall_nr(s->name);
