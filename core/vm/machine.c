@@ -35,10 +35,17 @@ void machine_stop_signal_set(sigset_t *set)
 	sigaddset(set, SIGQUIT);
 }
 
-static void machine_signal_set(sigset_t *set)
+/* What the main loop's signalfd takes: the stop signals, and SIGUSR2
+ * (Ctrl-Alt-Del to the guest). */
+static void machine_watched_signal_set(sigset_t *set)
 {
 	machine_stop_signal_set(set);
 	sigaddset(set, SIGUSR2);
+}
+
+static void machine_signal_set(sigset_t *set)
+{
+	machine_watched_signal_set(set);
 	/* Kicks go to vCPU threads only; they unblock it for themselves. */
 	sigaddset(set, VCPU_KICK_SIGNAL);
 }
@@ -77,8 +84,7 @@ static int machine_watch_signals(struct machine *m, struct volt_err *err)
 {
 	sigset_t set;
 
-	machine_stop_signal_set(&set);
-	sigaddset(&set, SIGUSR2);
+	machine_watched_signal_set(&set);
 	m->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (m->signal_fd < 0)
 		return verr_set(err, errno, "signalfd: %s", strerror(errno));
