@@ -100,7 +100,6 @@ static bool api_enum_ok(const char *field, const char *v, const char *a, const c
 	return false;
 }
 
-/* Everything Firecracker would refuse, and what Volt cannot do. */
 /* A partition UUID as the kernel's root=PARTUUID= takes it: hex digits and
  * dashes (36 for GPT, "SSSSSSSS-PP" for MBR), optionally /PARTNROFF=N. It
  * goes onto the kernel command line, so nothing else may pass. */
@@ -122,6 +121,7 @@ static bool api_partuuid_ok(const char *p)
 	return n > 0 && n <= 3 && !off[n];
 }
 
+/* Everything Firecracker would refuse, and what Volt cannot do. */
 static bool api_drive_check(struct api_ctx *ctx, const char *id, const struct api_drive_in *in,
 			    struct api_response *resp)
 {

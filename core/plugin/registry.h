@@ -2,9 +2,10 @@
  * loads it (a .so in the plugin directory, or a row of the slim build's
  * static table), and checks everything its descriptor says before any of
  * its code beyond the entry function runs (a .so's ELF constructors aside:
- * dlopen runs them, so the plugin directory must hold trusted files only). Both link modes go through
- * plugin_desc_accept(), so they are refused for the same reasons with the
- * same words. Plugins are loaded only when the configuration names them. */
+ * dlopen runs them, so the plugin directory must hold trusted files only).
+ * Both link modes go through plugin_desc_accept(), so they are refused for
+ * the same reasons with the same words. Plugins are loaded only when the
+ * configuration names them. */
 #ifndef VOLT_PLUGIN_REGISTRY_H
 #define VOLT_PLUGIN_REGISTRY_H
 
