@@ -27,6 +27,15 @@ static void *guest_mem_map_aligned(uint64_t size)
 	return (void *)start;
 }
 
+/* A child process (a plugin's helper, forked before lockdown) must not
+ * inherit guest RAM: it would hold the guest's data, and share its pages
+ * copy-on-write, so each page the guest then wrote would be copied and the
+ * old one kept for as long as the child lived. */
+static int guest_mem_keep_from_children(void *at, uint64_t len)
+{
+	return madvise(at, len, MADV_DONTFORK) ? -errno : 0;
+}
+
 void guest_mem_advise_fill(struct guest_mem *mem, uint64_t gpa, uint64_t len)
 {
 	if (mem->huge == GUEST_MEM_HUGE_NEVER)
@@ -50,6 +59,7 @@ int guest_mem_init(struct guest_mem *mem, uint64_t ram_size, struct volt_err *er
 {
 	uint64_t low;
 	void *p;
+	int r;
 
 	memset(mem, 0, sizeof(*mem));
 	if (ram_size < LAYOUT_MIB(1) || ram_size % 4096)
@@ -62,6 +72,12 @@ int guest_mem_init(struct guest_mem *mem, uint64_t ram_size, struct volt_err *er
 	mem->base = p;
 	mem->map_size = ram_size;
 	mem->ram_size = ram_size;
+	r = guest_mem_keep_from_children(p, ram_size);
+	if (r) {
+		guest_mem_fini(mem);
+		return verr_set(err, -r, "cannot keep guest RAM from child processes (madvise): %s",
+				strerror(-r));
+	}
 
 	low = ram_size < LAYOUT_MMIO_HOLE_START ? ram_size : LAYOUT_MMIO_HOLE_START;
 	mem->regions[0] = (struct guest_mem_region){ 0, low, mem->base };
@@ -147,7 +163,7 @@ static int guest_mem_refill(uint8_t *at, uint64_t len)
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
 
 	if (p == at)
-		return 0;
+		return guest_mem_keep_from_children(at, len) ? -EFAULT : 0;
 	if (p != MAP_FAILED) {  /* a kernel without NOREPLACE took it as a hint */
 		munmap(p, len);
 		return -EFAULT;
@@ -159,15 +175,21 @@ int guest_mem_map_file(struct guest_mem *mem, uint64_t gpa, uint64_t len, int fd
 		       struct volt_err *err)
 {
 	uint8_t *at = guest_mem_ptr(mem, gpa, len);
-	int e;
+	int e, r;
 
 	if (!at || !len || (gpa | len | off) % GUEST_MEM_PAGE)
 		return verr_set(err, EINVAL, "cannot map %llu bytes at 0x%llx from file offset 0x%llx: not whole pages of guest RAM",
 				(unsigned long long)len, (unsigned long long)gpa,
 				(unsigned long long)off);
 	if (mmap(at, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, fd,
-		 (off_t)off) != MAP_FAILED)
+		 (off_t)off) != MAP_FAILED) {
+		/* A new mapping: the advice on the RAM it replaced is gone. */
+		r = guest_mem_keep_from_children(at, len);
+		if (r)
+			return verr_set(err, -r, "cannot keep the file's pages at guest 0x%llx from child processes (madvise): %s",
+					(unsigned long long)gpa, strerror(-r));
 		return 0;
+	}
 	e = errno;
 	if (guest_mem_refill(at, len))
 		return verr_set(err, EFAULT, "cannot map the file at guest 0x%llx (%s), and guest RAM there is gone",

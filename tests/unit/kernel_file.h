@@ -129,6 +129,8 @@ static void load_fd_unmapped(struct guest_mem *mem, const uint8_t *buf, size_t l
 	want = reload_scribbled(mem, buf, len, &k, &size);
 	at = guest_mem_ptr(mem, k.load_start, size);
 	fflush(NULL);
+	/* The child loads into guest RAM, which volt keeps from children. */
+	assert_int_equal(madvise(mem->base, mem->map_size, MADV_DOFORK), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -146,6 +148,7 @@ static void load_fd_unmapped(struct guest_mem *mem, const uint8_t *buf, size_t l
 		_exit(memcmp(at, want, size) ? 3 : fk.shared ? 4 : 0);
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_int_equal(madvise(mem->base, mem->map_size, MADV_DONTFORK), 0);
 	close(fd);
 	free(want);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)

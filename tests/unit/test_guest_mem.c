@@ -211,6 +211,26 @@ static bool vmflag(const void *p, const char *flag)
 	return false;
 }
 
+/* Guest RAM is never inherited by a child process ("dc": do not copy on
+ * fork), RAM the file mapping replaced included; the range beyond the
+ * mapped file keeps it too. */
+static void test_not_inherited(void **state)
+{
+	struct guest_mem *mem = *state;
+	struct volt_err err = { 0 };
+	int fd = pattern_file("volt-test-fork", PAGES);
+	uint8_t *p = guest_mem_ptr(mem, AT, PAGES * GUEST_MEM_PAGE);
+
+	assert_true(vmflag(mem->base, "dc"));
+	assert_true(vmflag(mem->base + mem->map_size - 1, "dc"));
+	assert_int_equal(guest_mem_map_file(mem, AT + GUEST_MEM_PAGE, GUEST_MEM_PAGE, fd, 0, &err),
+			 0);
+	close(fd);
+	assert_true(vmflag(p + GUEST_MEM_PAGE, "dc"));
+	assert_true(vmflag(p, "dc"));
+	assert_true(vmflag(p + 2 * GUEST_MEM_PAGE, "dc"));
+}
+
 /* Without THP in the host kernel there is no flag to look at. */
 static void skip_without_thp(void)
 {
@@ -282,6 +302,7 @@ int main(void)
 						teardown_mem),
 		cmocka_unit_test_setup_teardown(test_map_file_failure_keeps_ram, setup_mem,
 						teardown_mem),
+		cmocka_unit_test_setup_teardown(test_not_inherited, setup_mem, teardown_mem),
 		cmocka_unit_test_setup_teardown(test_huge_auto, setup_mem, teardown_mem),
 		cmocka_unit_test_setup_teardown(test_huge_loaded, setup_mem, teardown_mem),
 		cmocka_unit_test_setup_teardown(test_huge_never, setup_mem, teardown_mem),
