@@ -4,9 +4,10 @@
  * bridge` by default; private, vepa, passthru), named `ifname` or
  * "mvt<pid>-<n>", and owns it: it is deleted when the instance goes away,
  * on every path the VMM itself takes (normal exit, guest reset, SIGTERM or
- * SIGINT, a failure at any later step of start-up), though not after
- * SIGKILL. `link = mvt0` attaches to an existing macvtap instead, which is
- * never changed nor deleted. Exactly one of the two.
+ * SIGINT, a failure at any later step of start-up), and by its reaper
+ * process when volt ends with no teardown at all (SIGKILL, the sandbox's
+ * kill: macvtap_reaper.h). `link = mvt0` attaches to an existing macvtap
+ * instead, which is never changed nor deleted. Exactly one of the two.
  *
  * The MAC address: the device's (virtio-net's `mac` key, or its random
  * one), handed over by set_mac before the VM runs. An owned link takes it;
@@ -30,6 +31,7 @@
 
 #include "macvtap_dev.h"
 #include "macvtap_link.h"
+#include "macvtap_reaper.h"
 #include "tap.h"
 
 #define MVT_TAP_SLOT 0
@@ -46,6 +48,7 @@ struct macvtap {
 	bool owned;                 /* we created it: we delete it */
 	struct nl_sock *sk;
 	int fd;
+	int reaper_fd;              /* closed after the link is deleted */
 };
 
 static atomic_uint mvt_count;   /* default names: mvt<pid>-<n> */
@@ -156,6 +159,7 @@ static int mvt_create(const struct volt_host_api *host, struct volt_instance *in
 	m->host = host;
 	m->inst = inst;
 	m->fd = -1;
+	m->reaper_fd = -1;
 	m->parent = host->config_get(inst, "parent");
 	m->link = host->config_get(inst, "link");
 	mode = host->config_get(inst, "mode");
@@ -187,6 +191,22 @@ static int mvt_create(const struct volt_host_api *host, struct volt_instance *in
 	return 0;
 }
 
+/* Without a reaper the VM still runs: only a kill would leave the link. */
+static void mvt_start_reaper(struct macvtap *m)
+{
+	const struct mvt_reaper_job job = {
+		.host = m->host, .inst = m->inst, .ifname = m->ifname, .ifindex = m->ifindex,
+	};
+	struct tap_why why;
+	int r = mvt_reaper_start(&job, &why);
+
+	if (r >= 0)
+		m->reaper_fd = r;
+	else
+		m->host->log(m->inst, VOLT_LOG_WARN, "%s (it is left behind if volt is killed)",
+			     why.text);
+}
+
 /* The link this instance uses: created (owned) or an existing one. */
 static int mvt_setup_link(struct macvtap *m, struct tap_why *why)
 {
@@ -207,6 +227,8 @@ static int mvt_setup_link(struct macvtap *m, struct tap_why *why)
 		snprintf(why->text, sizeof(why->text), "link = %s: not a macvtap link", m->ifname);
 		return -EINVAL;
 	}
+	if (m->owned)
+		mvt_start_reaper(m);
 	if (!m->owned && !info.up)
 		m->host->log(m->inst, VOLT_LOG_WARN, "%s is down: the guest's frames go nowhere "
 			     "until it is brought up", m->ifname);
@@ -278,6 +300,8 @@ static void mvt_destroy(void *state)
 		if (mvt_link_get(m->sk, m->ifname, &info, &why) == 0)
 			mvt_link_delete(m->sk, info.ifindex, m->ifname, &why);
 	}
+	if (m->reaper_fd >= 0)
+		close(m->reaper_fd); /* after the delete: the reaper finds nothing */
 	mvt_nl_close(m->sk);
 	free(m);
 }

@@ -184,3 +184,30 @@ int mvt_link_delete(struct nl_sock *sk, int ifindex, const char *ifname, struct 
 	}
 	return r < 0 ? mvt_fail(why, r, "deleting macvtap %s", ifname) : 0;
 }
+
+int mvt_link_delete_request(struct nl_sock *sk, int ifindex, void *buf, size_t size,
+			    struct tap_why *why)
+{
+	struct rtnl_link *link = rtnl_link_alloc();
+	struct nl_msg *msg = NULL;
+	struct nlmsghdr *h;
+	int r = -NLE_NOMEM;
+
+	if (link) {
+		rtnl_link_set_ifindex(link, ifindex);
+		r = rtnl_link_build_delete_request(link, &msg);
+		rtnl_link_put(link);
+	}
+	if (r < 0)
+		return mvt_fail(why, r, "building the request that deletes link %d", ifindex);
+	nl_complete_msg(sk, msg); /* port, sequence number, NLM_F_REQUEST | NLM_F_ACK */
+	h = nlmsg_hdr(msg);
+	r = (int)h->nlmsg_len;
+	if (h->nlmsg_len > size)
+		r = mvt_fail(why, NLE_RANGE, "the request that deletes link %d: %u bytes",
+			     ifindex, h->nlmsg_len);
+	else
+		memcpy(buf, h, h->nlmsg_len);
+	nlmsg_free(msg);
+	return r;
+}

@@ -50,4 +50,10 @@ int mvt_link_set_up(struct nl_sock *sk, const char *ifname, struct tap_why *why)
  * exists, so a name someone else took meanwhile is never deleted). */
 int mvt_link_delete(struct nl_sock *sk, int ifindex, const char *ifname, struct tap_why *why);
 
+/* The complete RTM_DELLINK request for link `ifindex` on socket `sk`
+ * (its port and next sequence number, an ACK asked for), copied into buf
+ * for sending later as it is: its length, or -errno. */
+int mvt_link_delete_request(struct nl_sock *sk, int ifindex, void *buf, size_t size,
+			    struct tap_why *why);
+
 #endif

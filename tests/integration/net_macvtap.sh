@@ -2,8 +2,9 @@
 # virtio-net on net-macvtap, inside a network namespace of the test's own:
 # a veth pair, the macvtap created by the plugin on one end, the host-side
 # address on the other. The guest ARPs and pings; the macvtap is gone after
-# a normal exit, after a start-up that fails once it exists, and after
-# SIGTERM, SIGHUP or SIGQUIT. An existing macvtap is used and left alone;
+# a normal exit, after a start-up that fails once it exists, after
+# SIGTERM, SIGHUP or SIGQUIT, and after SIGKILL (its reaper deletes it). An
+# existing macvtap is used and left alone;
 # an existing link that is not one is refused.
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
@@ -37,6 +38,12 @@ check_grep mvt err "net-macvtap net eth0: voltmvt0: macvtap created on veth0 \(m
 	"net-macvtap: created on veth0"
 check_grep mvt err "voltmvt0: macvtap deleted" "net-macvtap: deleted at exit"
 no_links macvtap "net-macvtap after a normal exit"
+sleep 0.2
+if grep -q "reaper" "$TMP/mvt.err"; then
+	fail "a normal exit: the reaper spoke: $(grep reaper "$TMP/mvt.err")"
+else
+	pass "a normal exit: the reaper found nothing to delete, and said nothing"
+fi
 
 # 2. Start-up fails after the macvtap exists (a later [net] section with a
 # bad tap name is refused when its instance is created).
@@ -82,6 +89,58 @@ if [ -f "$IDLE" ]; then
 		check_status "sig$sig" 0 "SIG$sig: volt exits"
 		no_links macvtap "net-macvtap after SIG$sig"
 	done
+	# SIGKILL: no teardown at all; the reaper process deletes the link once
+	# volt is gone, and says so. It has no fd of volt's but stderr.
+	ip netns exec "$NS" "$VOLT" --config "$TMP/term.ini" >"$TMP/kill.out" 2>"$TMP/kill.err" &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -qs IDLE "$TMP/kill.out" && break
+		sleep 0.1
+	done
+	reaper=$(pgrep -n -x volt-reaper) # the newest: earlier ones may not be reaped yet
+	if [ -n "$reaper" ] && [ "$(ls /proc/"$reaper"/fd | wc -l)" -eq 3 ] &&
+		grep -q "^Seccomp:[[:space:]]*1" /proc/"$reaper"/status; then
+		pass "SIGKILL: a reaper runs, in strict seccomp, with 3 fds"
+	else
+		fail "SIGKILL: no confined reaper (pid '$reaper')"
+		[ -n "$reaper" ] && ls -l /proc/"$reaper"/fd && grep Seccomp /proc/"$reaper"/status
+	fi
+	kill -KILL "$pid"
+	wait "$pid"
+	for _ in $(seq 50); do
+		ns ip link show voltmvt0 >/dev/null 2>&1 || break
+		sleep 0.1
+	done
+	no_links macvtap "net-macvtap after SIGKILL"
+	check_grep kill err "voltmvt0: volt \(pid $pid\) ended without deleting its macvtap: deleted by the reaper" \
+		"SIGKILL: the reaper says it deleted the link"
+	sleep 0.5
+	if [ -n "$reaper" ] && [ -e /proc/"$reaper" ] &&
+		! grep -q "^State:[[:space:]]*Z" /proc/"$reaper"/status; then
+		fail "SIGKILL: the reaper is still running after its work"
+	fi
+
+	# The sandbox's kill (a plugin's undeclared syscall, on purpose): no
+	# teardown either; the reaper deletes the link.
+	UND=$GUESTS/../sandbox/sbx-undeclared/sbx-undeclared.so
+	PLUGDIR=$("$VOLT" --list-plugins | sed -n '1s/^Plugins in \(.*\):$/\1/p')
+	if [ -f "$UND" ] && [ -d "$PLUGDIR" ]; then
+		mkdir "$TMP/plugins"
+		ln -s "$PLUGDIR"/*.so "$UND" "$TMP/plugins/"
+		cp "$TMP/term.ini" "$TMP/viol.ini"
+		printf '\n[drive "phone"]\nplugin = sbx-undeclared\nwhere = io\n' >>"$TMP/viol.ini"
+		run_ns viol --config "$TMP/viol.ini" --plugin-dir "$TMP/plugins"
+		check_status viol 3 "a sandbox violation: volt is stopped"
+		for _ in $(seq 50); do
+			ns ip link show voltmvt0 >/dev/null 2>&1 || break
+			sleep 0.1
+		done
+		no_links macvtap "net-macvtap after a sandbox violation"
+		check_grep viol err "voltmvt0: volt \(pid [0-9]+\) ended without deleting its macvtap: deleted by the reaper" \
+			"a sandbox violation: the reaper says it deleted the link"
+	else
+		echo "note: no $UND or plugin directory: the sandbox-violation check is skipped"
+	fi
 else
 	echo "note: $IDLE missing: the stop-signal checks are skipped"
 fi

@@ -1,0 +1,41 @@
+/* The reaper of an owned macvtap link: a small process that deletes the
+ * link if volt ends without deleting it itself.
+ *
+ * A macvtap link outlives the process that made it. volt deletes the links
+ * it owns on every path it takes (docs/architecture.md), but it takes no
+ * path at all when it is killed: SIGKILL, the OOM killer, the sandbox's
+ * kill on a violation. Only another process can act then; a short-lived
+ * VM on a dense host is exactly where such kills happen, and each would
+ * leave an interface behind on the parent.
+ *
+ * The reaper is forked (twice, so that init, not volt, is its parent)
+ * while the plugin realizes, before lockdown. It holds the read end of a
+ * pipe whose write end only volt holds, and a netlink socket of its own;
+ * it closes every other fd, blocks every signal (only SIGKILL ends it
+ * early) and enters seccomp's strict mode (read, write, exit): it can do
+ * nothing but wait and send the one request it was given. When the pipe
+ * reads end of file (volt closed it in destroy, or volt is gone) it sends
+ * RTM_DELLINK for the link's index and exits. After volt's own delete the
+ * kernel answers "no such device" and the reaper says nothing; otherwise
+ * it says, on volt's stderr, that it deleted the link or why it could not.
+ * An index is not reused while the kernel counts up, so the request can
+ * only ever name this link. */
+#ifndef VOLT_PLUGIN_MACVTAP_REAPER_H
+#define VOLT_PLUGIN_MACVTAP_REAPER_H
+
+#include <volt/volt.h>
+
+#include "tap.h"
+
+struct mvt_reaper_job {
+	const struct volt_host_api *host; /* for its one line on stderr */
+	struct volt_instance *inst;
+	const char *ifname;
+	int ifindex;
+};
+
+/* Start the reaper of job's link: the pipe's write end (close it after
+ * deleting the link), or -errno with `why` set. */
+int mvt_reaper_start(const struct mvt_reaper_job *job, struct tap_why *why);
+
+#endif
