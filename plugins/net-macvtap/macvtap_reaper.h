@@ -19,7 +19,12 @@
  * kernel answers "no such device" and the reaper says nothing; otherwise
  * it says, on volt's stderr, that it deleted the link or why it could not.
  * An index is not reused while the kernel counts up, so the request can
- * only ever name this link. */
+ * only ever name this link.
+ *
+ * What it cannot cover: SIGKILL to every process of volt's cgroup (the
+ * reaper is in it; it has left volt's session and process group, so a
+ * group kill does not reach it), and volt as init of its own PID namespace
+ * (the kernel kills every process in it when volt ends). */
 #ifndef VOLT_PLUGIN_MACVTAP_REAPER_H
 #define VOLT_PLUGIN_MACVTAP_REAPER_H
 
