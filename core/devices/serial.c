@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -20,6 +21,10 @@
 
 #define SERIAL_OUT_SIZE (256 * 1024) /* guest output the main thread has not written yet */
 #define SERIAL_IN_SIZE 64            /* receive FIFO */
+/* At most PIPE_BUF a write: a pipe that polls writable has room for it. */
+#define SERIAL_OUT_CHUNK 4096
+/* At exit, how long a reader that takes nothing may hold up the last output. */
+#define SERIAL_FLUSH_WAIT_MS 200
 
 struct serial {
 	struct vm *vm;
@@ -35,8 +40,11 @@ struct serial {
 	uint8_t *out;
 	size_t out_head, out_len;
 	uint64_t out_dropped;
-	int out_fd;          /* where output goes, -1 to discard */
+	int out_fd;          /* where output goes, -1 for none */
+	bool out_on;         /* out_fd takes output (not "none", not failed) */
 	bool out_owned;      /* we opened out_fd */
+	bool out_pollable;   /* out_fd is in the event loop: written only when it is writable */
+	bool out_waiting;    /* ... and waits for EPOLLOUT */
 	int out_efd;         /* eventfd: output waiting */
 	int in_fd;           /* stdin when it is a terminal, else -1 */
 	bool in_paused;      /* receive FIFO full: stdin is not read until it drains */
@@ -68,7 +76,7 @@ static void serial_out_push(struct serial *s, uint8_t byte)
 {
 	uint64_t one = 1;
 
-	if (s->out_fd < 0)
+	if (!s->out_on)
 		return;
 	if (s->out_len == SERIAL_OUT_SIZE) {
 		s->out_dropped++;
@@ -228,37 +236,108 @@ void serial_receive(struct serial *s, const uint8_t *buf, size_t len)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* Write out what the guest produced. Copies a chunk under the lock and
- * writes outside it, so vCPUs keep running while the write blocks. */
-static void serial_drain(struct serial *s)
+/* The run of output at the ring's head, at most a chunk: its length. Only
+ * the main thread takes from the ring, so these bytes stay put while it
+ * writes them without the lock (vCPUs only append after them). */
+static size_t serial_out_peek(struct serial *s, const uint8_t **p)
 {
-	uint8_t chunk[4096];
 	size_t n;
 
-	for (;;) {
-		pthread_mutex_lock(&s->lock);
-		n = s->out_len < sizeof(chunk) ? s->out_len : sizeof(chunk);
-		for (size_t i = 0; i < n; i++)
-			chunk[i] = s->out[(s->out_head + i) % SERIAL_OUT_SIZE];
-		s->out_head = (s->out_head + n) % SERIAL_OUT_SIZE;
-		s->out_len -= n;
-		pthread_mutex_unlock(&s->lock);
-		if (!n)
-			return;
-		for (size_t off = 0; off < n;) {
-			ssize_t w = write(s->out_fd, chunk + off, n - off);
+	pthread_mutex_lock(&s->lock);
+	n = SERIAL_OUT_SIZE - s->out_head;
+	if (n > s->out_len)
+		n = s->out_len;
+	if (n > SERIAL_OUT_CHUNK)
+		n = SERIAL_OUT_CHUNK;
+	*p = s->out + s->out_head;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
 
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				log_warn("serial: writing guest output: %s; discarding further output",
-					 w < 0 ? strerror(errno) : "short write");
-				s->out_fd = -1;
-				return;
-			}
-			off += (size_t)w;
+static void serial_out_consume(struct serial *s, size_t n)
+{
+	pthread_mutex_lock(&s->lock);
+	s->out_head = (s->out_head + n) % SERIAL_OUT_SIZE;
+	s->out_len -= n;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* The output failed: the guest runs on, its output from now on dropped. */
+static void serial_out_off(struct serial *s, const char *why)
+{
+	log_warn("serial: writing guest output: %s; discarding further output", why);
+	if (s->out_pollable)
+		evloop_del(s->vm->loop, s->out_fd);
+	s->out_pollable = s->out_waiting = false;
+	pthread_mutex_lock(&s->lock);
+	s->out_on = false;
+	s->out_len = 0;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Can out_fd take a chunk within wait_ms? An error or hang-up counts as
+ * yes: the write then says what is wrong. A file that cannot be polled
+ * (a regular file) never makes a writer wait long. */
+static bool serial_out_ready(struct serial *s, int wait_ms)
+{
+	struct pollfd p = { .fd = s->out_fd, .events = POLLOUT };
+	int n;
+
+	if (!s->out_pollable)
+		return true;
+	do
+		n = poll(&p, 1, wait_ms);
+	while (n < 0 && errno == EINTR);
+	return n != 0;
+}
+
+/* Write what the guest produced for as long as out_fd takes it without
+ * blocking (waiting up to wait_ms each time): a reader that stops reading
+ * must not stall the main loop, or SIGTERM and the API with it. False if
+ * output is left because out_fd would block. */
+static bool serial_drain(struct serial *s, int wait_ms)
+{
+	const uint8_t *p;
+	size_t n;
+
+	while (s->out_on && (n = serial_out_peek(s, &p))) {
+		ssize_t w;
+
+		if (!serial_out_ready(s, wait_ms))
+			return false;
+		w = write(s->out_fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			serial_out_off(s, w < 0 ? strerror(errno) : "short write");
+			break;
 		}
+		serial_out_consume(s, (size_t)w);
 	}
+	return true;
+}
+
+/* Drain, and wait for EPOLLOUT only while output is left. */
+static void serial_flush(struct serial *s)
+{
+	bool wait = !serial_drain(s, 0);
+
+	if (s->out_pollable && wait != s->out_waiting) {
+		if (evloop_mod(s->vm->loop, s->out_fd, wait ? EPOLLOUT : 0) < 0)
+			log_warn("serial: watching the output: %s", strerror(errno));
+		s->out_waiting = wait;
+	}
+}
+
+/* out_fd is writable again, or its reader is gone (EPOLLERR, EPOLLHUP:
+ * these come even when nothing is waited for). */
+static void serial_on_writable(void *opaque, uint32_t events)
+{
+	struct serial *s = opaque;
+
+	serial_flush(s);
+	if (s->out_on && (events & (EPOLLERR | EPOLLHUP)))
+		serial_out_off(s, "its reader went away");
 }
 
 /* Read stdin again once the guest has made room in the receive FIFO. */
@@ -282,8 +361,8 @@ static void serial_on_output(void *opaque, uint32_t events)
 
 	if (read(s->out_efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		log_debug("serial: eventfd: %s", strerror(errno));
-	if (s->out_fd >= 0)
-		serial_drain(s);
+	if (s->out_on && !s->out_waiting)
+		serial_flush(s);
 	if (s->in_fd >= 0 && !s->in_closed)
 		serial_resume_input(s);
 }
@@ -322,14 +401,19 @@ static int serial_open_output(struct serial *s, const char *output, struct volt_
 {
 	if (!output || !strcmp(output, "stdout")) {
 		s->out_fd = STDOUT_FILENO;
+	} else if (!strcmp(output, "none")) {
 		return 0;
+	} else {
+		s->out_fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (s->out_fd < 0)
+			return verr_set(err, errno, "serial: cannot open output %s: %s", output,
+					strerror(errno));
+		s->out_owned = true;
 	}
-	if (!strcmp(output, "none"))
-		return 0;
-	s->out_fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (s->out_fd < 0)
-		return verr_set(err, errno, "serial: cannot open output %s: %s", output, strerror(errno));
-	s->out_owned = true;
+	s->out_on = true;
+	/* A pipe, FIFO, socket or terminal is written only when it polls
+	 * writable; epoll refuses a regular file, which never blocks for long. */
+	s->out_pollable = !evloop_add(s->vm->loop, s->out_fd, 0, serial_on_writable, s, NULL);
 	return 0;
 }
 
@@ -393,11 +477,13 @@ void serial_destroy(struct serial *s)
 {
 	if (!s)
 		return;
-	if (s->out_fd >= 0)
-		serial_drain(s);
+	if (s->out_on && !serial_drain(s, SERIAL_FLUSH_WAIT_MS))
+		s->out_dropped += s->out_len; /* the reader took nothing for a while */
 	if (s->out_dropped)
 		log_warn("serial: %llu bytes of guest output were dropped because the output was too slow",
 			 (unsigned long long)s->out_dropped);
+	if (s->out_pollable)
+		evloop_del(s->vm->loop, s->out_fd);
 	if (s->in_fd >= 0) {
 		evloop_del(s->vm->loop, s->in_fd);
 		tcsetattr(STDIN_FILENO, TCSANOW, &s->saved_tio);
@@ -407,7 +493,7 @@ void serial_destroy(struct serial *s)
 		close(s->out_efd);
 	}
 	if (s->out_owned)
-		close(s->out_fd);
+		close(s->out_fd); /* still ours after a failure: only out_on was cleared */
 	pthread_mutex_destroy(&s->lock);
 	free(s->out);
 	free(s);

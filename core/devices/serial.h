@@ -1,5 +1,7 @@
 /* An 8250/16550A UART (COM1): guest output is buffered and written out by
- * the main thread, so a slow or full output never blocks a vCPU; guest input
+ * the main thread when the output can take it, so a slow or stalled reader
+ * blocks neither a vCPU nor the main loop (output beyond the buffer is
+ * dropped and counted); guest input
  * comes from stdin when stdin is a terminal. */
 #ifndef VOLT_DEVICES_SERIAL_H
 #define VOLT_DEVICES_SERIAL_H
@@ -16,7 +18,8 @@ struct serial;
  * the output and input fds into the VM's event loop. */
 int serial_create(struct vm *vm, const char *output, struct serial **out, struct volt_err *err);
 
-/* Flush what is buffered (blocking), report dropped bytes, free. */
+/* Write out what is buffered, waiting at most a moment for a reader that
+ * takes nothing; report dropped bytes; free. */
 void serial_destroy(struct serial *s);
 
 /* Queue bytes as if typed on the console (main thread). */
