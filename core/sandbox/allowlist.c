@@ -81,8 +81,9 @@ static const struct sb_core_rule sb_core_rules[] = {
 	{ "epoll_ctl", ALL | A, .why = "fd watches come and go at run time (host API fd_watch "
 				       "from activate/reset on a vCPU or from callbacks; stdin "
 				       "at EOF; API connections)" },
-	{ "poll", M, .why = "is the guest's serial output writable: a reader that stops "
-			  "reading must not block the main loop (devices/serial.c)" },
+	{ "poll", ALL | A, .why = "is stderr (any thread's log line) or the guest's serial "
+				 "output (main) writable: a reader that stops reading must "
+				 "not block a thread for ever (util/log.c, devices/serial.c)" },
 	{ "read", M | I | A, .why = "event loops drain eventfds, the signalfd and stdin" },
 	{ "write", ALL | A, .why = "log lines to stderr, guest serial output, eventfd wake-ups "
 				   "between threads" },

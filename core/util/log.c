@@ -1,12 +1,23 @@
 #include "util/log.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <unistd.h>
 
+/* How long a line waits for stderr to take it. Whatever reads stderr may
+ * stop reading (a stuck collector, often one pipe with the guest's console
+ * output); a thread must not then block for ever on its next line: the main
+ * loop, and SIGTERM with it, or a vCPU. */
+#define LOG_WAIT_MS 250
+
 /* Set by the API thread (PUT /logger) while every thread logs: atomic. */
 static atomic_int log_level = LOG_INFO;
+static atomic_bool log_stuck;       /* the last line found stderr full: wait no more */
+static atomic_ulong log_lost;       /* lines dropped since the last one written */
 
 static const char *const log_names[] = {
 	[LOG_ERROR] = "error", [LOG_WARN] = "warning",
@@ -23,14 +34,46 @@ enum log_level log_get_level(void)
 	return (enum log_level)atomic_load_explicit(&log_level, memory_order_relaxed);
 }
 
+/* Can stderr take a line? An error counts as yes (the write then fails
+ * quietly, as it always did). */
+static bool log_stderr_ready(void)
+{
+	struct pollfd p = { .fd = STDERR_FILENO, .events = POLLOUT };
+	int n;
+
+	do
+		n = poll(&p, 1, atomic_load(&log_stuck) ? 0 : LOG_WAIT_MS);
+	while (n < 0 && errno == EINTR);
+	atomic_store(&log_stuck, n == 0);
+	return n != 0;
+}
+
+/* One write so lines from different threads never interleave mid-line. */
+static void log_write(const char *line, size_t n)
+{
+	if (write(STDERR_FILENO, line, n) < 0)
+		return;
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	char line[1024];
+	unsigned long lost;
 	va_list ap;
 	int n;
 
 	if (level > log_get_level())
 		return;
+	if (!log_stderr_ready()) {
+		atomic_fetch_add(&log_lost, 1);
+		return;
+	}
+	lost = atomic_exchange(&log_lost, 0);
+	if (lost) {
+		n = snprintf(line, sizeof(line), "volt: %s: %lu log line(s) lost: stderr took "
+			     "nothing for %d ms\n", log_names[LOG_WARN], lost, LOG_WAIT_MS);
+		log_write(line, (size_t)n);
+	}
 	n = snprintf(line, sizeof(line), "volt: %s: ", log_names[level]);
 	va_start(ap, fmt);
 	n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
@@ -38,7 +81,5 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	if (n >= (int)sizeof(line) - 1)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
-	/* One write so lines from vCPU threads never interleave mid-line. */
-	if (write(STDERR_FILENO, line, (size_t)n) < 0)
-		return;
+	log_write(line, (size_t)n);
 }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 
 struct mvt_reaper {
 	const struct mvt_reaper_job *job;
+	const char *inst_name;  /* "net eth0" */
 	pid_t volt;
 	int pipe_fd;    /* read end: end of file when volt is gone */
 	int nl_fd;
@@ -78,11 +80,36 @@ static int mvt_reaper_answer(int fd)
 	return ((struct nlmsgerr *)nlmsg_data(h))->error;
 }
 
+/* Its one line on stderr, in the shape of volt's own log lines. Written
+ * here, not through host->log, which first polls stderr: strict mode allows
+ * read, write and exit only. */
+static void mvt_reaper_say(const struct mvt_reaper *rp, const char *level, const char *fmt,
+			   ...) __attribute__((format(printf, 3, 4)));
+static void mvt_reaper_say(const struct mvt_reaper *rp, const char *level, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n = snprintf(line, sizeof(line), "volt: %s: net-macvtap %s: %s: volt (pid %d) ended "
+			 "without deleting its macvtap", level, rp->inst_name, rp->job->ifname,
+			 (int)rp->volt);
+
+	va_start(ap, fmt);
+	if (n > 0 && (size_t)n < sizeof(line))
+		n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line) - 1)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+		return;
+}
+
 /* Wait for volt to be gone, delete the link, say so. Never returns: strict
  * mode allows exit, not exit_group. */
 static void mvt_reaper_run(const struct mvt_reaper *rp)
 {
-	const struct mvt_reaper_job *job = rp->job;
 	char byte;
 	ssize_t n;
 	int r;
@@ -97,12 +124,10 @@ static void mvt_reaper_run(const struct mvt_reaper *rp)
 	else
 		r = n == rp->req_len ? mvt_reaper_answer(rp->nl_fd) : -EIO;
 	if (r == 0)
-		job->host->log(job->inst, VOLT_LOG_WARN, "%s: volt (pid %d) ended without deleting "
-			       "its macvtap: deleted by the reaper", job->ifname, (int)rp->volt);
+		mvt_reaper_say(rp, "warning", ": deleted by the reaper");
 	else if (r != -ENODEV) /* volt deleted it: nothing to say */
-		job->host->log(job->inst, VOLT_LOG_ERROR, "%s: volt (pid %d) ended without deleting "
-			       "its macvtap, and the reaper could not: %s (delete it by hand: ip "
-			       "link del %s)", job->ifname, (int)rp->volt, strerror(-r), job->ifname);
+		mvt_reaper_say(rp, "error", ", and the reaper could not: %s (delete it by hand: "
+			       "ip link del %s)", strerror(-r), rp->job->ifname);
 	syscall(SYS_exit, 0);
 	for (;;)
 		;
@@ -152,7 +177,10 @@ static int mvt_reaper_spawn(const struct mvt_reaper *rp, struct tap_why *why)
 
 int mvt_reaper_start(const struct mvt_reaper_job *job, struct tap_why *why)
 {
-	struct mvt_reaper rp = { .job = job, .volt = getpid(), .pipe_fd = -1 };
+	struct mvt_reaper rp = {
+		.job = job, .inst_name = job->host->instance_name(job->inst), .volt = getpid(),
+		.pipe_fd = -1,
+	};
 	struct nl_sock *sk = NULL;
 	int fds[2] = { -1, -1 }, r;
 

@@ -33,7 +33,7 @@
 #include "tap.h"
 
 struct mvt_reaper_job {
-	const struct volt_host_api *host; /* for its one line on stderr */
+	const struct volt_host_api *host; /* the instance's name, for its line */
 	struct volt_instance *inst;
 	const char *ifname;
 	int ifindex;

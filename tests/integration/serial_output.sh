@@ -6,6 +6,8 @@
 #    within a few seconds, and says how much output it dropped.
 # 2. The reader stalls until the pipe is full, then reads on: every line
 #    arrives, in order, none missing, and volt reports nothing dropped.
+# 3. stderr is the same stalled pipe, full to the last byte: log lines
+#    cannot block either, SIGTERM still stops volt.
 # Usage: serial_output.sh VOLT GUEST_DIR SOURCE_DIR
 set -u
 . "$(dirname "$0")/common.sh"
@@ -15,17 +17,26 @@ guest="$GUESTS/flood"
 require_file "$guest"
 
 out=$(python3 - "$VOLT" "$guest" <<'PY'
-import fcntl, os, re, select, signal, subprocess, sys, time
+import fcntl, os, re, select, signal, subprocess, sys, termios, time
 volt, guest = sys.argv[1], sys.argv[2]
 
-def start():
+def start(shared=False):
     """volt writing into a one-page pipe; the test keeps both ends."""
     r, w = os.pipe()
     fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, 4096)
-    p = subprocess.Popen([volt, "--kernel", guest], stdout=w, stderr=subprocess.PIPE)
+    p = subprocess.Popen([volt, "--kernel", guest], stdout=w,
+                         stderr=w if shared else subprocess.PIPE)
     return p, r, w
 
-def wait_full(w, limit=60):
+def brim(r, w):
+    """Fill the pipe's last page to the last byte, as 4 KiB chunks of a
+    flood would: a blocking write of a log line would wait for ever now."""
+    n = int.from_bytes(fcntl.ioctl(r, termios.FIONREAD, b"\0\0\0\0"), sys.byteorder)
+    if n < 4096:
+        os.write(w, b"x" * (4096 - n))  # fits in the page: does not block
+    return int.from_bytes(fcntl.ioctl(r, termios.FIONREAD, b"\0\0\0\0"), sys.byteorder)
+
+def wait_full(w, limit=60, r=None):
     """Until the pipe takes no more (the test's own write end does not poll
     writable), then a second more: a blocking writer would be stuck by now.
     Then the test's write end is closed, so that the reader sees end of file
@@ -34,6 +45,8 @@ def wait_full(w, limit=60):
     full = False
     while time.time() < end and not full:
         full = not select.select([], [w], [], 0.05)[1]
+    if r is not None:
+        full = full and brim(r, w) == 4096
     time.sleep(1)
     os.close(w)
     return full
@@ -80,6 +93,14 @@ nums = [int(x) for x in re.findall(rb"^FLOOD (\d+) \.+$", buf, re.M)]
 gaps = sum(1 for a, b in zip(nums, nums[1:]) if b != a + 1)
 print(f"RESUMED full={full} status={p.returncode} lines={len(nums)} "
       f"first={nums[0] if nums else -1} gaps={gaps} dropped={'dropped' in err}")
+os.close(r)
+
+# 3. stdout and stderr on one pipe that takes nothing, full to the brim.
+p, r, w = start(shared=True)
+full = wait_full(w, r=r)
+t = time.time()
+status = stop(p)
+print(f"SHARED full={full} status={status} secs={time.time() - t:.1f}")
 PY
 )
 stalled=$(grep '^STALLED full' <<<"$out")
@@ -103,5 +124,10 @@ case "$resumed" in
 		fail "a reader that stalls, then reads: too few lines to tell ($resumed)"
 	fi ;;
 *) fail "a reader that stalls, then reads: $resumed" ;;
+esac
+shared=$(grep '^SHARED' <<<"$out")
+case "$shared" in
+*"full=True status=0 "*) pass "stderr on the same full pipe: SIGTERM still stops volt ($shared)" ;;
+*) fail "stderr on the same full pipe: $shared" ;;
 esac
 finish

@@ -134,7 +134,7 @@ static const uint64_t want_tty_ioctls[] = { TCSETS, TCGETS };
 static const struct want_rule want_core[] = {
 	{ .name = "epoll_wait", .threads = M | I | A },
 	{ .name = "epoll_ctl", .threads = ALL | A },
-	{ .name = "poll", .threads = M },
+	{ .name = "poll", .threads = ALL | A },
 	{ .name = "read", .threads = M | I | A },
 	{ .name = "write", .threads = ALL | A },
 	{ .name = "clock_gettime", .threads = M | V | I },
