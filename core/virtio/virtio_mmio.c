@@ -28,7 +28,10 @@
  * is dropped (-ESTALE from vq_push). The plugin's reset hook runs next,
  * outside the lock; another vCPU's Status write or configuration access
  * waits for it (hook_lock), so the hook never overlaps set_features or
- * activate of the driver's next start.
+ * activate of the driver's next start. After a queue disable (or enable,
+ * which waits too) the device goes on, so if the vCPU had to wait, every
+ * ready queue is kicked (mmio_kick_ready): the driver of a queue whose work
+ * was turned away meanwhile had been told not to notify.
  *
  * Polling: the device's poll handler (mmio_poll) runs on the I/O thread
  * before it sleeps (loop/poll.h). Under the lock it suppresses each ready
@@ -234,13 +237,17 @@ void virtio_mmio_set_broken(struct virtio_mmio_dev *dev, const char *fmt, ...)
 /* ---- reset ------------------------------------------------------------- */
 
 /* Caller holds the lock: wait until the I/O thread is out of queue_notify.
- * vq_pop answers "empty" meanwhile, so the wait is one batch at most. */
-static void mmio_quiesce(struct virtio_mmio_dev *dev)
+ * vq_pop answers "empty" meanwhile, so the wait is one batch at most.
+ * Returns true if it waited. */
+static bool mmio_quiesce(struct virtio_mmio_dev *dev)
 {
+	bool waited = dev->in_notify;
+
 	atomic_store(&dev->quiescing, true);
 	while (dev->in_notify)
 		pthread_cond_wait(&dev->idle, &dev->lock);
 	atomic_store(&dev->quiescing, false);
+	return waited;
 }
 
 static void mmio_queue_clear(struct mmio_queue *q)
@@ -350,6 +357,29 @@ static struct mmio_queue *mmio_selected(struct virtio_mmio_dev *dev)
 	return dev->queue_sel < dev->nqueues ? &dev->queues[dev->queue_sel] : NULL;
 }
 
+/* Signal queue q's eventfd, as the driver's notify does. */
+static void mmio_kick(struct virtio_mmio_dev *dev, unsigned q)
+{
+	uint64_t one = 1;
+
+	if (write(dev->queues[q].kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("%s: queue %u: signalling its eventfd: %s", dev->name, q, strerror(errno));
+}
+
+/* Caller holds the lock and changed a queue of a running device after
+ * mmio_quiesce waited. Meanwhile the I/O thread turned the queues' work
+ * away (a pop answered "empty", a kick or a poll's news ignored), and a
+ * driver told not to notify will not notify for those buffers again: so
+ * every ready queue is kicked, as its driver would have. */
+static void mmio_kick_ready(struct virtio_mmio_dev *dev)
+{
+	if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK) || atomic_load(&dev->broken))
+		return;
+	for (unsigned i = 0; i < dev->nqueues; i++)
+		if (dev->queues[i].ready)
+			mmio_kick(dev, i);
+}
+
 /* QueueReady = 1: check everything the driver wrote, then map the rings. */
 static void mmio_queue_enable(struct virtio_mmio_dev *dev, struct mmio_queue *q)
 {
@@ -370,20 +400,24 @@ static void mmio_queue_enable(struct virtio_mmio_dev *dev, struct mmio_queue *q)
 
 static void mmio_write_queue_ready(struct virtio_mmio_dev *dev, struct mmio_queue *q, uint32_t v)
 {
+	bool waited;
+
 	if (v & 1) {
 		/* vq_setup writes the queue's state: not while the I/O thread
 		 * may be reading it without the lock. */
-		if (!q->ready) {
-			mmio_quiesce(dev);
-			mmio_queue_enable(dev, q);
-		}
-		return;
+		if (q->ready)
+			return;
+		waited = mmio_quiesce(dev);
+		mmio_queue_enable(dev, q);
+	} else {
+		/* Disabling a queue: stop serving it, as a one-queue reset. */
+		waited = mmio_quiesce(dev);
+		vq_reset(&q->vq);
+		q->ready = 0;
+		q->info_out = false;
 	}
-	/* Disabling a queue: stop serving it, as a one-queue reset. */
-	mmio_quiesce(dev);
-	vq_reset(&q->vq);
-	q->ready = 0;
-	q->info_out = false;
+	if (waited)
+		mmio_kick_ready(dev);
 }
 
 static void mmio_write_queue_num(struct virtio_mmio_dev *dev, struct mmio_queue *q, uint32_t v)
@@ -446,14 +480,11 @@ static void mmio_write_queue_reg(struct virtio_mmio_dev *dev, uint64_t off, uint
  * route a real queue through its eventfd so it runs on the I/O thread. */
 static void mmio_write_queue_notify(struct virtio_mmio_dev *dev, uint32_t v)
 {
-	uint64_t one = 1;
-
 	if (v >= dev->nqueues) {
 		log_debug("%s: notify for queue %u, which does not exist: ignored", dev->name, v);
 		return;
 	}
-	if (write(dev->queues[v].kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		log_warn("%s: queue %u: signalling its eventfd: %s", dev->name, v, strerror(errno));
+	mmio_kick(dev, v);
 }
 
 /* ---- the register file (vCPU threads) ---------------------------------- */

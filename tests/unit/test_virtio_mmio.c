@@ -727,6 +727,55 @@ static void test_reset_hook_before_next_status(void **state)
 	roundtrip(f);
 }
 
+#define Q1_DESC_GPA  0x103000ULL
+#define Q1_AVAIL_GPA 0x104000ULL
+#define Q1_USED_GPA  0x105000ULL
+
+static void *enable_queue1_thread(void *opaque)
+{
+	struct fx *f = opaque;
+
+	wr(f, VIRTIO_MMIO_QUEUE_SEL, 1);
+	wr(f, VIRTIO_MMIO_QUEUE_READY, 1);
+	return NULL;
+}
+
+/* The driver enables its second queue while the device serves the first.
+ * The enable waits for the batch in progress, whose pops are answered
+ * "empty" meanwhile; the buffers the first queue still holds must be
+ * served after the enable, although the driver, told not to notify
+ * (EVENT_IDX: avail_event was not moved), does not kick again. */
+static void test_queue_enable_while_busy(void **state)
+{
+	struct fx *f = *state;
+	pthread_t t;
+
+	NEED_KVM(f);
+	bring_up(f);
+	memset(gpa(f, Q1_AVAIL_GPA, 4 + 2 * QSIZE + 2), 0, 4 + 2 * QSIZE + 2);
+	wr(f, VIRTIO_MMIO_QUEUE_SEL, 1);
+	wr(f, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
+	wr(f, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)Q1_DESC_GPA);
+	wr(f, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)Q1_AVAIL_GPA);
+	wr(f, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)Q1_USED_GPA);
+	f->fake.block = true;
+	set_desc(f, 0, BUF_GPA, 8, VRING_DESC_F_WRITE, 0);
+	set_desc(f, 1, BUF_GPA + 8, 8, VRING_DESC_F_WRITE, 0);
+	publish(f, 0);
+	publish(f, 1);
+	wr(f, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	wait_flag(&f->fake.popped);
+	assert_true(atomic_load(&f->fake.popped));
+	assert_int_equal(pthread_create(&t, NULL, enable_queue1_thread, f), 0);
+	usleep(50 * 1000);
+	atomic_store(&f->fake.go, true);
+	pthread_join(t, NULL);
+	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_READY), 1);
+	WAIT_UNTIL(used_idx(f) == 2);
+	assert_int_equal(f->fake.pops, 2);
+	assert_false(needs_reset(f));
+}
+
 struct foreign_pop {
 	struct fx *f;
 	atomic_bool done;
@@ -850,6 +899,7 @@ int main(void)
 		T(test_reset_waits_for_inflight),
 		T(test_reset_hook_before_next_status),
 		T(test_foreign_thread_waits_for_section),
+		T(test_queue_enable_while_busy),
 		T(test_vq_info),
 		cmocka_unit_test_setup_teardown(test_polling_takes_unkicked_buffers, fx_setup_poll,
 						fx_teardown),
