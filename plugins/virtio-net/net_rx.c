@@ -12,8 +12,9 @@
 #include "net_config.h"
 #include "net_tx.h"
 
-/* One more chain must always fit, with the sentinel byte after it. */
-#define NET_RX_GATHER_IOV (NET_RX_MAX_IOV - 1 - VOLT_VQ_MAX_SIZE)
+/* One more chain must always fit, with the header's iovec before them all
+ * and the sentinel byte after. */
+#define NET_RX_GATHER_IOV (NET_RX_MAX_IOV - 2 - VOLT_VQ_MAX_SIZE)
 
 void net_rx_limits_init(struct net_rx_limits *lim, uint64_t features, uint16_t mtu)
 {
@@ -23,6 +24,10 @@ void net_rx_limits_init(struct net_rx_limits *lim, uint64_t features, uint16_t m
 	lim->mrg = features & NET_F(VIRTIO_NET_F_MRG_RXBUF);
 	lim->want = (uint32_t)NET_VNET_HDR_LEN +
 		    (tso ? NET_GSO_MAX_FRAME : (uint32_t)mtu + NET_ETH_HLEN + NET_VLAN_HLEN);
+	/* A VLAN tag is allowed on top of the Ethernet header, tagged or not:
+	 * telling would mean reading the frame back from the guest's buffer. */
+	lim->max_plain = features & NET_F(VIRTIO_NET_F_MTU) ?
+				 (uint32_t)mtu + NET_ETH_HLEN + NET_VLAN_HLEN : 0;
 }
 
 int net_rx_init(struct net_rx *rx, const struct volt_host_api *host, struct volt_instance *inst,
@@ -31,6 +36,7 @@ int net_rx_init(struct net_rx *rx, const struct volt_host_api *host, struct volt
 	rx->host = host;
 	rx->inst = inst;
 	rx->queue = queue;
+	rx->iov = rx->iovs + 1;
 	net_rx_forget(rx);
 	return 0;
 }
@@ -190,38 +196,73 @@ static unsigned net_rx_chains_for(const struct net_rx *rx, uint64_t n)
 	return k ? k : 1;
 }
 
-/* Make the header what the guest negotiated; false if the frame carries a
- * segmentation offload it did not accept. */
-static bool net_rx_fix_header(struct net_rx *rx, const struct net_rx_limits *lim, unsigned k)
+/* Make rx->hdr what the guest negotiated: the event that drops the frame
+ * (a segmentation offload it did not accept, or longer than its MTU), or
+ * NET_OK. frame_len: the bytes after the header. */
+static enum net_event net_rx_fix_header(struct net_rx *rx, const struct net_rx_limits *lim,
+					unsigned k, uint64_t frame_len)
 {
-	struct virtio_net_hdr_v1 h;
-	uint8_t gso;
+	struct virtio_net_hdr_v1 *h = &rx->hdr;
+	uint8_t gso = h->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
 
-	volt_iov_read(rx->iov, rx->niov, 0, &h, sizeof(h));
-	gso = h.gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
 	if ((gso == VIRTIO_NET_HDR_GSO_TCPV4 && !(lim->features & NET_F(VIRTIO_NET_F_GUEST_TSO4))) ||
 	    (gso == VIRTIO_NET_HDR_GSO_TCPV6 && !(lim->features & NET_F(VIRTIO_NET_F_GUEST_TSO6))) ||
 	    (gso != VIRTIO_NET_HDR_GSO_NONE && gso != VIRTIO_NET_HDR_GSO_TCPV4 &&
 	     gso != VIRTIO_NET_HDR_GSO_TCPV6))
-		return false;
+		return NET_RX_BACKEND_ERROR;
+	if (gso == VIRTIO_NET_HDR_GSO_NONE && lim->max_plain && frame_len > lim->max_plain)
+		return NET_RX_OVER_MTU;
 	/* Without GUEST_CSUM the flags must be 0 (virtio 1.2 5.1.6.4.1);
 	 * the kernel marks even complete checksums DATA_VALID. */
 	if (!(lim->features & NET_F(VIRTIO_NET_F_GUEST_CSUM)))
-		h.flags = 0;
-	h.num_buffers = htole16((uint16_t)k);
-	volt_iov_write(rx->iov, rx->niov, 0, &h, sizeof(h));
-	return true;
+		h->flags = 0;
+	h->num_buffers = htole16((uint16_t)k);
+	return NET_OK;
+}
+
+/* Where the header lands: the stash's first NET_VNET_HDR_LEN bytes are cut
+ * from the front of iov (saved, up to one iovec per byte) so that the readv
+ * puts the header in rx->hdr (iovs[0]) and the frame after it in the guest's
+ * buffers. Returns the iovecs saved. */
+static unsigned net_rx_split_header(struct net_rx *rx, struct iovec *saved)
+{
+	size_t skip = NET_VNET_HDR_LEN;
+	unsigned i = 0;
+
+	rx->iovs[0] = (struct iovec){ &rx->hdr, NET_VNET_HDR_LEN };
+	while (skip && i < rx->niov) {
+		size_t cut = rx->iov[i].iov_len < skip ? rx->iov[i].iov_len : skip;
+
+		saved[i] = rx->iov[i];
+		rx->iov[i].iov_base = (uint8_t *)rx->iov[i].iov_base + cut;
+		rx->iov[i].iov_len -= cut;
+		skip -= cut;
+		i++;
+	}
+	return i;
+}
+
+static ssize_t net_rx_read(struct net_rx *rx, const struct volt_net_port *port)
+{
+	struct iovec saved[NET_VNET_HDR_LEN];
+	unsigned nsaved = net_rx_split_header(rx, saved);
+	ssize_t n;
+
+	rx->iov[rx->niov].iov_base = &rx->sentinel;
+	rx->iov[rx->niov].iov_len = 1;
+	n = port->ops->recv(port->state, rx->iovs, (int)rx->niov + 2);
+	memcpy(rx->iov, saved, nsaved * sizeof(saved[0]));
+	return n;
 }
 
 int net_rx_one(struct net_rx *rx, const struct net_rx_limits *lim,
 	       const struct volt_net_port *port, struct net_stats *st)
 {
+	enum net_event ev;
 	ssize_t n;
 	unsigned k;
 
-	rx->iov[rx->niov].iov_base = &rx->sentinel;
-	rx->iov[rx->niov].iov_len = 1;
-	n = port->ops->recv(port->state, rx->iov, (int)rx->niov + 1);
+	n = net_rx_read(rx, port);
 	if (n == -EAGAIN || n == 0)
 		return 0;
 	if (n < 0)
@@ -235,11 +276,13 @@ int net_rx_one(struct net_rx *rx, const struct net_rx_limits *lim,
 		return 1;
 	}
 	k = lim->mrg ? net_rx_chains_for(rx, (uint64_t)n) : 1;
-	if (!net_rx_fix_header(rx, lim, k)) {
-		net_rx_event(rx, st, NET_RX_BACKEND_ERROR, "a segmentation offload the guest did "
-			     "not accept");
+	ev = net_rx_fix_header(rx, lim, k, (uint64_t)n - NET_VNET_HDR_LEN);
+	if (ev != NET_OK) {
+		net_rx_event(rx, st, ev, ev == NET_RX_OVER_MTU ? "a frame too long and not "
+			     "segmented" : "a segmentation offload the guest did not accept");
 		return 1;
 	}
+	volt_iov_write(rx->iov, rx->niov, 0, &rx->hdr, NET_VNET_HDR_LEN);
 	net_rx_deliver(rx, k, (uint32_t)n);
 	st->rx_frames++;
 	st->rx_bytes += (uint64_t)n - NET_VNET_HDR_LEN;

@@ -11,7 +11,13 @@
  * unused). One host byte after the guest's buffers tells a frame too large
  * for them (a tap returns what it copied, so a frame that fits exactly and
  * one that was cut would look alike without it); such a frame is dropped
- * and counted, its chains kept.
+ * and counted, its chains kept. So is an unsegmented frame longer than the
+ * MTU the guest negotiated (the device must not pass one, virtio 1.2
+ * 5.1.6.3.2), whatever room its buffers have.
+ *
+ * The frame's virtio-net header is read into host memory (hdr) and written
+ * to the guest once fixed: the device never reads back what it wrote into
+ * a device-writable buffer, which the guest may change meanwhile.
  *
  * When the guest has too little buffer space for the largest frame, the
  * device waits for more (the guest's notification) rather than reading a
@@ -28,6 +34,8 @@
 #include <volt/net.h>
 #include <volt/virtqueue.h>
 
+#include <linux/virtio_net.h>
+
 #include "net_stats.h"
 
 #define NET_RX_MAX_IOV 1024 /* what one readv() takes (UIO_MAXIOV) */
@@ -36,6 +44,8 @@ struct net_rx_limits {
 	uint64_t features;  /* negotiated VIRTIO_NET_F_* */
 	bool mrg;           /* MRG_RXBUF: a frame may span chains */
 	uint32_t want;      /* capacity that holds the largest frame, header included */
+	uint32_t max_plain; /* with VIRTIO_NET_F_MTU: the longest unsegmented frame
+			     * (MTU + Ethernet + VLAN headers); 0: no such limit */
 };
 
 void net_rx_limits_init(struct net_rx_limits *lim, uint64_t features, uint16_t mtu);
@@ -61,7 +71,9 @@ struct net_rx {
 	unsigned niov;
 	unsigned ndesc;                  /* descriptors in the stash */
 	uint64_t cap;
-	struct iovec iov[NET_RX_MAX_IOV];
+	struct iovec *iov;               /* = iovs + 1 */
+	struct iovec iovs[NET_RX_MAX_IOV]; /* iovs[0]: hdr, for the readv */
+	struct virtio_net_hdr_v1 hdr;    /* the frame's header as the backend gave it */
 	uint8_t sentinel;                /* the byte after the guest's buffers */
 	unsigned pushes;                 /* chains returned, ever (the caller flushes them) */
 	struct volt_vq_elem elem;        /* pop and push scratch */

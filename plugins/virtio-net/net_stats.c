@@ -13,6 +13,7 @@ static const char *const net_event_texts[NET_EVENT_COUNT] = {
 	[NET_TX_BACKEND_ERROR] = "the backend refused the frame",
 	[NET_RX_BAD_CHAIN] = "a receive buffer with device-readable parts or shorter than the header",
 	[NET_RX_TOO_BIG] = "a received frame larger than the guest's receive buffers",
+	[NET_RX_OVER_MTU] = "a received frame longer than the MTU the guest was given",
 	[NET_RX_BACKEND_ERROR] = "reading from the backend failed",
 };
 

@@ -25,6 +25,7 @@ enum net_event {
 	/* Receive. */
 	NET_RX_BAD_CHAIN,       /* device-readable parts, or shorter than the header */
 	NET_RX_TOO_BIG,         /* a frame larger than the guest's buffers */
+	NET_RX_OVER_MTU,        /* unsegmented and longer than the negotiated MTU allows */
 	NET_RX_BACKEND_ERROR,
 	NET_EVENT_COUNT,
 };

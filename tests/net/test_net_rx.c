@@ -36,6 +36,7 @@ struct rx_test {
 static uint8_t be_frame[70000];
 static size_t be_len;        /* 0: nothing waiting */
 static int be_error;
+static uint8_t *be_scribble; /* if set, 12 bytes the "guest" overwrites during the read */
 
 static ssize_t be_recv(void *state, const struct iovec *iov, int iovcnt)
 {
@@ -52,6 +53,9 @@ static ssize_t be_recv(void *state, const struct iovec *iov, int iovcnt)
 		done += take;
 	}
 	be_len = 0;
+	/* Another vCPU writes into its receive buffer while the device works. */
+	if (be_scribble)
+		memset(be_scribble, 0xff, 12);
 	return (ssize_t)done; /* as a tap: what fit */
 }
 
@@ -79,6 +83,7 @@ static int setup(void **state)
 	net_rx_limits_init(&t->lim, 0, 1500);
 	be_len = 0;
 	be_error = 0;
+	be_scribble = NULL;
 	*state = t;
 	return 0;
 }
@@ -329,6 +334,59 @@ static void test_split_header(void **state)
 	assert_int_equal(nb, 1);
 }
 
+/* The header is fixed in host memory and written once: what the guest
+ * writes into its buffer meanwhile (here all 0xff: a gso_type no guest
+ * accepts, num_buffers 0xffff) is overwritten, never read back. */
+static void test_header_not_read_back(void **state)
+{
+	struct rx_test *t = *state;
+	unsigned pushed = 0;
+
+	add_buf(t, 0, 1526);
+	be_put(60, VIRTIO_NET_HDR_F_DATA_VALID, 0);
+	be_scribble = t->mem;
+	assert_int_equal(rx_one(t, &pushed), 1);
+	assert_int_equal(pushed, 1);
+	assert_int_equal(t->st.count[NET_RX_BACKEND_ERROR], 0);
+	assert_int_equal(t->mem[0], 0);      /* flags: no GUEST_CSUM */
+	assert_int_equal(t->mem[1], 0);      /* gso_type: the backend's */
+	assert_int_equal(num_buffers_at(t, 0), 1);
+	assert_memory_equal(t->mem + 12, be_frame + 12, 60);
+}
+
+/* With VIRTIO_NET_F_MTU an unsegmented frame longer than the MTU (plus the
+ * Ethernet and VLAN headers) is dropped, however large the buffers; a TSO
+ * frame is not held to it; without the feature nothing is. */
+static void test_rx_over_mtu(void **state)
+{
+	struct rx_test *t = *state;
+	unsigned pushed = 0;
+
+	net_rx_limits_init(&t->lim, MRG | F(VIRTIO_NET_F_MTU) | F(VIRTIO_NET_F_GUEST_CSUM) |
+					    F(VIRTIO_NET_F_GUEST_TSO4), 1400);
+	assert_int_equal(t->lim.max_plain, 1400 + 14 + 4);
+	for (int i = 0; i < 20; i++)
+		add_buf(t, (size_t)i * 4096, 4096);
+	be_put(1400 + 18 + 1, 0, 0);
+	assert_int_equal(rx_one(t, &pushed), 1);
+	assert_int_equal(pushed, 0);
+	assert_int_equal(t->st.count[NET_RX_OVER_MTU], 1);
+	be_put(1400 + 18, 0, 0);
+	assert_int_equal(rx_one(t, &pushed), 1);
+	assert_int_equal(pushed, 1);
+	be_put(3000, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4);
+	assert_int_equal(rx_one(t, &pushed), 1);
+	assert_int_equal(pushed, 2);
+	assert_int_equal(t->st.count[NET_RX_OVER_MTU], 1);
+	/* Without VIRTIO_NET_F_MTU: the buffers' room is the only limit. */
+	net_rx_limits_init(&t->lim, MRG, 1400);
+	assert_int_equal(t->lim.max_plain, 0);
+	be_put(3000, 0, 0);
+	assert_int_equal(rx_one(t, &pushed), 1);
+	assert_int_equal(pushed, 3);
+	assert_int_equal(t->st.count[NET_RX_OVER_MTU], 1);
+}
+
 static void test_tso_wants_64k(void **state)
 {
 	struct rx_test *t = *state;
@@ -379,6 +437,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_chains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_fixups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split_header, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_header_not_read_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_over_mtu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tso_wants_64k, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	};
