@@ -27,13 +27,19 @@ static void *guest_mem_map_aligned(uint64_t size)
 	return (void *)start;
 }
 
-/* A child process (a plugin's helper, forked before lockdown) must not
- * inherit guest RAM: it would hold the guest's data, and share its pages
- * copy-on-write, so each page the guest then wrote would be copied and the
- * old one kept for as long as the child lived. */
-static int guest_mem_keep_from_children(void *at, uint64_t len)
+/* Guest RAM stays the guest's:
+ * - no child process inherits it (a plugin's helper, forked before
+ *   lockdown): the child would hold the guest's data, and share its pages
+ *   copy-on-write, so each page the guest then wrote would be copied and
+ *   the old one kept for as long as the child lived;
+ * - no core dump of volt holds it: a tenant's memory does not belong in
+ *   the host's crash reports (systemd-coredump keeps them), nor gigabytes
+ *   of it in each one. */
+static int guest_mem_keep_private(void *at, uint64_t len)
 {
-	return madvise(at, len, MADV_DONTFORK) ? -errno : 0;
+	if (madvise(at, len, MADV_DONTFORK) || madvise(at, len, MADV_DONTDUMP))
+		return -errno;
+	return 0;
 }
 
 void guest_mem_advise_fill(struct guest_mem *mem, uint64_t gpa, uint64_t len)
@@ -72,10 +78,10 @@ int guest_mem_init(struct guest_mem *mem, uint64_t ram_size, struct volt_err *er
 	mem->base = p;
 	mem->map_size = ram_size;
 	mem->ram_size = ram_size;
-	r = guest_mem_keep_from_children(p, ram_size);
+	r = guest_mem_keep_private(p, ram_size);
 	if (r) {
 		guest_mem_fini(mem);
-		return verr_set(err, -r, "cannot keep guest RAM from child processes (madvise): %s",
+		return verr_set(err, -r, "cannot keep guest RAM from child processes and core dumps (madvise): %s",
 				strerror(-r));
 	}
 
@@ -163,7 +169,7 @@ static int guest_mem_refill(uint8_t *at, uint64_t len)
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
 
 	if (p == at)
-		return guest_mem_keep_from_children(at, len) ? -EFAULT : 0;
+		return guest_mem_keep_private(at, len) ? -EFAULT : 0;
 	if (p != MAP_FAILED) {  /* a kernel without NOREPLACE took it as a hint */
 		munmap(p, len);
 		return -EFAULT;
@@ -184,9 +190,9 @@ int guest_mem_map_file(struct guest_mem *mem, uint64_t gpa, uint64_t len, int fd
 	if (mmap(at, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, fd,
 		 (off_t)off) != MAP_FAILED) {
 		/* A new mapping: the advice on the RAM it replaced is gone. */
-		r = guest_mem_keep_from_children(at, len);
+		r = guest_mem_keep_private(at, len);
 		if (r)
-			return verr_set(err, -r, "cannot keep the file's pages at guest 0x%llx from child processes (madvise): %s",
+			return verr_set(err, -r, "cannot keep the file's pages at guest 0x%llx from child processes and core dumps (madvise): %s",
 					(unsigned long long)gpa, strerror(-r));
 		return 0;
 	}

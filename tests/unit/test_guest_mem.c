@@ -212,9 +212,9 @@ static bool vmflag(const void *p, const char *flag)
 }
 
 /* Guest RAM is never inherited by a child process ("dc": do not copy on
- * fork), RAM the file mapping replaced included; the range beyond the
- * mapped file keeps it too. */
-static void test_not_inherited(void **state)
+ * fork) nor written into a core dump ("dd"), RAM the file mapping replaced
+ * included; the range beyond the mapped file keeps both too. */
+static void test_kept_private(void **state)
 {
 	struct guest_mem *mem = *state;
 	struct volt_err err = { 0 };
@@ -223,12 +223,15 @@ static void test_not_inherited(void **state)
 
 	assert_true(vmflag(mem->base, "dc"));
 	assert_true(vmflag(mem->base + mem->map_size - 1, "dc"));
+	assert_true(vmflag(mem->base, "dd"));
+	assert_true(vmflag(mem->base + mem->map_size - 1, "dd"));
 	assert_int_equal(guest_mem_map_file(mem, AT + GUEST_MEM_PAGE, GUEST_MEM_PAGE, fd, 0, &err),
 			 0);
 	close(fd);
 	assert_true(vmflag(p + GUEST_MEM_PAGE, "dc"));
+	assert_true(vmflag(p + GUEST_MEM_PAGE, "dd"));
 	assert_true(vmflag(p, "dc"));
-	assert_true(vmflag(p + 2 * GUEST_MEM_PAGE, "dc"));
+	assert_true(vmflag(p + 2 * GUEST_MEM_PAGE, "dd"));
 }
 
 /* Without THP in the host kernel there is no flag to look at. */
@@ -302,7 +305,7 @@ int main(void)
 						teardown_mem),
 		cmocka_unit_test_setup_teardown(test_map_file_failure_keeps_ram, setup_mem,
 						teardown_mem),
-		cmocka_unit_test_setup_teardown(test_not_inherited, setup_mem, teardown_mem),
+		cmocka_unit_test_setup_teardown(test_kept_private, setup_mem, teardown_mem),
 		cmocka_unit_test_setup_teardown(test_huge_auto, setup_mem, teardown_mem),
 		cmocka_unit_test_setup_teardown(test_huge_loaded, setup_mem, teardown_mem),
 		cmocka_unit_test_setup_teardown(test_huge_never, setup_mem, teardown_mem),
