@@ -21,6 +21,18 @@ ns ip link set veth0 up
 ns ip link set veth1 up
 MAC=02:00:0a:00:03:0f
 
+# reaped NAME WHAT PID: volt (PID, a pattern) ended with no teardown; within
+# 5 s its reaper has deleted voltmvt0 and said so on volt's stderr.
+reaped() {
+	for _ in $(seq 50); do
+		ns ip link show voltmvt0 >/dev/null 2>&1 || break
+		sleep 0.1
+	done
+	no_links macvtap "net-macvtap after $2"
+	check_grep "$1" err "voltmvt0: volt \(pid $3\) ended without deleting its macvtap: deleted by the reaper" \
+		"$2: the reaper says it deleted the link"
+}
+
 # 1. A normal run.
 net_vm_ini "$TMP/mvt.ini" 10.0.3.15 10.0.3.1 $MAC
 cat >>"$TMP/mvt.ini" <<INI
@@ -107,13 +119,7 @@ if [ -f "$IDLE" ]; then
 	fi
 	kill -KILL "$pid"
 	wait "$pid"
-	for _ in $(seq 50); do
-		ns ip link show voltmvt0 >/dev/null 2>&1 || break
-		sleep 0.1
-	done
-	no_links macvtap "net-macvtap after SIGKILL"
-	check_grep kill err "voltmvt0: volt \(pid $pid\) ended without deleting its macvtap: deleted by the reaper" \
-		"SIGKILL: the reaper says it deleted the link"
+	reaped kill "SIGKILL" "$pid"
 	sleep 0.5
 	if [ -n "$reaper" ] && [ -e /proc/"$reaper" ] &&
 		! grep -q "^State:[[:space:]]*Z" /proc/"$reaper"/status; then
@@ -131,13 +137,7 @@ if [ -f "$IDLE" ]; then
 		printf '\n[drive "phone"]\nplugin = sbx-undeclared\nwhere = io\n' >>"$TMP/viol.ini"
 		run_ns viol --config "$TMP/viol.ini" --plugin-dir "$TMP/plugins"
 		check_status viol 3 "a sandbox violation: volt is stopped"
-		for _ in $(seq 50); do
-			ns ip link show voltmvt0 >/dev/null 2>&1 || break
-			sleep 0.1
-		done
-		no_links macvtap "net-macvtap after a sandbox violation"
-		check_grep viol err "voltmvt0: volt \(pid [0-9]+\) ended without deleting its macvtap: deleted by the reaper" \
-			"a sandbox violation: the reaper says it deleted the link"
+		reaped viol "a sandbox violation" "[0-9]+"
 	else
 		echo "note: no $UND or plugin directory: the sandbox-violation check is skipped"
 	fi
