@@ -203,9 +203,12 @@ static void api_sock_remove(struct api_server *s)
 {
 	struct stat st;
 
+	/* It may not be ours to remove any more ([sandbox] user): a later volt
+	 * replaces a socket nothing serves, so this is only untidy. */
 	if (s->sock_bound && stat(s->path, &st) == 0 && st.st_dev == s->sock_dev &&
-	    st.st_ino == s->sock_ino)
-		unlink(s->path);
+	    st.st_ino == s->sock_ino && unlink(s->path) < 0)
+		log_warn("api: %s: not removed: %s (a later volt replaces it)", s->path,
+			 strerror(errno));
 	s->sock_bound = false;
 }
 

@@ -40,6 +40,7 @@ static const struct option cli_options[] = {
 	{ "serial-output", required_argument, NULL, CLI_SETTING },
 	{ "plugin-dir",    required_argument, NULL, CLI_SETTING },
 	{ "api-sock",      required_argument, NULL, CLI_SETTING },
+	{ "user",          required_argument, NULL, CLI_SETTING },
 	{ "log-level",     required_argument, NULL, CLI_LOG_LEVEL },
 	{ "no-seccomp",    no_argument,       NULL, CLI_NO_SECCOMP },
 	{ "no-landlock",   no_argument,       NULL, CLI_NO_LANDLOCK },
@@ -75,6 +76,7 @@ static const struct cli_setting cli_settings[] = {
 	{ "--serial-output", "serial",  "output" },
 	{ "--plugin-dir",    "plugins", "dir" },
 	{ "--api-sock",      "api",     "socket" },
+	{ "--user",          "sandbox", "user" },
 };
 
 static const char *const cli_log_levels[] = {
@@ -329,6 +331,11 @@ void config_print_help(const char *argv0)
 "                         Unix socket (created mode 0600, removed at exit) and\n"
 "                         boot on its InstanceStart action; the kernel may then\n"
 "                         come from PUT /boot-source (docs/api.md)\n"
+"  --user USER[:GROUP]    run the guest as this user (a name or a number, not\n"
+"                         root): volt starts as root, opens what it needs,\n"
+"                         then switches user before its sandbox locks down,\n"
+"                         and holds no capability from then on\n"
+"                         (default: stay the user volt was started as)\n"
 "  --print-sandbox-policy print the seccomp and Landlock policy this\n"
 "                         configuration gets, then exit without running it\n"
 "  --no-seccomp           debugging only: no seccomp filter (warns)\n"
@@ -343,6 +350,7 @@ void config_print_help(const char *argv0)
 "  [serial]   output = stdout | none | PATH\n"
 "  [plugins]  dir = DIR\n"
 "  [api]      socket = PATH (as --api-sock)\n"
+"  [sandbox]  user = USER[:GROUP] (as --user)\n"
 "  [drive \"ID\"], [net \"ID\"], [device \"ID\"]\n"
 "             one device each; ID is letters, digits, '_' and '-'; the keys\n"
 "             are those of the device's plugin (plugin = NAME chooses it:\n"

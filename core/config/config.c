@@ -23,6 +23,8 @@
 
 #include <ini.h>
 
+#include "sandbox/user.h"
+
 #define CONFIG_FILE_MAX    (1024 * 1024) /* anything bigger is not a config file */
 #define CONFIG_LINE_MAX    8192 /* bytes per INI line: room for any path or cmdline */
 #define CONFIG_SECTION_MAX 48   /* inih silently cuts section names at 49 bytes */
@@ -85,17 +87,18 @@ static const struct config_key config_keys[] = {
 	CONFIG_KEY("serial", "output", CONFIG_OUTPUT, serial_output, 0, 0),
 	CONFIG_KEY("plugins", "dir", CONFIG_PATH, plugin_dir, 0, 0),
 	CONFIG_KEY("api", "socket", CONFIG_PATH, api_sock, 0, 0),
+	CONFIG_KEY("sandbox", "user", CONFIG_STRING, sandbox_user, 0, 0),
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 
-static const char *const config_sections[] = { "vm", "serial", "plugins", "api" };
+static const char *const config_sections[] = { "vm", "serial", "plugins", "api", "sandbox" };
 static const char *const config_instance_kinds[] = { "drive", "net", "device" };
 
 #define CONFIG_NSECTIONS (sizeof(config_sections) / sizeof(config_sections[0]))
 #define CONFIG_NKINDS (sizeof(config_instance_kinds) / sizeof(config_instance_kinds[0]))
 
-#define CONFIG_KNOWN_SECTIONS "[vm], [serial], [plugins], [api], [drive \"id\"], [net \"id\"], [device \"id\"]"
+#define CONFIG_KNOWN_SECTIONS "[vm], [serial], [plugins], [api], [sandbox], [drive \"id\"], [net \"id\"], [device \"id\"]"
 
 static char **config_str_slot(struct volt_config *cfg, size_t offset)
 {
@@ -853,6 +856,17 @@ static int config_check_ranges(const struct volt_config *cfg, struct volt_err *e
 	return 0;
 }
 
+/* The user exists (or is a number) and is not root. */
+static int config_check_user(const char *spec, const char *origin, struct volt_err *err)
+{
+	struct sandbox_user u;
+	char why[160];
+
+	if (sandbox_user_parse(spec, &u, why, sizeof(why)))
+		return verr_set(err, EINVAL, "%s = %s: %s", origin, spec, why);
+	return 0;
+}
+
 int config_validate(const struct volt_config *cfg, struct volt_err *err)
 {
 	int rc = config_check_ranges(cfg, err);
@@ -877,6 +891,9 @@ int config_validate(const struct volt_config *cfg, struct volt_err *err)
 		rc = config_check_output(cfg->serial_output,
 					 config_origin_or(cfg->origin.serial_output, "serial output"),
 					 err);
+	if (!rc && cfg->sandbox_user)
+		rc = config_check_user(cfg->sandbox_user,
+				       config_origin_or(cfg->origin.sandbox_user, "user"), err);
 	return rc;
 }
 

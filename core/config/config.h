@@ -52,6 +52,7 @@ struct config_origins {
 	char *serial_output;
 	char *plugin_dir;
 	char *api_sock;
+	char *sandbox_user;
 };
 
 struct volt_config {
@@ -86,6 +87,9 @@ struct volt_config {
 	char *api_sock;          /* [api] socket, --api-sock: serve the control API
 				  * there and boot on its InstanceStart; NULL =
 				  * no API, boot at once */
+	char *sandbox_user;      /* [sandbox] user, --user: run the guest as this user
+				  * ("NAME", "UID", "NAME:GROUP", "UID:GID");
+				  * NULL = stay as started (sandbox/user.h) */
 	enum log_level log_level;/* --log-level (error|warn|info|debug); default info */
 	/* The sandbox (docs/sandbox.md): flags only, never the INI file, so a
 	 * configuration cannot switch it off. */

@@ -19,6 +19,7 @@
 #include "api/api.h"
 #include "plugin/static_plugins.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/user.h"
 #include "util/log.h"
 #include "util/thread.h"
 #include "vm/vcpu.h"
@@ -361,8 +362,28 @@ static int machine_api_adopt(struct machine *m, int (*fn)(void *), struct volt_e
 	return 0;
 }
 
+/* [sandbox] user: from here on the process is that user, without a
+ * capability; everything it needed root for is open. */
+static int machine_become_user(const struct volt_config *cfg, struct volt_err *err)
+{
+	struct sandbox_user u;
+	char why[160];
+	int r;
+
+	if (!cfg->sandbox_user)
+		return 0;
+	if (sandbox_user_parse(cfg->sandbox_user, &u, why, sizeof(why)))
+		return verr_set(err, EINVAL, "sandbox: user = %s: %s", cfg->sandbox_user, why);
+	r = sandbox_become_user(&u, err);
+	if (!r)
+		log_debug("sandbox: running as uid %u gid %u, no capabilities", (unsigned)u.uid,
+			  (unsigned)u.gid);
+	return r;
+}
+
 /* Everything is open and realized, no guest code has run, no plugin has
- * started: Landlock, the threads, then seccomp on all of them. */
+ * started: the user switch, Landlock, the threads, then seccomp on all of
+ * them. */
 static int machine_lockdown(struct machine *m, const struct volt_config *cfg,
 			    struct volt_err *err)
 {
@@ -384,6 +405,8 @@ static int machine_lockdown(struct machine *m, const struct volt_config *cfg,
 	if (!r)
 		r = sandbox_prepare(&m->sandbox, err);
 	if (!r)
+		r = machine_become_user(cfg, err);
+	if (!r)
 		r = sandbox_landlock(&m->sandbox, err);
 	if (!r)
 		r = machine_api_adopt(m, machine_api_landlock, err);
@@ -397,6 +420,22 @@ static int machine_lockdown(struct machine *m, const struct volt_config *cfg,
 	if (!r)
 		r = machine_api_adopt(m, machine_api_filter, err);
 	return r;
+}
+
+/* Whom the guest runs as: the first thing an operator vetting a
+ * configuration asks. */
+static void machine_print_user(const struct volt_config *cfg, FILE *out)
+{
+	struct sandbox_user u;
+	char why[160];
+
+	if (cfg->sandbox_user && !sandbox_user_parse(cfg->sandbox_user, &u, why, sizeof(why)))
+		fprintf(out, "Runs the guest as user %s (uid %u, gid %u), with no capability.\n",
+			cfg->sandbox_user, (unsigned)u.uid, (unsigned)u.gid);
+	else
+		fprintf(out, "Runs the guest as the user volt is started as (uid %u), with its "
+			"capabilities ([sandbox] user = or --user to drop them).\n",
+			(unsigned)geteuid());
 }
 
 int machine_print_sandbox_policy(const struct volt_config *cfg, FILE *out, struct volt_err *err)
@@ -417,6 +456,7 @@ int machine_print_sandbox_policy(const struct volt_config *cfg, FILE *out, struc
 	r = machine_sandbox_policy(&sb, cfg, &ps, NULL, err);
 	if (!r) {
 		fprintf(out, "Sandbox policy for %s\n", cfg->path ? cfg->path : "this command line");
+		machine_print_user(cfg, out);
 		sandbox_print(&sb, out);
 	}
 	sandbox_fini(&sb);

@@ -7,6 +7,7 @@ volt_add_integration_test(sandbox_violation)
 volt_add_integration_test(sandbox_landlock)
 volt_add_integration_test(sandbox_policy)
 volt_add_integration_test(sandbox_filters)
+volt_add_integration_test(sandbox_user)
 # A slim build's filters are compared with the default build's (build/,
 # which scripts/test.sh builds and tests first): same configuration, same
 # filters, whether the plugins are .so files or linked in. A sanitizer build

@@ -1,0 +1,130 @@
+#include "sandbox/user.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+
+/* A decimal id with nothing after it. */
+static bool sandbox_id_number(const char *text, size_t len, uint32_t *id)
+{
+	uint64_t v = 0;
+
+	if (!len || len > 10)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] < '0' || text[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(text[i] - '0');
+	}
+	if (v >= UINT32_MAX) /* (uid_t)-1 means "unchanged" to setresuid */
+		return false;
+	*id = (uint32_t)v;
+	return true;
+}
+
+static int sandbox_user_part(const char *name, size_t len, struct sandbox_user *u, char *why,
+			     size_t why_size)
+{
+	char buf[256];
+	struct passwd *pw;
+	uint32_t id;
+
+	if (sandbox_id_number(name, len, &id)) {
+		pw = getpwuid(id);
+		u->uid = id;
+		u->gid = pw ? pw->pw_gid : id;
+		return 0;
+	}
+	if (len >= sizeof(buf))
+		return snprintf(why, why_size, "not a user name or number"), -EINVAL;
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	pw = getpwnam(buf);
+	if (!pw)
+		return snprintf(why, why_size, "no user '%s' on this host", buf), -EINVAL;
+	u->uid = pw->pw_uid;
+	u->gid = pw->pw_gid;
+	return 0;
+}
+
+static int sandbox_group_part(const char *name, struct sandbox_user *u, char *why,
+			      size_t why_size)
+{
+	struct group *gr;
+	uint32_t id;
+
+	if (sandbox_id_number(name, strlen(name), &id)) {
+		u->gid = id;
+		return 0;
+	}
+	gr = getgrnam(name);
+	if (!gr)
+		return snprintf(why, why_size, "no group '%s' on this host", name), -EINVAL;
+	u->gid = gr->gr_gid;
+	return 0;
+}
+
+int sandbox_user_parse(const char *spec, struct sandbox_user *u, char *why, size_t why_size)
+{
+	const char *colon = strchr(spec, ':');
+	size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
+	int r = sandbox_user_part(spec, len, u, why, why_size);
+
+	if (!r && colon)
+		r = sandbox_group_part(colon + 1, u, why, why_size);
+	if (!r && (u->uid == 0 || u->gid == 0)) {
+		snprintf(why, why_size, "root (uid or gid 0) is what volt leaves: name another user");
+		r = -EINVAL;
+	}
+	return r;
+}
+
+/* Does the process hold any capability, effective or permitted? */
+static int sandbox_has_caps(bool *any)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -errno;
+	*any = false;
+	for (unsigned i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		*any = *any || d[i].effective || d[i].permitted;
+	return 0;
+}
+
+int sandbox_become_user(const struct sandbox_user *u, struct volt_err *err)
+{
+	uid_t ruid, euid, suid;
+	gid_t rgid, egid, sgid;
+	bool caps = true;
+	int r;
+
+	/* glibc applies each of these to every thread of the process. */
+	if (setgroups(0, NULL) < 0 || setresgid(u->gid, u->gid, u->gid) < 0 ||
+	    setresuid(u->uid, u->uid, u->uid) < 0)
+		return verr_set(err, errno, "sandbox: cannot become uid %u gid %u: %s (volt must "
+				"start as root to run the guest as another user)", (unsigned)u->uid,
+				(unsigned)u->gid, strerror(errno));
+	if (getresuid(&ruid, &euid, &suid) < 0 || getresgid(&rgid, &egid, &sgid) < 0 ||
+	    ruid != u->uid || euid != u->uid || suid != u->uid || rgid != u->gid ||
+	    egid != u->gid || sgid != u->gid)
+		return verr_set(err, EPERM, "sandbox: the switch to uid %u gid %u did not take",
+				(unsigned)u->uid, (unsigned)u->gid);
+	r = sandbox_has_caps(&caps);
+	if (r)
+		return verr_set(err, -r, "sandbox: reading the capabilities left (capget): %s",
+				strerror(-r));
+	if (caps)
+		return verr_set(err, EPERM, "sandbox: uid %u still holds capabilities after the "
+				"switch (SECBIT_KEEP_CAPS or file capabilities?)", (unsigned)u->uid);
+	return 0;
+}
