@@ -15,8 +15,8 @@
  * address), else start-up fails saying which `mac` to configure.
  *
  * Steps: at realize the link is created (down) and its /dev/tap<ifindex>
- * opened; set_mac gives it the guest's address; at start (the guest is
- * about to run) it comes up. */
+ * opened; set_mac (virtio-net's realize) gives it the guest's address and
+ * brings it up, all before lockdown; at destroy the reaper deletes it. */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -36,6 +36,8 @@
 
 #define MVT_TAP_SLOT 0
 #define MVT_NL_SLOT  1
+/* How long destroy waits for the reaper's answer: a netlink round trip. */
+#define MVT_REAPER_WAIT_MS 2000
 
 struct macvtap {
 	const struct volt_host_api *host;
@@ -48,7 +50,8 @@ struct macvtap {
 	bool owned;                 /* we created it: we delete it */
 	struct nl_sock *sk;
 	int fd;
-	int reaper_fd;              /* closed after the link is deleted */
+	int reaper_fd;              /* the reaper deletes the link: macvtap_reaper.h */
+	bool up;                    /* an owned link was brought up */
 };
 
 static atomic_uint mvt_count;   /* default names: mvt<pid>-<n> */
@@ -94,6 +97,16 @@ static int mvt_set_offloads(void *state, uint64_t virtio_features)
 	return r;
 }
 
+/* Up as soon as it has the guest's address: still before lockdown, while
+ * volt may change links ([sandbox] user takes CAP_NET_ADMIN away). */
+static int mvt_link_up(struct macvtap *m, struct tap_why *why)
+{
+	int r = mvt_link_set_up(m->sk, m->ifname, why);
+
+	m->up = !r;
+	return r;
+}
+
 static int mvt_set_mac(void *state, const uint8_t mac[6])
 {
 	struct macvtap *m = state;
@@ -103,6 +116,8 @@ static int mvt_set_mac(void *state, const uint8_t mac[6])
 
 	if (m->owned) {
 		r = mvt_link_set_mac(m->sk, m->ifname, mac, &why);
+		if (!r)
+			r = mvt_link_up(m, &why);
 		if (r)
 			MVT_LOG_ERR(m, "%s", why.text);
 		return r;
@@ -271,12 +286,33 @@ static int mvt_start(void *state)
 	struct tap_why why;
 	int r;
 
-	if (!m->owned)
+	/* A device that never called set_mac: up now, as the guest starts. */
+	if (!m->owned || m->up)
 		return 0;
-	r = mvt_link_set_up(m->sk, m->ifname, &why);
+	r = mvt_link_up(m, &why);
 	if (r)
 		MVT_LOG_ERR(m, "%s", why.text);
 	return r;
+}
+
+/* Delete the owned link: by its reaper, which kept the right to (volt may
+ * have given it up at lockdown), or, if the reaper is gone, directly. */
+static void mvt_delete_link(struct macvtap *m)
+{
+	struct tap_why why;
+	int r = -ECHILD;
+
+	if (m->reaper_fd >= 0)
+		r = mvt_reaper_delete(m->reaper_fd, MVT_REAPER_WAIT_MS);
+	if (r == -ECHILD)
+		r = mvt_link_delete(m->sk, m->ifindex, m->ifname, &why);
+	else if (r)
+		snprintf(why.text, sizeof(why.text), "deleting macvtap %s (its reaper): %s",
+			 m->ifname, strerror(-r));
+	if (r)
+		MVT_LOG_ERR(m, "%s (delete it by hand: ip link del %s)", why.text, m->ifname);
+	else
+		m->host->log(m->inst, VOLT_LOG_INFO, "%s: macvtap deleted", m->ifname);
 }
 
 static void mvt_destroy(void *state)
@@ -289,10 +325,7 @@ static void mvt_destroy(void *state)
 	if (m->fd >= 0)
 		close(m->fd);
 	if (m->owned && m->ifindex > 0) {
-		if (mvt_link_delete(m->sk, m->ifindex, m->ifname, &why))
-			MVT_LOG_ERR(m, "%s (delete it by hand: ip link del %s)", why.text, m->ifname);
-		else
-			m->host->log(m->inst, VOLT_LOG_INFO, "%s: macvtap deleted", m->ifname);
+		mvt_delete_link(m);
 	} else if (m->owned) {
 		/* Created, but its index never learnt: delete by name. */
 		struct mvt_link_info info;
@@ -301,7 +334,7 @@ static void mvt_destroy(void *state)
 			mvt_link_delete(m->sk, info.ifindex, m->ifname, &why);
 	}
 	if (m->reaper_fd >= 0)
-		close(m->reaper_fd); /* after the delete: the reaper finds nothing */
+		close(m->reaper_fd); /* after the delete: a reaper still waiting finds nothing */
 	mvt_nl_close(m->sk);
 	free(m);
 }
@@ -322,7 +355,8 @@ static const struct volt_syscall mvt_syscalls[] = {
 	{ "ioctl", VOLT_THREAD_VCPU | VOLT_THREAD_IO, MVT_TAP_SLOT, mvt_offload_ioctls, 1,
 	  "TUNSETOFFLOAD: match the receive offloads the guest negotiated (at DRIVER_OK)" },
 	{ "sendmsg", VOLT_THREAD_MAIN, MVT_NL_SLOT, NULL, 0,
-	  "rtnetlink requests: bring the link up at start, delete it at exit" },
+	  "rtnetlink requests: bring the link up at start (a device that never set its MAC), "
+	  "delete it at exit (its reaper gone)" },
 	{ "recvmsg", VOLT_THREAD_MAIN, MVT_NL_SLOT, NULL, 0,
 	  "rtnetlink answers to those requests" },
 };

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,7 +29,7 @@ struct mvt_reaper {
 	const struct mvt_reaper_job *job;
 	const char *inst_name;  /* "net eth0" */
 	pid_t volt;
-	int pipe_fd;    /* read end: end of file when volt is gone */
+	int sock_fd;    /* its end of the socket pair: a request, or end of file */
 	int nl_fd;
 	uint8_t req[MVT_REAPER_MSG];
 	int req_len;
@@ -61,7 +63,7 @@ static void mvt_reaper_confine(const struct mvt_reaper *rp)
 {
 	setsid();
 	prctl(PR_SET_NAME, "volt-reaper", 0, 0, 0);
-	mvt_reaper_close_others(rp->pipe_fd, rp->nl_fd);
+	mvt_reaper_close_others(rp->sock_fd, rp->nl_fd);
 	prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0);
 }
 
@@ -106,28 +108,40 @@ static void mvt_reaper_say(const struct mvt_reaper *rp, const char *level, const
 		return;
 }
 
-/* Wait for volt to be gone, delete the link, say so. Never returns: strict
- * mode allows exit, not exit_group. */
+/* Send the request: the kernel's answer, 0 or -errno. */
+static int mvt_reaper_delete_link(const struct mvt_reaper *rp)
+{
+	ssize_t n = write(rp->nl_fd, rp->req, (size_t)rp->req_len);
+
+	if (n < 0)
+		return -errno;
+	return n == rp->req_len ? mvt_reaper_answer(rp->nl_fd) : -EIO;
+}
+
+/* Wait for volt's request or its end, delete the link, answer or say so.
+ * Never returns: strict mode allows exit, not exit_group. */
 static void mvt_reaper_run(const struct mvt_reaper *rp)
 {
+	int32_t answer;
 	char byte;
 	ssize_t n;
 	int r;
 
 	mvt_reaper_confine(rp);
 	do
-		n = read(rp->pipe_fd, &byte, 1);
-	while (n > 0 || (n < 0 && errno == EINTR));
-	n = write(rp->nl_fd, rp->req, (size_t)rp->req_len);
-	if (n < 0)
-		r = -errno;
-	else
-		r = n == rp->req_len ? mvt_reaper_answer(rp->nl_fd) : -EIO;
-	if (r == 0)
+		n = read(rp->sock_fd, &byte, 1);
+	while (n < 0 && errno == EINTR);
+	r = mvt_reaper_delete_link(rp);
+	if (n == 1) { /* volt asked, and waits for the answer: it reports */
+		answer = r;
+		if (write(rp->sock_fd, &answer, sizeof(answer)) < 0)
+			r = 0;
+	} else if (r == 0) {
 		mvt_reaper_say(rp, "warning", ": deleted by the reaper");
-	else if (r != -ENODEV) /* volt deleted it: nothing to say */
+	} else if (r != -ENODEV) { /* ENODEV: someone else deleted it */
 		mvt_reaper_say(rp, "error", ", and the reaper could not: %s (delete it by hand: "
 			       "ip link del %s)", strerror(-r), rp->job->ifname);
+	}
 	syscall(SYS_exit, 0);
 	for (;;)
 		;
@@ -179,7 +193,7 @@ int mvt_reaper_start(const struct mvt_reaper_job *job, struct tap_why *why)
 {
 	struct mvt_reaper rp = {
 		.job = job, .inst_name = job->host->instance_name(job->inst), .volt = getpid(),
-		.pipe_fd = -1,
+		.sock_fd = -1,
 	};
 	struct nl_sock *sk = NULL;
 	int fds[2] = { -1, -1 }, r;
@@ -190,16 +204,16 @@ int mvt_reaper_start(const struct mvt_reaper_job *job, struct tap_why *why)
 		r = rp.req_len = mvt_link_delete_request(sk, job->ifindex, rp.req,
 							 sizeof(rp.req), why);
 	}
-	if (r >= 0 && pipe2(fds, O_CLOEXEC)) {
+	if (r >= 0 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds)) {
 		r = -errno;
-		snprintf(why->text, sizeof(why->text), "%s: starting its reaper (pipe): %s",
+		snprintf(why->text, sizeof(why->text), "%s: starting its reaper (socketpair): %s",
 			 job->ifname, strerror(errno));
 	}
 	if (r >= 0) {
-		rp.pipe_fd = fds[0];
+		rp.sock_fd = fds[0];
 		r = mvt_reaper_spawn(&rp, why);
 	}
-	/* The reaper has its own copies; volt keeps only the write end. */
+	/* The reaper has its own copies; volt keeps only its end of the pair. */
 	mvt_nl_close(sk);
 	if (fds[0] >= 0)
 		close(fds[0]);
@@ -209,4 +223,24 @@ int mvt_reaper_start(const struct mvt_reaper_job *job, struct tap_why *why)
 		return r;
 	}
 	return fds[1];
+}
+
+int mvt_reaper_delete(int fd, int wait_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int32_t answer;
+	char ask = 'D';
+	ssize_t n;
+
+	/* write, not send: the filter allows volt's main thread write on any
+	 * fd; SIGPIPE is ignored (a reaper that is gone gives EPIPE). */
+	if (write(fd, &ask, 1) != 1)
+		return -ECHILD;
+	do
+		n = poll(&p, 1, wait_ms);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return -ECHILD;
+	n = read(fd, &answer, sizeof(answer));
+	return n == sizeof(answer) ? answer : -ECHILD;
 }

@@ -9,15 +9,17 @@
  * leave an interface behind on the parent.
  *
  * The reaper is forked (twice, so that init, not volt, is its parent)
- * while the plugin realizes, before lockdown. It holds the read end of a
- * pipe whose write end only volt holds, and a netlink socket of its own;
- * it closes every other fd, blocks every signal (only SIGKILL ends it
- * early) and enters seccomp's strict mode (read, write, exit): it can do
- * nothing but wait and send the one request it was given. When the pipe
- * reads end of file (volt closed it in destroy, or volt is gone) it sends
- * RTM_DELLINK for the link's index and exits. After volt's own delete the
- * kernel answers "no such device" and the reaper says nothing; otherwise
- * it says, on volt's stderr, that it deleted the link or why it could not.
+ * while the plugin realizes, before lockdown: it keeps the rights volt
+ * had then (CAP_NET_ADMIN), which volt itself may give up at lockdown
+ * ([sandbox] user). It holds one end of a socket pair whose other end only
+ * volt holds, and a netlink socket of its own; it closes every other fd,
+ * blocks every signal (only SIGKILL ends it early) and enters seccomp's
+ * strict mode (read, write, exit): it can do nothing but wait and send the
+ * one request it was given. Either volt asks (one byte, from destroy): it
+ * sends RTM_DELLINK for the link's index, answers with the kernel's
+ * result and exits; volt reports it. Or the pair reads end of file (volt
+ * is gone): it sends the request and says, on volt's stderr, that it
+ * deleted the link or why it could not.
  * An index is not reused while the kernel counts up, so the request can
  * only ever name this link.
  *
@@ -39,8 +41,14 @@ struct mvt_reaper_job {
 	int ifindex;
 };
 
-/* Start the reaper of job's link: the pipe's write end (close it after
- * deleting the link), or -errno with `why` set. */
+/* Start the reaper of job's link: volt's end of the pair, or -errno with
+ * `why` set. */
 int mvt_reaper_start(const struct mvt_reaper_job *job, struct tap_why *why);
+
+/* Have the reaper delete the link now, waiting at most wait_ms for it: the
+ * kernel's answer (0 or -errno), or -ECHILD if the reaper did not answer
+ * (gone: delete it some other way). Close fd afterwards; the reaper has
+ * exited. */
+int mvt_reaper_delete(int fd, int wait_ms);
 
 #endif

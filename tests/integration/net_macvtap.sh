@@ -2,9 +2,10 @@
 # virtio-net on net-macvtap, inside a network namespace of the test's own:
 # a veth pair, the macvtap created by the plugin on one end, the host-side
 # address on the other. The guest ARPs and pings; the macvtap is gone after
-# a normal exit, after a start-up that fails once it exists, after
-# SIGTERM, SIGHUP or SIGQUIT, and after SIGKILL (its reaper deletes it). An
-# existing macvtap is used and left alone;
+# a normal exit (also when the guest ran as another user, with no
+# capability), after a start-up that fails once it exists, after SIGTERM,
+# SIGHUP or SIGQUIT, and after SIGKILL or a sandbox violation (its reaper
+# deletes it). An existing macvtap is used and left alone;
 # an existing link that is not one is refused.
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
@@ -55,6 +56,19 @@ if grep -q "reaper" "$TMP/mvt.err"; then
 	fail "a normal exit: the reaper spoke: $(grep reaper "$TMP/mvt.err")"
 else
 	pass "a normal exit: the reaper found nothing to delete, and said nothing"
+fi
+
+# 1b. The same as another user ([sandbox] user): volt holds no capability
+# once the guest runs, so the link comes up before lockdown and its reaper,
+# which kept root's rights, deletes it at exit.
+if getent passwd nobody >/dev/null && [ "$(id -u)" -eq 0 ]; then
+	run_ns user --config "$TMP/mvt.ini" --user nobody
+	check_status user 0 "net-macvtap, --user nobody: the VM runs"
+	check_guest user "net-macvtap, --user nobody"
+	check_grep user err "voltmvt0: macvtap deleted" "net-macvtap, --user nobody: deleted at exit"
+	no_links macvtap "net-macvtap after a run as nobody"
+else
+	echo "note: not root, or no user nobody: the --user check is skipped"
 fi
 
 # 2. Start-up fails after the macvtap exists (a later [net] section with a

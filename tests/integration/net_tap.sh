@@ -1,7 +1,8 @@
 #!/bin/bash
 # virtio-net on net-tap, inside a network namespace of the test's own: the
 # net guest ARPs for and pings an address on a tap there, with and without
-# merged receive buffers; a tap volt creates is gone after it exits; a
+# merged receive buffers, and as another user (--user); a tap volt creates
+# is gone after it exits; a
 # multicast MAC is refused before the guest runs, naming the key.
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
@@ -34,6 +35,13 @@ INI
 	check_grep "tap$mrg" err "net-tap net eth0: tap0: attached to the existing tap" \
 		"net-tap ($opts): attached to tap0"
 done
+# The checksum offloads again as another user: the tap's TUNSETOFFLOAD at
+# DRIVER_OK needs no capability, so the guest's network works as nobody.
+if getent passwd nobody >/dev/null && [ "$(id -u)" -eq 0 ]; then
+	run_ns tapuser --config "$TMP/tapcsum.ini" --user nobody
+	check_status tapuser 0 "net-tap, --user nobody: the VM runs"
+	check_guest tapuser "net-tap, --user nobody"
+fi
 if ns ip link show tap0 >/dev/null 2>&1; then
 	pass "net-tap: the existing tap is still there"
 else

@@ -215,6 +215,16 @@ else
 		fail "Ctrl-Alt-Del: the guest did not restart on SIGUSR2 ($(why ctrl-alt-del))"
 	fi
 
+	# Runs 3 and 4 ran the guest as uid 65534 with no capability; the others
+	# as root (the L1 script runs volt as root).
+	if [[ $(field macvtap-4cpu uid) == 65534 && $(field macvtap-4cpu capeff) == 0 &&
+		$(field vhost uid) == 65534 && $(field vhost capeff) == 0 &&
+		$(field boot-vmlinux uid) == 0 ]]; then
+		pass "[sandbox] user: net-macvtap and net-vhost guests ran as uid 65534, no capability"
+	else
+		fail "[sandbox] user: uid/capeff macvtap-4cpu $(field macvtap-4cpu uid)/$(field macvtap-4cpu capeff), vhost $(field vhost uid)/$(field vhost capeff), boot-vmlinux $(field boot-vmlinux uid)"
+	fi
+
 	# The sandbox was on in every run: seccomp mode 2 in /proc/PID/status.
 	nosb=()
 	for n in "${names[@]}"; do

@@ -11,6 +11,8 @@
 # rootfs.ext4}. Network: addresses 10.0.{1,2,3}.0/24 exist only inside L1.
 
 VM_TIMEOUT=${VM_TIMEOUT:-90}
+# [sandbox] user of runs 3 and 4: a number, as L1 has no /etc/passwd.
+E2E_USER=65534:65534
 ROOTFS=/payload/guest/rootfs.ext4
 # loglevel=5: the console shows warnings and worse (WARNING:, BUG:, Call Trace, the
 # DMA warning) but not the info lines; every byte of console output is a VM exit,
@@ -86,23 +88,31 @@ mac = 52:54:00:0e:01:02"
 run boot-bzimage
 debugfs_cat /e2e-bzimage.txt
 
-# 3. vmlinux, 4 vCPUs, net-macvtap (the link volt creates is gone after exit).
+# 3. vmlinux, 4 vCPUs, net-macvtap (the link volt creates is gone after exit),
+# the guest run as another user with no capability (its reaper deletes the link).
 ini macvtap-4cpu vmlinux 4 "e2e.net=10.0.2.2/24:10.0.2.1" \
 "[net \"eth0\"]
 backend = net-macvtap
 parent = $E2E_PARENT
 ifname = e2emvt0
-mac = 52:54:00:0e:02:02"
+mac = 52:54:00:0e:02:02
+
+[sandbox]
+user = $E2E_USER"
 run macvtap-4cpu
 echo "VOLT-E2E-LINKS macvtap=$(ip -o link | grep -c 'e2emvt0')"
 
 # 4. vmlinux, 1 vCPU, net-vhost, the kernel's pages mapped from its file
-# (kernel_pages = shared): vhost's memory table covers them too.
+# (kernel_pages = shared): vhost's memory table covers them too. As another
+# user: vhost's ioctls at DRIVER_OK need no capability.
 KPAGES=shared ini vhost vmlinux 1 "e2e.net=10.0.3.2/24:10.0.3.1" \
 "[net \"eth0\"]
 backend = net-vhost
 tap = e2etap1
-mac = 52:54:00:0e:03:02"
+mac = 52:54:00:0e:03:02
+
+[sandbox]
+user = $E2E_USER"
 run vhost
 
 # 5. SIGTERM while the guest waits: volt exits 0. Guest RAM on 4 KiB pages only

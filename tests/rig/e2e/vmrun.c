@@ -9,15 +9,16 @@
  *
  *   VOLT-E2E-RESULT name=NAME status=exit:N|signal:N|timeout init_ms=N|- exit_ms=N
  *     maxrss_kib=N hwm_kib=N|- rss_kib=N|- overhead_kib=N|- guest_kib=N|- seccomp=N|-
- *     threads=N|- thp_kib=N|-
+ *     threads=N|- thp_kib=N|- uid=N|- capeff=HEX|-
  *
  * init_ms   exec (just before fork) to the first line starting with the marker
  * exit_ms   exec to the command's exit (waitpid)
  * maxrss    the command's peak RSS, from wait4's rusage (the kernel's high-water
  *           mark of the process, guest pages it touched included)
- * hwm, rss, seccomp, threads
- *           VmHWM, VmRSS, Seccomp (2: a filter is on) and Threads from
- *           /proc/PID/status at the snapshot (see --snapshot)
+ * hwm, rss, seccomp, threads, uid, capeff
+ *           VmHWM, VmRSS, Seccomp (2: a filter is on), Threads, the real uid
+ *           and CapEff (hex) from /proc/PID/status at the snapshot (see
+ *           --snapshot)
  * guest     RSS of the guest-RAM mapping at the snapshot, from /proc/PID/smaps:
  *           the run of adjacent read-write mappings whose sizes add up to exactly
  *           --ram-mib, each anonymous or backed by a file other than a library,
@@ -77,7 +78,8 @@ struct trigger {
 
 struct snapshot {
 	bool taken;
-	long hwm_kib, rss_kib, seccomp, threads;
+	long hwm_kib, rss_kib, seccomp, threads, uid;
+	long capeff;    /* -1: not read */
 	long guest_kib; /* -1: no mapping run matched --ram-mib */
 	long thp_kib;
 };
@@ -202,8 +204,8 @@ static int parse_args(int argc, char **argv)
 /* ---- /proc snapshot ---- */
 
 /* The number after "KEY:" in a /proc file of such lines (status,
- * smaps_rollup), or -1. */
-static long proc_field(const char *path, const char *key)
+ * smaps_rollup), in this base, or -1. */
+static long proc_field_base(const char *path, const char *key, int base)
 {
 	FILE *f = fopen(path, "r");
 	char line[256];
@@ -214,11 +216,16 @@ static long proc_field(const char *path, const char *key)
 		return -1;
 	while (fgets(line, sizeof(line), f))
 		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			v = strtol(line + klen + 1, NULL, 10);
+			v = strtol(line + klen + 1, NULL, base);
 			break;
 		}
 	fclose(f);
 	return v;
+}
+
+static long proc_field(const char *path, const char *key)
+{
+	return proc_field_base(path, key, 10);
 }
 
 /* What a mapping can be to guest RAM: not part of it, an anonymous piece, or a
@@ -342,6 +349,8 @@ static void take_snapshot(pid_t pid, struct snapshot *s)
 	s->rss_kib = proc_field(path, "VmRSS");
 	s->seccomp = proc_field(path, "Seccomp");
 	s->threads = proc_field(path, "Threads");
+	s->uid = proc_field(path, "Uid");
+	s->capeff = proc_field_base(path, "CapEff", 16);
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
 	s->thp_kib = proc_field(path, "AnonHugePages");
 	n = read_vmas(pid, &v);
@@ -605,7 +614,12 @@ int main(int argc, char **argv)
 	FIELD("seccomp", snap.taken ? snap.seccomp : -1);
 	FIELD("threads", snap.taken ? snap.threads : -1);
 	FIELD("thp_kib", snap.taken ? snap.thp_kib : -1);
+	FIELD("uid", snap.taken ? snap.uid : -1);
 #undef FIELD
+	if (snap.taken && snap.capeff >= 0)
+		printf(" capeff=%lx", snap.capeff);
+	else
+		printf(" capeff=-");
 	printf("\n");
 	fflush(stdout);
 	if (timed_out)
