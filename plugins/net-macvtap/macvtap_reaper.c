@@ -2,13 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -56,9 +56,9 @@ static void mvt_reaper_close_others(int a, int b)
 	close_range(next, ~0U, 0);
 }
 
-/* Detached from volt's session (its signals were blocked before fork), with nothing but its two fds
- * and stderr, in seccomp's strict mode. A kernel without seccomp leaves
- * it unconfined; it still works. */
+/* Detached from volt's session (every signal was blocked before the
+ * fork), with nothing but its two fds and stderr, in seccomp's strict
+ * mode. A kernel without seccomp leaves it unconfined; it still works. */
 static void mvt_reaper_confine(const struct mvt_reaper *rp)
 {
 	setsid();
@@ -132,10 +132,12 @@ static void mvt_reaper_run(const struct mvt_reaper *rp)
 		n = read(rp->sock_fd, &byte, 1);
 	while (n < 0 && errno == EINTR);
 	r = mvt_reaper_delete_link(rp);
-	if (n == 1) { /* volt asked, and waits for the answer: it reports */
+	if (n == 1) {
+		/* volt asked and waits for the answer, which it reports; if it
+		 * is gone meanwhile, nobody is left to tell. */
 		answer = r;
 		if (write(rp->sock_fd, &answer, sizeof(answer)) < 0)
-			r = 0;
+			answer = 0;
 	} else if (r == 0) {
 		mvt_reaper_say(rp, "warning", ": deleted by the reaper");
 	} else if (r != -ENODEV) { /* ENODEV: someone else deleted it */
