@@ -5,8 +5,10 @@
 #  2. build examples/plugin-hello from a copy outside the repository against
 #     that prefix alone (find_package(VoltSDK)), install the .so into the
 #     prefix's plugin directory, and build it once more with pkg-config;
-#  3. run the INSTALLED volt on the echo test guest with a hello-echo device
-#     and check the guest's PASS lines and the exit status.
+#  3. build the echo test guest from a copy outside the repository with the
+#     installed SDK's volt_sdk_add_guest() (its runtime and link script);
+#  4. run the INSTALLED volt on that guest with a hello-echo device and check
+#     the guest's PASS lines and the exit status.
 # Exit 0 on success, 1 on a failure, 77 ("SKIP: reason") when /dev/kvm is
 # unusable (steps 1 and 2 have run and passed by then).
 set -euo pipefail
@@ -89,13 +91,31 @@ grep -q -- '-std=c11' "$tmp/build-hello/build.ninja" &&
 	fail "volt_sdk_add_plugin() does not compile ISO C11 with _GNU_SOURCE"
 pass "pkg-config and volt_sdk_add_plugin() compile the same C (ISO C11, _GNU_SOURCE)"
 
-# ---- 3. the installed volt runs it ----
+# ---- 3. a test guest, against the installed SDK alone ----
+mkdir "$tmp/guest-echo"
+cp tests/guests/echo/echo.c "$tmp/guest-echo/"
+cat >"$tmp/guest-echo/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.20)
+project(echo-guest C)
+find_package(VoltSDK REQUIRED)
+volt_sdk_add_guest(echo-guest SOURCES echo.c WERROR)
+CMAKE
+cmake -S "$tmp/guest-echo" -B "$tmp/build-guest" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" \
+	-DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF \
+	>"$tmp/guest-configure.log" || { cat "$tmp/guest-configure.log"; fail "configure the echo guest"; }
+if grep -rqF -- "$src" "$tmp/build-guest/build.ninja" "$tmp/build-guest/CMakeCache.txt"; then
+	fail "the echo guest's build refers to the source tree $src"
+fi
+ninja -C "$tmp/build-guest" >"$tmp/guest-build.log" || { cat "$tmp/guest-build.log"; fail "build the echo guest"; }
+guest=$tmp/build-guest/echo-guest
+[ -f "$guest" ] || fail "volt_sdk_add_guest() made no $guest"
+pass "the echo test guest built with volt_sdk_add_guest() from the installed runtime"
+
+# ---- 4. the installed volt runs them ----
 [ -e /dev/kvm ] || { echo "SKIP: /dev/kvm is missing (no KVM on this machine)"; exit 77; }
 ( exec 3<>/dev/kvm ) 2>/dev/null ||
 	{ echo "SKIP: /dev/kvm is not accessible to $(id -un) (need read-write access)"; exit 77; }
 
-guest=$(cd "$build_dir" && pwd)/tests/guests/echo
-[ -f "$guest" ] || fail "$guest is missing"
 # No [plugins] dir: the installed volt finds its plugins by itself.
 cat >"$tmp/echo.ini" <<INI
 [vm]
@@ -124,7 +144,7 @@ if [ "$status" -ne 0 ] || grep -q '^FAIL: ' "$tmp/echo.out" ||
 fi
 grep -q 'hello from the SDK test' "$tmp/echo.err" ||
 	{ show; fail "the greeting key's value was not logged"; }
-pass "installed volt ran the echo guest with hello-echo from the plugin directory"
+pass "installed volt ran the SDK-built echo guest with hello-echo from the plugin directory"
 
 # A key the plugin does not declare: refused before the VM starts.
 printf 'colour = red\n' >>"$tmp/echo.ini"
