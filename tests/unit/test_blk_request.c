@@ -381,6 +381,117 @@ static void test_parse_data_stops_at_status(void **state)
 	free(c);
 }
 
+/* Buffer len carved at offset at of mem: chains whose buffers do not follow
+ * one another, as a guest's seldom do. */
+static uint8_t *add_at(struct chain *c, size_t at, size_t len, bool writable)
+{
+	unsigned n = c->elem.nout + c->elem.nin;
+
+	assert_true(at + len <= sizeof(c->mem));
+	c->elem.iov[n] = (struct iovec){ c->mem + at, len };
+	if (writable) {
+		c->elem.nin++;
+		c->elem.in_len += len;
+	} else {
+		assert_int_equal(c->elem.nin, 0);
+		c->elem.nout++;
+		c->elem.out_len += len;
+	}
+	return c->mem + at;
+}
+
+/* OUT data is the readable part after the 16-byte header: exactly the bytes
+ * of the guest's buffers that follow it, in pieces that stay inside those
+ * buffers, and no empty piece for a buffer the header fills. */
+static void test_parse_out_data_pieces(void **state)
+{
+	struct chain *c = new_chain();
+	uint8_t hdr[16], *h1, *h2, *d;
+
+	/* The header alone in its buffer: one piece, the data buffer. */
+	put_hdr(add_at(c, 0, 16, false), VIRTIO_BLK_T_OUT, 2);
+	d = add_at(c, 1024, 512, false);
+	add_at(c, 4096, 1, true);
+	expect_answer(c, &lim_rw, VIRTIO_BLK_S_OK, NULL);
+	assert_int_equal(req.ndata, 1);
+	assert_ptr_equal(req.data[0].iov_base, d);
+	assert_int_equal(req.data[0].iov_len, 512);
+	free(c);
+
+	/* The header split over two buffers far apart, the second holding the
+	 * first 100 data bytes, the rest in a third. */
+	c = new_chain();
+	put_hdr(hdr, VIRTIO_BLK_T_OUT, 2);
+	h1 = add_at(c, 0, 8, false);
+	h2 = add_at(c, 256, 8 + 100, false);
+	d = add_at(c, 2048, 412, false);
+	memcpy(h1, hdr, 8);
+	memcpy(h2, hdr + 8, 8);
+	add_at(c, 4096, 1, true);
+	expect_answer(c, &lim_rw, VIRTIO_BLK_S_OK, NULL);
+	assert_int_equal(req.offset, 2 * 512);
+	assert_int_equal(req.ndata, 2);
+	assert_ptr_equal(req.data[0].iov_base, h2 + 8);
+	assert_int_equal(req.data[0].iov_len, 100);
+	assert_ptr_equal(req.data[1].iov_base, d);
+	assert_int_equal(req.data[1].iov_len, 412);
+	free(c);
+
+	/* Header and 511 data bytes in one buffer, the last data byte in the
+	 * next: the first piece must not run past its buffer's end. */
+	c = new_chain();
+	h1 = add_at(c, 0, 16 + 511, false);
+	put_hdr(h1, VIRTIO_BLK_T_OUT, 2);
+	d = add_at(c, 2048, 1, false);
+	add_at(c, 4096, 1, true);
+	expect_answer(c, &lim_rw, VIRTIO_BLK_S_OK, NULL);
+	assert_int_equal(req.len, 512);
+	assert_int_equal(req.ndata, 2);
+	assert_ptr_equal(req.data[0].iov_base, h1 + 16);
+	assert_int_equal(req.data[0].iov_len, 511);
+	assert_ptr_equal(req.data[1].iov_base, d);
+	assert_int_equal(req.data[1].iov_len, 1);
+	free(c);
+}
+
+/* Nothing of an earlier request survives into the next parse: a short
+ * header is logged as type 0, sector 0, and a write-zeroes without the
+ * unmap flag does not unmap. */
+static void test_parse_leaves_nothing_stale(void **state)
+{
+	struct chain *c = range_chain(VIRTIO_BLK_T_WRITE_ZEROES, 8, 16, 0, 1, 0);
+	struct chain *s = new_chain();
+
+	add(s, 8, false);
+	add(s, 1, true);
+	req.type = VIRTIO_BLK_T_OUT;
+	req.sector = 99;
+	assert_int_equal(blk_request_parse(&s->elem, &lim_rw, &req), 0);
+	assert_int_equal(req.result, VIRTIO_BLK_S_IOERR);
+	assert_int_equal(req.type, 0);
+	assert_int_equal(req.sector, 0);
+
+	req.unmap = true;
+	assert_int_equal(blk_request_parse(&c->elem, &lim_rw, &req), 0);
+	assert_int_equal(req.result, VIRTIO_BLK_S_OK);
+	assert_false(req.unmap);
+	free(c);
+	free(s);
+}
+
+/* A segment of exactly the drive's maximum is accepted, one more refused. */
+static void test_parse_range_at_maximum(void **state)
+{
+	const uint32_t D = VIRTIO_BLK_T_DISCARD, W = VIRTIO_BLK_T_WRITE_ZEROES;
+	struct blk_limits lim = lim_rw;
+
+	lim.max_write_zeroes_sectors = 512;
+	expect_range(D, 0, 1024, 0, 1, 0, &lim, VIRTIO_BLK_S_OK, NULL);
+	assert_int_equal(req.range_len, 1024 * 512);
+	expect_range(W, 0, 512, 0, 1, 0, &lim, VIRTIO_BLK_S_OK, NULL);
+	expect_range(W, 0, 513, 0, 1, 0, &lim, VIRTIO_BLK_S_IOERR, "maximum");
+}
+
 /* ---- the I/O on a real image file -------------------------------------- */
 
 static int make_image(char *path, size_t bytes)
@@ -719,6 +830,9 @@ int main(void)
 		cmocka_unit_test(test_parse_discard_write_zeroes),
 		cmocka_unit_test(test_parse_direct_alignment),
 		cmocka_unit_test(test_parse_data_stops_at_status),
+		cmocka_unit_test(test_parse_out_data_pieces),
+		cmocka_unit_test(test_parse_leaves_nothing_stale),
+		cmocka_unit_test(test_parse_range_at_maximum),
 		cmocka_unit_test(test_io_read_write_flush_id),
 		cmocka_unit_test(test_io_discard_write_zeroes),
 		cmocka_unit_test(test_plugin_in_process),
