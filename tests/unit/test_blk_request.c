@@ -25,7 +25,65 @@
 
 #define BLK_VERSION "test"
 #include "../../plugins/virtio-blk/blk.c"
+
+/* blk_io.c's system calls, wrapped so a test can make the file system do
+ * what it seldom does on its own: transfer fewer bytes than asked (at most
+ * xfer_cap per call; 0: all), or lack both fallocate modes. */
+static size_t xfer_cap;
+static unsigned xfer_calls;
+static uint64_t xfer_end;   /* the highest file offset a call was offered */
+static bool fallocate_unsupported;
+
+static ssize_t xfer_capped(bool write, int fd, const struct iovec *iov, int n, off_t off)
+{
+	struct iovec v[VOLT_VQ_MAX_SIZE];
+	size_t left = xfer_cap;
+	int k;
+
+	uint64_t end = (uint64_t)off;
+
+	for (k = 0; k < n; k++)
+		end += iov[k].iov_len;
+	if (end > xfer_end)
+		xfer_end = end;
+	xfer_calls++;
+	if (!xfer_cap)
+		return write ? pwritev(fd, iov, n, off) : preadv(fd, iov, n, off);
+	for (k = 0; k < n && left; k++) {
+		v[k] = iov[k];
+		if (v[k].iov_len > left)
+			v[k].iov_len = left;
+		left -= v[k].iov_len;
+	}
+	return write ? pwritev(fd, v, k, off) : preadv(fd, v, k, off);
+}
+
+static ssize_t test_preadv(int fd, const struct iovec *iov, int n, off_t off)
+{
+	return xfer_capped(false, fd, iov, n, off);
+}
+
+static ssize_t test_pwritev(int fd, const struct iovec *iov, int n, off_t off)
+{
+	return xfer_capped(true, fd, iov, n, off);
+}
+
+static int test_fallocate(int fd, int mode, off_t off, off_t len)
+{
+	if (fallocate_unsupported) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	return fallocate(fd, mode, off, len);
+}
+
+#define preadv test_preadv
+#define pwritev test_pwritev
+#define fallocate test_fallocate
 #include "../../plugins/virtio-blk/blk_io.c"
+#undef preadv
+#undef pwritev
+#undef fallocate
 #include "../../plugins/virtio-blk/blk_lock.c"
 #include "../../plugins/virtio-blk/blk_request.c"
 
@@ -577,6 +635,280 @@ static void test_io_discard_write_zeroes(void **state)
 	unlink(path);
 }
 
+/* Parse c and run it on img; the status, with *err its errno. */
+static uint8_t run(struct chain *c, const struct blk_image *img, int *err)
+{
+	assert_int_equal(parse(c, &lim_rw), 0);
+	assert_int_equal(req.result, VIRTIO_BLK_S_OK);
+	*err = 0;
+	return blk_io_run(img, &req, err);
+}
+
+/* A read or write the file system does in several short steps still
+ * moves every byte between the right place of the file and the right
+ * guest buffer, the steps ending inside and between the buffers. */
+static void test_io_short_transfers(void **state)
+{
+	char path[] = "/tmp/volt-blk-test.XXXXXX";
+	struct blk_image img = { 0 };
+	uint8_t *d[3], disk[2048], pattern[2048];
+	const size_t sizes[3] = { 512, 1024, 512 };
+	struct chain *c;
+	int err;
+
+	img.fd = make_image(path, CAP * 512);
+	for (size_t i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (uint8_t)(i * 13 + i / 256 + 5);
+	for (size_t cap = 1; cap <= 2048; cap = cap * 3 + 200) {
+		/* OUT from three separate buffers, at most cap bytes per call. */
+		c = new_chain();
+		put_hdr(add_at(c, 0, 16, false), VIRTIO_BLK_T_OUT, 40);
+		for (unsigned i = 0, at = 512; i < 3; at += 2 * sizes[i], i++)
+			d[i] = add_at(c, at, sizes[i], false);
+		add_at(c, 8000, 1, true);
+		memcpy(d[0], pattern, 512);
+		memcpy(d[1], pattern + 512, 1024);
+		memcpy(d[2], pattern + 1536, 512);
+		xfer_cap = cap;
+		xfer_calls = 0;
+		xfer_end = 0;
+		assert_int_equal(run(c, &img, &err), VIRTIO_BLK_S_OK);
+		xfer_cap = 0;
+		assert_int_equal(xfer_calls, (2048 + cap - 1) / cap);
+		/* No call was offered more than what is left of the request. */
+		assert_int_equal(xfer_end, 40 * 512 + 2048);
+		assert_int_equal(pread(img.fd, disk, sizeof(disk), 40 * 512), (ssize_t)sizeof(disk));
+		assert_memory_equal(disk, pattern, sizeof(disk));
+		free(c);
+
+		/* IN of the same sectors into three separate buffers. */
+		c = new_chain();
+		put_hdr(add_at(c, 0, 16, false), VIRTIO_BLK_T_IN, 40);
+		for (unsigned i = 0, at = 512; i < 3; at += 2 * sizes[i], i++)
+			d[i] = add_at(c, at, sizes[i], true);
+		add_at(c, 8000, 1, true);
+		memset(c->mem + 16, 0xaa, 8000 - 16);
+		xfer_cap = cap;
+		assert_int_equal(run(c, &img, &err), VIRTIO_BLK_S_OK);
+		xfer_cap = 0;
+		assert_memory_equal(d[0], pattern, 512);
+		assert_memory_equal(d[1], pattern + 512, 1024);
+		assert_memory_equal(d[2], pattern + 1536, 512);
+		/* Nothing between the buffers was written. */
+		assert_int_equal(d[0][512], 0xaa);
+		assert_int_equal(d[1][1024], 0xaa);
+		assert_int_equal(d[2][512], 0xaa);
+		free(c);
+		memset(disk, 0, sizeof(disk));
+		assert_int_equal(pwrite(img.fd, disk, sizeof(disk), 40 * 512), (ssize_t)sizeof(disk));
+	}
+	/* A transfer of no sectors is answered OK. */
+	c = read_chain(3, 0);
+	assert_int_equal(run(c, &img, &err), VIRTIO_BLK_S_OK);
+	free(c);
+	close(img.fd);
+	unlink(path);
+}
+
+/* The image shrank after the request was checked (another program cut it):
+ * a read that meets its end is an I/O error, EIO, whatever a system call
+ * before left in errno (an I/O thread's epoll_wait may leave EINTR). */
+static void test_io_file_shrank(void **state)
+{
+	char path[] = "/tmp/volt-blk-test.XXXXXX";
+	struct blk_image img = { 0 };
+	struct chain *c = read_chain(CAP - 4, 2048);
+	int err;
+
+	alarm(10); /* a loop that never ends fails here, not at ctest's timeout */
+	img.fd = make_image(path, CAP * 512);
+	assert_int_equal(ftruncate(img.fd, (CAP - 2) * 512), 0); /* half of it is there */
+	assert_int_equal(parse(c, &lim_rw), 0);
+	errno = EINTR;
+	assert_int_equal(blk_io_run(&img, &req, &err), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(err, EIO);
+	assert_int_equal(ftruncate(img.fd, (CAP - 8) * 512), 0); /* none of it is */
+	errno = EINTR;
+	assert_int_equal(blk_io_run(&img, &req, &err), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(err, EIO);
+	alarm(0);
+	free(c);
+	close(img.fd);
+	unlink(path);
+}
+
+/* What the host's file system refuses is answered IOERR with its errno,
+ * never OK: a write, a flush, a discard and a write-zeroes on an image fd
+ * that cannot do them. */
+static void test_io_errors_are_ioerr(void **state)
+{
+	char path[] = "/tmp/volt-blk-test.XXXXXX";
+	struct blk_image img = { 0 };
+	struct chain *c;
+	int fd, pipefd[2], err;
+
+	alarm(10);
+	fd = make_image(path, CAP * 512);
+	img.fd = open(path, O_RDONLY);
+	assert_true(img.fd >= 0);
+	c = write_chain(0, 512);
+	assert_int_equal(run(c, &img, &err), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(err, EBADF);
+	free(c);
+	for (int unmap = 0; unmap < 2; unmap++) {
+		c = range_chain(VIRTIO_BLK_T_WRITE_ZEROES, 0, 8, unmap, 1, 0);
+		assert_int_equal(run(c, &img, &err), VIRTIO_BLK_S_IOERR);
+		assert_int_equal(err, EBADF);
+		free(c);
+	}
+	c = range_chain(VIRTIO_BLK_T_DISCARD, 0, 8, 0, 1, 0);
+	assert_int_equal(run(c, &img, &err), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(err, EBADF);
+	free(c);
+	/* Zeros written by hand (no fallocate mode) fail as a write does. */
+	fallocate_unsupported = true;
+	c = range_chain(VIRTIO_BLK_T_WRITE_ZEROES, 0, 8, 0, 1, 0);
+	assert_int_equal(run(c, &img, &err), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(err, EBADF);
+	fallocate_unsupported = false;
+	free(c);
+	close(img.fd);
+
+	/* fdatasync fails on a pipe (EINVAL): the flush must say so. */
+	assert_int_equal(pipe(pipefd), 0);
+	img.fd = pipefd[1];
+	c = new_chain();
+	put_hdr(add(c, 16, false), VIRTIO_BLK_T_FLUSH, 0);
+	add(c, 1, true);
+	assert_int_equal(run(c, &img, &err), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(err, EINVAL);
+	/* A flush that succeeds is OK, whatever errno held before. */
+	img.fd = fd;
+	errno = EINTR;
+	assert_int_equal(run(c, &img, &err), VIRTIO_BLK_S_OK);
+	assert_int_equal(err, 0);
+	free(c);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	alarm(0);
+	close(fd);
+	unlink(path);
+}
+
+static long blocks_of(int fd)
+{
+	struct stat st;
+
+	assert_int_equal(fstat(fd, &st), 0);
+	return (long)st.st_blocks;
+}
+
+/* DISCARD and WRITE_ZEROES with unmap give the blocks back (a hole);
+ * WRITE_ZEROES without unmap leaves them allocated. Where the file system
+ * has neither fallocate mode, zeros are written by hand, range by range,
+ * more than one 64 KiB chunk, nothing outside the range. */
+static void test_io_unmap_and_by_hand(void **state)
+{
+	char path[] = "/tmp/volt-blk-test.XXXXXX";
+	struct blk_image img = { 0 };
+	static uint8_t ones[CAP * 512], back[CAP * 512];
+	const uint32_t W = VIRTIO_BLK_T_WRITE_ZEROES, D = VIRTIO_BLK_T_DISCARD;
+	struct chain *c;
+	long full;
+	bool holes, zero_range;
+	int err;
+
+	alarm(10);
+	img.fd = make_image(path, CAP * 512);
+	memset(ones, 0xff, sizeof(ones));
+	assert_int_equal(pwrite(img.fd, ones, sizeof(ones), 0), (ssize_t)sizeof(ones));
+	assert_int_equal(fsync(img.fd), 0);
+	full = blocks_of(img.fd);
+	holes = fallocate(img.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096) == 0;
+	zero_range = fallocate(img.fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, 0, 4096) == 0;
+	assert_int_equal(pwrite(img.fd, ones, 4096, 0), 4096);
+	assert_int_equal(fsync(img.fd), 0);
+	if (holes) {
+		struct { uint32_t type, flags; } acts[] = { { W, 0 }, { W, 1 }, { D, 0 } };
+
+		/* 1024 sectors (512 KiB, 1024 st_blocks) of the 1 MiB image. */
+		for (unsigned i = 0; i < 3; i++) {
+			c = range_chain(acts[i].type, 0, 1024, acts[i].flags, 1, 0);
+			xfer_calls = 0;
+			assert_int_equal(run(c, &img, &err), VIRTIO_BLK_S_OK);
+			free(c);
+			/* The file system zeroes what it can zero itself. */
+			if (zero_range || acts[i].flags || acts[i].type == D)
+				assert_int_equal(xfer_calls, 0);
+			if (acts[i].type == W && !acts[i].flags)
+				assert_true(blocks_of(img.fd) >= full);
+			else
+				assert_true(blocks_of(img.fd) <= full - 1024);
+			assert_int_equal(pwrite(img.fd, ones, sizeof(ones), 0), (ssize_t)sizeof(ones));
+			assert_int_equal(fsync(img.fd), 0);
+		}
+	} else {
+		print_message("no hole punching on /tmp: unmap not checked\n");
+	}
+
+	fallocate_unsupported = true;
+	for (int unmap = 0; unmap < 2; unmap++) {
+		assert_int_equal(pwrite(img.fd, ones, sizeof(ones), 0), (ssize_t)sizeof(ones));
+		/* Sectors 3 .. 3 + 300: 150 KiB, three chunks, the last partial. */
+		c = range_chain(W, 3, 300, unmap, 1, 0);
+		xfer_calls = 0;
+		xfer_end = 0;
+		assert_int_equal(run(c, &img, &err), VIRTIO_BLK_S_OK);
+		assert_int_equal(xfer_calls, 3);
+		assert_int_equal(xfer_end, 303 * 512);
+		free(c);
+		assert_int_equal(pread(img.fd, back, sizeof(back), 0), (ssize_t)sizeof(back));
+		for (size_t i = 0; i < sizeof(back); i++)
+			if (back[i] != (i >= 3 * 512 && i < 303 * 512 ? 0 : 0xff))
+				fail_msg("unmap %d: byte %zu is 0x%02x", unmap, i, back[i]);
+	}
+	/* Discard without hole punching keeps the data: a hint, answered OK. */
+	c = range_chain(D, 0, 8, 0, 1, 0);
+	assert_int_equal(run(c, &img, &err), VIRTIO_BLK_S_OK);
+	free(c);
+	fallocate_unsupported = false;
+	alarm(0);
+	close(img.fd);
+	unlink(path);
+}
+
+/* GET_ID fills at most 20 bytes and never more than each buffer holds,
+ * buffers anywhere in the chain; a shorter answer is cut, not overrun. */
+static void test_io_get_id_buffers(void **state)
+{
+	struct blk_image img = { .fd = -1, .serial = "ABCDEFGHIJKLMNOPQRST" };
+	uint8_t *a, *b;
+	struct chain *c = new_chain();
+	int err;
+
+	put_hdr(add_at(c, 0, 16, false), VIRTIO_BLK_T_GET_ID, 0);
+	a = add_at(c, 100, 12, true);
+	b = add_at(c, 300, 20 + 1, true); /* 20 bytes of room, then the status */
+	memset(c->mem + 16, 0xaa, 1000);
+	assert_int_equal(run(c, &img, &err), VIRTIO_BLK_S_OK);
+	assert_memory_equal(a, "ABCDEFGHIJKL", 12);
+	assert_int_equal(a[12], 0xaa);
+	assert_memory_equal(b, "MNOPQRST", 8);
+	for (int i = 8; i < 20; i++)
+		assert_int_equal(b[i], 0xaa);
+	free(c);
+
+	/* Room for 8 bytes only. */
+	c = new_chain();
+	put_hdr(add_at(c, 0, 16, false), VIRTIO_BLK_T_GET_ID, 0);
+	a = add_at(c, 100, 8 + 1, true);
+	memset(c->mem + 16, 0xaa, 1000);
+	assert_int_equal(run(c, &img, &err), VIRTIO_BLK_S_OK);
+	assert_memory_equal(a, "ABCDEFGH", 8);
+	assert_int_equal(a[9], 0xaa);
+	free(c);
+}
+
 /* ---- the whole plugin, driven in-process ------------------------------- */
 
 #define G_RAM     (4ULL << 20)
@@ -835,6 +1167,11 @@ int main(void)
 		cmocka_unit_test(test_parse_range_at_maximum),
 		cmocka_unit_test(test_io_read_write_flush_id),
 		cmocka_unit_test(test_io_discard_write_zeroes),
+		cmocka_unit_test(test_io_short_transfers),
+		cmocka_unit_test(test_io_file_shrank),
+		cmocka_unit_test(test_io_errors_are_ioerr),
+		cmocka_unit_test(test_io_unmap_and_by_hand),
+		cmocka_unit_test(test_io_get_id_buffers),
 		cmocka_unit_test(test_plugin_in_process),
 		cmocka_unit_test(test_plugin_read_only_and_keys),
 	};
