@@ -313,6 +313,51 @@ static void test_no_signature(void **state)
 	assert_non_null(strstr(err.msg, "no HdrS signature"));
 }
 
+/* Protocol 2.10, the oldest with pref_address and init_size, loads. */
+static void test_protocol_2_10(void **state)
+{
+	struct bz_img im = bz_build(4, PM_SIZE);
+	struct boot_kernel k;
+
+	im.hdr->version = 0x020a;
+	k = expect_loaded(*state, im);
+	assert_int_equal(k.setup.version, 0x020a);
+}
+
+/* Cut right after the signature: a bzImage, truncated, not "no HdrS". */
+static void test_cut_after_signature(void **state)
+{
+	struct bz_img im = bz_build(4, PM_SIZE);
+
+	im.len = offsetof(struct boot_params, hdr.header) + 4;
+	expect_refused(*state, im, "ends inside the bzImage setup header");
+}
+
+/* A real bzImage's protected-mode part is megabytes long: load_end is still
+ * where its decompression ends (pref_address + init_size) when that lies
+ * above the copied file, so nothing (the initrd) is put there. */
+static void test_big_kernel_load_end(void **state)
+{
+	struct bz_img im = bz_build(4, LAYOUT_MIB(2));
+	struct boot_kernel k = expect_loaded(*state, im);
+
+	assert_int_equal(k.load_end, PREF_ADDR + INIT_SIZE);
+}
+
+/* kernel_load_bzimage called on its own fills all of *out. */
+static void test_bz_out_cleared(void **state)
+{
+	struct bz_img im = bz_build(4, PM_SIZE);
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+
+	memset(&k, 0xff, sizeof(k));
+	assert_int_equal(kernel_load_bzimage(*state, im.buf, im.len, &k, &err), 0);
+	assert_true(k.bzimage);
+	assert_int_equal(k.shared, 0);
+	free(im.buf);
+}
+
 static void test_cut_inside_header(void **state)
 {
 	struct bz_img im = bz_build(4, PM_SIZE);
@@ -368,6 +413,10 @@ int main(void)
 		cmocka_unit_test(test_syssize_rounded_up),
 		cmocka_unit_test(test_no_entry_point),
 		cmocka_unit_test(test_no_signature),
+		cmocka_unit_test(test_protocol_2_10),
+		cmocka_unit_test(test_cut_after_signature),
+		cmocka_unit_test(test_big_kernel_load_end),
+		cmocka_unit_test(test_bz_out_cleared),
 		cmocka_unit_test(test_cut_inside_header),
 		cmocka_unit_test(test_file_shrank_inside_kernel),
 		cmocka_unit_test(test_file_never_mapped),

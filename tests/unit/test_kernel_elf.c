@@ -414,6 +414,104 @@ static void test_refused_image_writes_nothing(void **state)
 		assert_int_equal(p[j], 0x5a);
 }
 
+/* Each way to be cut short inside the ELF identification and header has
+ * its own message, also when the ELF loader is called directly (kernel.c
+ * dispatches on the magic; kernel_load_elf does not rely on that). */
+static void test_ident_boundaries(void **state)
+{
+	struct elf_img im = elf_build_default();
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+
+	memcpy(im.buf, "MZ", 2);
+	assert_true(kernel_load_elf(*state, im.buf, im.len, &k, &err) < 0);
+	assert_non_null(strstr(err.msg, "no ELF magic"));
+	free(im.buf);
+	/* The magic and nothing else. */
+	im = elf_build_default();
+	im.len = SELFMAG;
+	expect_refused(*state, im, "ends inside the ELF identification");
+	/* Magic, class and data encoding, cut inside the identification. */
+	im = elf_build_default();
+	im.len = EI_DATA + 1;
+	expect_refused(*state, im, "ends inside the ELF identification");
+	/* The whole identification, no more. */
+	im = elf_build_default();
+	im.len = EI_NIDENT;
+	expect_refused(*state, im, "smaller than an ELF64 header");
+}
+
+/* An image that is an ELF header alone, no program headers, its table
+ * (empty) at the file's end: read as far as it goes, refused for what it
+ * lacks, not as truncated. */
+static void test_header_only(void **state)
+{
+	struct elf_img im = elf_build(NULL, 0, KBASE);
+
+	im.len = sizeof(Elf64_Ehdr);
+	im.eh->e_phoff = sizeof(Elf64_Ehdr);
+	expect_refused(*state, im, "no PT_LOAD segment");
+}
+
+/* The boundaries a real vmlinux sits on: a bss-only segment whose file
+ * offset is the file's end (NOBITS data last in the file), the last
+ * segment ending exactly at the end of guest RAM, and a virtual entry
+ * exactly at its segment's first byte (startup_64 at the start of text). */
+static void test_vmlinux_boundaries(void **state)
+{
+	struct guest_mem *mem = *state;
+	static const struct seg segs[] = {
+		{ PT_LOAD, KBASE, KVIRT, 0x1000, 0x1000 },
+		{ PT_LOAD, RAM_SIZE - 0x3000, KVIRT + 0x100000, 0x1000, 0x3000 },
+		{ PT_LOAD, KBASE + 0x200000, KVIRT + 0x200000, 0, 0x2000 },
+	};
+	struct elf_img im = elf_build(segs, 3, KVIRT);
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+
+	im.ph[2].p_offset = im.len;
+	memset(guest_mem_ptr(mem, RAM_SIZE - 0x3000, 0x3000), 0xaa, 0x3000);
+	assert_int_equal(load_both(mem, im.buf, im.len, &k, &err), 0);
+	assert_int_equal(k.entry, KBASE);
+	assert_int_equal(k.load_end, RAM_SIZE);
+	assert_int_equal(k.file_bytes, 0x2000);
+	for (uint64_t j = 0x1000; j < 0x3000; j++)
+		assert_int_equal(*(uint8_t *)guest_mem_ptr(mem, RAM_SIZE - 0x3000 + j, 1), 0);
+	free(im.buf);
+}
+
+/* The bss is zeroed up to the segment's end and not a byte further. */
+static void test_bss_stays_inside(void **state)
+{
+	struct guest_mem *mem = *state;
+	struct elf_img im = elf_build_default();
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+	uint8_t *after = guest_mem_ptr(mem, KBASE + 0x402000, 0x1000);
+
+	memset(after, 0x77, 0x1000);
+	assert_int_equal(kernel_load_image(mem, im.buf, im.len, &k, &err), 0);
+	for (unsigned j = 0; j < 0x1000; j++)
+		assert_int_equal(after[j], 0x77);
+	free(im.buf);
+}
+
+/* kernel_load_elf called on its own fills all of *out, whatever it held. */
+static void test_elf_out_cleared(void **state)
+{
+	struct elf_img im = elf_build_default();
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+
+	memset(&k, 0xff, sizeof(k));
+	assert_int_equal(kernel_load_elf(*state, im.buf, im.len, &k, &err), 0);
+	assert_false(k.bzimage);
+	assert_int_equal(k.shared, 0);
+	assert_int_equal(k.file_bytes, 0x3000 + 0x800);
+	assert_int_equal(k.load_end, KBASE + 0x402000);
+	free(im.buf);
+}
+
 static void test_neither_format(void **state)
 {
 	struct elf_img im = { calloc(1, 4096), 4096, NULL, NULL };
@@ -783,6 +881,11 @@ int main(void)
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_segment_into_mmio_hole),
 		cmocka_unit_test(test_refused_image_writes_nothing),
+		cmocka_unit_test(test_ident_boundaries),
+		cmocka_unit_test(test_header_only),
+		cmocka_unit_test(test_vmlinux_boundaries),
+		cmocka_unit_test(test_bss_stays_inside),
+		cmocka_unit_test(test_elf_out_cleared),
 		cmocka_unit_test(test_neither_format),
 		cmocka_unit_test(test_tiny_image),
 		cmocka_unit_test(test_load_file),
