@@ -9,11 +9,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -46,6 +48,33 @@ ssize_t pread(int fd, void *buf, size_t n, off_t off)
 ssize_t pread64(int fd, void *buf, size_t n, off_t off)
 {
 	return pread_interposed(fd, buf, n, off);
+}
+
+/* fstat too: on fd fstat_fd, the first call cuts the file to
+ * fstat_shrink_to bytes after reading its size, as another program could
+ * between a loader's look at the size and its next step. */
+static int fstat_fd = -1;
+static off_t fstat_shrink_to;
+
+static int fstat_interposed(int fd, struct stat *st)
+{
+	int r = (int)syscall(SYS_fstat, fd, st);
+
+	if (r == 0 && fd == fstat_fd) {
+		assert_int_equal(ftruncate(fd, fstat_shrink_to), 0);
+		fstat_fd = -1;
+	}
+	return r;
+}
+
+int fstat(int fd, struct stat *st)
+{
+	return fstat_interposed(fd, st);
+}
+
+int fstat64(int fd, struct stat64 *st)
+{
+	return fstat_interposed(fd, (struct stat *)st);
 }
 
 static uint8_t file_byte(size_t off)
@@ -176,27 +205,141 @@ static void test_guards(void **state)
 		fail_msg("message: %s", err.msg);
 }
 
-/* volt started with stdin closed opens its kernel or initrd as fd 0. */
-static void test_open_as_fd_0(void **state)
+#define KBASE LAYOUT_MIB(16)
+
+/* A minimal vmlinux in a file: one PT_LOAD of 0x3000 bytes at file offset
+ * 0x1000, loaded at 16 MiB, entered at its start. */
+static int make_elf(char *path)
+{
+	static uint8_t img[0x4000];
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(img + sizeof(*eh));
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	memset(img, 0, sizeof(img));
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_machine = EM_X86_64;
+	eh->e_entry = KBASE;
+	eh->e_phoff = sizeof(*eh);
+	eh->e_phentsize = sizeof(*ph);
+	eh->e_phnum = 1;
+	*ph = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = 0x1000, .p_paddr = KBASE,
+			    .p_vaddr = KBASE, .p_filesz = 0x3000, .p_memsz = 0x3000 };
+	for (size_t i = 0x1000; i < sizeof(img); i++)
+		img[i] = file_byte(i);
+	assert_int_equal(write(fd, img, sizeof(img)), (ssize_t)sizeof(img));
+	return fd;
+}
+
+/* The lowest free fd: what the next open gets. */
+static int next_fd(void)
+{
+	int fd = open("/dev/null", O_RDONLY);
+
+	assert_true(fd >= 0);
+	close(fd);
+	return fd;
+}
+
+/* Loading a kernel and an initrd, or refusing them, leaves no fd open. */
+static void test_no_fd_left_open(void **state)
+{
+	char kpath[] = "/tmp/volt-test-src-XXXXXX", ipath[] = "/tmp/volt-test-src-XXXXXX";
+	char epath[] = "/tmp/volt-test-src-XXXXXX";
+	int fd, before;
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+	uint64_t gpa, size;
+	size_t len;
+
+	close(make_elf(kpath));
+	close(make_file(ipath, 8192));
+	fd = mkstemp(epath);
+	close(fd);
+	before = next_fd();
+	if (kernel_load(*state, kpath, &k, &err))
+		fail_msg("kernel_load: %s", err.msg);
+	if (initrd_load(*state, ipath, &k, &gpa, &size, &err))
+		fail_msg("initrd_load: %s", err.msg);
+	assert_true(kernel_load(*state, epath, &k, &err) < 0);        /* empty */
+	err = (struct volt_err){ 0 };
+	assert_true(kernel_image_open("/tmp", "kernel", &len, &err) < 0); /* not a file */
+	err = (struct volt_err){ 0 };
+	assert_true(initrd_load(*state, epath, &k, &gpa, &size, &err) < 0);
+	assert_int_equal(next_fd(), before);
+	unlink(kpath);
+	unlink(ipath);
+	unlink(epath);
+}
+
+/* With kernel_pages = shared, a file cut short after its pages were mapped
+ * (pages past its end would fault once the guest touches them) fails the
+ * load, saying so. */
+static void test_shrank_after_mapping(void **state)
 {
 	char path[] = "/tmp/volt-test-src-XXXXXX";
-	int fd = make_file(path, 8192), saved = dup(0), got;
+	int fd = make_elf(path);
+	struct guest_mem mem;
 	struct volt_err err = { 0 };
-	size_t len = 0;
+	struct boot_kernel k;
 
+	assert_int_equal(guest_mem_init(&mem, LAYOUT_MIB(64), NULL), 0);
+	fstat_fd = fd;
+	fstat_shrink_to = 0x2000;
+	assert_int_equal(kernel_load_fd(&mem, fd, 0x4000, KERNEL_PAGES_SHARED, &k, &err), -EIO);
+	assert_int_equal(fstat_fd, -1); /* the cut happened */
+	if (!strstr(err.msg, "file shrank to 8192 bytes while being loaded"))
+		fail_msg("message: %s", err.msg);
+	guest_mem_fini(&mem); /* without touching the mapped pages */
 	close(fd);
+	unlink(path);
+}
+
+/* volt started with stdin closed opens its kernel and initrd as fd 0:
+ * they load as from any other fd. */
+static void test_open_as_fd_0(void **state)
+{
+	char path[] = "/tmp/volt-test-src-XXXXXX", kpath[] = "/tmp/volt-test-src-XXXXXX";
+	int saved = dup(0), got, kret, iret;
+	struct volt_err err = { 0 }, kerr = { 0 }, ierr = { 0 };
+	struct boot_kernel k = { 0 };
+	uint64_t gpa = 0, size = 0;
+	size_t len = 0;
+	uint8_t *p;
+
+	close(make_file(path, 8192));
+	close(make_elf(kpath));
+	memset(guest_mem_ptr(*state, KBASE, 0x3000), 0, 0x3000);
 	assert_true(saved >= 0);
 	close(0);
 	got = kernel_image_open(path, "initrd", &len, &err);
 	if (got >= 0)
 		close(got);
+	kret = kernel_load(*state, kpath, &k, &kerr);
+	iret = initrd_load(*state, path, &k, &gpa, &size, &ierr);
 	dup2(saved, 0);
 	close(saved);
 	if (got < 0)
 		fail_msg("kernel_image_open: %s", err.msg);
 	assert_int_equal(got, 0);
 	assert_int_equal(len, 8192);
+	if (kret)
+		fail_msg("kernel_load: %s", kerr.msg);
+	assert_int_equal(k.entry, KBASE);
+	p = guest_mem_ptr(*state, KBASE, 0x3000);
+	for (size_t i = 0; i < 0x3000; i++)
+		assert_int_equal(p[i], file_byte(0x1000 + i));
+	if (iret)
+		fail_msg("initrd_load: %s", ierr.msg);
+	assert_int_equal(size, 8192);
+	p = guest_mem_ptr(*state, gpa, size);
+	for (size_t i = 0; i < size; i++)
+		assert_int_equal(p[i], file_byte(i));
 	unlink(path);
+	unlink(kpath);
 }
 
 int main(void)
@@ -206,6 +349,8 @@ int main(void)
 		cmocka_unit_test(test_initrd_short_reads),
 		cmocka_unit_test(test_shrank_after_eintr),
 		cmocka_unit_test(test_guards),
+		cmocka_unit_test(test_no_fd_left_open),
+		cmocka_unit_test(test_shrank_after_mapping),
 		cmocka_unit_test(test_open_as_fd_0),
 	};
 

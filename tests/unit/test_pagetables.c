@@ -72,6 +72,7 @@ static void check_flat(const struct kvm_segment *s, uint16_t sel, uint8_t type)
 	assert_int_equal(s->present, 1);
 	assert_int_equal(s->dpl, 0);
 	assert_int_equal(s->g, 1);
+	assert_int_equal(s->avl, 0);
 	assert_int_equal(s->unusable, 0);
 }
 
