@@ -24,7 +24,28 @@
 #include <linux/virtio_ring.h>
 
 #define BLK_VERSION "test"
+
+/* statx, wrapped so a test can give the image any direct-I/O alignment
+ * (or none) whatever /tmp's file system says. */
+static bool statx_faked, statx_fails;
+static struct statx statx_fake;
+
+static int test_statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *stx)
+{
+	if (statx_fails) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (statx_faked) {
+		*stx = statx_fake;
+		return 0;
+	}
+	return statx(dirfd, path, flags, mask, stx);
+}
+
+#define statx(...) test_statx(__VA_ARGS__)
 #include "../../plugins/virtio-blk/blk.c"
+#undef statx
 
 /* blk_io.c's system calls, wrapped so a test can make the file system do
  * what it seldom does on its own: transfer fewer bytes than asked (at most
@@ -927,6 +948,7 @@ struct volt_instance {
 	unsigned pushes, notifies, logs;
 	int bound_fd;
 	char last_log[256];
+	char last_warn[256];
 	uint16_t avail_idx;
 };
 
@@ -957,8 +979,10 @@ static void fh_log(struct volt_instance *inst, enum volt_log_level level, const 
 	va_start(ap, fmt);
 	vsnprintf(inst->last_log, sizeof(inst->last_log), fmt, ap);
 	va_end(ap);
-	if (level <= VOLT_LOG_WARN)
+	if (level <= VOLT_LOG_WARN) {
 		inst->logs++;
+		memcpy(inst->last_warn, inst->last_log, sizeof(inst->last_warn));
+	}
 }
 
 static int fh_pop(struct volt_instance *inst, unsigned q, struct volt_vq_elem *elem)
@@ -971,6 +995,8 @@ static int fh_pop(struct volt_instance *inst, unsigned q, struct volt_vq_elem *e
 static void fh_push(struct volt_instance *inst, unsigned q, const struct volt_vq_elem *elem,
 		    uint32_t written)
 {
+	/* A device never claims more than the chain's writable part. */
+	assert_true(written <= elem->in_len);
 	assert_int_equal(vq_push(&inst->vq, elem, written), 0);
 	inst->pushes++;
 }
@@ -980,11 +1006,13 @@ static void fh_notify(struct volt_instance *inst, unsigned q)
 	inst->notifies++;
 }
 
+static int fh_bind_result;  /* what sandbox_bind_fd answers */
+
 static int fh_bind(struct volt_instance *inst, uint32_t slot, int fd)
 {
 	assert_int_equal(slot, 0);
 	inst->bound_fd = fd;
-	return 0;
+	return fh_bind_result;
 }
 
 static const struct volt_host_api fake_host = {
@@ -1149,6 +1177,284 @@ static void test_plugin_read_only_and_keys(void **state)
 	unlink(path);
 }
 
+/* An instance on a temporary image of size bytes, keys as given (up to
+ * three more after path), created and realized; NULL if either failed
+ * (*ret says which error). */
+static struct blk *plugin_up(struct volt_instance *inst, char *path, size_t size,
+			     const char *const keys[][2], unsigned nkeys, int *ret)
+{
+	const struct volt_plugin_desc *desc = VOLT_PLUGIN_ENTRY();
+	void *st = NULL;
+
+	if (size != (size_t)-1)
+		close(make_image(path, size));
+	memset(inst->keys, 0, sizeof(inst->keys));
+	inst->keys[0][0] = "path";
+	inst->keys[0][1] = path;
+	for (unsigned i = 0; i < nkeys; i++) {
+		inst->keys[1 + i][0] = keys[i][0];
+		inst->keys[1 + i][1] = keys[i][1];
+	}
+	*ret = desc->create(&fake_host, inst, &st);
+	if (!*ret)
+		*ret = desc->realize(st);
+	if (*ret) {
+		desc->destroy(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* The configuration space a driver reads holds what the parser enforces:
+ * a guest that obeys it is never refused. Read whole and field by field. */
+static void test_plugin_config_space(void **state)
+{
+	char path[] = "/tmp/volt-blk-test.XXXXXX";
+	struct volt_instance *inst = calloc(1, sizeof(*inst));
+	struct virtio_blk_config cfg;
+	uint32_t v32;
+	uint64_t f;
+	struct blk *b;
+	int ret;
+
+	b = plugin_up(inst, path, CAP * 512, NULL, 0, &ret);
+	assert_non_null(b);
+	f = blk_ops.features(b);
+	assert_true(f & (1ULL << VIRTIO_BLK_F_DISCARD));
+	assert_true(f & (1ULL << VIRTIO_BLK_F_WRITE_ZEROES));
+	assert_true(f & (1ULL << VIRTIO_BLK_F_SEG_MAX));
+	assert_true(f & (1ULL << VIRTIO_BLK_F_BLK_SIZE));
+	assert_false(f & (1ULL << VIRTIO_BLK_F_RO));
+	blk_ops.config_read(b, 0, &cfg, sizeof(cfg));
+	assert_int_equal(le64toh(cfg.capacity), CAP);
+	assert_int_equal(le32toh(cfg.seg_max), VOLT_VQ_MAX_SIZE - 2);
+	assert_int_equal(le32toh(cfg.blk_size), 512);
+	assert_int_equal(le32toh(cfg.max_discard_sectors), b->lim.max_discard_sectors);
+	assert_int_equal(le32toh(cfg.max_write_zeroes_sectors), b->lim.max_write_zeroes_sectors);
+	assert_true(b->lim.max_discard_sectors >= 8);
+	assert_int_equal(le32toh(cfg.max_discard_seg), 1);  /* the parser takes one */
+	assert_int_equal(le32toh(cfg.max_write_zeroes_seg), 1);
+	assert_int_equal(le32toh(cfg.discard_sector_alignment), 8);
+	assert_int_equal(cfg.write_zeroes_may_unmap, 1);
+	blk_ops.config_read(b, offsetof(struct virtio_blk_config, blk_size), &v32, 4);
+	assert_int_equal(le32toh(v32), 512);
+	blk_ops.config_read(b, offsetof(struct virtio_blk_config, max_discard_seg), &v32, 4);
+	assert_int_equal(le32toh(v32), 1);
+	blk_destroy(b);
+	unlink(path);
+	free(inst);
+}
+
+/* DISCARD and WRITE_ZEROES on a writable drive, through the queue; an I/O
+ * error (the image cut short by someone else) is answered and logged. */
+static void test_plugin_ranges_and_io_error(void **state)
+{
+	char path[] = "/tmp/volt-blk-test.XXXXXX";
+	struct volt_instance *inst = calloc(1, sizeof(*inst));
+	struct virtio_blk_discard_write_zeroes seg = { .sector = 0, .num_sectors = 8 };
+	struct volt_err err = { 0 };
+	uint8_t back[4096], ones[4096];
+	struct blk *b;
+	int ret;
+
+	assert_int_equal(guest_mem_init(&inst->mem, G_RAM, &err), 0);
+	vq_init(&inst->vq, &inst->mem);
+	b = plugin_up(inst, path, CAP * 512, NULL, 0, &ret);
+	assert_non_null(b);
+	assert_int_equal(vq_setup(&inst->vq, G_QSIZE, G_DESC, G_AVAIL, G_USED, 0, &err), 0);
+	memset(ones, 0xff, sizeof(ones));
+	for (uint32_t type = VIRTIO_BLK_T_DISCARD; type <= VIRTIO_BLK_T_WRITE_ZEROES; type += 2) {
+		assert_int_equal(pwrite(b->img.fd, ones, sizeof(ones), 0), (ssize_t)sizeof(ones));
+		memcpy(g(inst, G_DATA, 16), &seg, 16);
+		g_request(inst, type, 0, 16, false);
+		blk_ops.queue_notify(b, 0);
+		assert_int_equal(*(uint8_t *)g(inst, G_STATUS, 1), VIRTIO_BLK_S_OK);
+	}
+	assert_int_equal(pread(b->img.fd, back, sizeof(back), 0), (ssize_t)sizeof(back));
+	for (size_t i = 0; i < sizeof(back); i++)
+		assert_int_equal(back[i], 0);
+	assert_int_equal(inst->logs, 0);
+
+	assert_int_equal(ftruncate(b->img.fd, 0), 0);
+	g_request(inst, VIRTIO_BLK_T_IN, 0, 512, true);
+	blk_ops.queue_notify(b, 0);
+	assert_int_equal(*(uint8_t *)g(inst, G_STATUS, 1), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(inst->logs, 1);
+	assert_non_null(strstr(inst->last_warn, strerror(EIO)));
+	blk_destroy(b);
+	guest_mem_fini(&inst->mem);
+	unlink(path);
+	free(inst);
+}
+
+/* cache = none: the image opened O_DIRECT, and the alignment the file
+ * system asks (the larger of the offset and memory alignments, at least
+ * 512; 512 when it does not say) both enforced and told to the guest. */
+static void test_plugin_cache_none(void **state)
+{
+	static const char *const keys[][2] = { { "cache", "none" } };
+	static const struct { bool fails; uint32_t mask, off, mem, want; } cases[] = {
+		{ false, STATX_DIOALIGN, 4096, 512, 4096 },
+		{ false, STATX_DIOALIGN, 512, 4096, 4096 },
+		{ false, STATX_DIOALIGN, 4, 4, 512 },
+		{ false, STATX_DIOALIGN, 0, 0, 512 },          /* no direct I/O said */
+		{ false, 0, 4096, 4096, 512 },                 /* the field is not valid */
+		{ true, 0, 0, 0, 512 },                        /* no statx */
+	};
+	char path[] = "/tmp/volt-blk-test.XXXXXX";
+	struct volt_instance *inst = calloc(1, sizeof(*inst));
+	struct virtio_blk_config cfg;
+	struct blk *b;
+	int ret;
+
+	close(make_image(path, CAP * 512));
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&statx_fake, 0x5a, sizeof(statx_fake));
+		statx_fake.stx_mask = cases[i].mask;
+		statx_fake.stx_dio_offset_align = cases[i].off;
+		statx_fake.stx_dio_mem_align = cases[i].mem;
+		statx_faked = true;
+		statx_fails = cases[i].fails;
+		b = plugin_up(inst, path, (size_t)-1, keys, 1, &ret);
+		statx_faked = statx_fails = false;
+		if (!b)
+			fail_msg("case %u: %d %s", i, ret, inst->last_log);
+		assert_true(fcntl(b->img.fd, F_GETFL) & O_DIRECT);
+		assert_int_equal(b->lim.dio_align, cases[i].want);
+		blk_ops.config_read(b, 0, &cfg, sizeof(cfg));
+		assert_int_equal(le32toh(cfg.blk_size), cases[i].want);
+		blk_destroy(b);
+	}
+	unlink(path);
+	free(inst);
+}
+
+/* What realize refuses or accepts as an image, and what it says. */
+static void test_plugin_images(void **state)
+{
+	static const char *const ro[][2] = { { "read_only", "true" } };
+	char path[] = "/tmp/volt-blk-test.XXXXXX";
+	char fifo[] = "/tmp/volt-blk-fifo.XXXXXX";
+	struct volt_instance *inst = calloc(1, sizeof(*inst));
+	struct blk *b;
+	int ret, saved;
+
+	/* A character device and a FIFO are not disks. */
+	assert_null(plugin_up(inst, (char *)"/dev/null", (size_t)-1, ro, 1, &ret));
+	assert_int_equal(ret, -EINVAL);
+	assert_non_null(strstr(inst->last_log, "not a regular file or block device"));
+	assert_true(mkdtemp(fifo) != NULL);
+	{
+		char node[64];
+
+		snprintf(node, sizeof(node), "%s/p", fifo);
+		assert_int_equal(mkfifo(node, 0600), 0);
+		assert_null(plugin_up(inst, node, (size_t)-1, NULL, 0, &ret));
+		assert_int_equal(ret, -EINVAL);
+		assert_non_null(strstr(inst->last_log, "not a regular file or block device"));
+		unlink(node);
+		rmdir(fifo);
+	}
+	/* An empty image is a drive of no sectors. */
+	b = plugin_up(inst, path, 0, NULL, 0, &ret);
+	assert_non_null(b);
+	assert_int_equal(b->lim.capacity, 0);
+	blk_destroy(b);
+	unlink(path);
+	/* A partial last sector is not used, and the user is told. */
+	inst->logs = 0;
+	strcpy(path, "/tmp/volt-blk-test.XXXXXX");
+	b = plugin_up(inst, path, 1000, NULL, 0, &ret);
+	assert_non_null(b);
+	assert_int_equal(inst->logs, 1);
+	assert_non_null(strstr(inst->last_warn, "1000 bytes, not a multiple of 512: the last 488 are not used"));
+	blk_destroy(b);
+	/* volt started with stdin closed opens the image as fd 0. */
+	saved = dup(0);
+	assert_true(saved >= 0);
+	close(0);
+	b = plugin_up(inst, path, (size_t)-1, NULL, 0, &ret);
+	if (b) {
+		assert_int_equal(b->img.fd, 0);
+		blk_destroy(b);
+		assert_int_equal(fcntl(0, F_GETFD), -1); /* closed with the drive */
+	}
+	dup2(saved, 0);
+	close(saved);
+	if (!b)
+		fail_msg("image as fd 0: %d %s", ret, inst->last_log);
+	unlink(path);
+	free(inst);
+}
+
+/* The lowest free fd: what the next open gets. */
+static int next_fd(void)
+{
+	int fd = open("/dev/null", O_RDONLY);
+
+	assert_true(fd >= 0);
+	close(fd);
+	return fd;
+}
+
+/* A drive leaves no fd open once destroyed; one whose fd the sandbox
+ * cannot take fails to realize (its I/O would be killed under seccomp);
+ * destroying what was never created is harmless. */
+static void test_plugin_lifecycle(void **state)
+{
+	const struct volt_plugin_desc *desc = VOLT_PLUGIN_ENTRY();
+	char path[] = "/tmp/volt-blk-test.XXXXXX";
+	struct volt_instance *inst = calloc(1, sizeof(*inst));
+	int before, ret;
+	struct blk *b;
+
+	close(make_image(path, CAP * 512));
+	before = next_fd();
+	b = plugin_up(inst, path, (size_t)-1, NULL, 0, &ret);
+	assert_non_null(b);
+	assert_true(next_fd() != before);
+	desc->destroy(b);
+	assert_int_equal(next_fd(), before);
+
+	fh_bind_result = -ENOSPC;
+	b = plugin_up(inst, path, (size_t)-1, NULL, 0, &ret);
+	fh_bind_result = 0;
+	assert_null(b);
+	assert_int_equal(ret, -ENOSPC);
+	assert_non_null(strstr(inst->last_log, "binding the image fd for the sandbox"));
+	assert_int_equal(next_fd(), before);
+
+	desc->destroy(NULL);
+	unlink(path);
+	free(inst);
+}
+
+/* A create that fails is destroyed without closing an fd it never opened
+ * (fd 0 included). */
+static void test_plugin_failed_create_closes_nothing(void **state)
+{
+	const struct volt_plugin_desc *desc = VOLT_PLUGIN_ENTRY();
+	struct volt_instance *inst = calloc(1, sizeof(*inst));
+	int saved = dup(0), fd;
+	void *st = NULL;
+
+	assert_true(saved >= 0);
+	close(0);
+	fd = open("/dev/null", O_RDONLY);
+	assert_int_equal(fd, 0);
+	inst->keys[0][0] = "path";
+	inst->keys[0][1] = "/nonexistent";
+	inst->keys[1][0] = "cache";
+	inst->keys[1][1] = "sometimes";
+	assert_int_equal(desc->create(&fake_host, inst, &st), -EINVAL);
+	desc->destroy(st);
+	fd = fcntl(0, F_GETFD);
+	dup2(saved, 0);
+	close(saved);
+	assert_true(fd >= 0);
+	free(inst);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1174,6 +1480,12 @@ int main(void)
 		cmocka_unit_test(test_io_get_id_buffers),
 		cmocka_unit_test(test_plugin_in_process),
 		cmocka_unit_test(test_plugin_read_only_and_keys),
+		cmocka_unit_test(test_plugin_config_space),
+		cmocka_unit_test(test_plugin_ranges_and_io_error),
+		cmocka_unit_test(test_plugin_cache_none),
+		cmocka_unit_test(test_plugin_images),
+		cmocka_unit_test(test_plugin_failed_create_closes_nothing),
+		cmocka_unit_test(test_plugin_lifecycle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
