@@ -47,6 +47,8 @@ static void test_page_tables(void **state)
 	}
 	for (unsigned i = 0; i < LAYOUT_PD_COUNT * 512; i++)
 		assert_int_equal(entry_at(&mem, LAYOUT_PD_ADDR + 8 * i), LAYOUT_MIB(2) * i | PDE_2M);
+	/* Nothing is written past the last PD (write_tables filled it with 0xff). */
+	assert_int_equal(entry_at(&mem, LAYOUT_PD_ADDR + LAYOUT_PD_COUNT * 4096), UINT64_MAX);
 	guest_mem_fini(&mem);
 }
 
