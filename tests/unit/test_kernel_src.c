@@ -205,6 +205,26 @@ static void test_guards(void **state)
 		fail_msg("message: %s", err.msg);
 }
 
+/* Free fd 0 for a test, as a volt started with stdin closed has it;
+ * stdin_back() puts stdin back (or leaves fd 0 closed if it was). */
+static int stdin_away(void)
+{
+	int saved = dup(0);
+
+	close(0);
+	return saved;
+}
+
+static void stdin_back(int saved)
+{
+	if (saved >= 0) {
+		dup2(saved, 0);
+		close(saved);
+	} else {
+		close(0);
+	}
+}
+
 #define KBASE LAYOUT_MIB(16)
 
 /* A minimal vmlinux in a file: one PT_LOAD of 0x3000 bytes at file offset
@@ -303,7 +323,7 @@ static void test_shrank_after_mapping(void **state)
 static void test_open_as_fd_0(void **state)
 {
 	char path[] = "/tmp/volt-test-src-XXXXXX", kpath[] = "/tmp/volt-test-src-XXXXXX";
-	int saved = dup(0), got, kret, iret;
+	int saved, got, kret, iret;
 	struct volt_err err = { 0 }, kerr = { 0 }, ierr = { 0 };
 	struct boot_kernel k = { 0 };
 	uint64_t gpa = 0, size = 0;
@@ -313,15 +333,13 @@ static void test_open_as_fd_0(void **state)
 	close(make_file(path, 8192));
 	close(make_elf(kpath));
 	memset(guest_mem_ptr(*state, KBASE, 0x3000), 0, 0x3000);
-	assert_true(saved >= 0);
-	close(0);
+	saved = stdin_away();
 	got = kernel_image_open(path, "initrd", &len, &err);
 	if (got >= 0)
 		close(got);
 	kret = kernel_load(*state, kpath, &k, &kerr);
 	iret = initrd_load(*state, path, &k, &gpa, &size, &ierr);
-	dup2(saved, 0);
-	close(saved);
+	stdin_back(saved);
 	if (got < 0)
 		fail_msg("kernel_image_open: %s", err.msg);
 	assert_int_equal(got, 0);
