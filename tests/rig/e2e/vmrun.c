@@ -48,11 +48,29 @@
  *                        bytes every 20 ms, as a quick typist would (volt's UART
  *                        receive FIFO holds 64 bytes and drops what does not fit)
  *
+ *   --sample-every S     from the first line starting with --sample-from's TEXT
+ *                        (default: from the start), read volt's /proc files every
+ *                        S seconds and at each --on trigger (before the signal),
+ *                        and print one line per reading (see below)
+ *   --sample-from TEXT   where --sample-every starts
+ *
+ * A sample line (a soak test's trend: is the VMM's own memory, fd or thread
+ * count growing while the guest works?):
+ *
+ *   VOLT-E2E-SAMPLE name=NAME n=N t_ms=N at=every|TEXT rss_kib=N hwm_kib=N
+ *     guest_kib=N|- overhead_kib=N|- anon_kib=N fds=N threads=N
+ *
+ * t_ms is from exec; rss, hwm, guest and overhead as in the result line;
+ * anon is RssAnon; fds the entries of /proc/PID/fd. The line is printed
+ * between two of the command's output lines (held until its current line
+ * ends, for up to a second), so it never splits a marker.
+ *
  * With --pty, vmrun also plays the terminal's part for a cursor position request
  * (ESC [ 6 n, which busybox's line editor sends with each prompt): it is answered
  * "row 1, column 1" and left out of the output.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -92,6 +110,8 @@ static struct {
 	long type_quiet_ms;
 	struct trigger on[MAX_ON];
 	int n_on;
+	double sample_every_ms;
+	const char *sample_from;
 } opt = {
 	.name = "vm",
 	.marker = "VOLT-INIT uptime=",
@@ -119,6 +139,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: vmrun [--name N] [--timeout S] [--marker T] [--snapshot T] "
 			"[--on T:SIG]... [--ram-mib N] [--pty [--type T:FILE] [--type-quiet MS]] "
+			"[--sample-every S [--sample-from T]] "
 			"-- COMMAND [ARG...]\n");
 	exit(2);
 }
@@ -181,6 +202,10 @@ static int parse_args(int argc, char **argv)
 			opt.snap_text = v;
 		} else if (!strcmp(a, "--ram-mib")) {
 			opt.ram_bytes = strtoull(v, NULL, 10) << 20;
+		} else if (!strcmp(a, "--sample-every")) {
+			opt.sample_every_ms = atof(v) * 1e3;
+		} else if (!strcmp(a, "--sample-from")) {
+			opt.sample_from = v;
 		} else if (!strcmp(a, "--type-quiet")) {
 			opt.type_quiet_ms = atol(v);
 		} else if (!strcmp(a, "--on")) {
@@ -196,7 +221,8 @@ static int parse_args(int argc, char **argv)
 			usage();
 		}
 	}
-	if (i >= argc || opt.timeout_s <= 0 || !opt.ram_bytes || (opt.type_text && !opt.pty))
+	if (i >= argc || opt.timeout_s <= 0 || !opt.ram_bytes || (opt.type_text && !opt.pty) ||
+	    opt.sample_every_ms < 0 || (opt.sample_from && !opt.sample_every_ms))
 		usage();
 	return i;
 }
@@ -358,6 +384,90 @@ static void take_snapshot(pid_t pid, struct snapshot *s)
 	free(v);
 }
 
+/* ---- periodic samples (--sample-every) ---- */
+
+#define SAMPLE_HOLD_MS 1000
+
+static struct {
+	bool on;              /* started: from exec, or at --sample-from's line */
+	double next_ms;       /* the next periodic reading */
+	int n;
+	char line[512];       /* a reading waiting for the command's line to end */
+	bool held;
+	double held_since_ms;
+	bool out_bol;         /* vmrun's stdout is at the start of a line */
+} smp = { .out_bol = true };
+
+static long count_fds(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	long n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* Print the held reading: at once at a line start, else once it has waited
+ * SAMPLE_HOLD_MS (or force), on a line of its own. */
+static void sample_flush(double now, bool force)
+{
+	if (!smp.held || (!smp.out_bol && !force && now - smp.held_since_ms < SAMPLE_HOLD_MS))
+		return;
+	if (!smp.out_bol)
+		putchar('\n');
+	fputs(smp.line, stdout);
+	fflush(stdout);
+	smp.held = false;
+	smp.out_bol = true;
+}
+
+/* Read the command's /proc files now and hold the line (see sample_flush).
+ * at: "every", or the trigger's text up to its first space. */
+static void sample_take(pid_t pid, double t0, const char *at)
+{
+	char path[64];
+	struct vma *v = NULL;
+	long rss, hwm, anon, guest = -1;
+	int n, len;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	rss = proc_field(path, "VmRSS");
+	if (rss < 0)
+		return; /* exited (a zombie has no VmRSS) */
+	if (smp.held)
+		sample_flush(now_ms(), true);
+	hwm = proc_field(path, "VmHWM");
+	anon = proc_field(path, "RssAnon");
+	n = read_vmas(pid, &v);
+	if (n > 0)
+		guest = guest_ram_rss(v, n, opt.ram_bytes);
+	free(v);
+	len = snprintf(smp.line, sizeof(smp.line), "VOLT-E2E-SAMPLE name=%s n=%d t_ms=%.0f at=%.*s",
+		       opt.name, ++smp.n, now_ms() - t0, (int)strcspn(at, " "), at);
+#define SFIELD(key, val)                                                                     \
+	len += snprintf(smp.line + len, sizeof(smp.line) - (size_t)len,                      \
+			(val) >= 0 ? " " key "=%ld" : " " key "=-", (long)(val))
+	SFIELD("rss_kib", rss);
+	SFIELD("hwm_kib", hwm);
+	SFIELD("guest_kib", guest);
+	SFIELD("overhead_kib", rss >= 0 && guest >= 0 ? rss - guest : -1);
+	SFIELD("anon_kib", anon);
+	SFIELD("fds", count_fds(pid));
+	SFIELD("threads", proc_field(path, "Threads"));
+#undef SFIELD
+	snprintf(smp.line + len, sizeof(smp.line) - (size_t)len, "\n");
+	smp.held = true;
+	smp.held_since_ms = now_ms();
+}
+
 /* ---- typing into the pty ---- */
 
 #define TYPE_CHUNK 16
@@ -483,6 +593,10 @@ static void on_line(const char *line, pid_t pid, double t0, double *init_ms,
 		*init_ms = now_ms() - t0;
 	if (opt.snap_text && !strncmp(line, opt.snap_text, strlen(opt.snap_text)))
 		take_snapshot(pid, snap);
+	if (opt.sample_from && !smp.on && !strncmp(line, opt.sample_from, strlen(opt.sample_from))) {
+		smp.on = true;
+		smp.next_ms = now_ms();
+	}
 	for (int i = 0; i < opt.n_on; i++) {
 		struct trigger *tr = &opt.on[i];
 
@@ -490,6 +604,8 @@ static void on_line(const char *line, pid_t pid, double t0, double *init_ms,
 			continue;
 		tr->fired = true;
 		take_snapshot(pid, snap);
+		if (smp.on)
+			sample_take(pid, t0, tr->text);
 		kill(pid, tr->sig);
 	}
 	if (typist->f && !typist->active && opt.type_text &&
@@ -535,6 +651,8 @@ int main(int argc, char **argv)
 		master = open_pty(&slave);
 	t0 = now_ms();
 	deadline = t0 + opt.timeout_s * 1e3;
+	smp.on = opt.sample_every_ms > 0 && !opt.sample_from;
+	smp.next_ms = t0;
 	pid = fork();
 	if (pid < 0)
 		die("fork");
@@ -558,6 +676,12 @@ int main(int argc, char **argv)
 			kill(pid, SIGKILL);
 			kill_at = 0;
 		}
+		if (smp.on && opt.sample_every_ms > 0 && now >= smp.next_ms && !eof) {
+			sample_take(pid, t0, "every");
+			while (smp.next_ms <= now)
+				smp.next_ms += opt.sample_every_ms;
+		}
+		sample_flush(now, false);
 		if (typist.active) {
 			type_next_line(&typist, now);
 			type_chunk(master, &typist, now);
@@ -583,8 +707,11 @@ int main(int argc, char **argv)
 				n = (ssize_t)answer_cursor_requests(master, buf, (size_t)n, &held);
 			fwrite(buf, 1, (size_t)n, stdout);
 			fflush(stdout);
+			if (n > 0)
+				smp.out_bol = buf[n - 1] == '\n';
 			typist.last_ms = now_ms();
 			feed_lines(buf, (size_t)n, &ls, pid, t0, &init_ms, &snap, &typist);
+			sample_flush(now_ms(), false);
 		}
 	}
 	exit_ms = now_ms() - t0;
@@ -593,6 +720,8 @@ int main(int argc, char **argv)
 
 	if (ls.len)
 		putchar('\n');
+	smp.out_bol = true;
+	sample_flush(0, true);
 	printf("VOLT-E2E-RESULT name=%s status=", opt.name);
 	if (timed_out)
 		printf("timeout");
