@@ -11,7 +11,7 @@
 #                     with -DVOLT_TESTS=OFF if it does not exist, else ninja)
 #   --log FILE        the rig's serial log (default DIR/rig-soak.log)
 #   --seconds N       how long the guest keeps the devices busy (default 60)
-#   --timeout S       the whole rig run's limit (default 600)
+#   --timeout S       the whole rig run's limit (default N + 300, at least 600)
 #   --verbose         stream the serial output to stderr while it runs
 #
 # Exit status: 0 all checks passed, 1 a check failed (or the rig did not
@@ -25,7 +25,7 @@ export PAYLOAD_LOG_NAME=run-soak
 # shellcheck source=e2e/payload.sh
 . "$SELF_DIR/e2e/payload.sh"
 
-build_dir=build-e2e log_file='' seconds=60 timeout=600 verbose=()
+build_dir=build-e2e log_file='' seconds=60 timeout='' verbose=()
 while (($#)); do
 	case $1 in
 	--build-dir) build_dir=${2:?}; shift 2 ;;
@@ -39,6 +39,9 @@ done
 [[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "run-soak: --seconds wants a positive integer" >&2; exit 2; }
 cd "$REPO"
 log_file=${log_file:-$build_dir/rig-soak.log}
+# Boot, the soak and the final checks take N + about 25 s in the rig; the rest
+# is room for a loaded machine.
+timeout=${timeout:-$((seconds + 300 > 600 ? seconds + 300 : 600))}
 
 skip() { echo "SKIP: $*"; exit 77; }
 t_start=$SECONDS
