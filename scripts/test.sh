@@ -2,7 +2,8 @@
 # Build and run every test: unit and integration tests (gcc, warnings as
 # errors), the same again under ASan+UBSan, the unit tests under
 # ThreadSanitizer, each libFuzzer target for a
-# short run, and the Linux end-to-end tests in the nested rig (docs/rig.md).
+# short run, and the Linux end-to-end and soak tests in the nested rig
+# (docs/rig.md).
 # Prints one closing line "tests: N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -97,6 +98,9 @@ run_step_or_skip "SDK from a clean install prefix: plugin-hello in the installed
 	scripts/test-sdk.sh
 run_step_or_skip "Linux end-to-end in the nested rig (kernels cached in ~/.cache/volt)" \
 	tests/rig/run-e2e.sh --build-dir build
+# About 90 s: a minute of guest disk and network I/O under volt, sampled.
+run_step_or_skip "soak in the nested rig: a Linux guest's disk and network busy for 60 s" \
+	tests/rig/run-soak.sh --build-dir build
 
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
