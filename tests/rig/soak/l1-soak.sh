@@ -71,7 +71,9 @@ mac = 52:54:00:0e:05:02
 INI
 
 echo "VOLT-E2E-BEGIN name=soak"
-bin/vmrun --name soak --timeout $VM_TIMEOUT --sample-every "$SAMPLE_EVERY" \
+# The snapshot (Seccomp, in the result line) at the start, so that it is there
+# even if the guest dies during the soak.
+bin/vmrun --name soak --timeout $VM_TIMEOUT --snapshot VOLT-SOAK-START --sample-every "$SAMPLE_EVERY" \
 	--sample-from VOLT-SOAK-START --on VOLT-SOAK-DONE:USR2 \
 	-- bin/volt --config $W/soak.ini | tee $W/console
 kill "$blob_pid" "$sum_pid"
