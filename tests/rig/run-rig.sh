@@ -19,6 +19,10 @@
 #   --disk FILE       attach FILE to L1 as a virtio-blk-pci disk (/dev/vda), e.g. to get
 #                     files back out
 #   --verbose         also copy the serial output to stderr while it runs
+#   --qemu-log ITEMS  QEMU's -d ITEMS log in LOG.qemu (e.g. cpu_reset: L1's registers
+#                     when it resets, for an L1 that dies silently); L1's reset is
+#                     then not final (no -no-reboot) and QEMU is stopped when L1's
+#                     BIOS starts again
 #
 # Markers: lines of the form "RIG-... " or "VOLT-... " (L1 prints RIG-L1 init, kvm=yes|no,
 # script-start, script-end rc=N, done; L1 scripts and guests add their own). At the end
@@ -32,9 +36,10 @@ MARKER_RE='^(RIG|VOLT)-[A-Z0-9-]+( |$)'
 
 log() { printf 'run-rig: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 125; }
-usage() { sed -n '6,26p' "${BASH_SOURCE[0]}" | sed 's/^#/ /' >&2; exit 2; }
+usage() { sed -n '6,30p' "${BASH_SOURCE[0]}" | sed 's/^#/ /' >&2; exit 2; }
 
 payload= l1_script= log_file= timeout=600 kernel= mem=2048 cpus=2 append= disk= verbose=0 tsc_khz=
+qemu_log=
 WORK= QEMU_PID=
 
 parse_args() {
@@ -51,6 +56,7 @@ parse_args() {
 		--disk) disk=${2:?}; shift 2 ;;
 		--tsc-khz) tsc_khz=${2:?}; shift 2 ;;
 		--verbose) verbose=1; shift ;;
+		--qemu-log) qemu_log=${2:?}; shift 2 ;;
 		-h | --help) usage ;;
 		*) log "unknown argument: $1"; usage ;;
 		esac
@@ -128,6 +134,12 @@ run_qemu() {
 		-kernel "$kernel" -initrd "$initramfs"
 		-append "console=ttyS0 quiet panic=-1 tsc=reliable${tsc_khz:+ tsc_early_khz=$tsc_khz}${append:+ $append}")
 	[[ -z $disk ]] || cmd+=(-drive "file=$disk,if=virtio,format=raw")
+	if [[ -n $qemu_log ]]; then
+		# With -no-reboot a reset becomes a shutdown and cpu_reset logs nothing.
+		local -a kept=() a
+		for a in "${cmd[@]}"; do [[ $a == -no-reboot ]] || kept+=("$a"); done
+		cmd=("${kept[@]}" -d "$qemu_log" -D "$log_file.qemu")
+	fi
 
 	: >"$log_file"
 	"${cmd[@]}" </dev/null >"$log_file" 2>"$WORK/qemu.stderr" &
@@ -142,6 +154,10 @@ run_qemu() {
 			wait "$QEMU_PID" 2>/dev/null || true
 			RIG_STATUS=timeout
 			break
+		fi
+		# --qemu-log: L1 reset (its BIOS banner again); its state is in the log.
+		if [[ -n $qemu_log ]] && (($(grep -c 'SeaBIOS (version' "$log_file") > 1)); then
+			kill "$QEMU_PID" 2>/dev/null || true
 		fi
 		sleep 0.2
 	done
@@ -186,6 +202,10 @@ main() {
 	else
 		log "L1 ended without 'RIG-L1 done' (QEMU exit $QEMU_RC after ${RIG_SECONDS} s); last marker: $(last_marker)"
 		[[ ! -s $WORK/qemu.stderr ]] || { log "QEMU stderr:"; tail -n 20 "$WORK/qemu.stderr" >&2; }
+		if [[ -n $qemu_log ]] && grep -q '^Triple fault' "$log_file.qemu"; then
+			log "L1 triple fault (QEMU log $log_file.qemu): $(sed -n '/^Triple fault/,$p' "$log_file.qemu" |
+				grep -m1 -E '^RIP=') $(sed -n '/^Triple fault/,$p' "$log_file.qemu" | grep -m1 -E '^CR0=')"
+		fi
 		tail -n 20 "$log_file" | sed 's/^/  | /' >&2
 		rc=125
 	fi
