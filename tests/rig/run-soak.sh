@@ -5,13 +5,18 @@
 # minute (tests/rig/soak/), while L1 samples volt's memory, fds and threads.
 # Then one PASS/FAIL line per check from the log, and the samples as a table.
 #
-#   tests/rig/run-soak.sh [--build-dir DIR] [--log FILE] [--seconds N] [--timeout S] [--verbose]
+#   tests/rig/run-soak.sh [--build-dir DIR] [--log FILE] [--seconds N] [--timeout S]
+#                         [--l1-cpus N] [--qemu-log ITEMS] [--verbose]
 #
 #   --build-dir DIR   volt build to test (default build-e2e; configured and built
 #                     with -DVOLT_TESTS=OFF if it does not exist, else ninja)
 #   --log FILE        the rig's serial log (default DIR/rig-soak.log)
 #   --seconds N       how long the guest keeps the devices busy (default 60)
 #   --timeout S       the whole rig run's limit (default N + 300, at least 600)
+#   --l1-cpus N       L1's CPUs (default 1: with 2, L1 itself often dies in the
+#                     rig's emulated SVM under this load; docs/rig.md)
+#   --qemu-log ITEMS  passed to run-rig.sh (QEMU's -d log in FILE.qemu; cpu_reset
+#                     shows where L1 was if it dies)
 #   --verbose         stream the serial output to stderr while it runs
 #
 # Exit status: 0 all checks passed, 1 a check failed (or the rig did not
@@ -25,15 +30,17 @@ export PAYLOAD_LOG_NAME=run-soak
 # shellcheck source=e2e/payload.sh
 . "$SELF_DIR/e2e/payload.sh"
 
-build_dir=build-e2e log_file='' seconds=60 timeout='' verbose=()
+build_dir=build-e2e log_file='' seconds=60 timeout='' l1_cpus=1 verbose=() qemu_log=()
 while (($#)); do
 	case $1 in
 	--build-dir) build_dir=${2:?}; shift 2 ;;
 	--log) log_file=${2:?}; shift 2 ;;
 	--seconds) seconds=${2:?}; shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
+	--l1-cpus) l1_cpus=${2:?}; shift 2 ;;
 	--verbose) verbose=(--verbose); shift ;;
-	*) sed -n '8,15p' "${BASH_SOURCE[0]}" | sed 's/^#/ /' >&2; exit 2 ;;
+	--qemu-log) qemu_log=(--qemu-log "${2:?}"); shift 2 ;;
+	*) sed -n '8,20p' "${BASH_SOURCE[0]}" | sed 's/^#/ /' >&2; exit 2 ;;
 	esac
 done
 [[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "run-soak: --seconds wants a positive integer" >&2; exit 2; }
@@ -74,7 +81,8 @@ mkdir -p "$payload/guest"
 cp "$guest_dir/vmlinux" "$payload/guest/"
 "$REPO/scripts/build-rootfs.sh" --size 16M "$payload/guest/rootfs.ext4" \
 	"$SELF_DIR/soak/guest-soak.sh" >/dev/null
-# The L1 script reads its settings from the first lines of itself.
+# run-rig.sh passes no environment into L1: the soak's length goes in as the
+# L1 script's first line (l1-soak.sh defaults to 60 s without it).
 l1_script=$work/l1-soak.sh
 {
 	echo "SOAK_SECONDS=$seconds"
@@ -85,9 +93,10 @@ t_payload=$SECONDS
 # ---- the rig ----
 rig_rc=0
 mkdir -p "$(dirname "$log_file")"
-payload_log "rig: $(du -sh "$payload" | cut -f1) payload, ${seconds} s soak; log: $log_file"
+payload_log "rig: $(du -sh "$payload" | cut -f1) payload, ${seconds} s soak, $l1_cpus L1 CPU(s); log: $log_file"
 "$SELF_DIR/run-rig.sh" --payload "$payload" --l1-script "$l1_script" \
-	--log "$log_file" --timeout "$timeout" "${verbose[@]}" >/dev/null || rig_rc=$?
+	--log "$log_file" --timeout "$timeout" --cpus "$l1_cpus" "${verbose[@]}" "${qemu_log[@]}" >/dev/null ||
+	rig_rc=$?
 t_rig=$SECONDS
 
 # ---- the checks ----
