@@ -40,19 +40,7 @@ skip() { echo "SKIP: $*"; exit 77; }
 t_start=$SECONDS
 
 # ---- prerequisites and the payload ----
-command -v qemu-system-x86_64 >/dev/null ||
-	skip "qemu-system-x86_64 is missing (scripts/install-deps.sh installs qemu-system-x86)"
-[[ -r /usr/src/linux-source-6.1.tar.xz ]] ||
-	skip "/usr/src/linux-source-6.1.tar.xz is missing (apt-get install linux-source-6.1): no guest kernel"
-[[ -x /sbin/debugfs ]] || skip "/sbin/debugfs is missing (apt-get install e2fsprogs)"
-
-# What scripts/build-kernel.sh needs; without it there are no kernels (a SKIP). A
-# kernel that fails to build with all of it present is a failure.
-for tool in make gcc bc flex bison perl; do
-	command -v "$tool" >/dev/null || skip "$tool is missing: no kernel build (scripts/install-deps.sh)"
-done
-[[ -e /usr/include/libelf.h && -e /usr/include/openssl/opensslv.h ]] ||
-	skip "libelf-dev or libssl-dev is missing: no kernel build (scripts/install-deps.sh)"
+payload_require debugfs
 guest_dir=$(payload_guest_kernel) || { echo "FAIL: scripts/build-kernel.sh guest"; exit 1; }
 "$REPO/scripts/build-kernel.sh" host >/dev/null || { echo "FAIL: scripts/build-kernel.sh host"; exit 1; }
 t_kernels=$SECONDS

@@ -54,18 +54,7 @@ skip() { echo "SKIP: $*"; exit 77; }
 t_start=$SECONDS
 
 # ---- prerequisites and the payload (as run-e2e.sh) ----
-command -v qemu-system-x86_64 >/dev/null ||
-	skip "qemu-system-x86_64 is missing (scripts/install-deps.sh installs qemu-system-x86)"
-[[ -r /usr/src/linux-source-6.1.tar.xz ]] ||
-	skip "/usr/src/linux-source-6.1.tar.xz is missing (apt-get install linux-source-6.1): no guest kernel"
-for tool in debugfs e2fsck mke2fs; do
-	[[ -x /sbin/$tool ]] || skip "/sbin/$tool is missing (apt-get install e2fsprogs)"
-done
-for tool in make gcc bc flex bison perl; do
-	command -v "$tool" >/dev/null || skip "$tool is missing: no kernel build (scripts/install-deps.sh)"
-done
-[[ -e /usr/include/libelf.h && -e /usr/include/openssl/opensslv.h ]] ||
-	skip "libelf-dev or libssl-dev is missing: no kernel build (scripts/install-deps.sh)"
+payload_require debugfs e2fsck mke2fs
 guest_dir=$(payload_guest_kernel) || { echo "FAIL: scripts/build-kernel.sh guest"; exit 1; }
 "$REPO/scripts/build-kernel.sh" host >/dev/null || { echo "FAIL: scripts/build-kernel.sh host"; exit 1; }
 t_kernels=$SECONDS
@@ -212,8 +201,11 @@ else
 	fi
 
 	# The samples: the trend over the soak, then the checks on it.
+	# Up to the one taken at VOLT-SOAK-DONE: a periodic sample after it can land in
+	# volt's teardown (Ctrl-Alt-Del was sent then), with its threads joined.
 	samples=$work/samples
-	grep '^VOLT-E2E-SAMPLE name=soak ' "$log" >"$samples" || true
+	{ grep '^VOLT-E2E-SAMPLE name=soak ' "$log" || true; } |
+		awk '{ print } / at=VOLT-SOAK-DONE / { exit }' >"$samples"
 	echo "samples of volt in L1 (overhead: RSS outside guest RAM):"
 	awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 		if (NR == 1) printf "  %6s %9s %9s %9s %12s %5s %7s  %s\n", "t_s", "rss_kib", "hwm_kib",

@@ -1,10 +1,31 @@
 # shellcheck shell=bash
-# Shared by tests/rig/run-e2e.sh, scripts/demo.sh and bench/rig/run-bench.sh (sourced):
-# build volt and put it, its plugins, vmrun and the guest kernels into a rig payload.
+# Shared by tests/rig/run-e2e.sh, tests/rig/run-soak.sh, scripts/demo.sh and
+# bench/rig/run-bench.sh (sourced): build volt and put it, its plugins, vmrun and the
+# guest kernels into a rig payload.
 # Callers set REPO and use `set -euo pipefail`.
 
 # payload_log MSG...: progress on stderr, prefixed with the caller's name.
 payload_log() { printf '%s: %s\n' "${PAYLOAD_LOG_NAME:-rig}" "$*" >&2; }
+
+# payload_require [TOOL...]: everything a rig test needs, else the caller's
+# `skip REASON` (exit 77): QEMU, the kernel source and what scripts/build-kernel.sh
+# needs (without them there are no kernels; a kernel that fails to build with all of
+# them present is a failure), and each /sbin/TOOL (e2fsprogs).
+payload_require() {
+	local tool
+	command -v qemu-system-x86_64 >/dev/null ||
+		skip "qemu-system-x86_64 is missing (scripts/install-deps.sh installs qemu-system-x86)"
+	[[ -r /usr/src/linux-source-6.1.tar.xz ]] ||
+		skip "/usr/src/linux-source-6.1.tar.xz is missing (apt-get install linux-source-6.1): no guest kernel"
+	for tool in "$@"; do
+		[[ -x /sbin/$tool ]] || skip "/sbin/$tool is missing (apt-get install e2fsprogs)"
+	done
+	for tool in make gcc bc flex bison perl; do
+		command -v "$tool" >/dev/null || skip "$tool is missing: no kernel build (scripts/install-deps.sh)"
+	done
+	[[ -e /usr/include/libelf.h && -e /usr/include/openssl/opensslv.h ]] ||
+		skip "libelf-dev or libssl-dev is missing: no kernel build (scripts/install-deps.sh)"
+}
 
 # payload_build_volt DIR: configure and build volt (no tests) into DIR.
 payload_build_volt() {
