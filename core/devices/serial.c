@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 
 #include <linux/serial_reg.h>
 
+#include "util/fdwait.h"
 #include "util/log.h"
 #include "vm/layout.h"
 
@@ -275,20 +275,11 @@ static void serial_out_off(struct serial *s, const char *why)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* Can out_fd take a chunk within wait_ms? An error or hang-up counts as
- * yes: the write then says what is wrong. A file that cannot be polled
+/* Can out_fd take a chunk within wait_ms? A file that cannot be polled
  * (a regular file) never makes a writer wait long. */
 static bool serial_out_ready(struct serial *s, int wait_ms)
 {
-	struct pollfd p = { .fd = s->out_fd, .events = POLLOUT };
-	int n;
-
-	if (!s->out_pollable)
-		return true;
-	do
-		n = poll(&p, 1, wait_ms);
-	while (n < 0 && errno == EINTR);
-	return n != 0;
+	return !s->out_pollable || fd_wait_writable(s->out_fd, wait_ms);
 }
 
 /* Write what the guest produced for as long as out_fd takes it without

@@ -1,12 +1,12 @@
 #include "util/log.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <unistd.h>
+
+#include "util/fdwait.h"
 
 /* How long a line waits for stderr to take it. Whatever reads stderr may
  * stop reading (a stuck collector, often one pipe with the guest's console
@@ -38,14 +38,10 @@ enum log_level log_get_level(void)
  * quietly, as it always did). */
 static bool log_stderr_ready(void)
 {
-	struct pollfd p = { .fd = STDERR_FILENO, .events = POLLOUT };
-	int n;
+	bool ready = fd_wait_writable(STDERR_FILENO, atomic_load(&log_stuck) ? 0 : LOG_WAIT_MS);
 
-	do
-		n = poll(&p, 1, atomic_load(&log_stuck) ? 0 : LOG_WAIT_MS);
-	while (n < 0 && errno == EINTR);
-	atomic_store(&log_stuck, n == 0);
-	return n != 0;
+	atomic_store(&log_stuck, !ready);
+	return ready;
 }
 
 /* One write so lines from different threads never interleave mid-line. */
