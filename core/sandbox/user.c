@@ -12,44 +12,43 @@
 
 #include <linux/capability.h>
 
-/* A decimal id with nothing after it. */
-static bool sandbox_id_number(const char *text, size_t len, uint32_t *id)
+/* A decimal id with nothing after it (no sign, no spaces, no hex), at most
+ * ten digits. */
+static bool sandbox_id_number(const char *text, uint32_t *id)
 {
-	uint64_t v = 0;
+	size_t len = strlen(text);
+	unsigned long long v;
 
-	if (!len || len > 10)
+	if (!len || len > 10 || strspn(text, "0123456789") != len)
 		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (text[i] < '0' || text[i] > '9')
-			return false;
-		v = v * 10 + (uint64_t)(text[i] - '0');
-	}
+	v = strtoull(text, NULL, 10);
 	if (v >= UINT32_MAX) /* (uid_t)-1 means "unchanged" to setresuid */
 		return false;
 	*id = (uint32_t)v;
 	return true;
 }
 
-static int sandbox_user_part(const char *name, size_t len, struct sandbox_user *u, char *why,
+/* The part before any ':', copied so that it ends in a NUL. */
+static int sandbox_user_part(const char *spec, size_t len, struct sandbox_user *u, char *why,
 			     size_t why_size)
 {
-	char buf[256];
+	char name[256];
 	struct passwd *pw;
 	uint32_t id;
 
-	if (sandbox_id_number(name, len, &id)) {
+	if (len >= sizeof(name))
+		return snprintf(why, why_size, "not a user name or number"), -EINVAL;
+	memcpy(name, spec, len);
+	name[len] = '\0';
+	if (sandbox_id_number(name, &id)) {
 		pw = getpwuid(id);
 		u->uid = id;
 		u->gid = pw ? pw->pw_gid : id;
 		return 0;
 	}
-	if (len >= sizeof(buf))
-		return snprintf(why, why_size, "not a user name or number"), -EINVAL;
-	memcpy(buf, name, len);
-	buf[len] = '\0';
-	pw = getpwnam(buf);
+	pw = getpwnam(name);
 	if (!pw)
-		return snprintf(why, why_size, "no user '%s' on this host", buf), -EINVAL;
+		return snprintf(why, why_size, "no user '%s' on this host", name), -EINVAL;
 	u->uid = pw->pw_uid;
 	u->gid = pw->pw_gid;
 	return 0;
@@ -61,7 +60,7 @@ static int sandbox_group_part(const char *name, struct sandbox_user *u, char *wh
 	struct group *gr;
 	uint32_t id;
 
-	if (sandbox_id_number(name, strlen(name), &id)) {
+	if (sandbox_id_number(name, &id)) {
 		u->gid = id;
 		return 0;
 	}
