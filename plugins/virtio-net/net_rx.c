@@ -22,12 +22,10 @@ void net_rx_limits_init(struct net_rx_limits *lim, uint64_t features, uint16_t m
 
 	lim->features = features;
 	lim->mrg = features & NET_F(VIRTIO_NET_F_MRG_RXBUF);
-	lim->want = (uint32_t)NET_VNET_HDR_LEN +
-		    (tso ? NET_GSO_MAX_FRAME : (uint32_t)mtu + NET_ETH_HLEN + NET_VLAN_HLEN);
+	lim->want = (uint32_t)NET_VNET_HDR_LEN + (tso ? NET_GSO_MAX_FRAME : net_plain_frame_max(mtu));
 	/* A VLAN tag is allowed on top of the Ethernet header, tagged or not:
 	 * telling would mean reading the frame back from the guest's buffer. */
-	lim->max_plain = features & NET_F(VIRTIO_NET_F_MTU) ?
-				 (uint32_t)mtu + NET_ETH_HLEN + NET_VLAN_HLEN : 0;
+	lim->max_plain = features & NET_F(VIRTIO_NET_F_MTU) ? net_plain_frame_max(mtu) : 0;
 }
 
 int net_rx_init(struct net_rx *rx, const struct volt_host_api *host, struct volt_instance *inst,

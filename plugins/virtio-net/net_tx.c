@@ -10,7 +10,7 @@
 void net_tx_limits_init(struct net_tx_limits *lim, uint64_t features, uint16_t mtu)
 {
 	lim->features = features;
-	lim->max_frame = (uint32_t)mtu + NET_ETH_HLEN + NET_VLAN_HLEN;
+	lim->max_frame = net_plain_frame_max(mtu);
 }
 
 static bool net_has(const struct net_tx_limits *lim, unsigned bit)

@@ -37,6 +37,13 @@
  * a 64 KiB packet plus its link-layer header. */
 #define NET_GSO_MAX_FRAME (65536 + NET_ETH_HLEN + NET_VLAN_HLEN)
 
+/* The largest frame (without the vnet header) without segmentation, either
+ * way: the MTU plus the Ethernet header and a VLAN tag. */
+static inline uint32_t net_plain_frame_max(uint16_t mtu)
+{
+	return (uint32_t)mtu + NET_ETH_HLEN + NET_VLAN_HLEN;
+}
+
 /* What a transmitted frame may be. */
 struct net_tx_limits {
 	uint64_t features;   /* negotiated VIRTIO_NET_F_* */
