@@ -109,6 +109,7 @@ static int test_fallocate(int fd, int mode, off_t off, off_t len)
 #include "../../plugins/virtio-blk/blk_request.c"
 
 #include "virtio/virtqueue.h"
+#include "stdin_fixture.h"
 
 #define CAP 2048 /* sectors: 1 MiB */
 
@@ -1175,26 +1176,6 @@ static void test_plugin_read_only_and_keys(void **state)
 	desc->destroy(st);
 	free(inst);
 	unlink(path);
-}
-
-/* Free fd 0 for a test, as a volt started with stdin closed has it;
- * stdin_back() puts stdin back (or leaves fd 0 closed if it was). */
-static int stdin_away(void)
-{
-	int saved = dup(0);
-
-	close(0);
-	return saved;
-}
-
-static void stdin_back(int saved)
-{
-	if (saved >= 0) {
-		dup2(saved, 0);
-		close(saved);
-	} else {
-		close(0);
-	}
 }
 
 /* An instance on a temporary image of size bytes, keys as given (up to

@@ -23,6 +23,7 @@
 #include "boot/kernel_src.h"
 #include "vm/layout.h"
 #include "mem_fixture.h"
+#include "stdin_fixture.h"
 
 static size_t pread_cap;        /* at most this many bytes per call; 0: no cap */
 static unsigned pread_eintr;    /* every Nth call fails with EINTR; 0: never */
@@ -203,26 +204,6 @@ static void test_guards(void **state)
 			 -EFAULT);
 	if (!strstr(err.msg, "are not guest RAM"))
 		fail_msg("message: %s", err.msg);
-}
-
-/* Free fd 0 for a test, as a volt started with stdin closed has it;
- * stdin_back() puts stdin back (or leaves fd 0 closed if it was). */
-static int stdin_away(void)
-{
-	int saved = dup(0);
-
-	close(0);
-	return saved;
-}
-
-static void stdin_back(int saved)
-{
-	if (saved >= 0) {
-		dup2(saved, 0);
-		close(saved);
-	} else {
-		close(0);
-	}
 }
 
 #define KBASE LAYOUT_MIB(16)
