@@ -380,11 +380,18 @@ static void mmio_kick_ready(struct virtio_mmio_dev *dev)
 			mmio_kick(dev, i);
 }
 
-/* QueueReady = 1: check everything the driver wrote, then map the rings. */
+/* QueueReady = 1: check everything the driver wrote, then map the rings.
+ * The features come first (virtio 1.2 3.1.1: FEATURES_OK, then the
+ * queues): the ring's layout and notification scheme depend on them
+ * (EVENT_IDX), and until FEATURES_OK the driver may still change them. */
 static void mmio_queue_enable(struct virtio_mmio_dev *dev, struct mmio_queue *q)
 {
 	struct volt_err err = { 0 };
 
+	if (!(dev->status & VIRTIO_CONFIG_S_FEATURES_OK)) {
+		mmio_fault(dev, "queue %u: QueueReady before FEATURES_OK", q->index);
+		return;
+	}
 	if (q->num == 0 || q->num > dev->queue_max || (q->num & (q->num - 1))) {
 		mmio_fault(dev, "queue %u: QueueReady with queue size %u (need a power of two <= %u)",
 			   q->index, q->num, dev->queue_max);
@@ -410,7 +417,14 @@ static void mmio_write_queue_ready(struct virtio_mmio_dev *dev, struct mmio_queu
 		waited = mmio_quiesce(dev);
 		mmio_queue_enable(dev, q);
 	} else {
-		/* Disabling a queue: stop serving it, as a one-queue reset. */
+		/* Disabling a queue: stop serving it, as a one-queue reset. A
+		 * kernel data plane given the rings (vq_info) would go on using
+		 * them, and nothing tells it: only a device reset stops it. */
+		if (q->info_out && (dev->status & VIRTIO_CONFIG_S_DRIVER_OK)) {
+			mmio_fault(dev, "queue %u: disabled while a kernel data plane runs it",
+				   q->index);
+			return;
+		}
 		waited = mmio_quiesce(dev);
 		vq_reset(&q->vq);
 		q->ready = 0;

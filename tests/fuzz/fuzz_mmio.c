@@ -35,6 +35,9 @@
  *   only if the device is broken, with a configuration interrupt if the
  *   driver was running it, and a queue register written while the queue is
  *   ready sets it;
+ * - a queue becomes ready only after FEATURES_OK, and a queue handed out
+ *   through vq_info stays ready on a disable of the running device, which
+ *   is then broken;
  * - a ready queue has a power-of-two size up to QueueNumMax, its three
  *   rings aligned and wholly inside one RAM region;
  * - the device is notified only for a ready queue of a running device
@@ -548,8 +551,12 @@ static void fuzz_after_write(struct fuzz *f, uint64_t off, uint32_t v, const str
 		abort(); /* fixed once FEATURES_OK is set */
 	else if (off == VIRTIO_MMIO_INTERRUPT_ACK && (b->isr & v))
 		abort();
-	else if (off == VIRTIO_MMIO_QUEUE_READY && q && !(v & 1) && b->q[sel].ready)
-		abort(); /* a queue disable */
+	else if (off == VIRTIO_MMIO_QUEUE_READY && q && !(v & 1) && b->q[sel].ready &&
+		 !(a->q[sel].info_out && (a->status & S_DRV_OK) && b->broken))
+		abort(); /* a queue disable, refused only for a data plane's queue */
+	else if (off == VIRTIO_MMIO_QUEUE_READY && q && (v & 1) && !a->q[sel].ready &&
+		 b->q[sel].ready && !(a->status & S_FEAT_OK))
+		abort(); /* enabled before FEATURES_OK */
 	else if (fuzz_queue_reg(off) && q && a->q[sel].ready &&
 		 (!(b->status & S_RESET) || memcmp(&a->q[sel], &b->q[sel], sizeof(a->q[sel]))))
 		abort(); /* written while ready: a fault, the queue as it was */

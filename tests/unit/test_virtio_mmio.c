@@ -627,6 +627,24 @@ static void test_status_misuse(void **state)
 	assert_int_equal(log_lines(f, "DRIVER_OK without FEATURES_OK"), 1);
 }
 
+/* The ring's layout depends on the features (EVENT_IDX), which the driver
+ * may change until FEATURES_OK: a queue enabled before is refused. */
+static void test_queue_ready_before_features_ok(void **state)
+{
+	struct fx *f = *state;
+
+	NEED_KVM(f);
+	wr(f, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	log_capture(f);
+	queue_setup(f, 0, QSIZE, DESC_GPA);
+	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_READY), 0);
+	assert_true(needs_reset(f));
+	assert_int_equal(log_lines(f, "QueueReady before FEATURES_OK"), 1);
+	wr(f, VIRTIO_MMIO_STATUS, 0);
+	bring_up(f);
+	roundtrip(f);
+}
+
 static void test_queue_regs_while_ready(void **state)
 {
 	struct fx *f = *state;
@@ -847,6 +865,42 @@ static void test_vq_info(void **state)
 	assert_int_equal(virtio_mmio_vq_info(f->dev, 9, &info), -EINVAL);
 }
 
+/* A queue handed to a kernel data plane (vq_info) cannot be taken back by
+ * a disable, which nothing passes on to it: the device asks for a reset,
+ * and the queue stays as the data plane has it. Another queue's disable,
+ * never handed out, is a disable as before. */
+static void test_disable_data_plane_queue(void **state)
+{
+	struct fx *f = *state;
+	struct volt_vq_info info = { .struct_size = sizeof(info) };
+
+	NEED_KVM(f);
+	negotiate(f, F_VERSION_1 | F_EVENT_IDX | F_INDIRECT | F_DEVICE);
+	queue_setup(f, 0, QSIZE, DESC_GPA);
+	wr(f, VIRTIO_MMIO_QUEUE_SEL, 1);
+	wr(f, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
+	wr(f, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)Q1_DESC_GPA);
+	wr(f, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)Q1_AVAIL_GPA);
+	wr(f, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)Q1_USED_GPA);
+	wr(f, VIRTIO_MMIO_QUEUE_READY, 1);
+	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_READY), 1);
+	driver_ok(f);
+	assert_int_equal(virtio_mmio_vq_info(f->dev, 0, &info), 0);
+	wr(f, VIRTIO_MMIO_QUEUE_SEL, 1);
+	wr(f, VIRTIO_MMIO_QUEUE_READY, 0);
+	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_READY), 0);
+	assert_false(needs_reset(f));
+	log_capture(f);
+	wr(f, VIRTIO_MMIO_QUEUE_SEL, 0);
+	wr(f, VIRTIO_MMIO_QUEUE_READY, 0);
+	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_READY), 1);
+	assert_true(needs_reset(f));
+	assert_int_equal(log_lines(f, "disabled while a kernel data plane runs it"), 1);
+	wr(f, VIRTIO_MMIO_STATUS, 0);
+	bring_up(f);
+	roundtrip(f);
+}
+
 /* Polling: the I/O thread, polling, tells the driver not to notify, and
  * takes buffers the driver makes available without a kick. Teardown stops
  * the thread at once (a stop ends the window). */
@@ -894,7 +948,9 @@ int main(void)
 		T(test_hostile_ring_then_reset),
 		T(test_bad_queue_addresses),
 		T(test_status_misuse),
-		T(test_queue_regs_while_ready),
+		T(test_queue_ready_before_features_ok),
+	T(test_disable_data_plane_queue),
+	T(test_queue_regs_while_ready),
 		T(test_odd_width_and_config),
 		T(test_reset_waits_for_inflight),
 		T(test_reset_hook_before_next_status),
