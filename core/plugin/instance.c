@@ -8,20 +8,30 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <linux/virtio_ids.h>
+
 #include "sandbox/sandbox.h"
 #include "util/log.h"
 #include "virtio/virtio_mmio.h"
 #include "vm/layout.h"
 
-/* What each instance section is, and the plugins it uses by default. */
+/* What each instance section is, and the plugins it uses by default. A
+ * virtio device is checked against the section's class (its virtio device
+ * ID), so that the section's other parts fit it: [drive] sections are the
+ * guest's disks in order (/dev/vda first, the API's root drive), [net] ones
+ * open a backend for their device. A device that is not virtio has no ID
+ * to go by, and may be a third party's disk or network card: any section. */
 static const struct {
 	const char *kind;          /* section: [drive "id"] */
 	const char *plugin;        /* default `plugin =`, NULL = must be named */
 	const char *backend;       /* default `backend =`, NULL = no backend */
+	uint32_t virtio_id;        /* its virtio devices' ID; 0: any other ID */
+	const char *device_is;     /* what such a device is, in a refusal */
 } instance_kinds[] = {
-	{ "drive", "virtio-blk", NULL },
-	{ "net", "virtio-net", "net-tap" },
-	{ "device", NULL, NULL },  /* any other device: `plugin = hello-echo` */
+	{ "drive", "virtio-blk", NULL, VIRTIO_ID_BLOCK, "a block device" },
+	{ "net", "virtio-net", "net-tap", VIRTIO_ID_NET, "a network device" },
+	/* any other device: `plugin = hello-echo`; always last */
+	{ "device", NULL, NULL, 0, "a virtio device of neither kind" },
 };
 
 const char *instance_kind_default_for(const char *name, bool backend)
@@ -96,6 +106,37 @@ static int instance_plugin(struct plugin_set *ps, const struct volt_config *cfg,
 			(*out)->file);
 }
 
+/* The section a device of this virtio ID goes in. */
+static size_t instance_kind_of_device(uint32_t virtio_id)
+{
+	size_t n = sizeof(instance_kinds) / sizeof(instance_kinds[0]);
+
+	for (size_t k = 0; k < n; k++)
+		if (instance_kinds[k].virtio_id == virtio_id)
+			return k;
+	return n - 1; /* [device] */
+}
+
+/* sec's device plugin p, if virtio, belongs in a section of sec's kind (k). */
+static int instance_check_class(struct plugin_set *ps, const struct volt_config *cfg,
+				const struct config_instance *sec, size_t k,
+				const struct plugin *p, struct volt_err *err)
+{
+	uint32_t id = p->ops.device.virtio_id;
+	size_t want = instance_kind_of_device(id);
+	const struct config_kv *kv = instance_kv(sec, "plugin");
+	char where[KEYS_WHERE_MAX];
+
+	if (id == 0 || want == k)
+		return 0;
+	ps->config_error = true;
+	keys_where(where, sizeof(where), cfg->path ? cfg->path : "<config>",
+		   kv ? kv->line : sec->line, sec);
+	return verr_set(err, EINVAL, "%s: plugin: %s is %s (virtio device ID %u): it goes in a "
+			"[%s] section, not [%s]", where, p->desc.name, instance_kinds[want].device_is,
+			id, instance_kinds[want].kind, sec->kind);
+}
+
 static struct volt_instance *instance_new(struct plugin_set *ps,
 					  const struct config_instance *sec, struct plugin *p,
 					  struct volt_err *err)
@@ -148,6 +189,8 @@ static int instance_prepare_section(struct plugin_set *ps, const struct volt_con
 	}
 	r = instance_plugin(ps, cfg, sec, "plugin", instance_kinds[k].plugin, VOLT_PLUGIN_DEVICE,
 			    &dev_plugin, err);
+	if (!r)
+		r = instance_check_class(ps, cfg, sec, k, dev_plugin, err);
 	if (!r && instance_kinds[k].backend)
 		r = instance_plugin(ps, cfg, sec, "backend", instance_kinds[k].backend,
 				    VOLT_PLUGIN_NET_BACKEND, &be_plugin, err);

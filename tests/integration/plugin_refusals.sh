@@ -126,6 +126,28 @@ ini wrongkind good "plugin = test-nullnet"
 refused wrongkind 2 "$TMP/wrongkind.ini:8: plugin: test-nullnet is a network backend plugin, not a device" \
 	"a network backend used as a device"
 
+# A virtio device of one class in another's section: refused before any
+# plugin is created (a [net] section used to open its tap first).
+REAL=$GUESTS/../../lib/volt/plugins
+ini blknet good "plugin = virtio-net"
+sed -i "s|^dir = .*|dir = $REAL|" "$TMP/blknet.ini"
+refused blknet 2 "$TMP/blknet.ini:8: plugin: virtio-net is a network device (virtio device ID 1): it goes in a [net] section, not [drive]" \
+	"a network device in a [drive] section"
+printf '[vm]\nkernel = %s\n\n[plugins]\ndir = %s\n\n[net "n0"]\nplugin = virtio-blk\npath = %s\n' \
+	"$HELLO" "$REAL" "$HELLO" >"$TMP/netblk.ini"
+refused netblk 2 "$TMP/netblk.ini:8: plugin: virtio-blk is a block device (virtio device ID 2): it goes in a [drive] section, not [net]" \
+	"a block device in a [net] section"
+if grep -q "net-tap" "$TMP/netblk.err"; then
+	fail "a block device in a [net] section: its backend was opened"
+	show netblk
+else
+	pass "a block device in a [net] section: no backend was opened"
+fi
+printf '[vm]\nkernel = %s\n\n[plugins]\ndir = %s\n\n[device "x0"]\nplugin = virtio-net\n' \
+	"$HELLO" "$REAL" >"$TMP/devnet.ini"
+refused devnet 2 "$TMP/devnet.ini:8: plugin: virtio-net is a network device (virtio device ID 1): it goes in a [net] section, not [device]" \
+	"a network device in a [device] section"
+
 ini unknown good "plugin = no-such-plugin"
 refused unknown 2 "$TMP/unknown.ini:8: plugin: no plugin no-such-plugin: $PLUGINS/good/no-such-plugin.so does not exist" \
 	"unknown plugin"
