@@ -47,6 +47,7 @@ struct macvtap {
 	int mode;
 	char ifname[IFNAMSIZ];
 	int ifindex;
+	uint8_t link_mac[6];        /* as the link had it when we opened it */
 	bool owned;                 /* we created it: we delete it */
 	struct nl_sock *sk;
 	int fd;
@@ -238,6 +239,7 @@ static int mvt_setup_link(struct macvtap *m, struct tap_why *why)
 	if (r)
 		return r;
 	m->ifindex = info.ifindex;
+	memcpy(m->link_mac, info.mac, sizeof(m->link_mac));
 	if (!info.is_macvtap) {
 		snprintf(why->text, sizeof(why->text), "link = %s: not a macvtap link", m->ifname);
 		return -EINVAL;
@@ -259,7 +261,7 @@ static int mvt_realize(void *state)
 	if (!r)
 		r = mvt_setup_link(m, &why);
 	if (!r)
-		r = mvt_dev_open(m->ifname, m->ifindex, &m->fd, &why);
+		r = mvt_dev_open(m->ifname, m->ifindex, m->link_mac, &m->fd, &why);
 	if (r) {
 		MVT_LOG_ERR(m, "%s", why.text);
 		return r;

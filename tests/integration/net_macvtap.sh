@@ -196,6 +196,37 @@ else
 fi
 ns ip link del mvtkeep
 
+# 4b. /dev/tapN names a link by its index, unique only in one namespace:
+# another namespace's macvtap of the same index holds the node (devtmpfs
+# keeps the first). volt must open its own link's queue, not that one.
+OTHER=volt-test-other-$$
+if ip netns add "$OTHER" 2>/dev/null; then
+	ip -n "$OTHER" link add v0 type veth peer name v1
+	ip -n "$OTHER" link add link v0 name mvtkeep index 4077 type macvtap mode bridge
+	ns ip link add link veth0 name mvtkeep index 4077 type macvtap mode bridge
+	ns ip link set mvtkeep address $MAC up
+	mine=$(ns cat /sys/class/net/mvtkeep/macvtap/tap4077/dev)
+	node=$(stat -c '%Hr:%Lr' /dev/tap4077 2>/dev/null)
+	run_ns clash --config "$TMP/keep.ini"
+	check_status clash 0 "/dev/tap4077 held by another namespace's link: the VM runs"
+	check_guest clash "/dev/tap4077 held by another namespace's link (node $node, ours $mine)"
+	# Entered without its own /sys (nsenter, not ip netns exec), sysfs
+	# cannot say which device is ours: refused, never the other's queue.
+	if command -v nsenter >/dev/null; then
+		timeout -k 5 "$RUN_TIMEOUT" nsenter --net="/run/netns/$NS" "$VOLT" \
+			--config "$TMP/keep.ini" >"$TMP/nosys.out" 2>"$TMP/nosys.err"
+		status=$?
+		[ "$status" -ne 0 ] && pass "the clash, without the namespace's sysfs: refused" ||
+			fail "the clash, without the namespace's sysfs: exit status 0"
+		check_grep nosys err "/dev/tap4077 is another link's .*, and sysfs does not give" \
+			"the clash, without the namespace's sysfs: the message says why"
+	fi
+	ip netns del "$OTHER"
+	ns ip link del mvtkeep
+else
+	echo "note: cannot create a second network namespace: the /dev/tapN clash check is skipped"
+fi
+
 # 5. A parent that does not exist: the message names the link and the step.
 sed "s/^parent = veth0$/parent = nosuch0/" "$TMP/mvt.ini" >"$TMP/noparent.ini"
 run_ns noparent --config "$TMP/noparent.ini"
