@@ -379,6 +379,17 @@ static bool needs_reset(struct fx *f)
 	return rd(f, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET;
 }
 
+/* The device asked for a reset, saying why once (log_capture first); after
+ * the reset it works again. */
+static void faulted_then_reset(struct fx *f, const char *why)
+{
+	assert_true(needs_reset(f));
+	assert_int_equal(log_lines(f, why), 1);
+	wr(f, VIRTIO_MMIO_STATUS, 0);
+	bring_up(f);
+	roundtrip(f);
+}
+
 /* ---- tests ------------------------------------------------------------- */
 
 static void test_identity(void **state)
@@ -638,11 +649,7 @@ static void test_queue_ready_before_features_ok(void **state)
 	log_capture(f);
 	queue_setup(f, 0, QSIZE, DESC_GPA);
 	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_READY), 0);
-	assert_true(needs_reset(f));
-	assert_int_equal(log_lines(f, "QueueReady before FEATURES_OK"), 1);
-	wr(f, VIRTIO_MMIO_STATUS, 0);
-	bring_up(f);
-	roundtrip(f);
+	faulted_then_reset(f, "QueueReady before FEATURES_OK");
 }
 
 static void test_queue_regs_while_ready(void **state)
@@ -894,11 +901,7 @@ static void test_disable_data_plane_queue(void **state)
 	wr(f, VIRTIO_MMIO_QUEUE_SEL, 0);
 	wr(f, VIRTIO_MMIO_QUEUE_READY, 0);
 	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_READY), 1);
-	assert_true(needs_reset(f));
-	assert_int_equal(log_lines(f, "disabled while a kernel data plane runs it"), 1);
-	wr(f, VIRTIO_MMIO_STATUS, 0);
-	bring_up(f);
-	roundtrip(f);
+	faulted_then_reset(f, "disabled while a kernel data plane runs it");
 }
 
 /* Polling: the I/O thread, polling, tells the driver not to notify, and
