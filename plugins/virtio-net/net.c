@@ -308,9 +308,9 @@ static void net_destroy(void *state)
 /* ---- what the sandbox must allow, after lockdown ------------------------ */
 
 static const struct volt_syscall net_syscalls[] = {
-	{ "write", VOLT_THREAD_VCPU | VOLT_THREAD_IO, 0, NULL, 0,
+	{ "write", VOLT_THREAD_VCPU | VOLT_THREAD_IO, NET_FD_SLOT_DP, NULL, 0,
 	  "a kernel data plane's start is handed to the I/O thread through an eventfd" },
-	{ "read", VOLT_THREAD_IO, 0, NULL, 0,
+	{ "read", VOLT_THREAD_IO, NET_FD_SLOT_DP, NULL, 0,
 	  "the I/O thread drains that eventfd" },
 	{ "epoll_ctl", VOLT_THREAD_VCPU | VOLT_THREAD_IO, VOLT_FD_ANY, NULL, 0,
 	  "the backend's fd is watched only while the guest has receive buffers" },

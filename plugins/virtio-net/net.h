@@ -27,6 +27,9 @@
 #define NET_NUM_QUEUES 2
 #define NET_QUEUE_SIZE 256
 
+/* The instance's sandbox fd slots (host->sandbox_bind_fd); 1..7 are free. */
+#define NET_FD_SLOT_DP 0   /* dp_efd */
+
 struct net {
 	const struct volt_host_api *host;
 	struct volt_instance *inst;

@@ -18,7 +18,6 @@
 #include "net.h"
 
 #define NET_DP_MAX_REGIONS 16
-#define NET_DP_FD_SLOT 0
 
 static void net_dp_kick(int fd)
 {
@@ -86,7 +85,7 @@ int net_dataplane_init(struct net *n)
 	n->dp_lock_inited = true;
 	r = n->host->fd_watch(n->inst, n->dp_efd, EPOLLIN, net_on_dp_efd, n);
 	if (!r)
-		r = n->host->sandbox_bind_fd(n->inst, NET_DP_FD_SLOT, n->dp_efd);
+		r = n->host->sandbox_bind_fd(n->inst, NET_FD_SLOT_DP, n->dp_efd);
 	if (r)
 		n->host->log(n->inst, VOLT_LOG_ERROR, "setting up the data plane's eventfd: %s",
 			     strerror(-r));
