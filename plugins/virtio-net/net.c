@@ -226,6 +226,7 @@ static int net_create(const struct volt_host_api *host, struct volt_instance *in
 	n->inst = inst;
 	n->rx_fd = -1;
 	n->dp_efd = -1;
+	n->tx_efd = -1;
 	r = net_rx_init(&n->rx, host, inst, NET_QUEUE_RX);
 	if (r) {
 		host->log(inst, VOLT_LOG_ERROR, "out of memory");
@@ -255,8 +256,7 @@ static int net_realize(void *state)
 		if (r)
 			return r; /* the backend said why */
 	}
-	if (n->dataplane)
-		r = net_dataplane_init(n);
+	r = n->dataplane ? net_dataplane_init(n) : net_io_init(n);
 	if (r)
 		return r;
 	n->host->log(n->inst, VOLT_LOG_INFO, "MAC %s, MTU %u, offloads %s%s", mac, n->mtu,
@@ -271,10 +271,12 @@ static void net_reset(void *state)
 
 	atomic_store(&n->active, false);
 	atomic_fetch_add(&n->gen, 1);
-	if (n->dataplane)
+	if (n->dataplane) {
 		net_dataplane_reset(n);
-	else
+	} else {
 		net_io_rx_disarm(n);
+		net_io_tx_quiesce(n);
+	}
 	atomic_store(&n->features, 0);
 }
 
@@ -301,6 +303,7 @@ static void net_destroy(void *state)
 		return;
 	net_log_totals(n);
 	net_dataplane_fini(n);
+	net_io_fini(n);
 	net_rx_fini(&n->rx);
 	free(n);
 }
@@ -312,6 +315,10 @@ static const struct volt_syscall net_syscalls[] = {
 	  "a kernel data plane's start is handed to the I/O thread through an eventfd" },
 	{ "read", VOLT_THREAD_IO, NET_FD_SLOT_DP, NULL, 0,
 	  "the I/O thread drains that eventfd" },
+	{ "write", VOLT_THREAD_IO, NET_FD_SLOT_TX, NULL, 0,
+	  "a transmit run that used up its budget asks the I/O thread to come back" },
+	{ "read", VOLT_THREAD_IO, NET_FD_SLOT_TX, NULL, 0,
+	  "the I/O thread drains that eventfd, then transmits the rest" },
 	{ "epoll_ctl", VOLT_THREAD_VCPU | VOLT_THREAD_IO, VOLT_FD_ANY, NULL, 0,
 	  "the backend's fd is watched only while the guest has receive buffers" },
 };

@@ -5,8 +5,9 @@
  *
  * Threads: config reads, set_features, activate and reset run on vCPU
  * threads (activate under the transport's device lock, so it must not call
- * back into the queues); queue notifications and the backend's rx fd run on
- * the device's I/O thread. What both sides touch is atomic. */
+ * back into the queues); queue notifications, the backend's rx fd and the
+ * device's own transmit eventfd run on the device's I/O thread. What both
+ * sides touch is atomic, or under tx_lock. */
 #ifndef VOLT_PLUGIN_NET_H
 #define VOLT_PLUGIN_NET_H
 
@@ -27,8 +28,9 @@
 #define NET_NUM_QUEUES 2
 #define NET_QUEUE_SIZE 256
 
-/* The instance's sandbox fd slots (host->sandbox_bind_fd); 1..7 are free. */
+/* The instance's sandbox fd slots (host->sandbox_bind_fd); 2..7 are free. */
 #define NET_FD_SLOT_DP 0   /* dp_efd */
+#define NET_FD_SLOT_TX 1   /* tx_efd */
 
 struct net {
 	const struct volt_host_api *host;
@@ -58,6 +60,13 @@ struct net {
 	atomic_uint gen;                 /* bumped by every reset */
 	atomic_bool rx_armed;            /* the backend's rx fd is watched */
 	int rx_fd;                       /* the backend's, or -1 */
+	/* Transmit that ran out of its budget comes back through tx_efd (the
+	 * I/O thread writes it, and reads it in the callback, which runs the
+	 * transmit loop under tx_lock; a reset waits for tx_lock). Not made
+	 * with a kernel data plane. */
+	int tx_efd;
+	pthread_mutex_t tx_lock;
+	bool tx_lock_inited;
 
 	/* Kernel data plane (backend has dataplane_start). */
 	bool dataplane;
@@ -75,7 +84,12 @@ struct net {
 };
 
 /* net_io.c: the I/O thread's work (queue notifications, the rx fd). */
+int net_io_init(struct net *n);    /* realize: tx_efd, watched */
+void net_io_fini(struct net *n);
 void net_io_tx(struct net *n);
+/* Reset (a vCPU): returns once no transmit run outside queue_notify is
+ * still using the queue's chains. */
+void net_io_tx_quiesce(struct net *n);
 void net_io_rx(struct net *n);
 /* Watch the backend's rx fd (from activate, a vCPU, or an RX notification). */
 void net_io_rx_arm(struct net *n);
