@@ -81,11 +81,14 @@ static int fake_vq_pop(struct volt_instance *inst, unsigned queue, struct volt_v
 
 	if (q->pop_error)
 		return q->pop_error;
+	q->notify_on = !q->count;
 	if (!q->count)
 		return 0;
 	*elem = q->elems[q->first];
 	q->first = (q->first + 1) % FAKE_ELEMS;
 	q->count--;
+	if (fh_of(inst)->on_pop)
+		fh_of(inst)->on_pop(fh_of(inst), queue);
 	return 1;
 }
 

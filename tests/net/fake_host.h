@@ -3,7 +3,9 @@
  * keys are set by the test (else the plugin's declared defaults); log lines
  * are kept; each queue is a FIFO of chains the test (the "driver") makes
  * available, and what the device returns through it is recorded; fd watches
- * are recorded and their callbacks run when the test says. */
+ * are recorded and their callbacks run when the test says. A queue's
+ * notifications are on (notify_on) from the device finding it empty until
+ * it takes the next chain, as with the core's virtqueues. */
 #ifndef VOLT_TEST_NET_FAKE_HOST_H
 #define VOLT_TEST_NET_FAKE_HOST_H
 
@@ -30,6 +32,7 @@ struct fake_vq {
 	unsigned nused;
 	unsigned notifies;
 	int pop_error;                /* returned by vq_pop when set */
+	bool notify_on;               /* the device asked to be notified */
 	uint16_t size;
 	int kick_fd, call_fd;
 };
@@ -65,6 +68,8 @@ struct fake_host {
 	bool has_port;
 	struct volt_mem_region regions[2];
 	unsigned nregions;
+	/* Called after the device takes a chain (a driver refilling, say). */
+	void (*on_pop)(struct fake_host *fh, unsigned queue);
 };
 
 /* A host for the plugin `desc` (its keys' defaults apply). */

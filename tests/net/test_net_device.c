@@ -3,7 +3,8 @@
  * features offered and the driver's choice checked, offloads and the MAC
  * handed to the backend, frames moved both ways, garbage lost and counted
  * (logged once per kind), the backend's fd unwatched while the guest has
- * no receive buffers, reset, and a kernel data plane given the queues. */
+ * no receive buffers, reset, and a kernel data plane given the queues; a
+ * transmit flood takes turns with receive (its I/O thread simulated). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +12,9 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -28,6 +31,7 @@ const struct volt_plugin_desc *volt_plugin_entry_v1_virtio_net(void);
 #define F(bit) NET_F(bit)
 #define RXQ 0
 #define TXQ 1
+#define FLOOD 1000 /* transmitted chains in a flood: several budgets */
 
 /* ---- a fake backend --------------------------------------------------- */
 
@@ -38,6 +42,8 @@ struct fake_be {
 	uint8_t sent[4096];      /* the last frame sent, header first */
 	size_t sent_len;
 	unsigned sends;
+	uint32_t seq[FLOOD];     /* the first 4 bytes of each frame sent */
+	unsigned nseq;
 	ssize_t send_answer;     /* 0: accept */
 	uint64_t offloads;
 	int offload_calls;
@@ -82,6 +88,8 @@ static ssize_t be_send(void *s, const struct iovec *iov, int iovcnt)
 		memcpy(be.sent + be.sent_len, iov[i].iov_base, iov[i].iov_len);
 		be.sent_len += iov[i].iov_len;
 	}
+	if (be.sent_len >= 12 + 4 && be.nseq < FLOOD)
+		memcpy(&be.seq[be.nseq++], be.sent + 12, 4);
 	return (ssize_t)be.sent_len;
 }
 
@@ -520,6 +528,199 @@ static void test_offload_changes_throttled(void **state)
 	assert_int_equal(log_count(d->fh, "changed its offloads"), 1);
 }
 
+/* ---- a transmit flood, on a simulated I/O thread ---------------------- */
+
+/* The driver's side of a flood: it keeps the transmit ring full, a new
+ * chain for each one the device takes, until FLOOD chains were made
+ * available; each frame starts with its number. It notifies only when the
+ * device asked it to (notify_on: the device found the ring empty), as
+ * with EVENT_IDX or NO_NOTIFY, unless always_kick. */
+static struct flood {
+	struct dev *d;
+	struct virtio_net_hdr_v1 hdr;
+	unsigned added;
+	uint16_t head[FLOOD];
+	bool always_kick;
+	bool kick;          /* a notification the I/O thread has not taken yet */
+	unsigned rx_at;     /* chains returned when the received frame was; FLOOD + 1: not yet */
+} flood;
+
+static void flood_add(void)
+{
+	struct dev *d = flood.d;
+	uint8_t *frame = d->mem + 0x10000 + flood.added * 64;
+	struct iovec v[2] = { { &flood.hdr, 12 }, { frame, 60 } };
+
+	memcpy(frame, &flood.added, 4);
+	flood.head[flood.added++] = fake_vq_add(d->fh, TXQ, v, 2, 0);
+	if (flood.always_kick || d->fh->vq[TXQ].notify_on)
+		flood.kick = true;
+}
+
+static void flood_refill(struct fake_host *fh, unsigned queue)
+{
+	if (queue == TXQ && flood.added < FLOOD)
+		flood_add();
+}
+
+static void flood_start(struct dev *d, bool always_kick)
+{
+	flood = (struct flood){ .d = d, .always_kick = always_kick, .rx_at = FLOOD + 1 };
+	d->fh->on_pop = flood_refill;
+	while (flood.added < FAKE_ELEMS)
+		flood_add();
+	flood.kick = true;
+}
+
+static bool fd_ready(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (fd == be.fd)
+		return be.len > 0; /* the fake backend's rx fd: a frame waits */
+	return poll(&p, 1, 0) == 1;
+}
+
+/* After each callback: has the received frame reached the guest? */
+static void flood_note(void)
+{
+	if (flood.rx_at > FLOOD && flood.d->fh->vq[RXQ].nused)
+		flood.rx_at = flood.d->fh->vq[TXQ].nused;
+}
+
+/* One turn of the device's I/O thread: what one level-triggered
+ * epoll_wait returns, the transmit queue's kick and each watched fd that
+ * is ready, run in turn. False if nothing was ready: the thread sleeps. */
+static bool io_turn(struct dev *d)
+{
+	bool ready[FAKE_WATCHES], kick = flood.kick, ran = kick;
+
+	for (unsigned i = 0; i < FAKE_WATCHES; i++)
+		ready[i] = d->fh->watch[i].on && fd_ready(d->fh->watch[i].fd);
+	if (kick) {
+		flood.kick = false;
+		d->ops->queue_notify(d->state, TXQ);
+		flood_note();
+	}
+	for (unsigned i = 0; i < FAKE_WATCHES; i++) {
+		struct fake_watch *w = &d->fh->watch[i];
+
+		if (ready[i] && w->on) {
+			w->fn(w->opaque, w->fd, EPOLLIN);
+			flood_note();
+			ran = true;
+		}
+	}
+	return ran;
+}
+
+static void io_run(struct dev *d)
+{
+	for (unsigned turns = 0; io_turn(d); turns++)
+		assert_true(turns < 1000);
+}
+
+/* Every chain of the flood sent and returned, in order. */
+static void flood_check_all_sent(struct dev *d)
+{
+	assert_int_equal(flood.added, FLOOD);
+	assert_int_equal(d->fh->vq[TXQ].count, 0);
+	assert_int_equal(be.nseq, FLOOD);
+	assert_int_equal(d->fh->vq[TXQ].nused, FLOOD);
+	for (unsigned i = 0; i < FLOOD; i++) {
+		assert_int_equal(be.seq[i], i);
+		assert_int_equal(d->fh->vq[TXQ].used[i].head, flood.head[i]);
+	}
+	/* Idle, and the guest is asked for its next notification. */
+	assert_true(d->fh->vq[TXQ].notify_on);
+	assert_string_equal(d->fh->broken, "");
+}
+
+/* A guest that keeps its transmit ring full does not stall its own
+ * receive traffic: a frame waiting on the backend reaches it while the
+ * flood goes on, and every transmitted chain is still sent and returned,
+ * in order. With the driver's notifications suppressed (its ring never
+ * runs dry), the device comes back to the queue on its own. */
+static void tx_flood(struct dev *d, bool always_kick)
+{
+	struct iovec buf = { d->mem, 1526 };
+
+	bring_up(d, 0);
+	fake_vq_add(d->fh, RXQ, &buf, 0, 1);
+	d->ops->queue_notify(d->state, RXQ);
+	put_rx_frame(60);
+	flood_start(d, always_kick);
+	io_run(d);
+	assert_int_equal(d->fh->vq[RXQ].nused, 1);
+	assert_int_equal(d->fh->vq[RXQ].used[0].written, 72);
+	assert_int_equal(d->mem[12], 0xa0);
+	assert_true(flood.rx_at < FLOOD);
+	flood_check_all_sent(d);
+}
+
+static void test_tx_flood_suppressed(void **state)
+{
+	tx_flood(*state, false);
+}
+
+static void test_tx_flood_kicked(void **state)
+{
+	tx_flood(*state, true);
+}
+
+/* A run that ended at its budget comes back through the device's eventfd;
+ * after a reset that run takes and sends nothing, and the driver's next
+ * notification after DRIVER_OK brings the device back. */
+static void test_tx_budget_and_reset(void **state)
+{
+	struct dev *d = *state;
+	unsigned sent;
+	int efd;
+
+	bring_up(d, 0);
+	efd = d->fh->slots[1];
+	assert_true(efd >= 0);
+	assert_non_null(fake_watched(d->fh, efd));
+	flood_start(d, false);
+	d->ops->queue_notify(d->state, TXQ);
+	sent = d->fh->vq[TXQ].nused;
+	assert_true(sent > 0 && sent < FLOOD);
+	assert_int_equal(be.sends, sent);
+	assert_true(fd_ready(efd));
+	d->desc->reset(d->state);
+	assert_true(fake_fire(d->fh, efd));
+	assert_false(fd_ready(efd));
+	assert_int_equal(d->fh->vq[TXQ].nused, sent);
+	assert_int_equal(be.sends, sent);
+	assert_int_equal(d->ops->set_features(d->state, F(VIRTIO_F_VERSION_1)), 0);
+	assert_int_equal(d->ops->activate(d->state), 0);
+	flood.kick = true;
+	io_run(d);
+	flood_check_all_sent(d);
+}
+
+/* The budget counts bytes too: forty chains of 200000 bytes (too long to
+ * send, so returned unsent) take more than one run. */
+static void test_tx_budget_bytes(void **state)
+{
+	struct dev *d = *state;
+	struct virtio_net_hdr_v1 h = { 0 };
+	struct iovec big[2] = { { &h, 12 }, { d->mem, 200000 } };
+	int efd;
+
+	bring_up(d, 0);
+	efd = d->fh->slots[1];
+	for (int i = 0; i < 40; i++)
+		fake_vq_add(d->fh, TXQ, big, 2, 0);
+	d->ops->queue_notify(d->state, TXQ);
+	assert_true(d->fh->vq[TXQ].nused < 40);
+	assert_true(fd_ready(efd));
+	assert_true(fake_fire(d->fh, efd));
+	assert_int_equal(d->fh->vq[TXQ].nused, 40);
+	assert_false(fd_ready(efd));
+	assert_int_equal(be.sends, 0);
+}
+
 /* ---- a kernel data plane ---------------------------------------------- */
 
 static void test_dataplane(void **state)
@@ -539,6 +740,9 @@ static void test_dataplane(void **state)
 	assert_int_equal(be.offload_calls, 1);
 	efd = d->fh->slots[0];
 	assert_true(efd >= 0);
+	/* No transmit eventfd: the device moves no frames itself. */
+	assert_int_equal(d->fh->slots[1], -1);
+	assert_int_equal(d->fh->watches, 1);
 	/* activate only signalled the I/O thread ... */
 	assert_int_equal(be.dp_starts, 0);
 	assert_true(fake_fire(d->fh, efd));
@@ -579,7 +783,9 @@ int main(void)
 		T(test_features_and_config), T(test_no_offloads), T(test_random_mac),
 		T(test_activate), T(test_tx), T(test_tx_publishes_as_it_goes), T(test_tx_garbage),
 		T(test_rx_publishes_a_large_frame_at_once), T(test_rx_and_no_busy_loop),
-		T(test_reset), T(test_offload_changes_throttled), T(test_dataplane),
+		T(test_reset), T(test_offload_changes_throttled), T(test_tx_flood_suppressed),
+		T(test_tx_flood_kicked), T(test_tx_budget_and_reset), T(test_tx_budget_bytes),
+		T(test_dataplane),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
