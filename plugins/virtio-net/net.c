@@ -225,8 +225,8 @@ static int net_create(const struct volt_host_api *host, struct volt_instance *in
 	n->host = host;
 	n->inst = inst;
 	n->rx_fd = -1;
-	n->dp_efd = -1;
-	n->tx_efd = -1;
+	net_wake_preinit(&n->dp_wake);
+	net_wake_preinit(&n->tx_wake);
 	r = net_rx_init(&n->rx, host, inst, NET_QUEUE_RX);
 	if (r) {
 		host->log(inst, VOLT_LOG_ERROR, "out of memory");

@@ -7,7 +7,7 @@
  * threads (activate under the transport's device lock, so it must not call
  * back into the queues); queue notifications, the backend's rx fd and the
  * device's own transmit eventfd run on the device's I/O thread. What both
- * sides touch is atomic, or under tx_lock. */
+ * sides touch is atomic, or under a net_wake's lock. */
 #ifndef VOLT_PLUGIN_NET_H
 #define VOLT_PLUGIN_NET_H
 
@@ -22,6 +22,7 @@
 #include "net_rx.h"
 #include "net_stats.h"
 #include "net_tx.h"
+#include "net_wake.h"
 
 #define NET_QUEUE_RX 0
 #define NET_QUEUE_TX 1
@@ -29,8 +30,8 @@
 #define NET_QUEUE_SIZE 256
 
 /* The instance's sandbox fd slots (host->sandbox_bind_fd); 2..7 are free. */
-#define NET_FD_SLOT_DP 0   /* dp_efd */
-#define NET_FD_SLOT_TX 1   /* tx_efd */
+#define NET_FD_SLOT_DP 0   /* dp_wake */
+#define NET_FD_SLOT_TX 1   /* tx_wake */
 
 struct net {
 	const struct volt_host_api *host;
@@ -60,19 +61,15 @@ struct net {
 	atomic_uint gen;                 /* bumped by every reset */
 	atomic_bool rx_armed;            /* the backend's rx fd is watched */
 	int rx_fd;                       /* the backend's, or -1 */
-	/* Transmit that ran out of its budget comes back through tx_efd (the
-	 * I/O thread writes it, and reads it in the callback, which runs the
-	 * transmit loop under tx_lock; a reset waits for tx_lock). Not made
+	/* Transmit that ran out of its budget comes back through tx_wake
+	 * (the I/O thread signals it; a reset waits for its call). Not made
 	 * with a kernel data plane. */
-	int tx_efd;
-	pthread_mutex_t tx_lock;
-	bool tx_lock_inited;
+	struct net_wake tx_wake;
 
 	/* Kernel data plane (backend has dataplane_start). */
 	bool dataplane;
-	int dp_efd;                      /* activate -> I/O thread: start it */
-	pthread_mutex_t dp_lock;         /* dp_running, start against stop */
-	bool dp_lock_inited;
+	struct net_wake dp_wake;         /* activate -> I/O thread: start it; its
+					  * lock: dp_running, start against stop */
 	bool dp_running;
 
 	/* I/O thread only. */
@@ -84,7 +81,7 @@ struct net {
 };
 
 /* net_io.c: the I/O thread's work (queue notifications, the rx fd). */
-int net_io_init(struct net *n);    /* realize: tx_efd, watched */
+int net_io_init(struct net *n);    /* realize: tx_wake */
 void net_io_fini(struct net *n);
 void net_io_tx(struct net *n);
 /* Reset (a vCPU): returns once no transmit run outside queue_notify is

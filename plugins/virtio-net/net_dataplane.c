@@ -19,15 +19,6 @@
 
 #define NET_DP_MAX_REGIONS 16
 
-static void net_dp_kick(int fd)
-{
-	uint64_t one = 1;
-
-	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
-		/* A full counter still wakes the data plane. */
-	}
-}
-
 static int net_dp_start(struct net *n)
 {
 	struct volt_vq_info q[NET_NUM_QUEUES];
@@ -53,68 +44,40 @@ static int net_dp_start(struct net *n)
 		return r;
 	}
 	for (unsigned i = 0; i < NET_NUM_QUEUES; i++)
-		net_dp_kick(q[i].kick_fd);
+		net_wake_fd(q[i].kick_fd);
 	return 0;
 }
 
-/* I/O thread: activate asked for the data plane. */
-static void net_on_dp_efd(void *opaque, int fd, uint32_t events)
+/* I/O thread, under dp_wake's lock: activate asked for the data plane. */
+static void net_dp_on_wake(struct net *n)
 {
-	struct net *n = opaque;
-	uint64_t v;
-
-	if (read(fd, &v, sizeof(v)) < 0)
-		return;
-	pthread_mutex_lock(&n->dp_lock);
 	if (atomic_load(&n->active) && !n->dp_running && net_dp_start(n) == 0)
 		n->dp_running = true;
-	pthread_mutex_unlock(&n->dp_lock);
 }
 
 int net_dataplane_init(struct net *n)
 {
-	int r;
-
-	n->dp_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (n->dp_efd < 0) {
-		r = -errno;
-		n->host->log(n->inst, VOLT_LOG_ERROR, "eventfd for the data plane: %s", strerror(-r));
-		return r;
-	}
-	pthread_mutex_init(&n->dp_lock, NULL);
-	n->dp_lock_inited = true;
-	r = n->host->fd_watch(n->inst, n->dp_efd, EPOLLIN, net_on_dp_efd, n);
-	if (!r)
-		r = n->host->sandbox_bind_fd(n->inst, NET_FD_SLOT_DP, n->dp_efd);
-	if (r)
-		n->host->log(n->inst, VOLT_LOG_ERROR, "setting up the data plane's eventfd: %s",
-			     strerror(-r));
-	return r;
+	return net_wake_init(n, &n->dp_wake, NET_FD_SLOT_DP, net_dp_on_wake, "the data plane");
 }
 
 void net_dataplane_activate(struct net *n)
 {
-	net_dp_kick(n->dp_efd);
+	net_wake_signal(&n->dp_wake);
 }
 
 void net_dataplane_reset(struct net *n)
 {
-	if (!n->dp_lock_inited)
+	if (!n->dp_wake.inited)
 		return;
-	pthread_mutex_lock(&n->dp_lock);
+	pthread_mutex_lock(&n->dp_wake.lock);
 	if (n->dp_running)
 		n->port.ops->dataplane_stop(n->port.state);
 	n->dp_running = false;
-	pthread_mutex_unlock(&n->dp_lock);
+	pthread_mutex_unlock(&n->dp_wake.lock);
 }
 
 void net_dataplane_fini(struct net *n)
 {
 	net_dataplane_reset(n);
-	if (n->dp_efd >= 0)
-		close(n->dp_efd);
-	n->dp_efd = -1;
-	if (n->dp_lock_inited)
-		pthread_mutex_destroy(&n->dp_lock);
-	n->dp_lock_inited = false;
+	net_wake_fini(&n->dp_wake);
 }

@@ -7,10 +7,10 @@
  * that keeps its transmit ring full cannot hold the I/O thread, and with
  * it the rx fd, for ever. The chains left have notifications suppressed
  * (and poll_us may be 0), so the device comes back on its own: it writes
- * tx_efd, and the thread runs the rest after the other fds it has ready.
+ * tx_wake, and the thread runs the rest after the other fds it has ready.
  * That run is outside queue_notify, so its queue calls take the
  * transport's lock each, and the transport does not wait for it; the
- * device's reset does (net_io_tx_quiesce, tx_lock), so no chain is read
+ * device's reset does (net_io_tx_quiesce), so no chain is read
  * once the guest's reset returns; the transport drops the push of a chain
  * taken before a reset or a queue disable (which no hook reports: the
  * one chain in hand may still be sent after it).
@@ -33,7 +33,7 @@
 #define NET_RX_BUDGET 64 /* frames per wake-up, so TX gets its turn */
 /* Chains, or bytes of them, per transmit run, so RX gets its turn. The
  * chains are vhost-net's weight (VHOST_NET_PKT_WEIGHT), after which it
- * requeues its own work as this does through tx_efd. Its byte weight
+ * requeues its own work as this does through tx_wake. Its byte weight
  * (VHOST_NET_WEIGHT, 512 KiB) is 8 TSO frames, and coming back costs us
  * three syscalls (vhost a list insert): 4 MiB is RX's own bound for
  * those frames (NET_RX_BUDGET of 64 KiB), and about the time 256 small
@@ -78,16 +78,6 @@ static void net_tx_event(struct net *n, enum net_event ev, int err)
 			     net_event_text(ev), f->frame_len, f->hdr.gso_type, f->hdr.flags);
 }
 
-/* Come back to the transmit queue after the other fds: tx_efd. */
-static void net_io_tx_later(struct net *n)
-{
-	uint64_t one = 1;
-
-	if (write(n->tx_efd, &one, sizeof(one)) < 0) {
-		/* Only a full counter fails, and it is readable already. */
-	}
-}
-
 void net_io_tx(struct net *n)
 {
 	struct net_tx_limits lim;
@@ -126,21 +116,15 @@ void net_io_tx(struct net *n)
 	if (waiting)
 		n->host->vq_notify(n->inst, NET_QUEUE_TX);
 	if (more)
-		net_io_tx_later(n);
+		net_wake_signal(&n->tx_wake); /* back after the other fds */
 }
 
-/* I/O thread: the rest of a transmit run that used up its budget. */
-static void net_on_tx_efd(void *opaque, int fd, uint32_t events)
+/* I/O thread, under tx_wake's lock: the rest of a transmit run that used
+ * up its budget. */
+static void net_io_tx_on_wake(struct net *n)
 {
-	struct net *n = opaque;
-	uint64_t v;
-
-	if (read(fd, &v, sizeof(v)) < 0)
-		return;
-	pthread_mutex_lock(&n->tx_lock);
 	if (atomic_load(&n->active))
 		net_io_tx(n);
-	pthread_mutex_unlock(&n->tx_lock);
 }
 
 void net_io_tx_quiesce(struct net *n)
@@ -148,41 +132,20 @@ void net_io_tx_quiesce(struct net *n)
 	/* active is false: a run that had begun ends at its next vq_pop,
 	 * which the transport answers "empty" after its reset; one that
 	 * has not begun does nothing. */
-	if (!n->tx_lock_inited)
+	if (!n->tx_wake.inited)
 		return;
-	pthread_mutex_lock(&n->tx_lock);
-	pthread_mutex_unlock(&n->tx_lock);
+	pthread_mutex_lock(&n->tx_wake.lock);
+	pthread_mutex_unlock(&n->tx_wake.lock);
 }
 
 int net_io_init(struct net *n)
 {
-	int r;
-
-	n->tx_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (n->tx_efd < 0) {
-		r = -errno;
-		n->host->log(n->inst, VOLT_LOG_ERROR, "eventfd for transmit: %s", strerror(-r));
-		return r;
-	}
-	pthread_mutex_init(&n->tx_lock, NULL);
-	n->tx_lock_inited = true;
-	r = n->host->fd_watch(n->inst, n->tx_efd, EPOLLIN, net_on_tx_efd, n);
-	if (!r)
-		r = n->host->sandbox_bind_fd(n->inst, NET_FD_SLOT_TX, n->tx_efd);
-	if (r)
-		n->host->log(n->inst, VOLT_LOG_ERROR, "setting up the transmit eventfd: %s",
-			     strerror(-r));
-	return r;
+	return net_wake_init(n, &n->tx_wake, NET_FD_SLOT_TX, net_io_tx_on_wake, "transmit");
 }
 
 void net_io_fini(struct net *n)
 {
-	if (n->tx_efd >= 0)
-		close(n->tx_efd);
-	n->tx_efd = -1;
-	if (n->tx_lock_inited)
-		pthread_mutex_destroy(&n->tx_lock);
-	n->tx_lock_inited = false;
+	net_wake_fini(&n->tx_wake);
 }
 
 static void net_on_rx_fd(void *opaque, int fd, uint32_t events)
