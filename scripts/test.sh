@@ -94,7 +94,7 @@ for fuzzer in build-fuzz/tests/fuzz/fuzz_*; do
 done
 
 run_step "slim build (plugins linked in) and its ctest" scripts/test-slim.sh
-run_step_or_skip "SDK from a clean install prefix: plugin-hello in the installed volt" \
+run_step_or_skip "SDK from a clean install prefix: plugin-hello and net-dgram in the installed volt" \
 	scripts/test-sdk.sh
 run_step_or_skip "Linux end-to-end in the nested rig (kernels cached in ~/.cache/volt)" \
 	tests/rig/run-e2e.sh --build-dir build
