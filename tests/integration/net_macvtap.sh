@@ -123,7 +123,9 @@ if [ -f "$IDLE" ]; then
 		grep -qs IDLE "$TMP/kill.out" && break
 		sleep 0.1
 	done
-	reaper=$(pgrep -n -x volt-reaper) # the newest: earlier ones may not be reaped yet
+	# The newest in volt's namespace: earlier ones may not be reaped yet,
+	# and other tests' reapers run in namespaces of their own.
+	reaper=$(pgrep -n -x --ns "$pid" --nslist net volt-reaper)
 	if [ -n "$reaper" ] && [ "$(ls /proc/"$reaper"/fd | wc -l)" -eq 3 ] &&
 		grep -q "^Seccomp:[[:space:]]*1" /proc/"$reaper"/status; then
 		pass "SIGKILL: a reaper runs, in strict seccomp, with 3 fds"
