@@ -368,7 +368,8 @@ static int host_sandbox_allow_path(struct volt_instance *inst, const char *path,
 
 	if (!host_in_setup(inst, "sandbox_allow_path"))
 		return -EPERM;
-	if (!path || !path[0] || !access || (access & ~(VOLT_PATH_READ | VOLT_PATH_WRITE)))
+	if (!path || !path[0] || !access ||
+	    (access & ~(VOLT_PATH_READ | VOLT_PATH_WRITE | VOLT_PATH_REMOVE)))
 		return -EINVAL;
 	p = calloc(1, sizeof(*p));
 	if (!p || !(p->path = strdup(path))) {

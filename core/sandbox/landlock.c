@@ -97,7 +97,7 @@ uint64_t sb_landlock_path_rights(int abi, uint32_t access, bool is_dir, bool is_
 	 * requests it gets is the seccomp filter's business. */
 	if (is_dev && (access & (VOLT_PATH_READ | VOLT_PATH_WRITE)))
 		r |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
-	if ((access & SB_PATH_REMOVE) && is_dir)
+	if ((access & VOLT_PATH_REMOVE) && is_dir)
 		r |= LANDLOCK_ACCESS_FS_REMOVE_FILE;
 	if (!is_dir)
 		r &= SB_FS_FILE_RIGHTS;
@@ -135,6 +135,11 @@ static int sb_landlock_add_path(int ruleset, int abi, const struct sb_path *sp,
 				strerror(errno));
 	if (fstat(fd, &st) < 0) {
 		rc = verr_set(err, errno, "sandbox: %s: %s: %s", sp->who, sp->path, strerror(errno));
+		goto out;
+	}
+	if ((sp->access & VOLT_PATH_REMOVE) && !S_ISDIR(st.st_mode)) {
+		rc = verr_set(err, ENOTDIR, "sandbox: %s: %s: removing files is allowed in a "
+			      "directory, and this is not one", sp->who, sp->path);
 		goto out;
 	}
 	pb.parent_fd = fd;

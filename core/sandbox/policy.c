@@ -81,9 +81,9 @@ int sb_policy_add_path(struct sb_policy *p, const char *path, uint32_t access,
 	if (!path || path[0] != '/')
 		return verr_set(err, EINVAL, "sandbox: %s: allowed path '%s' is not absolute", who,
 				path ? path : "(null)");
-	if (!access || (access & ~(VOLT_PATH_READ | VOLT_PATH_WRITE | SB_PATH_REMOVE)))
+	if (!access || (access & ~(VOLT_PATH_READ | VOLT_PATH_WRITE | VOLT_PATH_REMOVE)))
 		return verr_set(err, EINVAL, "sandbox: %s: path %s: access 0x%x is not "
-				"VOLT_PATH_READ and/or VOLT_PATH_WRITE", who, path, access);
+				"VOLT_PATH_READ, _WRITE and/or _REMOVE", who, path, access);
 	if (sb_grow((void **)&p->paths, p->npaths, &p->cap_paths, sizeof(*p->paths)))
 		return verr_set(err, ENOMEM, "sandbox: out of memory");
 	sp = &p->paths[p->npaths];

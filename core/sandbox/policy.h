@@ -62,12 +62,9 @@ struct sb_rule {
 	const char *why;             /* one line */
 };
 
-/* The core only: files in this directory may be removed (the API socket,
- * at exit). Never from a plugin: the loader passes VOLT_PATH_* alone. */
-#define SB_PATH_REMOVE 0x100u
-
 /* A path opened after lockdown (VOLT_PATH_READ | VOLT_PATH_WRITE), or a
- * directory files are removed from (SB_PATH_REMOVE). */
+ * directory files are removed from (VOLT_PATH_REMOVE: the API socket's, or
+ * a plugin's socket's). */
 struct sb_path {
 	char *path;
 	uint32_t access;

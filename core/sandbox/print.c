@@ -136,7 +136,7 @@ static void sb_print_landlock(const struct sandbox *sb, FILE *out)
 		const struct sb_path *sp = &sb->policy.paths[i];
 
 		fprintf(out, "  %-40s %-12s %s\n", sp->path,
-			sp->access & SB_PATH_REMOVE ? "remove files" :
+			sp->access & VOLT_PATH_REMOVE ? "remove files" :
 			sp->access & VOLT_PATH_WRITE ? "read-write" : "read-only", sp->who);
 	}
 }

@@ -279,7 +279,7 @@ static int machine_sandbox_api_dir(struct sandbox *sb, const char *sock, struct 
 		return verr_set(err, errno ? errno : ENOMEM, "sandbox: the API socket's directory "
 				"(%s): %s", sock, strerror(errno ? errno : ENOMEM));
 	}
-	r = sandbox_add_path(sb, dir, SB_PATH_REMOVE, "core (api: remove its socket at exit)", err);
+	r = sandbox_add_path(sb, dir, VOLT_PATH_REMOVE, "core (api: remove its socket at exit)", err);
 	free(dir);
 	free(copy);
 	return r;
@@ -302,9 +302,7 @@ static int machine_sandbox_policy(struct sandbox *sb, const struct volt_config *
 		r = sandbox_add_plugin(sb, label, d->syscalls, d->nsyscalls,
 				       fds ? inst->fd_slots : NULL, err);
 		for (const struct instance_path *p = inst->paths; !r && p; p = p->next)
-			r = sandbox_add_path(sb, p->path,
-					     p->access & (VOLT_PATH_READ | VOLT_PATH_WRITE), label,
-					     err);
+			r = sandbox_add_path(sb, p->path, p->access, label, err);
 	}
 	if (!r && cfg->api_sock)
 		r = machine_sandbox_api_dir(sb, cfg->api_sock, err);

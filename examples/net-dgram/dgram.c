@@ -351,9 +351,9 @@ static int dgram_bind(struct dgram *d)
 
 /* What destroy needs once the sandbox is on: the directory, opened now
  * (nothing can be opened after lockdown), its fd for the two calls destroy
- * makes, and Landlock's leave to remove a file in it. Landlock grants a
- * whole directory tree: another reason for local_path to have a directory
- * of its own. */
+ * makes, and Landlock's leave to remove a file in it (VOLT_PATH_REMOVE,
+ * ABI 1.2: removal only, but in the whole tree under it: another reason for
+ * local_path to have a directory of its own). */
 static int dgram_prepare_removal(struct dgram *d)
 {
 	int r, e;
@@ -367,7 +367,7 @@ static int dgram_prepare_removal(struct dgram *d)
 	}
 	r = d->host->sandbox_bind_fd(d->inst, DGRAM_SLOT_DIR, d->dir_fd);
 	if (!r)
-		r = d->host->sandbox_allow_path(d->inst, d->dir, VOLT_PATH_WRITE);
+		r = d->host->sandbox_allow_path(d->inst, d->dir, VOLT_PATH_REMOVE);
 	if (r)
 		d->host->log(d->inst, VOLT_LOG_ERROR, "local_path %s: asking the sandbox to let us "
 			     "remove it at exit: %s", d->local.sun_path, strerror(-r));

@@ -37,7 +37,7 @@ struct volt_instance;
 
 /* ---- abi.h ---- */
 ABI_VALUE(VOLT_ABI_MAJOR, 1);
-ABI_VALUE(VOLT_ABI_MINOR, 1);
+ABI_VALUE(VOLT_ABI_MINOR, 2);
 _Static_assert(sizeof(VOLT_PLUGIN_ENTRY_NAME) == sizeof("volt_plugin_entry_v1") &&
 	       __builtin_memcmp(VOLT_PLUGIN_ENTRY_NAME, "volt_plugin_entry_v1", 21) == 0,
 	       "the entry symbol's name changed");
@@ -108,6 +108,7 @@ ABI_VALUE(VOLT_LOG_DEBUG, 3);
 _Static_assert(sizeof(enum volt_log_level) == 4, "enum volt_log_level resized");
 ABI_VALUE(VOLT_PATH_READ, 0x1u);
 ABI_VALUE(VOLT_PATH_WRITE, 0x2u);
+ABI_VALUE(VOLT_PATH_REMOVE, 0x4u); /* 1.2 */
 _Static_assert(_Generic((volt_region_fn)0,
 			void (*)(void *, uint64_t, uint8_t *, uint32_t, bool): 1, default: 0),
 	       "volt_region_fn retyped");

@@ -3,7 +3,8 @@
 # file it allowed at realize (read-only), is refused writing it, and is
 # refused a file it never allowed; --no-landlock lifts that (with warnings);
 # a plugin that declares openat yet allows no path is refused before the
-# guest runs.
+# guest runs; a directory allowed VOLT_PATH_REMOVE lets files be removed
+# from it and nothing else.
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 require_kvm
@@ -46,6 +47,29 @@ check_grep off err "sbx-opener \(drive files\) may call openat and nothing confi
 	"--no-landlock: warns that the plugin's opens are unconfined"
 check_grep off err "sbx-opener: other for reading: opened" \
 	"--no-landlock: the undeclared file opens (Landlock was what refused it)"
+
+# VOLT_PATH_REMOVE (ABI 1.2): in that directory, files may be removed and
+# nothing else: not read, not created.
+mkdir "$TMP/rmdir"
+echo v >"$TMP/rmdir/victim"
+echo v2 >"$TMP/rmdir/victim2"
+ini rm true
+echo "remove_dir = $TMP/rmdir" >>"$TMP/rm.ini"
+run_volt rm --config "$TMP/rm.ini" --plugin-dir "$PLUGINS"
+check_status rm 0 "VOLT_PATH_REMOVE: the VM runs"
+check_grep rm err "sbx-opener: remove_dir: removing victim: done" \
+	"VOLT_PATH_REMOVE: a file in the directory is removed"
+[ ! -e "$TMP/rmdir/victim" ] && pass "VOLT_PATH_REMOVE: the file is gone" ||
+	fail "VOLT_PATH_REMOVE: the file is still there"
+check_grep rm err "sbx-opener: remove_dir: creating new: refused \(Permission denied\)" \
+	"VOLT_PATH_REMOVE: no file can be made there"
+check_grep rm err "sbx-opener: remove_dir: reading victim2: refused \(Permission denied\)" \
+	"VOLT_PATH_REMOVE: no file there can be read"
+sed -i "s|^remove_dir = .*|remove_dir = $TMP/allowed.txt|" "$TMP/rm.ini"
+run_volt rmfile --config "$TMP/rm.ini" --plugin-dir "$PLUGINS"
+check_status rmfile 1 "VOLT_PATH_REMOVE on a file: refused"
+check_grep rmfile err "allowed.txt: removing files is allowed in a directory, and this is not one" \
+	"VOLT_PATH_REMOVE on a file: the reason"
 
 ini nopath false
 run_volt nopath --config "$TMP/nopath.ini" --plugin-dir "$PLUGINS"

@@ -4,9 +4,14 @@
  * Landlock at work:
  *   "sbx-opener: allowed for reading: opened"
  *   "sbx-opener: allowed for writing: refused (Permission denied)"
- *   "sbx-opener: other for reading: refused (Permission denied)" */
+ *   "sbx-opener: other for reading: refused (Permission denied)"
+ * With remove_dir, it allows that directory VOLT_PATH_REMOVE (ABI 1.2) and
+ * then tries, in it, to remove `victim`, to create `new` and to read
+ * `victim2`: "sbx-opener: remove_dir: removing victim: done",
+ * "... creating new: refused (...)", "... reading victim2: refused (...)". */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,6 +30,8 @@ static const struct volt_key opener_keys[] = {
 	  .help = "a file it never allows, and tries to open after lockdown" },
 	{ .name = "allow", .type = VOLT_KEY_BOOL, .default_value = "true",
 	  .help = "false: allow no path at all (the sandbox then refuses its openat)" },
+	{ .name = "remove_dir", .type = VOLT_KEY_PATH,
+	  .help = "a directory it may only remove files from (victim, not new nor victim2)" },
 };
 
 static int opener_create(const struct volt_host_api *host, struct volt_instance *inst,
@@ -44,10 +51,41 @@ static int opener_realize(void *state)
 {
 	struct opener *o = state;
 
+	const char *dir = o->host->config_get(o->inst, "remove_dir");
+	int r;
+
 	if (!o->host->config_get_bool(o->inst, "allow"))
 		return 0;
-	return o->host->sandbox_allow_path(o->inst, o->host->config_get(o->inst, "allowed"),
-					   VOLT_PATH_READ);
+	r = o->host->sandbox_allow_path(o->inst, o->host->config_get(o->inst, "allowed"),
+					VOLT_PATH_READ);
+	if (!r && dir && dir[0])
+		r = o->host->sandbox_allow_path(o->inst, dir, VOLT_PATH_REMOVE);
+	return r;
+}
+
+/* In remove_dir: `what` on `name`, done or refused and why. */
+static void opener_in_dir(struct opener *o, const char *what, const char *name, int r)
+{
+	if (r < 0)
+		o->host->log(o->inst, VOLT_LOG_INFO, "sbx-opener: remove_dir: %s %s: refused (%s)",
+			     what, name, strerror(errno));
+	else
+		o->host->log(o->inst, VOLT_LOG_INFO, "sbx-opener: remove_dir: %s %s: done", what,
+			     name);
+	if (r > 0)
+		close(r);
+}
+
+static void opener_try_dir(struct opener *o, const char *dir)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/victim", dir);
+	opener_in_dir(o, "removing", "victim", unlinkat(AT_FDCWD, path, 0));
+	snprintf(path, sizeof(path), "%s/new", dir);
+	opener_in_dir(o, "creating", "new", open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+	snprintf(path, sizeof(path), "%s/victim2", dir);
+	opener_in_dir(o, "reading", "victim2", open(path, O_RDONLY | O_CLOEXEC));
 }
 
 static void opener_try(struct opener *o, const char *key, int flags, const char *how)
@@ -70,6 +108,9 @@ static int opener_start(void *state)
 	opener_try(o, "allowed", O_RDONLY, "reading");
 	opener_try(o, "allowed", O_WRONLY, "writing");
 	opener_try(o, "other", O_RDONLY, "reading");
+	if (o->host->config_get(o->inst, "remove_dir") &&
+	    o->host->config_get(o->inst, "remove_dir")[0])
+		opener_try_dir(o, o->host->config_get(o->inst, "remove_dir"));
 	return 0;
 }
 
@@ -81,6 +122,8 @@ static void opener_destroy(void *state)
 static const struct volt_syscall opener_syscalls[] = {
 	{ "openat", VOLT_THREAD_MAIN, VOLT_FD_ANY, NULL, 0,
 	  "open the file it allowed at realize, in its start hook" },
+	{ "unlinkat", VOLT_THREAD_MAIN, VOLT_FD_ANY, NULL, 0,
+	  "remove a file in remove_dir, in its start hook" },
 };
 
 static const struct volt_device_ops opener_ops = {

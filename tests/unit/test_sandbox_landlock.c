@@ -77,7 +77,7 @@ static void test_path_rights(void **state)
 			 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
 				 LANDLOCK_ACCESS_FS_WRITE_FILE | (1ull << 14) |
 				 LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_REMOVE_FILE);
-	assert_int_equal(sb_landlock_path_rights(7, SB_PATH_REMOVE, true, false),
+	assert_int_equal(sb_landlock_path_rights(7, VOLT_PATH_REMOVE, true, false),
 			 LANDLOCK_ACCESS_FS_REMOVE_FILE);
 	/* An ABI 1 kernel has no truncate right to grant. */
 	assert_int_equal(sb_landlock_path_rights(1, VOLT_PATH_WRITE, false, false),

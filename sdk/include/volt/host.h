@@ -32,6 +32,9 @@ typedef void (*volt_fd_fn)(void *opaque, int fd, uint32_t events);
 /* Landlock access a plugin asks for on a path it opens after lockdown. */
 #define VOLT_PATH_READ  0x1u
 #define VOLT_PATH_WRITE 0x2u
+/* ABI 1.2: a directory the plugin may remove files from (a socket it
+ * bound, at exit), and do nothing else in: no read, no write, no new file. */
+#define VOLT_PATH_REMOVE 0x4u
 
 /* A net backend instance as a device sees it. */
 struct volt_net_port {
@@ -117,7 +120,8 @@ struct volt_host_api {
 	/* ---- sandbox (at realize) ---- */
 	/* Bind fd to a slot named by the plugin's syscall declarations. */
 	int (*sandbox_bind_fd)(struct volt_instance *inst, uint32_t slot, int fd);
-	/* A path the plugin opens after lockdown (VOLT_PATH_*). */
+	/* A path the plugin opens after lockdown (VOLT_PATH_READ, _WRITE), or
+	 * a directory it removes files from (VOLT_PATH_REMOVE). */
 	int (*sandbox_allow_path)(struct volt_instance *inst, const char *path, uint32_t access);
 
 	/* ---- faults ---- */
