@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <volt/abi.h>
+
 #ifndef VOLT_VERSION
 #define VOLT_VERSION "unknown"
 #endif
@@ -269,7 +271,8 @@ int config_from_args(struct volt_config *cfg, int argc, char **argv, struct volt
 		return 1;
 	}
 	if (scan.version) {
-		printf("volt %s\n", VOLT_VERSION);
+		/* The ABI too: what a third party's plugin must be built for. */
+		printf("volt %s (plugin ABI %d.%d)\n", VOLT_VERSION, VOLT_ABI_MAJOR, VOLT_ABI_MINOR);
 		return 1;
 	}
 	if (scan.config && (rc = config_load_file(cfg, scan.config, err)) < 0)
@@ -341,7 +344,7 @@ void config_print_help(const char *argv0)
 "  --no-seccomp           debugging only: no seccomp filter (warns)\n"
 "  --no-landlock          debugging only: no Landlock restriction (warns)\n"
 "  -h, --help             print this help and exit\n"
-"  -V, --version          print the version and exit\n"
+"  -V, --version          print the version and plugin ABI, then exit\n"
 "\n"
 "INI file (--config): one setting per line; a line starting with ';' or '#'\n"
 "is a comment, and so is the rest of a line after ' ;' (not after '#').\n"

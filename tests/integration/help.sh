@@ -59,6 +59,14 @@ for kind in $kinds; do
 	fi
 done
 
+# --version: volt's version and the plugin ABI its SDK headers define.
+abi=$(sed -n 's/^#define VOLT_ABI_MAJOR \([0-9]*\)$/\1/p' "$SRCDIR/sdk/include/volt/abi.h").$(
+	sed -n 's/^#define VOLT_ABI_MINOR \([0-9]*\)$/\1/p' "$SRCDIR/sdk/include/volt/abi.h")
+run_volt version --version
+check_status version 0 "--version"
+check_grep version out "^volt [0-9]+\.[0-9]+\.[0-9]+ \(plugin ABI ${abi//./\\.}\)$" \
+	"--version names the plugin ABI ($abi)"
+
 # The example --help prints is examples/hello.ini, line for line.
 missing=()
 while IFS= read -r line; do
