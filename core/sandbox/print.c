@@ -128,10 +128,12 @@ static void sb_print_landlock(const struct sandbox *sb, FILE *out)
 		fprintf(out, "  TCP bind and connect: denied (no network rules)\n");
 	if (h.scoped)
 		fprintf(out, "  scoped: abstract unix sockets and signals outside the process\n");
-	if (!sb->policy.npaths) {
+	if (sb->plugins_unrealized)
+		fprintf(out, "  rules: %s; a plugin may add paths when it realizes, which this "
+			"printout does not run (its file calls are listed above)\n",
+			sb->policy.npaths ? "the core's, below" : "none of the core's");
+	else if (!sb->policy.npaths)
 		fprintf(out, "  rules: none: no file can be opened after lockdown\n");
-		return;
-	}
 	for (size_t i = 0; i < sb->policy.npaths; i++) {
 		const struct sb_path *sp = &sb->policy.paths[i];
 

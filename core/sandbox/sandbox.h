@@ -44,6 +44,8 @@ struct sandbox {
 	struct sandbox_options opt;
 	struct sb_policy policy;
 	bool api;                /* the process serves the control API */
+	bool plugins_unrealized; /* printout only: plugins that may add paths at
+				  * realize were not realized */
 	/* [0] process-wide, then main, vcpu, io, api (thread bit order) */
 	struct sb_filter filters[1 + SB_THREAD_TYPES];
 	bool prepared;

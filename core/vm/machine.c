@@ -451,6 +451,7 @@ int machine_print_sandbox_policy(const struct volt_config *cfg, FILE *out, struc
 		return r;
 	}
 	sandbox_init(&sb, &opt);
+	sb.plugins_unrealized = ps.ninsts > 0;
 	r = machine_sandbox_policy(&sb, cfg, &ps, NULL, err);
 	if (!r) {
 		fprintf(out, "Sandbox policy for %s\n", cfg->path ? cfg->path : "this command line");
