@@ -80,13 +80,13 @@ static int mvt_dev_open_private(dev_t dev, int *fd)
 
 /* /dev/tap<ifindex> names a link by its index, which is only unique in
  * one network namespace: the node may be another namespace's link of the
- * same index (devtmpfs keeps the first one's), or missing. Then the queue
- * is opened through a private node with the device number sysfs gives. */
+ * same index (devtmpfs keeps the first one's), stale, or missing. Then the
+ * queue is opened through a private node with the device number sysfs
+ * gives. What became of the node is said if that fails too. */
 static int mvt_dev_open_queue(const char *ifname, int ifindex, const uint8_t mac[6], int *fd,
 			      struct tap_why *why)
 {
-	char path[32];
-	const char *node_is;
+	char path[32], node_is[96];
 	dev_t dev;
 	int r;
 
@@ -99,15 +99,11 @@ static int mvt_dev_open_queue(const char *ifname, int ifindex, const uint8_t mac
 		close(*fd);
 		*fd = -1;
 	}
-	if (r != -ENOENT && r != -ENXIO) {
-		snprintf(why->text, sizeof(why->text), "%s: opening %s: %s", ifname, path,
-			 strerror(-r));
-		return r;
-	}
-	node_is = r == -ENOENT ? "missing" : "another link's (one of another network namespace)";
+	snprintf(node_is, sizeof(node_is), "%s", r == -ENXIO ? "another link's (one of another "
+		 "network namespace)" : r == -ENOENT ? "missing" : strerror(-r));
 	r = mvt_dev_sysfs(ifname, ifindex, &dev);
 	if (r) {
-		snprintf(why->text, sizeof(why->text), "%s: %s is %s, and sysfs does not give the "
+		snprintf(why->text, sizeof(why->text), "%s: %s: %s, and sysfs does not give the "
 			 "link's device number (/sys/class/net/%s/macvtap/tap%d/dev: %s)", ifname,
 			 path, node_is, ifname, ifindex, strerror(-r));
 		return -ENXIO;
@@ -116,7 +112,7 @@ static int mvt_dev_open_queue(const char *ifname, int ifindex, const uint8_t mac
 	if (!r)
 		r = mvt_dev_is_ours(*fd, ifname, mac);
 	if (r) {
-		snprintf(why->text, sizeof(why->text), "%s: %s is %s, and device %u:%u (sysfs's) "
+		snprintf(why->text, sizeof(why->text), "%s: %s: %s, and device %u:%u (sysfs's) "
 			 "is not the link's either: %s", ifname, path, node_is, major(dev),
 			 minor(dev), r == -ENXIO ? "another link's" : strerror(-r));
 		if (*fd >= 0)

@@ -220,7 +220,7 @@ if ip netns add "$OTHER" 2>/dev/null; then
 		status=$?
 		[ "$status" -ne 0 ] && pass "the clash, without the namespace's sysfs: refused" ||
 			fail "the clash, without the namespace's sysfs: exit status 0"
-		check_grep nosys err "/dev/tap4077 is another link's .*, and sysfs does not give" \
+		check_grep nosys err "/dev/tap4077: another link.s .*, and sysfs does not give" \
 			"the clash, without the namespace's sysfs: the message says why"
 	fi
 	ip netns del "$OTHER"
