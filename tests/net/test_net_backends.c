@@ -1,10 +1,14 @@
 /* The tap-based backends through the fake host. net-tap runs for real in a
  * private network namespace (unshare; skipped without the permission): it
  * creates or attaches to a tap, frames cross it both ways with their vnet
- * header (checked with a packet socket on the tap), a tap it created is
- * gone after destroy, an interface that is not a tap is refused naming the
- * step. net-vhost without /dev/vhost-net refuses to start, says why, and
- * leaves no fd or tap behind; its feature mapping is checked alone. */
+ * header (checked with a packet socket on the tap), the offloads the
+ * kernel holds follow the guest's (read back with ethtool's ioctl), a
+ * persistent tap's offloads from its last user are cleared, a tap it
+ * created is gone after destroy, an interface that is not a tap is refused
+ * naming the step. A signal during a blocking read or write is retried,
+ * not returned. net-vhost without /dev/vhost-net refuses to start, says
+ * why, and leaves no fd or tap behind; its feature mapping is checked
+ * alone. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,15 +23,19 @@
 #include <arpa/inet.h>
 #include <string.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include <linux/ethtool.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
+#include <linux/sockios.h>
 #include <linux/vhost.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
@@ -64,6 +72,22 @@ static void link_up(const char *name)
 	ifr.ifr_flags |= IFF_UP;
 	assert_int_equal(ioctl(s, SIOCSIFFLAGS, &ifr), 0);
 	close(s);
+}
+
+/* One of ethtool's legacy feature reads (ETHTOOL_GTXCSUM: a checksum
+ * offload on; ETHTOOL_GTSO: TCP segmentation over IPv4) for interface
+ * `name`: what the kernel holds, which TUNSETOFFLOAD changes. */
+static int ethtool_get(const char *name, uint32_t cmd)
+{
+	struct ethtool_value ev = { .cmd = cmd };
+	struct ifreq ifr = { .ifr_data = (void *)&ev };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	assert_true(s >= 0);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	assert_int_equal(ioctl(s, SIOCETHTOOL, &ifr), 0);
+	close(s);
+	return (int)ev.data;
 }
 
 /* A packet socket on the host side of the tap. */
@@ -175,18 +199,29 @@ static void test_tap_frames(void **state)
 	assert_memory_equal(got + 12, frame, 60);
 	assert_int_equal(got[1], VIRTIO_NET_HDR_GSO_NONE);
 
-	/* Offloads as negotiated; the kernel takes what tap_offload_flags says. */
+	/* Offloads as negotiated; the kernel takes what tap_offload_flags says,
+	 * and holds it. None until the guest negotiates. */
+	assert_int_equal(ethtool_get(name, ETHTOOL_GTXCSUM), 0);
 	assert_int_equal(b.ops->set_offloads(b.state, (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
 					     (1ULL << VIRTIO_NET_F_GUEST_TSO4) |
 					     (1ULL << VIRTIO_NET_F_GUEST_TSO6) |
 					     (1ULL << VIRTIO_NET_F_GUEST_ECN)), 0);
+	assert_int_equal(ethtool_get(name, ETHTOOL_GTXCSUM), 1);
+	assert_int_equal(ethtool_get(name, ETHTOOL_GTSO), 1);
 	assert_int_equal(b.ops->set_offloads(b.state, ~0ULL), 0);
+	assert_int_equal(b.ops->set_offloads(b.state, 1ULL << VIRTIO_NET_F_GUEST_CSUM), 0);
+	assert_int_equal(ethtool_get(name, ETHTOOL_GTXCSUM), 1);
+	assert_int_equal(ethtool_get(name, ETHTOOL_GTSO), 0);
 	assert_int_equal(b.ops->set_offloads(b.state, 0), 0);
+	assert_int_equal(ethtool_get(name, ETHTOOL_GTXCSUM), 0);
 	close(ps);
 	be_fini(&b);
 	assert_int_equal(if_nametoindex("vtest0"), 0); /* created by us: gone */
 }
 
+/* A persistent tap keeps the offloads its last user set (ip tuntap add,
+ * then a VMM that negotiated checksums and TSO): attaching clears them,
+ * so nothing the guest did not negotiate reaches it. */
 static void test_tap_existing(void **state)
 {
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
@@ -200,12 +235,17 @@ static void test_tap_existing(void **state)
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "vkeep0");
 	assert_int_equal(ioctl(t, TUNSETIFF, &ifr), 0);
 	assert_int_equal(ioctl(t, TUNSETPERSIST, 1), 0);
+	assert_int_equal(ioctl(t, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4)), 0);
 	close(t);
+	assert_int_equal(ethtool_get("vkeep0", ETHTOOL_GTXCSUM), 1);
+	assert_int_equal(ethtool_get("vkeep0", ETHTOOL_GTSO), 1);
 
 	be_init(&b, volt_plugin_entry_v1_net_tap());
 	fake_host_set(b.fh, "tap", "vkeep0");
 	assert_int_equal(be_up(&b), 0);
 	assert_true(fake_log_has(b.fh, "vkeep0: attached to the existing tap"));
+	assert_int_equal(ethtool_get("vkeep0", ETHTOOL_GTXCSUM), 0);
+	assert_int_equal(ethtool_get("vkeep0", ETHTOOL_GTSO), 0);
 	be_fini(&b);
 	assert_true(if_nametoindex("vkeep0") > 0);
 
@@ -235,6 +275,126 @@ static void test_tap_refusals(void **state)
 	assert_true(fake_log_has(b.fh, "lo: attaching (TUNSETIFF): Invalid argument (is it a tap?"));
 	be_fini(&b);
 	assert_int_equal(open_fds(), fds);
+}
+
+/* ---- a signal in the middle of a frame --------------------------------- */
+
+static volatile sig_atomic_t signals;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	signals++;
+}
+
+/* The scheduler state of thread `tid` of this process ('S': asleep in a
+ * system call, such as a blocking read). */
+static char thread_state(pid_t tid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/* Another thread interrupts `victim` (with a handler installed without
+ * SA_RESTART) once it sleeps in its read or write, waits until the
+ * victim sleeps again, then unblocks it: one frame written to fd, or fd
+ * (a full pipe) drained. */
+struct interrupter {
+	pthread_t victim;
+	pid_t victim_tid;
+	int fd;
+	bool drain;
+	uint8_t frame[72];
+};
+
+static void wait_asleep(pid_t tid)
+{
+	for (int i = 0; i < 2000 && thread_state(tid) != 'S'; i++)
+		usleep(1000);
+}
+
+static void *interrupt_then_unblock(void *arg)
+{
+	struct interrupter *in = arg;
+	sig_atomic_t before = signals;
+	uint8_t junk[8192];
+
+	wait_asleep(in->victim_tid);
+	pthread_kill(in->victim, SIGUSR1);
+	for (int i = 0; i < 2000 && signals == before; i++)
+		usleep(1000);
+	usleep(20000);
+	wait_asleep(in->victim_tid);
+	if (in->drain) {
+		while (read(in->fd, junk, sizeof(junk)) == sizeof(junk))
+			;
+	} else if (write(in->fd, in->frame, sizeof(in->frame)) != sizeof(in->frame)) {
+		abort();
+	}
+	return NULL;
+}
+
+/* A blocking pipe stands in for the tap: tap_recv and tap_send are the
+ * same calls on any fd, and a tap's own fd never sleeps. */
+static void interrupted_call(bool send, int iovcnt)
+{
+	struct interrupter in = { .victim = pthread_self(), .victim_tid = gettid() };
+	struct sigaction sa = { .sa_handler = on_signal }, old;
+	uint8_t buf[72];
+	struct iovec iov[2] = { { buf, 12 }, { buf + 12, sizeof(buf) - 12 } };
+	sig_atomic_t before = signals;
+	pthread_t helper;
+	int p[2];
+	ssize_t n;
+
+	if (iovcnt == 1)
+		iov[0].iov_len = sizeof(buf);
+	for (unsigned i = 0; i < sizeof(in.frame); i++)
+		in.frame[i] = (uint8_t)(i * 7);
+	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0); /* no SA_RESTART */
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	if (send) {
+		/* A full pipe: the write sleeps until the helper drains it. */
+		assert_true(fcntl(p[1], F_SETPIPE_SZ, 4096) > 0);
+		fcntl(p[1], F_SETFL, O_NONBLOCK);
+		while (write(p[1], buf, sizeof(buf)) > 0)
+			;
+		fcntl(p[1], F_SETFL, 0);
+		memcpy(buf, in.frame, sizeof(buf));
+		in.fd = p[0];
+		in.drain = true;
+	} else {
+		in.fd = p[1];
+	}
+	assert_int_equal(pthread_create(&helper, NULL, interrupt_then_unblock, &in), 0);
+	n = send ? tap_send(p[1], iov, iovcnt) : tap_recv(p[0], iov, iovcnt);
+	assert_int_equal(pthread_join(helper, NULL), 0);
+	assert_true(signals > before); /* the call was interrupted ... */
+	assert_int_equal(n, sizeof(buf)); /* ... and carried on */
+	if (!send)
+		assert_memory_equal(buf, in.frame, sizeof(buf));
+	sigaction(SIGUSR1, &old, NULL);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void test_tap_eintr(void **state)
+{
+	interrupted_call(false, 1); /* read */
+	interrupted_call(false, 2); /* readv */
+	interrupted_call(true, 1);  /* write */
+	interrupted_call(true, 2);  /* writev */
 }
 
 /* ---- net-vhost ------------------------------------------------------ */
@@ -300,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_tap_frames),
 		cmocka_unit_test(test_tap_existing),
 		cmocka_unit_test(test_tap_refusals),
+		cmocka_unit_test(test_tap_eintr),
 		cmocka_unit_test(test_vhost_missing),
 		cmocka_unit_test(test_vhost_open_path),
 		cmocka_unit_test(test_vhost_features),
