@@ -26,6 +26,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -40,6 +41,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 
+#include "../unit/stdin_fixture.h"
 #include "fake_host.h"
 #include "tap.h"
 #include "vhost_dev.h"
@@ -277,6 +279,202 @@ static void test_tap_refusals(void **state)
 	assert_int_equal(open_fds(), fds);
 }
 
+/* A persistent tap (or, with IFF_TUN, tun) `name`, made as `ip tuntap add`
+ * does, or (persist 0) deleted. */
+static void tuntap_persist(const char *name, short kind, int persist)
+{
+	struct ifreq ifr = { .ifr_flags = kind | IFF_NO_PI };
+	int t = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	assert_true(t >= 0);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	assert_int_equal(ioctl(t, TUNSETIFF, &ifr), 0);
+	assert_int_equal(ioctl(t, TUNSETPERSIST, persist), 0);
+	close(t);
+}
+
+/* No `tap`: the kernel names a new one (tap0 in this namespace), gone
+ * after destroy. */
+static void test_tap_unnamed(void **state)
+{
+	struct be b;
+
+	if (!have_netns)
+		skip();
+	assert_int_equal(if_nametoindex("tap0"), 0);
+	be_init(&b, volt_plugin_entry_v1_net_tap());
+	assert_int_equal(be_up(&b), 0);
+	assert_true(fake_log_has(b.fh, "tap0: created (it goes away when volt exits)"));
+	assert_true(if_nametoindex("tap0") > 0);
+	assert_int_equal(b.fh->slots[0], b.ops->rx_fd(b.state));
+	be_fini(&b);
+	assert_int_equal(if_nametoindex("tap0"), 0);
+}
+
+/* Names of one character are names: an existing tap "k" is attached to,
+ * not taken for a new one; a tun "u" is refused naming it. */
+static void test_tap_short_names(void **state)
+{
+	struct be b;
+	int fds = open_fds();
+
+	if (!have_netns)
+		skip();
+	tuntap_persist("k", IFF_TAP, 1);
+	be_init(&b, volt_plugin_entry_v1_net_tap());
+	fake_host_set(b.fh, "tap", "k");
+	assert_int_equal(be_up(&b), 0);
+	assert_true(fake_log_has(b.fh, "k: attached to the existing tap"));
+	be_fini(&b);
+	assert_true(if_nametoindex("k") > 0);
+	tuntap_persist("k", IFF_TAP, 0);
+
+	tuntap_persist("u", IFF_TUN, 1);
+	be_init(&b, volt_plugin_entry_v1_net_tap());
+	fake_host_set(b.fh, "tap", "u");
+	assert_int_equal(be_up(&b), -EINVAL);
+	assert_true(fake_log_has(b.fh, "u: attaching (TUNSETIFF): Invalid argument (is it a tap? "
+				 "a tun, a multi-queue tap or another kind of interface cannot be used)"));
+	be_fini(&b);
+	tuntap_persist("u", IFF_TUN, 0);
+	assert_int_equal(open_fds(), fds);
+}
+
+/* A tap another fd holds: EBUSY, with the likely reason; the holder's tap
+ * is left alone. */
+static void test_tap_busy(void **state)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	struct be b;
+	int t, fds;
+
+	if (!have_netns)
+		skip();
+	t = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	assert_true(t >= 0);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "vbusy0");
+	assert_int_equal(ioctl(t, TUNSETIFF, &ifr), 0);
+	fds = open_fds();
+	be_init(&b, volt_plugin_entry_v1_net_tap());
+	fake_host_set(b.fh, "tap", "vbusy0");
+	assert_int_equal(be_up(&b), -EBUSY);
+	assert_true(fake_log_has(b.fh, "vbusy0: attaching (TUNSETIFF): Device or resource busy "
+				 "(another process has it open?)"));
+	be_fini(&b);
+	assert_int_equal(open_fds(), fds);
+	assert_true(if_nametoindex("vbusy0") > 0);
+	close(t);
+}
+
+/* With stdin closed the tap's fd is 0: a valid fd, used and closed. */
+static void test_tap_fd0(void **state)
+{
+	struct be b;
+	int saved;
+
+	if (!have_netns)
+		skip();
+	be_init(&b, volt_plugin_entry_v1_net_tap());
+	fake_host_set(b.fh, "tap", "vzero0");
+	saved = stdin_away();
+	assert_int_equal(be_up(&b), 0);
+	assert_int_equal(b.ops->rx_fd(b.state), 0);
+	assert_int_equal(b.fh->slots[0], 0);
+	assert_int_equal(b.ops->set_offloads(b.state, 1ULL << VIRTIO_NET_F_GUEST_CSUM), 0);
+	assert_int_equal(ethtool_get("vzero0", ETHTOOL_GTXCSUM), 1);
+	be_fini(&b);
+	assert_int_equal(fcntl(0, F_GETFD), -1); /* closed */
+	stdin_back(saved);
+	assert_int_equal(if_nametoindex("vzero0"), 0);
+}
+
+/* Out of fds: the open is the step named, and nothing is left. */
+static void test_tap_no_fds(void **state)
+{
+	struct rlimit old, low;
+	struct be b;
+	int fds = open_fds(), lowest;
+
+	be_init(&b, volt_plugin_entry_v1_net_tap());
+	fake_host_set(b.fh, "tap", "vlim0");
+	lowest = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	assert_true(lowest >= 0);
+	close(lowest);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)lowest; /* no fd free below the limit */
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	assert_int_equal(be_up(&b), -EMFILE);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_true(fake_log_has(b.fh, "vlim0: opening /dev/net/tun: Too many open files"));
+	be_fini(&b);
+	assert_int_equal(open_fds(), fds);
+}
+
+/* The vnet header and offload calls on something that is not a tap: the
+ * kernel's error, and the step and interface named. */
+static void test_tap_not_a_tap_fd(void **state)
+{
+	struct tap_why why;
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(tap_set_vnet_hdr(fd, "x0", &why), -ENOTTY);
+	assert_string_equal(why.text, "x0: setting the vnet header size to 12 (TUNSETVNETHDRSZ): "
+			    "Inappropriate ioctl for device");
+	assert_int_equal(tap_set_offloads(fd, 0), -ENOTTY);
+	assert_int_equal(tap_set_offloads(fd, 1ULL << VIRTIO_NET_F_GUEST_CSUM), -ENOTTY);
+	close(fd);
+}
+
+/* TUNSETOFFLOAD refused at DRIVER_OK: the error goes back to the device,
+ * and the line names the tap and the flags. (/dev/null takes the tap fd's
+ * place.) */
+static void test_tap_offload_refused(void **state)
+{
+	struct be b;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (!have_netns)
+		skip();
+	be_init(&b, volt_plugin_entry_v1_net_tap());
+	fake_host_set(b.fh, "tap", "voff0");
+	assert_int_equal(be_up(&b), 0);
+	assert_int_equal(dup2(null, b.ops->rx_fd(b.state)), b.ops->rx_fd(b.state));
+	close(null);
+	assert_int_equal(b.ops->set_offloads(b.state, (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
+					     (1ULL << VIRTIO_NET_F_GUEST_TSO4)), -ENOTTY);
+	assert_true(fake_log_has(b.fh, "voff0: setting offloads 0x3 (TUNSETOFFLOAD): "
+				 "Inappropriate ioctl for device"));
+	be_fini(&b);
+}
+
+static int bind_refused(struct volt_instance *inst, uint32_t slot, int fd)
+{
+	return -ENOSPC;
+}
+
+/* The sandbox cannot take the fd: realize fails naming the step; destroy
+ * closes the tap, which then goes away. */
+static void test_tap_bind_refused(void **state)
+{
+	struct be b;
+	int fds = open_fds();
+
+	if (!have_netns)
+		skip();
+	be_init(&b, volt_plugin_entry_v1_net_tap());
+	b.fh->api.sandbox_bind_fd = bind_refused;
+	fake_host_set(b.fh, "tap", "vbind0");
+	assert_int_equal(be_up(&b), -ENOSPC);
+	assert_true(fake_log_has(b.fh, "vbind0: binding the tap fd for the sandbox: No space left "
+				 "on device"));
+	assert_false(fake_log_has(b.fh, "created"));
+	be_fini(&b);
+	assert_int_equal(open_fds(), fds);
+	assert_int_equal(if_nametoindex("vbind0"), 0);
+}
+
 /* ---- a signal in the middle of a frame --------------------------------- */
 
 static volatile sig_atomic_t signals;
@@ -461,6 +659,14 @@ int main(void)
 		cmocka_unit_test(test_tap_existing),
 		cmocka_unit_test(test_tap_refusals),
 		cmocka_unit_test(test_tap_eintr),
+		cmocka_unit_test(test_tap_unnamed),
+		cmocka_unit_test(test_tap_short_names),
+		cmocka_unit_test(test_tap_busy),
+		cmocka_unit_test(test_tap_fd0),
+		cmocka_unit_test(test_tap_no_fds),
+		cmocka_unit_test(test_tap_not_a_tap_fd),
+		cmocka_unit_test(test_tap_offload_refused),
+		cmocka_unit_test(test_tap_bind_refused),
 		cmocka_unit_test(test_vhost_missing),
 		cmocka_unit_test(test_vhost_open_path),
 		cmocka_unit_test(test_vhost_features),
