@@ -1,0 +1,752 @@
+/* net-macvtap through the fake host, in network and mount namespaces of the
+ * test's own (unshare; the checks that need them are skipped without the
+ * permission). A veth pair is the parent; /sys is this namespace's, and
+ * /dev a tmpfs where the test plays udev: opening /dev/tapN makes the node
+ * first, with the link's device number, a wrong one, a regular file or
+ * none (open is wrapped, -Wl,--wrap=open). So is one rtnetlink lookup,
+ * to lose a link's index right after it was created.
+ *
+ * Checked: what create refuses; a created link's name, mode, MAC and
+ * state; it is deleted at destroy by its reaper, or directly once the
+ * reaper is gone, or by name when its index was never learnt, also after
+ * each later step failed; a stale /dev node is refused; an existing link
+ * is used as it is and never deleted; the reaper is confined. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <linux/if_link.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/macvtap.h>
+#include <netlink/route/link/veth.h>
+
+#include "fake_host.h"
+#include "macvtap_link.h"
+
+const struct volt_plugin_desc *volt_plugin_entry_v1_net_macvtap(void);
+
+static const uint8_t guest_mac[6] = { 0x02, 0x00, 0x0a, 0x00, 0x03, 0x0f };
+
+static bool have_ns;
+static struct nl_sock *nl; /* the test's own rtnetlink socket */
+
+/* ---- the test's udev -------------------------------------------------- */
+
+enum node_kind {
+	NODE_RIGHT,  /* the link's device number, from sysfs */
+	NODE_WRONG,  /* a character device, but /dev/null's number */
+	NODE_FILE,   /* a regular file */
+	NODE_NONE,   /* nothing */
+};
+
+static enum node_kind next_node = NODE_RIGHT;
+
+static void make_node(const char *path, int ifindex)
+{
+	char name[IF_NAMESIZE], sys[128];
+	unsigned maj = 0, min = 0;
+	FILE *f;
+	int fd;
+
+	unlink(path);
+	switch (next_node) {
+	case NODE_RIGHT:
+		assert_non_null(if_indextoname((unsigned)ifindex, name));
+		snprintf(sys, sizeof(sys), "/sys/class/net/%s/macvtap/tap%d/dev", name, ifindex);
+		f = fopen(sys, "re");
+		assert_non_null(f);
+		assert_int_equal(fscanf(f, "%u:%u", &maj, &min), 2);
+		fclose(f);
+		assert_int_equal(mknod(path, S_IFCHR | 0600, makedev(maj, min)), 0);
+		break;
+	case NODE_WRONG:
+		assert_int_equal(mknod(path, S_IFCHR | 0600, makedev(1, 3)), 0);
+		break;
+	case NODE_FILE:
+		fd = creat(path, 0600);
+		assert_true(fd >= 0);
+		close(fd);
+		break;
+	case NODE_NONE:
+		break;
+	}
+}
+
+int __real_open(const char *path, int flags, ...);
+int __wrap_open(const char *path, int flags, ...);
+int __wrap_open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	va_list ap;
+	int ifindex;
+	char end;
+
+	if (flags & O_CREAT) {
+		va_start(ap, flags);
+		mode = (mode_t)va_arg(ap, int);
+		va_end(ap);
+	}
+	if (have_ns && sscanf(path, "/dev/tap%d%c", &ifindex, &end) == 1)
+		make_node(path, ifindex);
+	return __real_open(path, flags, mode);
+}
+
+/* Lose the link's index: the Nth rtnetlink lookup from now fails (0:
+ * none does). */
+static int fail_lookup_in;
+
+int __real_rtnl_link_get_kernel(struct nl_sock *sk, int ifindex, const char *name,
+				struct rtnl_link **link);
+int __wrap_rtnl_link_get_kernel(struct nl_sock *sk, int ifindex, const char *name,
+				struct rtnl_link **link);
+int __wrap_rtnl_link_get_kernel(struct nl_sock *sk, int ifindex, const char *name,
+				struct rtnl_link **link)
+{
+	if (fail_lookup_in > 0 && --fail_lookup_in == 0)
+		return -NLE_BUSY;
+	return __real_rtnl_link_get_kernel(sk, ifindex, name, link);
+}
+
+/* ---- links, as the test sees them --------------------------------------- */
+
+static bool link_exists(const char *name)
+{
+	return if_nametoindex(name) != 0;
+}
+
+struct seen {
+	unsigned flags;
+	uint8_t mac[6];
+	uint32_t mode;
+	bool macvtap;
+};
+
+static struct seen link_seen(const char *name)
+{
+	struct rtnl_link *l = NULL;
+	struct seen s = { 0 };
+	struct nl_addr *a;
+	const char *type;
+
+	assert_int_equal(__real_rtnl_link_get_kernel(nl, 0, name, &l), 0);
+	s.flags = rtnl_link_get_flags(l);
+	a = rtnl_link_get_addr(l);
+	assert_int_equal(nl_addr_get_len(a), 6);
+	memcpy(s.mac, nl_addr_get_binary_addr(a), 6);
+	type = rtnl_link_get_type(l);
+	s.macvtap = type && !strcmp(type, "macvtap");
+	if (s.macvtap)
+		s.mode = rtnl_link_macvtap_get_mode(l);
+	rtnl_link_put(l);
+	return s;
+}
+
+/* An existing macvtap on vp0, as `ip link add ... type macvtap` makes it. */
+static void add_macvtap(const char *name, const uint8_t mac[6], bool up)
+{
+	struct rtnl_link *l = rtnl_link_macvtap_alloc();
+	struct nl_addr *a = nl_addr_build(AF_LLC, mac, 6);
+
+	rtnl_link_set_name(l, name);
+	rtnl_link_set_link(l, (int)if_nametoindex("vp0"));
+	rtnl_link_set_addr(l, a);
+	if (up)
+		rtnl_link_set_flags(l, IFF_UP);
+	assert_int_equal(rtnl_link_add(nl, l, NLM_F_CREATE | NLM_F_EXCL), 0);
+	nl_addr_put(a);
+	rtnl_link_put(l);
+}
+
+static void del_link(const char *name)
+{
+	struct rtnl_link *l = rtnl_link_alloc();
+
+	rtnl_link_set_name(l, name);
+	assert_int_equal(rtnl_link_delete(nl, l), 0);
+	rtnl_link_put(l);
+}
+
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* The reaper: a child of this process (a subreaper), named volt-reaper;
+ * 0 if there is none. */
+static pid_t reaper_now(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+
+	while (d && (e = readdir(d))) {
+		char path[300], buf[512], *p;
+		int ppid;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		p = fgets(buf, sizeof(buf), f);
+		fclose(f);
+		if (!p || !strstr(buf, "(volt-reaper) "))
+			continue;
+		p = strrchr(buf, ')');
+		if (sscanf(p + 2, "%*c %d", &ppid) == 1 && ppid == getpid() &&
+		    !strstr(buf, ") Z "))
+			found = atoi(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* The reaper, once it has named itself (within 2 s), or 0. */
+static pid_t reaper_pid(void)
+{
+	pid_t pid = 0;
+
+	for (int i = 0; i < 200 && !(pid = reaper_now()); i++)
+		usleep(10000);
+	return pid;
+}
+
+/* The number of fds process `pid` has, once it is in strict seccomp
+ * (within 2 s), or -1. */
+static int confined_fds(pid_t pid)
+{
+	char path[64], buf[4096];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	for (int i = 0; i < 200; i++) {
+		FILE *f;
+		size_t len;
+
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+		f = fopen(path, "re");
+		if (!f)
+			return -1;
+		len = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[len] = 0;
+		if (strstr(buf, "\nSeccomp:\t1\n"))
+			break;
+		usleep(10000);
+	}
+	if (!strstr(buf, "\nSeccomp:\t1\n"))
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	while (d && (e = readdir(d)))
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* Every reaper this test started has exited (within 2 s). */
+static void reapers_gone(void)
+{
+	for (int i = 0; i < 200; i++) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if (!reaper_now())
+			return;
+		usleep(10000);
+	}
+	fail_msg("a reaper is still running");
+}
+
+/* ---- the backend ------------------------------------------------------ */
+
+struct be {
+	const struct volt_plugin_desc *desc;
+	const struct volt_net_backend_ops *ops;
+	struct fake_host *fh;
+	void *state;
+};
+
+static void be_init(struct be *b)
+{
+	b->desc = volt_plugin_entry_v1_net_macvtap();
+	b->ops = b->desc->ops;
+	b->fh = fake_host_new(b->desc);
+	b->state = NULL;
+}
+
+static void be_fini(struct be *b)
+{
+	b->desc->destroy(b->state);
+	fake_host_free(b->fh);
+}
+
+static int be_up(struct be *b)
+{
+	int r = b->desc->create(&b->fh->api, &b->fh->inst, &b->state);
+
+	return r ? r : b->desc->realize(b->state);
+}
+
+/* ---- create ------------------------------------------------------------ */
+
+static void refused(const char *k1, const char *v1, const char *k2, const char *v2,
+		    const char *line)
+{
+	struct be b;
+
+	be_init(&b);
+	if (k1)
+		fake_host_set(b.fh, k1, v1);
+	if (k2)
+		fake_host_set(b.fh, k2, v2);
+	assert_int_equal(b.desc->create(&b.fh->api, &b.fh->inst, &b.state), -EINVAL);
+	if (!fake_log_has(b.fh, line))
+		fail_msg("no \"%s\" in:\n%s", line, b.fh->log);
+	be_fini(&b);
+}
+
+static void test_create_refusals(void **state)
+{
+	int fds = open_fds();
+
+	refused(NULL, NULL, NULL, NULL, "set exactly one of parent (create a macvtap on it) and "
+		"link (attach to an existing one)");
+	refused("parent", "vp0", "link", "mkeep", "set exactly one of parent");
+	refused("parent", "vp0", "mode", "bridged",
+		"mode = bridged: must be bridge, vepa, private or passthru");
+	refused("parent", "vp/0", NULL, NULL, "parent = \"vp/0\": not an interface name (1 to 15 "
+		"characters, no '/', ':' or spaces)");
+	refused("link", "m:1", NULL, NULL, "link = \"m:1\": not an interface name");
+	refused("parent", "vp0", "ifname", "sixteen-chars-16", "ifname = \"sixteen-chars-16\": not "
+		"an interface name");
+	assert_int_equal(open_fds(), fds);
+}
+
+static void test_mode_names(void **state)
+{
+	assert_int_equal(mvt_mode_parse("private"), MACVLAN_MODE_PRIVATE);
+	assert_int_equal(mvt_mode_parse("vepa"), MACVLAN_MODE_VEPA);
+	assert_int_equal(mvt_mode_parse("bridge"), MACVLAN_MODE_BRIDGE);
+	assert_int_equal(mvt_mode_parse("passthru"), MACVLAN_MODE_PASSTHRU);
+	assert_int_equal(mvt_mode_parse("source"), -1);
+	assert_int_equal(mvt_mode_parse(""), -1);
+	assert_int_equal(mvt_mode_parse(NULL), -1);
+}
+
+/* Without ifname: mvt<pid>-<n>, a new n for each instance. The parent
+ * does not exist, so the name shows in the refusal and nothing is made. */
+static void test_default_names(void **state)
+{
+	char first[64], want[96];
+	const char *p;
+	struct be b;
+	int n;
+
+	if (!have_ns)
+		skip();
+	for (int i = 0; i < 2; i++) {
+		be_init(&b);
+		fake_host_set(b.fh, "parent", "nosuch0");
+		assert_int_equal(be_up(&b), -ENODEV);
+		p = strstr(b.fh->log, "creating macvtap mvt");
+		assert_non_null(p);
+		assert_int_equal(sscanf(p, "creating macvtap mvt%*u-%d on nosuch0", &n), 1);
+		snprintf(want, sizeof(want), "creating macvtap mvt%d-%d on nosuch0: the parent "
+			 "interface: No such device", (int)getpid(), n);
+		assert_true(fake_log_has(b.fh, want));
+		if (i == 0)
+			snprintf(first, sizeof(first), "mvt%d-%d ", (int)getpid(), n);
+		else
+			assert_false(fake_log_has(b.fh, first));
+		be_fini(&b);
+	}
+	reapers_gone();
+}
+
+/* ---- a link volt creates ----------------------------------------------- */
+
+/* Made down, in its mode, its tap opened non-blocking with offloads off
+ * (a new macvtap has them on); set_mac gives it the guest's address and
+ * brings it up; its reaper is confined; destroy deletes it. */
+static void test_owned_link(void **state)
+{
+	char line[128];
+	struct be b;
+	struct seen s;
+	pid_t reaper;
+	int fds = open_fds(), fd, idx;
+
+	if (!have_ns)
+		skip();
+	be_init(&b);
+	fake_host_set(b.fh, "parent", "vp0");
+	fake_host_set(b.fh, "ifname", "tmvt0");
+	fake_host_set(b.fh, "mode", "vepa");
+	assert_int_equal(be_up(&b), 0);
+	idx = (int)if_nametoindex("tmvt0");
+	assert_true(idx > 0);
+	snprintf(line, sizeof(line), "tmvt0: macvtap created on vp0 (mode vepa), /dev/tap%d", idx);
+	assert_true(fake_log_has(b.fh, line));
+	s = link_seen("tmvt0");
+	assert_true(s.macvtap);
+	assert_int_equal(s.mode, MACVLAN_MODE_VEPA);
+	assert_false(s.flags & IFF_UP);
+
+	fd = b.ops->rx_fd(b.state);
+	assert_int_equal(b.fh->slots[0], fd);
+	assert_true(b.fh->slots[1] >= 0 && b.fh->slots[1] != fd);
+	assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	assert_int_equal(b.ops->set_offloads(b.state, (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
+					     (1ULL << VIRTIO_NET_F_GUEST_TSO4)), 0);
+	assert_int_equal(b.ops->set_offloads(b.state, 0), 0);
+
+	/* The reaper: three fds (stderr, the pair, its netlink socket) and
+	 * strict seccomp. */
+	reaper = reaper_pid();
+	assert_true(reaper > 0);
+	assert_int_equal(confined_fds(reaper), 3);
+
+	assert_int_equal(b.ops->set_mac(b.state, guest_mac), 0);
+	s = link_seen("tmvt0");
+	assert_memory_equal(s.mac, guest_mac, 6);
+	assert_true(s.flags & IFF_UP);
+	assert_int_equal(b.desc->start(b.state), 0);
+	assert_true(link_seen("tmvt0").flags & IFF_UP);
+
+	be_fini(&b);
+	assert_false(link_exists("tmvt0"));
+	reapers_gone();
+	assert_int_equal(open_fds(), fds);
+}
+
+/* A device that never calls set_mac: the link comes up at start. */
+static void test_up_at_start(void **state)
+{
+	struct be b;
+
+	if (!have_ns)
+		skip();
+	be_init(&b);
+	fake_host_set(b.fh, "parent", "vp0");
+	fake_host_set(b.fh, "ifname", "tmvt1");
+	assert_int_equal(be_up(&b), 0);
+	assert_int_equal(link_seen("tmvt1").mode, MACVLAN_MODE_BRIDGE);
+	assert_false(link_seen("tmvt1").flags & IFF_UP);
+	assert_int_equal(b.desc->start(b.state), 0);
+	assert_true(link_seen("tmvt1").flags & IFF_UP);
+	be_fini(&b);
+	assert_false(link_exists("tmvt1"));
+	reapers_gone();
+}
+
+/* The reaper killed (it is the only one of its kind that can be): destroy
+ * deletes the link itself. */
+static void test_reaper_gone(void **state)
+{
+	struct be b;
+	pid_t reaper;
+
+	if (!have_ns)
+		skip();
+	be_init(&b);
+	fake_host_set(b.fh, "parent", "vp0");
+	fake_host_set(b.fh, "ifname", "tmvt2");
+	assert_int_equal(be_up(&b), 0);
+	reaper = reaper_pid();
+	assert_true(reaper > 0);
+	assert_int_equal(kill(reaper, SIGKILL), 0);
+	assert_int_equal(waitpid(reaper, NULL, 0), reaper);
+	b.desc->destroy(b.state);
+	assert_false(link_exists("tmvt2"));
+	assert_true(fake_log_has(b.fh, "tmvt2: macvtap deleted"));
+	fake_host_free(b.fh);
+}
+
+/* Someone else deleted the link first: the reaper's answer (ENODEV) is
+ * reported, with what to do. */
+static void test_reaper_answer(void **state)
+{
+	struct be b;
+
+	if (!have_ns)
+		skip();
+	be_init(&b);
+	fake_host_set(b.fh, "parent", "vp0");
+	fake_host_set(b.fh, "ifname", "tmvt3");
+	assert_int_equal(be_up(&b), 0);
+	del_link("tmvt3");
+	b.desc->destroy(b.state);
+	assert_true(fake_log_has(b.fh, "deleting macvtap tmvt3 (its reaper): No such device "
+				 "(delete it by hand: ip link del tmvt3)"));
+	fake_host_free(b.fh);
+	reapers_gone();
+}
+
+/* Created, but its index lost (the lookup right after failed): realize
+ * fails naming the step, and destroy finds the link by its name. */
+static void test_delete_by_name(void **state)
+{
+	struct be b;
+	int fds = open_fds();
+
+	if (!have_ns)
+		skip();
+	be_init(&b);
+	fake_host_set(b.fh, "parent", "vp0");
+	fake_host_set(b.fh, "ifname", "tmvt4");
+	fail_lookup_in = 2; /* the parent's, then the new link's */
+	assert_int_equal(be_up(&b), -EBUSY);
+	fail_lookup_in = 0;
+	assert_true(fake_log_has(b.fh, "looking up tmvt4: Device or resource busy"));
+	assert_true(link_exists("tmvt4"));
+	be_fini(&b);
+	assert_false(link_exists("tmvt4"));
+	reapers_gone();
+	assert_int_equal(open_fds(), fds);
+}
+
+/* /dev/tapN is not the link's: refused, naming both numbers; the link is
+ * deleted anyway. */
+static void stale_node(enum node_kind kind, const char *what)
+{
+	char line[256], sys[128];
+	unsigned maj, min;
+	struct be b;
+	int fds = open_fds(), idx, r;
+	FILE *f;
+
+	be_init(&b);
+	fake_host_set(b.fh, "parent", "vp0");
+	fake_host_set(b.fh, "ifname", "tmvt5");
+	next_node = kind;
+	r = be_up(&b);
+	next_node = NODE_RIGHT;
+	idx = (int)if_nametoindex("tmvt5");
+	assert_true(idx > 0);
+	if (kind == NODE_NONE) {
+		assert_int_equal(r, -ENOENT);
+		snprintf(line, sizeof(line), "tmvt5: opening /dev/tap%d: No such file or directory",
+			 idx);
+	} else {
+		assert_int_equal(r, -ENXIO);
+		snprintf(sys, sizeof(sys), "/sys/class/net/tmvt5/macvtap/tap%d/dev", idx);
+		f = fopen(sys, "re");
+		assert_non_null(f);
+		assert_int_equal(fscanf(f, "%u:%u", &maj, &min), 2);
+		fclose(f);
+		snprintf(line, sizeof(line), "tmvt5: /dev/tap%d is device %s, not the link's %u:%u "
+			 "(a stale node, or one from another network namespace)", idx, what, maj, min);
+	}
+	if (!fake_log_has(b.fh, line))
+		fail_msg("no \"%s\" in:\n%s", line, b.fh->log);
+	be_fini(&b);
+	assert_false(link_exists("tmvt5"));
+	reapers_gone();
+	assert_int_equal(open_fds(), fds);
+}
+
+static void test_stale_node(void **state)
+{
+	if (!have_ns)
+		skip();
+	stale_node(NODE_WRONG, "1:3");
+	stale_node(NODE_FILE, "0:0");
+	stale_node(NODE_NONE, NULL);
+}
+
+static int bind_refused(struct volt_instance *inst, uint32_t slot, int fd)
+{
+	return slot == 1 ? -ENOSPC : 0;
+}
+
+/* The sandbox refuses the netlink fd: realize fails naming the step; the
+ * link is deleted at destroy. */
+static void test_bind_refused(void **state)
+{
+	struct be b;
+	int fds = open_fds();
+
+	if (!have_ns)
+		skip();
+	be_init(&b);
+	b.fh->api.sandbox_bind_fd = bind_refused;
+	fake_host_set(b.fh, "parent", "vp0");
+	fake_host_set(b.fh, "ifname", "tmvt6");
+	assert_int_equal(be_up(&b), -ENOSPC);
+	assert_true(fake_log_has(b.fh, "tmvt6: binding fds for the sandbox: No space left on device"));
+	be_fini(&b);
+	assert_false(link_exists("tmvt6"));
+	reapers_gone();
+	assert_int_equal(open_fds(), fds);
+}
+
+/* Setting the MAC of a link that went away, and TUNSETOFFLOAD refused:
+ * each error is returned and names the link. */
+static void test_owned_errors(void **state)
+{
+	struct be b;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (!have_ns)
+		skip();
+	be_init(&b);
+	fake_host_set(b.fh, "parent", "vp0");
+	fake_host_set(b.fh, "ifname", "tmvt7");
+	assert_int_equal(be_up(&b), 0);
+	assert_int_equal(dup2(null, b.ops->rx_fd(b.state)), b.ops->rx_fd(b.state));
+	close(null);
+	assert_int_equal(b.ops->set_offloads(b.state, 1ULL << VIRTIO_NET_F_GUEST_CSUM), -ENOTTY);
+	assert_true(fake_log_has(b.fh, "tmvt7: setting offloads 0x1 (TUNSETOFFLOAD): "
+				 "Inappropriate ioctl for device"));
+	del_link("tmvt7");
+	assert_int_equal(b.ops->set_mac(b.state, guest_mac), -ENODEV);
+	assert_true(fake_log_has(b.fh, "setting the MAC address of tmvt7: No such device"));
+	assert_int_equal(b.desc->start(b.state), -ENODEV);
+	assert_true(fake_log_has(b.fh, "bringing tmvt7 up: No such device"));
+	be_fini(&b);
+	reapers_gone();
+}
+
+/* ---- an existing link ---------------------------------------------------- */
+
+/* Used as it is: its MAC must be the guest's, it is not brought up, and
+ * it is there after destroy. A link that is not a macvtap is refused. */
+static void test_existing_link(void **state)
+{
+	static const uint8_t other[6] = { 0x02, 0x00, 0x0a, 0x00, 0x03, 0x99 };
+	char line[128];
+	struct be b;
+	int fds = open_fds();
+
+	if (!have_ns)
+		skip();
+	add_macvtap("mkeep", guest_mac, false);
+	be_init(&b);
+	fake_host_set(b.fh, "link", "mkeep");
+	assert_int_equal(be_up(&b), 0);
+	snprintf(line, sizeof(line), "mkeep: attached to the existing macvtap, /dev/tap%u",
+		 if_nametoindex("mkeep"));
+	assert_true(fake_log_has(b.fh, line));
+	assert_true(fake_log_has(b.fh, "mkeep is down: the guest's frames go nowhere until it is "
+				 "brought up"));
+	assert_int_equal(reaper_now(), 0);
+	assert_int_equal(b.ops->set_mac(b.state, other), -EINVAL);
+	assert_true(fake_log_has(b.fh, "mkeep has MAC 02:00:0a:00:03:0f, not the guest's "
+				 "02:00:0a:00:03:99: an existing macvtap only delivers to its own "
+				 "address (set mac = 02:00:0a:00:03:0f)"));
+	assert_int_equal(b.ops->set_mac(b.state, guest_mac), 0);
+	assert_int_equal(b.desc->start(b.state), 0);
+	assert_false(link_seen("mkeep").flags & IFF_UP);
+	be_fini(&b);
+	assert_true(link_exists("mkeep"));
+	assert_memory_equal(link_seen("mkeep").mac, guest_mac, 6);
+	del_link("mkeep");
+
+	add_macvtap("mkeep", guest_mac, true);
+	be_init(&b);
+	fake_host_set(b.fh, "link", "mkeep");
+	assert_int_equal(be_up(&b), 0);
+	assert_false(fake_log_has(b.fh, "is down"));
+	be_fini(&b);
+	assert_true(link_exists("mkeep"));
+	del_link("mkeep");
+
+	be_init(&b);
+	fake_host_set(b.fh, "link", "vp1");
+	assert_int_equal(be_up(&b), -EINVAL);
+	assert_true(fake_log_has(b.fh, "link = vp1: not a macvtap link"));
+	be_fini(&b);
+	assert_true(link_exists("vp1"));
+
+	be_init(&b);
+	fake_host_set(b.fh, "link", "nosuch0");
+	assert_int_equal(be_up(&b), -ENODEV);
+	assert_true(fake_log_has(b.fh, "looking up nosuch0: No such device"));
+	be_fini(&b);
+	assert_int_equal(open_fds(), fds);
+}
+
+/* ---- the namespaces ------------------------------------------------------ */
+
+static bool enter_namespaces(void)
+{
+	if (unshare(CLONE_NEWNET | CLONE_NEWNS)) {
+		print_message("note: no network and mount namespaces (%s): the checks that make "
+			      "links are skipped\n", strerror(errno));
+		return false;
+	}
+	/* This namespace's /sys (a macvtap's device number is there) and a
+	 * /dev of the test's own: nothing here touches the host's. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) || umount2("/sys", MNT_DETACH) ||
+	    mount("sysfs", "/sys", "sysfs", 0, NULL) ||
+	    mount("tmpfs", "/dev", "tmpfs", 0, "mode=755") ||
+	    mknod("/dev/null", S_IFCHR | 0666, makedev(1, 3))) {
+		print_message("note: cannot set up /sys and /dev (%s): the checks that make links "
+			      "are skipped\n", strerror(errno));
+		return false;
+	}
+	nl = nl_socket_alloc();
+	if (!nl || nl_connect(nl, NETLINK_ROUTE) ||
+	    rtnl_link_veth_add(nl, "vp0", "vp1", getpid())) {
+		print_message("note: no veth pair: the checks that make links are skipped\n");
+		return false;
+	}
+	return true;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create_refusals),
+		cmocka_unit_test(test_mode_names),
+		cmocka_unit_test(test_default_names),
+		cmocka_unit_test(test_owned_link),
+		cmocka_unit_test(test_up_at_start),
+		cmocka_unit_test(test_reaper_gone),
+		cmocka_unit_test(test_reaper_answer),
+		cmocka_unit_test(test_delete_by_name),
+		cmocka_unit_test(test_stale_node),
+		cmocka_unit_test(test_bind_refused),
+		cmocka_unit_test(test_owned_errors),
+		cmocka_unit_test(test_existing_link),
+	};
+
+	/* As volt: a reaper that is gone gives EPIPE, not SIGPIPE. Reapers
+	 * are re-parented here, so the test can find them. */
+	signal(SIGPIPE, SIG_IGN);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	have_ns = enter_namespaces();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
