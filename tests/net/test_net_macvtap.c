@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -36,6 +37,8 @@
 #include <cmocka.h>
 
 #include <linux/if_link.h>
+#include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/macvtap.h>
@@ -61,6 +64,41 @@ enum node_kind {
 };
 
 static enum node_kind next_node = NODE_RIGHT;
+
+/* What /sys/class/net says once the node is made: the truth, nothing (a
+ * tmpfs over it), or a dev file that is not major:minor. */
+enum sysfs_kind { SYSFS_REAL, SYSFS_HIDDEN, SYSFS_GARBAGE };
+
+static enum sysfs_kind next_sysfs = SYSFS_REAL;
+
+static void fake_sysfs(int ifindex)
+{
+	char name[IF_NAMESIZE], dir[128], path[160];
+	FILE *f;
+
+	assert_non_null(if_indextoname((unsigned)ifindex, name));
+	assert_int_equal(mount("tmpfs", "/sys/class/net", "tmpfs", 0, "mode=755"), 0);
+	if (next_sysfs != SYSFS_GARBAGE)
+		return;
+	snprintf(dir, sizeof(dir), "/sys/class/net/%s", name);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(dir, sizeof(dir), "/sys/class/net/%s/macvtap", name);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(dir, sizeof(dir), "/sys/class/net/%s/macvtap/tap%d", name, ifindex);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/dev", dir);
+	f = fopen(path, "we");
+	assert_non_null(f);
+	fputs("garbage\n", f);
+	fclose(f);
+}
+
+static void real_sysfs(void)
+{
+	if (next_sysfs != SYSFS_REAL)
+		assert_int_equal(umount2("/sys/class/net", MNT_DETACH), 0);
+	next_sysfs = SYSFS_REAL;
+}
 
 static void make_node(const char *path, int ifindex)
 {
@@ -107,9 +145,26 @@ int __wrap_open(const char *path, int flags, ...)
 		mode = (mode_t)va_arg(ap, int);
 		va_end(ap);
 	}
-	if (have_ns && sscanf(path, "/dev/tap%d%c", &ifindex, &end) == 1)
+	if (have_ns && sscanf(path, "/dev/tap%d%c", &ifindex, &end) == 1) {
 		make_node(path, ifindex);
+		if (next_sysfs != SYSFS_REAL)
+			fake_sysfs(ifindex);
+	}
 	return __real_open(path, flags, mode);
+}
+
+/* Out of memory: the next calloc fails. */
+static bool fail_calloc;
+
+void *__real_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size)
+{
+	if (fail_calloc) {
+		fail_calloc = false;
+		return NULL;
+	}
+	return __real_calloc(n, size);
 }
 
 /* Lose the link's index: the Nth rtnetlink lookup from now fails (0:
@@ -162,7 +217,8 @@ static struct seen link_seen(const char *name)
 	return s;
 }
 
-/* An existing macvtap on vp0, as `ip link add ... type macvtap` makes it. */
+/* An existing macvtap on vp0, as `ip link add ... type macvtap mode bridge`
+ * makes it. */
 static void add_macvtap(const char *name, const uint8_t mac[6], bool up)
 {
 	struct rtnl_link *l = rtnl_link_macvtap_alloc();
@@ -171,11 +227,26 @@ static void add_macvtap(const char *name, const uint8_t mac[6], bool up)
 	rtnl_link_set_name(l, name);
 	rtnl_link_set_link(l, (int)if_nametoindex("vp0"));
 	rtnl_link_set_addr(l, a);
+	assert_int_equal(rtnl_link_macvtap_set_mode(l, MACVLAN_MODE_BRIDGE), 0);
 	if (up)
 		rtnl_link_set_flags(l, IFF_UP);
 	assert_int_equal(rtnl_link_add(nl, l, NLM_F_CREATE | NLM_F_EXCL), 0);
 	nl_addr_put(a);
 	rtnl_link_put(l);
+}
+
+static void set_up(const char *name, bool up)
+{
+	struct rtnl_link *orig = NULL, *change = rtnl_link_alloc();
+
+	assert_int_equal(__real_rtnl_link_get_kernel(nl, 0, name, &orig), 0);
+	if (up)
+		rtnl_link_set_flags(change, IFF_UP);
+	else
+		rtnl_link_unset_flags(change, IFF_UP);
+	assert_int_equal(rtnl_link_change(nl, orig, change, 0), 0);
+	rtnl_link_put(orig);
+	rtnl_link_put(change);
 }
 
 static void del_link(const char *name)
@@ -353,6 +424,19 @@ static void test_create_refusals(void **state)
 	assert_int_equal(open_fds(), fds);
 }
 
+static void test_create_no_memory(void **state)
+{
+	struct be b;
+
+	be_init(&b);
+	fake_host_set(b.fh, "parent", "vp0");
+	fail_calloc = true;
+	assert_int_equal(b.desc->create(&b.fh->api, &b.fh->inst, &b.state), -ENOMEM);
+	assert_true(fake_log_has(b.fh, "out of memory"));
+	assert_null(b.state);
+	be_fini(&b);
+}
+
 static void test_mode_names(void **state)
 {
 	assert_int_equal(mvt_mode_parse("private"), MACVLAN_MODE_PRIVATE);
@@ -405,7 +489,7 @@ static void test_owned_link(void **state)
 	struct be b;
 	struct seen s;
 	pid_t reaper;
-	int fds = open_fds(), fd, idx;
+	int fds = open_fds(), fd, idx, n;
 
 	if (!have_ns)
 		skip();
@@ -428,6 +512,8 @@ static void test_owned_link(void **state)
 	assert_true(b.fh->slots[1] >= 0 && b.fh->slots[1] != fd);
 	assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
 	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	assert_int_equal(ioctl(fd, TUNGETVNETHDRSZ, &n), 0);
+	assert_int_equal(n, 12);
 	assert_int_equal(b.ops->set_offloads(b.state, (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
 					     (1ULL << VIRTIO_NET_F_GUEST_TSO4)), 0);
 	assert_int_equal(b.ops->set_offloads(b.state, 0), 0);
@@ -442,8 +528,10 @@ static void test_owned_link(void **state)
 	s = link_seen("tmvt0");
 	assert_memory_equal(s.mac, guest_mac, 6);
 	assert_true(s.flags & IFF_UP);
+	/* Up already: start leaves it as it is (here, taken down by hand). */
+	set_up("tmvt0", false);
 	assert_int_equal(b.desc->start(b.state), 0);
-	assert_true(link_seen("tmvt0").flags & IFF_UP);
+	assert_false(link_seen("tmvt0").flags & IFF_UP);
 
 	be_fini(&b);
 	assert_false(link_exists("tmvt0"));
@@ -586,6 +674,44 @@ static void test_stale_node(void **state)
 	stale_node(NODE_NONE, NULL);
 }
 
+/* sysfs does not say (nothing there, or no major:minor): the node is
+ * taken as it is; /dev/null in its place then fails at the first tap
+ * ioctl, named. */
+static void no_sysfs(enum sysfs_kind sysfs, enum node_kind node)
+{
+	struct be b;
+	int fds = open_fds(), r;
+
+	be_init(&b);
+	fake_host_set(b.fh, "parent", "vp0");
+	fake_host_set(b.fh, "ifname", "tmvt8");
+	next_node = node;
+	next_sysfs = sysfs;
+	r = be_up(&b);
+	real_sysfs();
+	next_node = NODE_RIGHT;
+	if (node == NODE_RIGHT) {
+		assert_int_equal(r, 0);
+	} else {
+		assert_int_equal(r, -ENOTTY);
+		assert_true(fake_log_has(b.fh, "tmvt8: setting the vnet header size to 12 "
+					 "(TUNSETVNETHDRSZ): Inappropriate ioctl for device"));
+	}
+	be_fini(&b);
+	assert_false(link_exists("tmvt8"));
+	reapers_gone();
+	assert_int_equal(open_fds(), fds);
+}
+
+static void test_no_sysfs(void **state)
+{
+	if (!have_ns)
+		skip();
+	no_sysfs(SYSFS_HIDDEN, NODE_RIGHT);
+	no_sysfs(SYSFS_GARBAGE, NODE_RIGHT);
+	no_sysfs(SYSFS_HIDDEN, NODE_WRONG);
+}
+
 static int bind_refused(struct volt_instance *inst, uint32_t slot, int fd)
 {
 	return slot == 1 ? -ENOSPC : 0;
@@ -639,6 +765,139 @@ static void test_owned_errors(void **state)
 	reapers_gone();
 }
 
+/* ---- offloads: what reaches the guest ------------------------------------ */
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	return sum;
+}
+
+/* A TCP/IPv4 frame with 3000 bytes of payload from `src` to `dst`, and a
+ * virtio-net header asking for segmentation into 1000-byte segments and a
+ * partial checksum: what a guest that negotiated TSO sends. */
+static size_t gso_frame(uint8_t *buf, const uint8_t dst[6], const uint8_t src[6])
+{
+	struct virtio_net_hdr_v1 *h = (struct virtio_net_hdr_v1 *)buf;
+	uint8_t *eth = buf + 12, *ip = eth + 14, *tcp = ip + 20;
+	const size_t iplen = 20 + 20 + 3000;
+	uint16_t sum;
+
+	memset(buf, 0, 12 + 14 + iplen);
+	h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	h->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	h->hdr_len = 14 + 20 + 20;
+	h->gso_size = 1000;
+	h->csum_start = 14 + 20;
+	h->csum_offset = 16;
+	memcpy(eth, dst, 6);
+	memcpy(eth + 6, src, 6);
+	eth[12] = 0x08; /* IPv4 */
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(iplen >> 8);
+	ip[3] = (uint8_t)iplen;
+	ip[6] = 0x40; /* DF */
+	ip[8] = 64;
+	ip[9] = 6; /* TCP */
+	memcpy(ip + 12, "\x0a\x00\x03\x02\x0a\x00\x03\x01", 8);
+	sum = (uint16_t)~csum_fold(csum_add(0, ip, 20));
+	ip[10] = (uint8_t)(sum >> 8);
+	ip[11] = (uint8_t)sum;
+	tcp[0] = 0x04; /* ports 1234 -> 5678 */
+	tcp[1] = 0xd2;
+	tcp[2] = 0x16;
+	tcp[3] = 0x2e;
+	tcp[7] = 1;    /* seq */
+	tcp[12] = 5 << 4;
+	tcp[13] = 0x18; /* PSH, ACK */
+	tcp[14] = 0xff;
+	tcp[15] = 0xff;
+	for (size_t i = 0; i < 3000; i++)
+		tcp[20 + i] = (uint8_t)i;
+	/* Partial: the pseudo-header's sum, not inverted. */
+	sum = csum_fold(csum_add(6 + (uint32_t)(iplen - 20), ip + 12, 8));
+	tcp[16] = (uint8_t)(sum >> 8);
+	tcp[17] = (uint8_t)sum;
+	return 12 + 14 + iplen;
+}
+
+/* The next TCP/IPv4 frame the backend receives (others, such as IPv6
+ * neighbour discovery on links that just came up, are skipped): its
+ * length, header in front. */
+static ssize_t next_tcp(struct be *b, uint8_t *buf, size_t size)
+{
+	struct iovec iov = { buf, size };
+	struct pollfd p = { .fd = b->ops->rx_fd(b->state), .events = POLLIN };
+	ssize_t n;
+
+	for (;;) {
+		if (poll(&p, 1, 2000) != 1)
+			return -ETIMEDOUT;
+		n = b->ops->recv(b->state, &iov, 1);
+		if (n >= 12 + 14 + 20 && buf[12 + 12] == 0x08 && buf[12 + 13] == 0 &&
+		    buf[12 + 14 + 9] == 6)
+			return n;
+	}
+}
+
+/* A new macvtap hands whole TSO frames to its reader; until the guest
+ * negotiates TSO it must get them segmented (it would drop a GSO frame it
+ * did not accept), and whole once it has. The frame comes from another
+ * macvtap on the same parent (bridge mode: delivered from link to link). */
+static void test_offloads_reach_the_kernel(void **state)
+{
+	static const uint8_t peer_mac[6] = { 0x02, 0x00, 0x0a, 0x00, 0x03, 0x02 };
+	static uint8_t frame[4096], got[70000];
+	const struct virtio_net_hdr_v1 *h = (const struct virtio_net_hdr_v1 *)got;
+	char path[32];
+	struct be b;
+	size_t len;
+	int peer, sz = 12;
+
+	if (!have_ns)
+		skip();
+	set_up("vp0", true);
+	set_up("vp1", true);
+	be_init(&b);
+	fake_host_set(b.fh, "parent", "vp0");
+	fake_host_set(b.fh, "ifname", "tmvt9");
+	assert_int_equal(be_up(&b), 0);
+	assert_int_equal(b.ops->set_mac(b.state, guest_mac), 0);
+	add_macvtap("mpeer", peer_mac, true);
+	snprintf(path, sizeof(path), "/dev/tap%u", if_nametoindex("mpeer"));
+	peer = open(path, O_RDWR | O_CLOEXEC);
+	assert_true(peer >= 0);
+	assert_int_equal(ioctl(peer, TUNSETVNETHDRSZ, &sz), 0);
+	len = gso_frame(frame, guest_mac, peer_mac);
+
+	/* Nothing negotiated: 1000-byte segments, no GSO header. */
+	assert_int_equal(write(peer, frame, len), (ssize_t)len);
+	assert_int_equal(next_tcp(&b, got, sizeof(got)), 12 + 14 + 20 + 20 + 1000);
+	assert_int_equal(h->gso_type, VIRTIO_NET_HDR_GSO_NONE);
+
+	/* TSO4 negotiated: the frame whole. */
+	assert_int_equal(b.ops->set_offloads(b.state, (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
+					     (1ULL << VIRTIO_NET_F_GUEST_TSO4)), 0);
+	while (next_tcp(&b, got, sizeof(got)) > 0)
+		; /* the rest of the segments */
+	assert_int_equal(write(peer, frame, len), (ssize_t)len);
+	assert_int_equal(next_tcp(&b, got, sizeof(got)), (ssize_t)len);
+	assert_int_equal(h->gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
+	assert_int_equal(h->gso_size, 1000);
+	close(peer);
+	del_link("mpeer");
+	be_fini(&b);
+	reapers_gone();
+}
+
 /* ---- an existing link ---------------------------------------------------- */
 
 /* Used as it is: its MAC must be the guest's, it is not brought up, and
@@ -682,6 +941,16 @@ static void test_existing_link(void **state)
 	be_fini(&b);
 	assert_true(link_exists("mkeep"));
 	del_link("mkeep");
+
+	/* Gone before the device's set_mac: the lookup is named. */
+	add_macvtap("mkeep", guest_mac, true);
+	be_init(&b);
+	fake_host_set(b.fh, "link", "mkeep");
+	assert_int_equal(be_up(&b), 0);
+	del_link("mkeep");
+	assert_int_equal(b.ops->set_mac(b.state, guest_mac), -ENODEV);
+	assert_true(fake_log_has(b.fh, "looking up mkeep: No such device"));
+	be_fini(&b);
 
 	be_init(&b);
 	fake_host_set(b.fh, "link", "vp1");
@@ -730,6 +999,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_refusals),
+		cmocka_unit_test(test_create_no_memory),
 		cmocka_unit_test(test_mode_names),
 		cmocka_unit_test(test_default_names),
 		cmocka_unit_test(test_owned_link),
@@ -738,8 +1008,10 @@ int main(void)
 		cmocka_unit_test(test_reaper_answer),
 		cmocka_unit_test(test_delete_by_name),
 		cmocka_unit_test(test_stale_node),
+		cmocka_unit_test(test_no_sysfs),
 		cmocka_unit_test(test_bind_refused),
 		cmocka_unit_test(test_owned_errors),
+		cmocka_unit_test(test_offloads_reach_the_kernel),
 		cmocka_unit_test(test_existing_link),
 	};
 
