@@ -3,14 +3,16 @@
  * open and ioctl are wrapped (-Wl,--wrap): opening /dev/vhost-net while
  * the fake is on opens /dev/null instead, and the vhost ioctls on that fd
  * are answered by the fake, which keeps what it was told and a trace of
- * the calls in order, and can refuse the Nth call.
+ * the calls in order, and can refuse the Nth call. calloc is wrapped too,
+ * to run out of memory.
  *
  * Checked: open, owner and features, with each failure closing the fd; the
  * memory table as the regions say; the hand-over at DRIVER_OK (features,
  * then each ring's size, base, addresses, kick and call, then the tap as
  * both queues' backend), and a failure at any step undone; stop unbinding
  * everything; the plugin's realize, data plane start and stop, offloads
- * and destroy, leaving no fd behind. The tap is real (in a private network
+ * and destroy, leaving no fd behind, also as fd 0; a message longer than
+ * its line cut, not overflowed. The tap is real (in a private network
  * namespace; those checks are skipped without it). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,6 +37,7 @@
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
 
+#include "../unit/stdin_fixture.h"
 #include "fake_host.h"
 #include "tap.h"
 #include "vhost_dev.h"
@@ -67,6 +70,20 @@ struct fake_vhost {
 };
 
 static struct fake_vhost vh;
+
+/* Out of memory: the next calloc fails. */
+static bool fail_calloc;
+
+void *__real_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size)
+{
+	if (fail_calloc) {
+		fail_calloc = false;
+		return NULL;
+	}
+	return __real_calloc(n, size);
+}
 
 static void vh_reset(uint64_t features)
 {
@@ -273,6 +290,27 @@ static void test_open_other_errors(void **state)
 	assert_int_equal(v.features, 0);
 }
 
+/* A message longer than the line: cut there, and nothing written past. */
+static void test_long_message(void **state)
+{
+	struct {
+		struct tap_why why;
+		char after[256];
+	} out;
+	char path[400] = "/proc/self/status";
+	struct vhost_net v;
+
+	vh.on = false;
+	while (strlen(path) < 300)
+		strcat(path, "/abcdefgh");
+	memset(out.after, 0x5a, sizeof(out.after));
+	assert_int_equal(vhost_net_open(&v, path, &out.why), -ENOTDIR);
+	assert_int_equal(strlen(out.why.text), sizeof(out.why.text) - 1);
+	assert_memory_equal(out.why.text, "opening /proc/self/status/abcdefgh/", 35);
+	for (size_t i = 0; i < sizeof(out.after); i++)
+		assert_int_equal(out.after[i], 0x5a);
+}
+
 static void test_mem_table(void **state)
 {
 	static uint8_t low[4096], high[8192];
@@ -297,6 +335,9 @@ static void test_mem_table(void **state)
 	vh.fail_errno = EFAULT;
 	assert_int_equal(vhost_net_set_mem(&v, regions, 2, &why), -EFAULT);
 	assert_string_equal(why.text, "VHOST_SET_MEM_TABLE (2 regions): Bad address");
+	fail_calloc = true;
+	assert_int_equal(vhost_net_set_mem(&v, regions, 2, &why), -ENOMEM);
+	assert_string_equal(why.text, "VHOST_SET_MEM_TABLE: Cannot allocate memory");
 	vhost_net_close(&v);
 	vh.on = false;
 }
@@ -573,6 +614,47 @@ static void test_plugin_refusals(void **state)
 	vh.on = false;
 }
 
+static void test_plugin_no_memory(void **state)
+{
+	struct be b;
+
+	be_init(&b);
+	fail_calloc = true;
+	assert_int_equal(b.desc->create(&b.fh->api, &b.fh->inst, &b.state), -ENOMEM);
+	assert_true(fake_log_has(b.fh, "out of memory"));
+	assert_null(b.state);
+	b.desc->destroy(b.state);
+	fake_host_free(b.fh);
+}
+
+/* With stdin closed /dev/vhost-net is fd 0: used, the queues taken back
+ * at destroy, and closed. */
+static void test_plugin_fd0(void **state)
+{
+	struct volt_vq_info q[2];
+	struct be b;
+	int saved;
+
+	if (!have_netns)
+		skip();
+	vh_reset(VH_FEATURES);
+	be_init(&b);
+	fake_host_set(b.fh, "tap", "vhtap5");
+	saved = stdin_away();
+	assert_int_equal(be_up(&b), 0);
+	assert_int_equal(vh.fd, 0);
+	assert_int_equal(b.fh->slots[0], 0);
+	queues(q, F(VIRTIO_F_VERSION_1));
+	assert_int_equal(b.ops->dataplane_start(b.state, b.fh->regions, 1, q, 2), 0);
+	vh.trace[0] = 0;
+	b.desc->destroy(b.state);
+	assert_string_equal(vh.trace, taken_back);
+	assert_int_equal(fcntl(0, F_GETFD), -1);
+	stdin_back(saved);
+	fake_host_free(b.fh);
+	vh.on = false;
+}
+
 static int bind_refused(struct volt_instance *inst, uint32_t slot, int fd)
 {
 	return slot == 1 ? -ENOSPC : 0;
@@ -625,6 +707,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open),
 		cmocka_unit_test(test_open_other_errors),
+		cmocka_unit_test(test_long_message),
 		cmocka_unit_test(test_mem_table),
 		cmocka_unit_test(test_start_stop),
 		cmocka_unit_test(test_start_undone),
@@ -632,6 +715,8 @@ int main(void)
 		cmocka_unit_test(test_plugin),
 		cmocka_unit_test(test_plugin_stopped),
 		cmocka_unit_test(test_plugin_refusals),
+		cmocka_unit_test(test_plugin_no_memory),
+		cmocka_unit_test(test_plugin_fd0),
 		cmocka_unit_test(test_plugin_bind_refused),
 		cmocka_unit_test(test_plugin_offload_refused),
 	};
