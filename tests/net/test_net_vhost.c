@@ -4,7 +4,7 @@
  * the fake is on opens /dev/null instead, and the vhost ioctls on that fd
  * are answered by the fake, which keeps what it was told and a trace of
  * the calls in order, and can refuse the Nth call. calloc is wrapped too,
- * to run out of memory.
+ * to run out of memory, and a tap ioctl can be refused.
  *
  * Checked: open, owner and features, with each failure closing the fd; the
  * memory table as the regions say; the hand-over at DRIVER_OK (features,
@@ -177,6 +177,10 @@ static int vh_ioctl(unsigned long req, void *arg)
 	return errno = ENOTTY, -1;
 }
 
+/* The next ioctl with this request on any other fd (the tap's) is refused
+ * with EPERM. */
+static unsigned long refuse_req;
+
 int __real_ioctl(int fd, unsigned long req, ...);
 int __wrap_ioctl(int fd, unsigned long req, ...);
 int __wrap_ioctl(int fd, unsigned long req, ...)
@@ -189,6 +193,11 @@ int __wrap_ioctl(int fd, unsigned long req, ...)
 	va_end(ap);
 	if (vh.fd >= 0 && fd == vh.fd)
 		return vh_ioctl(req, arg);
+	if (refuse_req && req == refuse_req) {
+		refuse_req = 0;
+		errno = EPERM;
+		return -1;
+	}
 	return __real_ioctl(fd, req, arg);
 }
 
@@ -655,6 +664,39 @@ static void test_plugin_fd0(void **state)
 	vh.on = false;
 }
 
+/* The tap's set-up refused (its vnet header size, clearing its offloads):
+ * named, and the tap it made is gone with its fd. */
+static void test_plugin_tap_refused(void **state)
+{
+	static const struct {
+		unsigned long req;
+		const char *line;
+	} steps[] = {
+		{ TUNSETVNETHDRSZ, "vhtap6: setting the vnet header size to 12 (TUNSETVNETHDRSZ): "
+				   "Operation not permitted" },
+		{ TUNSETOFFLOAD, "vhtap6: clearing offloads (TUNSETOFFLOAD): Operation not permitted" },
+	};
+	struct be b;
+	int fds = open_fds();
+
+	if (!have_netns)
+		skip();
+	for (unsigned i = 0; i < 2; i++) {
+		vh_reset(VH_FEATURES);
+		be_init(&b);
+		fake_host_set(b.fh, "tap", "vhtap6");
+		refuse_req = steps[i].req;
+		assert_int_equal(be_up(&b), -EPERM);
+		assert_int_equal(refuse_req, 0);
+		assert_true(fake_log_has(b.fh, steps[i].line));
+		b.desc->destroy(b.state);
+		fake_host_free(b.fh);
+		assert_int_equal(open_fds(), fds);
+		assert_int_equal(if_nametoindex("vhtap6"), 0);
+	}
+	vh.on = false;
+}
+
 static int bind_refused(struct volt_instance *inst, uint32_t slot, int fd)
 {
 	return slot == 1 ? -ENOSPC : 0;
@@ -717,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_plugin_refusals),
 		cmocka_unit_test(test_plugin_no_memory),
 		cmocka_unit_test(test_plugin_fd0),
+		cmocka_unit_test(test_plugin_tap_refused),
 		cmocka_unit_test(test_plugin_bind_refused),
 		cmocka_unit_test(test_plugin_offload_refused),
 	};
