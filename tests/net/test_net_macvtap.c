@@ -9,8 +9,10 @@
  * Checked: what create refuses; a created link's name, mode, MAC and
  * state; it is deleted at destroy by its reaper, or directly once the
  * reaper is gone, or by name when its index was never learnt, also after
- * each later step failed; a stale /dev node is refused; an existing link
- * is used as it is and never deleted; the reaper is confined. */
+ * each later step failed, and by the reaper alone when volt ends without
+ * destroy; a stale /dev node is refused; an existing link is used as it
+ * is and never deleted; the reaper is confined. fork and calloc are
+ * wrapped too, to fail them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +21,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -151,6 +154,21 @@ int __wrap_open(const char *path, int flags, ...)
 			fake_sysfs(ifindex);
 	}
 	return __real_open(path, flags, mode);
+}
+
+/* The Nth fork from now fails with EAGAIN (1: the next; 2: the reaper's
+ * own, in the child that forks it). */
+static int fail_fork_in;
+
+pid_t __real_fork(void);
+pid_t __wrap_fork(void);
+pid_t __wrap_fork(void)
+{
+	if (fail_fork_in > 0 && --fail_fork_in == 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return __real_fork();
 }
 
 /* Out of memory: the next calloc fails. */
@@ -346,6 +364,24 @@ static int confined_fds(pid_t pid)
 	return n;
 }
 
+/* The signals process `pid` blocks (SigBlk), bit N-1 for signal N. */
+static unsigned long long blocked_signals(pid_t pid)
+{
+	char path[64], buf[4096], *p;
+	size_t len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	assert_non_null(f);
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = 0;
+	p = strstr(buf, "\nSigBlk:");
+	assert_non_null(p);
+	return strtoull(p + 8, NULL, 16);
+}
+
 /* Every reaper this test started has exited (within 2 s). */
 static void reapers_gone(void)
 {
@@ -379,6 +415,19 @@ static void be_init(struct be *b)
 static void be_fini(struct be *b)
 {
 	b->desc->destroy(b->state);
+	fake_host_free(b->fh);
+}
+
+/* Destroy, and the link was deleted, and said so. */
+static void be_fini_deleted(struct be *b, const char *ifname)
+{
+	char line[64];
+
+	b->desc->destroy(b->state);
+	snprintf(line, sizeof(line), "%s: macvtap deleted", ifname);
+	if (!fake_log_has(b->fh, line) || fake_log_has(b->fh, "delete it by hand"))
+		fail_msg("no \"%s\" in:\n%s", line, b->fh->log);
+	assert_false(link_exists(ifname));
 	fake_host_free(b->fh);
 }
 
@@ -485,6 +534,7 @@ static void test_default_names(void **state)
  * brings it up; its reaper is confined; destroy deletes it. */
 static void test_owned_link(void **state)
 {
+	sigset_t before, after;
 	char line[128];
 	struct be b;
 	struct seen s;
@@ -497,7 +547,14 @@ static void test_owned_link(void **state)
 	fake_host_set(b.fh, "parent", "vp0");
 	fake_host_set(b.fh, "ifname", "tmvt0");
 	fake_host_set(b.fh, "mode", "vepa");
+	sigemptyset(&before);
+	sigemptyset(&after);
+	assert_int_equal(pthread_sigmask(SIG_SETMASK, NULL, &before), 0);
 	assert_int_equal(be_up(&b), 0);
+	/* The reaper's fork blocked every signal for a moment, not for good. */
+	assert_int_equal(pthread_sigmask(SIG_SETMASK, NULL, &after), 0);
+	for (int sig = 1; sig < SIGRTMIN; sig++)
+		assert_int_equal(sigismember(&before, sig), sigismember(&after, sig));
 	idx = (int)if_nametoindex("tmvt0");
 	assert_true(idx > 0);
 	snprintf(line, sizeof(line), "tmvt0: macvtap created on vp0 (mode vepa), /dev/tap%d", idx);
@@ -523,6 +580,14 @@ static void test_owned_link(void **state)
 	reaper = reaper_pid();
 	assert_true(reaper > 0);
 	assert_int_equal(confined_fds(reaper), 3);
+	/* ... and every signal blocked: a terminal's Ctrl-C is not its end. */
+	{
+		static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGPIPE };
+		unsigned long long blk = blocked_signals(reaper);
+
+		for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			assert_true(blk & (1ULL << (sigs[i] - 1)));
+	}
 
 	assert_int_equal(b.ops->set_mac(b.state, guest_mac), 0);
 	s = link_seen("tmvt0");
@@ -533,7 +598,7 @@ static void test_owned_link(void **state)
 	assert_int_equal(b.desc->start(b.state), 0);
 	assert_false(link_seen("tmvt0").flags & IFF_UP);
 
-	be_fini(&b);
+	be_fini_deleted(&b, "tmvt0");
 	assert_false(link_exists("tmvt0"));
 	reapers_gone();
 	assert_int_equal(open_fds(), fds);
@@ -554,7 +619,7 @@ static void test_up_at_start(void **state)
 	assert_false(link_seen("tmvt1").flags & IFF_UP);
 	assert_int_equal(b.desc->start(b.state), 0);
 	assert_true(link_seen("tmvt1").flags & IFF_UP);
-	be_fini(&b);
+	be_fini_deleted(&b, "tmvt1");
 	assert_false(link_exists("tmvt1"));
 	reapers_gone();
 }
@@ -580,6 +645,99 @@ static void test_reaper_gone(void **state)
 	assert_false(link_exists("tmvt2"));
 	assert_true(fake_log_has(b.fh, "tmvt2: macvtap deleted"));
 	fake_host_free(b.fh);
+}
+
+/* No reaper (fork failed, in volt or in the child that forks it): a
+ * warning, the VM goes on, destroy deletes the link itself and no fd is
+ * left. */
+static void test_reaper_not_started(void **state)
+{
+	static const char *const lines[] = {
+		"tmvt10: starting its reaper (fork): Resource temporarily unavailable (it is left "
+		"behind if volt is killed)",
+		"tmvt10: starting its reaper: fork failed in the child (it is left behind if volt "
+		"is killed)",
+	};
+	struct be b;
+	int fds = open_fds();
+
+	if (!have_ns)
+		skip();
+	for (int i = 0; i < 2; i++) {
+		be_init(&b);
+		fake_host_set(b.fh, "parent", "vp0");
+		fake_host_set(b.fh, "ifname", "tmvt10");
+		fail_fork_in = i + 1;
+		assert_int_equal(be_up(&b), 0);
+		fail_fork_in = 0;
+		if (!fake_log_has(b.fh, lines[i]))
+			fail_msg("no \"%s\" in:\n%s", lines[i], b.fh->log);
+		assert_int_equal(reaper_now(), 0);
+		be_fini_deleted(&b, "tmvt10");
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		assert_int_equal(open_fds(), fds);
+	}
+}
+
+/* volt killed (no destroy: a child of the test realizes and exits): the
+ * reaper finds its pair closed, deletes the link and says so on volt's
+ * stderr; if someone deleted the link first, it says nothing. */
+static void volt_killed(bool deleted_first)
+{
+	char want[256], got[512] = "";
+	size_t len = 0;
+	pid_t volt;
+	int p[2], status;
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	volt = fork();
+	assert_true(volt >= 0);
+	if (volt == 0) {
+		struct be b;
+
+		dup2(p[1], STDERR_FILENO);
+		be_init(&b);
+		fake_host_set(b.fh, "parent", "vp0");
+		fake_host_set(b.fh, "ifname", "tmvt11");
+		if (be_up(&b))
+			_exit(1);
+		if (deleted_first)
+			del_link("tmvt11");
+		_exit(0);
+	}
+	close(p[1]);
+	assert_int_equal(waitpid(volt, &status, 0), volt);
+	assert_int_equal(status, 0);
+	for (;;) { /* until the reaper, the last writer, has exited */
+		struct pollfd pf = { .fd = p[0], .events = POLLIN };
+		ssize_t n;
+
+		assert_int_equal(poll(&pf, 1, 2000), 1);
+		n = read(p[0], got + len, sizeof(got) - 1 - len);
+		assert_true(n >= 0);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	got[len] = 0;
+	close(p[0]);
+	if (deleted_first)
+		want[0] = 0;
+	else
+		snprintf(want, sizeof(want), "volt: warning: net-macvtap net eth0: tmvt11: volt (pid "
+			 "%d) ended without deleting its macvtap: deleted by the reaper\n", (int)volt);
+	assert_string_equal(got, want);
+	assert_false(link_exists("tmvt11"));
+	reapers_gone();
+}
+
+static void test_volt_killed(void **state)
+{
+	if (!have_ns)
+		skip();
+	volt_killed(false);
+	volt_killed(true);
 }
 
 /* Someone else deleted the link first: the reaper's answer (ENODEV) is
@@ -659,7 +817,7 @@ static void stale_node(enum node_kind kind, const char *what)
 	}
 	if (!fake_log_has(b.fh, line))
 		fail_msg("no \"%s\" in:\n%s", line, b.fh->log);
-	be_fini(&b);
+	be_fini_deleted(&b, "tmvt5");
 	assert_false(link_exists("tmvt5"));
 	reapers_gone();
 	assert_int_equal(open_fds(), fds);
@@ -697,7 +855,7 @@ static void no_sysfs(enum sysfs_kind sysfs, enum node_kind node)
 		assert_true(fake_log_has(b.fh, "tmvt8: setting the vnet header size to 12 "
 					 "(TUNSETVNETHDRSZ): Inappropriate ioctl for device"));
 	}
-	be_fini(&b);
+	be_fini_deleted(&b, "tmvt8");
 	assert_false(link_exists("tmvt8"));
 	reapers_gone();
 	assert_int_equal(open_fds(), fds);
@@ -732,7 +890,7 @@ static void test_bind_refused(void **state)
 	fake_host_set(b.fh, "ifname", "tmvt6");
 	assert_int_equal(be_up(&b), -ENOSPC);
 	assert_true(fake_log_has(b.fh, "tmvt6: binding fds for the sandbox: No space left on device"));
-	be_fini(&b);
+	be_fini_deleted(&b, "tmvt6");
 	assert_false(link_exists("tmvt6"));
 	reapers_gone();
 	assert_int_equal(open_fds(), fds);
@@ -894,7 +1052,7 @@ static void test_offloads_reach_the_kernel(void **state)
 	assert_int_equal(h->gso_size, 1000);
 	close(peer);
 	del_link("mpeer");
-	be_fini(&b);
+	be_fini_deleted(&b, "tmvt9");
 	reapers_gone();
 }
 
@@ -959,6 +1117,22 @@ static void test_existing_link(void **state)
 	be_fini(&b);
 	assert_true(link_exists("vp1"));
 
+	/* A tun has no MAC address at all. */
+	{
+		struct ifreq ifr = { .ifr_flags = IFF_TUN | IFF_NO_PI };
+		int t = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+		assert_true(t >= 0);
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "tunx");
+		assert_int_equal(ioctl(t, TUNSETIFF, &ifr), 0);
+		be_init(&b);
+		fake_host_set(b.fh, "link", "tunx");
+		assert_int_equal(be_up(&b), -EINVAL);
+		assert_true(fake_log_has(b.fh, "link = tunx: not a macvtap link"));
+		be_fini(&b);
+		close(t);
+	}
+
 	be_init(&b);
 	fake_host_set(b.fh, "link", "nosuch0");
 	assert_int_equal(be_up(&b), -ENODEV);
@@ -981,7 +1155,8 @@ static bool enter_namespaces(void)
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) || umount2("/sys", MNT_DETACH) ||
 	    mount("sysfs", "/sys", "sysfs", 0, NULL) ||
 	    mount("tmpfs", "/dev", "tmpfs", 0, "mode=755") ||
-	    mknod("/dev/null", S_IFCHR | 0666, makedev(1, 3))) {
+	    mknod("/dev/null", S_IFCHR | 0666, makedev(1, 3)) || mkdir("/dev/net", 0755) ||
+	    mknod("/dev/net/tun", S_IFCHR | 0666, makedev(10, 200))) {
 		print_message("note: cannot set up /sys and /dev (%s): the checks that make links "
 			      "are skipped\n", strerror(errno));
 		return false;
@@ -1006,6 +1181,8 @@ int main(void)
 		cmocka_unit_test(test_up_at_start),
 		cmocka_unit_test(test_reaper_gone),
 		cmocka_unit_test(test_reaper_answer),
+		cmocka_unit_test(test_reaper_not_started),
+		cmocka_unit_test(test_volt_killed),
 		cmocka_unit_test(test_delete_by_name),
 		cmocka_unit_test(test_stale_node),
 		cmocka_unit_test(test_no_sysfs),
