@@ -740,6 +740,31 @@ static void test_volt_killed(void **state)
 	volt_killed(true);
 }
 
+/* The reaper alive but not answering (stopped): destroy waits its 2 s,
+ * then deletes the link itself. */
+static void test_reaper_stuck(void **state)
+{
+	struct be b;
+	pid_t reaper;
+
+	if (!have_ns)
+		skip();
+	be_init(&b);
+	fake_host_set(b.fh, "parent", "vp0");
+	fake_host_set(b.fh, "ifname", "tmvt12");
+	assert_int_equal(be_up(&b), 0);
+	reaper = reaper_pid();
+	assert_true(reaper > 0);
+	assert_int_equal(kill(reaper, SIGSTOP), 0);
+	b.desc->destroy(b.state);
+	kill(reaper, SIGKILL); /* first: a failed check must not leave it stopped */
+	assert_int_equal(waitpid(reaper, NULL, 0), reaper);
+	assert_true(fake_log_has(b.fh, "tmvt12: macvtap deleted"));
+	assert_false(fake_log_has(b.fh, "delete it by hand"));
+	assert_false(link_exists("tmvt12"));
+	fake_host_free(b.fh);
+}
+
 /* Someone else deleted the link first: the reaper's answer (ENODEV) is
  * reported, with what to do. */
 static void test_reaper_answer(void **state)
@@ -1182,6 +1207,7 @@ int main(void)
 		cmocka_unit_test(test_reaper_gone),
 		cmocka_unit_test(test_reaper_answer),
 		cmocka_unit_test(test_reaper_not_started),
+		cmocka_unit_test(test_reaper_stuck),
 		cmocka_unit_test(test_volt_killed),
 		cmocka_unit_test(test_delete_by_name),
 		cmocka_unit_test(test_stale_node),
