@@ -10,7 +10,8 @@
  * state; it is deleted at destroy by its reaper, or directly once the
  * reaper is gone, or by name when its index was never learnt, also after
  * each later step failed, and by the reaper alone when volt ends without
- * destroy; a stale /dev node is refused; an existing link is used as it
+ * destroy; a stale, foreign or missing /dev node is passed over for the
+ * link's own device number; an existing link is used as it
  * is and never deleted; the reaper is confined. fork and calloc are
  * wrapped too, to fail them. */
 #include <setjmp.h>
@@ -69,8 +70,8 @@ enum node_kind {
 static enum node_kind next_node = NODE_RIGHT;
 
 /* What /sys/class/net says once the node is made: the truth, nothing (a
- * tmpfs over it), or a dev file that is not major:minor. */
-enum sysfs_kind { SYSFS_REAL, SYSFS_HIDDEN, SYSFS_GARBAGE };
+ * tmpfs over it), a dev file that is not major:minor, or /dev/null's. */
+enum sysfs_kind { SYSFS_REAL, SYSFS_HIDDEN, SYSFS_GARBAGE, SYSFS_WRONG };
 
 static enum sysfs_kind next_sysfs = SYSFS_REAL;
 
@@ -81,7 +82,7 @@ static void fake_sysfs(int ifindex)
 
 	assert_non_null(if_indextoname((unsigned)ifindex, name));
 	assert_int_equal(mount("tmpfs", "/sys/class/net", "tmpfs", 0, "mode=755"), 0);
-	if (next_sysfs != SYSFS_GARBAGE)
+	if (next_sysfs != SYSFS_GARBAGE && next_sysfs != SYSFS_WRONG)
 		return;
 	snprintf(dir, sizeof(dir), "/sys/class/net/%s", name);
 	assert_int_equal(mkdir(dir, 0755), 0);
@@ -92,7 +93,7 @@ static void fake_sysfs(int ifindex)
 	snprintf(path, sizeof(path), "%s/dev", dir);
 	f = fopen(path, "we");
 	assert_non_null(f);
-	fputs("garbage\n", f);
+	fputs(next_sysfs == SYSFS_WRONG ? "1:3\n" : "garbage\n", f); /* 1:3: /dev/null */
 	fclose(f);
 }
 
@@ -810,38 +811,46 @@ static void test_delete_by_name(void **state)
 
 /* /dev/tapN is not the link's: refused, naming both numbers; the link is
  * deleted anyway. */
-static void stale_node(enum node_kind kind, const char *what)
+/* The backend's fd is a queue of `ifname` (the kernel names the link a
+ * macvtap fd is attached to). */
+static void assert_queue_of(struct be *b, const char *ifname)
 {
-	char line[256], sys[128];
-	unsigned maj, min;
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	assert_int_equal(ioctl(b->ops->rx_fd(b->state), SIOCGIFHWADDR, &ifr), 0);
+	assert_string_equal(ifr.ifr_name, ifname);
+}
+
+/* No private node is left in /dev. */
+static void assert_no_private_node(void)
+{
+	DIR *d = opendir("/dev");
+	struct dirent *e;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, ".volt-tap-", 10))
+			fail_msg("/dev/%s left behind", e->d_name);
+	closedir(d);
+}
+
+/* /dev/tapN is not the link's (another device's number, a file) or is
+ * missing: the link's own device number, from sysfs, is opened through a
+ * private node, which is gone again. */
+static void stale_node(enum node_kind kind)
+{
 	struct be b;
-	int fds = open_fds(), idx, r;
-	FILE *f;
+	int fds = open_fds();
 
 	be_init(&b);
 	fake_host_set(b.fh, "parent", "vp0");
 	fake_host_set(b.fh, "ifname", "tmvt5");
 	next_node = kind;
-	r = be_up(&b);
+	assert_int_equal(be_up(&b), 0);
 	next_node = NODE_RIGHT;
-	idx = (int)if_nametoindex("tmvt5");
-	assert_true(idx > 0);
-	if (kind == NODE_NONE) {
-		assert_int_equal(r, -ENOENT);
-		snprintf(line, sizeof(line), "tmvt5: opening /dev/tap%d: No such file or directory",
-			 idx);
-	} else {
-		assert_int_equal(r, -ENXIO);
-		snprintf(sys, sizeof(sys), "/sys/class/net/tmvt5/macvtap/tap%d/dev", idx);
-		f = fopen(sys, "re");
-		assert_non_null(f);
-		assert_int_equal(fscanf(f, "%u:%u", &maj, &min), 2);
-		fclose(f);
-		snprintf(line, sizeof(line), "tmvt5: /dev/tap%d is device %s, not the link's %u:%u "
-			 "(a stale node, or one from another network namespace)", idx, what, maj, min);
-	}
-	if (!fake_log_has(b.fh, line))
-		fail_msg("no \"%s\" in:\n%s", line, b.fh->log);
+	assert_queue_of(&b, "tmvt5");
+	assert_no_private_node();
 	be_fini_deleted(&b, "tmvt5");
 	assert_false(link_exists("tmvt5"));
 	reapers_gone();
@@ -852,18 +861,19 @@ static void test_stale_node(void **state)
 {
 	if (!have_ns)
 		skip();
-	stale_node(NODE_WRONG, "1:3");
-	stale_node(NODE_FILE, "0:0");
-	stale_node(NODE_NONE, NULL);
+	stale_node(NODE_WRONG);
+	stale_node(NODE_FILE);
+	stale_node(NODE_NONE);
 }
 
-/* sysfs does not say (nothing there, or no major:minor): the node is
- * taken as it is; /dev/null in its place then fails at the first tap
- * ioctl, named. */
-static void no_sysfs(enum sysfs_kind sysfs, enum node_kind node)
+/* sysfs does not say (nothing there, no major:minor, or another device's
+ * number): a node that is the link's is used as it is; one that is not is
+ * refused, saying what became of the node and of sysfs's lead. */
+static void no_sysfs(enum sysfs_kind sysfs, enum node_kind node, const char *why)
 {
+	char line[320];
 	struct be b;
-	int fds = open_fds(), r;
+	int fds = open_fds(), r, idx;
 
 	be_init(&b);
 	fake_host_set(b.fh, "parent", "vp0");
@@ -873,13 +883,17 @@ static void no_sysfs(enum sysfs_kind sysfs, enum node_kind node)
 	r = be_up(&b);
 	real_sysfs();
 	next_node = NODE_RIGHT;
-	if (node == NODE_RIGHT) {
+	if (!why) {
 		assert_int_equal(r, 0);
+		assert_queue_of(&b, "tmvt8");
 	} else {
-		assert_int_equal(r, -ENOTTY);
-		assert_true(fake_log_has(b.fh, "tmvt8: setting the vnet header size to 12 "
-					 "(TUNSETVNETHDRSZ): Inappropriate ioctl for device"));
+		assert_int_equal(r, -ENXIO);
+		idx = (int)if_nametoindex("tmvt8");
+		snprintf(line, sizeof(line), why, idx, idx);
+		if (!fake_log_has(b.fh, line))
+			fail_msg("no \"%s\" in:\n%s", line, b.fh->log);
 	}
+	assert_no_private_node();
 	be_fini_deleted(&b, "tmvt8");
 	assert_false(link_exists("tmvt8"));
 	reapers_gone();
@@ -890,9 +904,16 @@ static void test_no_sysfs(void **state)
 {
 	if (!have_ns)
 		skip();
-	no_sysfs(SYSFS_HIDDEN, NODE_RIGHT);
-	no_sysfs(SYSFS_GARBAGE, NODE_RIGHT);
-	no_sysfs(SYSFS_HIDDEN, NODE_WRONG);
+	no_sysfs(SYSFS_HIDDEN, NODE_RIGHT, NULL);
+	no_sysfs(SYSFS_GARBAGE, NODE_RIGHT, NULL);
+	no_sysfs(SYSFS_HIDDEN, NODE_WRONG, "tmvt8: /dev/tap%d: Inappropriate ioctl for device, and "
+		 "sysfs does not give the link's device number (/sys/class/net/tmvt8/macvtap/"
+		 "tap%d/dev: No such file or directory)");
+	no_sysfs(SYSFS_HIDDEN, NODE_NONE, "tmvt8: /dev/tap%d: missing, and sysfs does not give "
+		 "the link's device number (/sys/class/net/tmvt8/macvtap/tap%d/dev: No such "
+		 "file or directory)");
+	no_sysfs(SYSFS_WRONG, NODE_FILE, "tmvt8: /dev/tap%d: Inappropriate ioctl for device, and "
+		 "device 1:3 (sysfs's) is not the link's either: Inappropriate ioctl for device");
 }
 
 static int bind_refused(struct volt_instance *inst, uint32_t slot, int fd)
