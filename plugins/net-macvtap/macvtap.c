@@ -299,6 +299,15 @@ static int mvt_start(void *state)
 
 /* Delete the owned link: by its reaper, which kept the right to (volt may
  * have given it up at lockdown), or, if the reaper is gone, directly. */
+/* The outcome of a delete, on one line: a failure with the hint. */
+static void mvt_delete_said(struct macvtap *m, int r, const struct tap_why *why)
+{
+	if (r)
+		MVT_LOG_ERR(m, "%s (delete it by hand: ip link del %s)", why->text, m->ifname);
+	else
+		m->host->log(m->inst, VOLT_LOG_INFO, "%s: macvtap deleted", m->ifname);
+}
+
 static void mvt_delete_link(struct macvtap *m)
 {
 	struct tap_why why;
@@ -311,30 +320,34 @@ static void mvt_delete_link(struct macvtap *m)
 	else if (r)
 		snprintf(why.text, sizeof(why.text), "deleting macvtap %s (its reaper): %s",
 			 m->ifname, strerror(-r));
-	if (r)
-		MVT_LOG_ERR(m, "%s (delete it by hand: ip link del %s)", why.text, m->ifname);
-	else
-		m->host->log(m->inst, VOLT_LOG_INFO, "%s: macvtap deleted", m->ifname);
+	mvt_delete_said(m, r, &why);
+}
+
+/* Created, but its index never learnt (the lookup after create failed):
+ * found again by name, then deleted, and said like any other delete. */
+static void mvt_delete_by_name(struct macvtap *m)
+{
+	struct mvt_link_info info;
+	struct tap_why why;
+	int r = mvt_link_get(m->sk, m->ifname, &info, &why);
+
+	if (!r)
+		r = mvt_link_delete(m->sk, info.ifindex, m->ifname, &why);
+	mvt_delete_said(m, r, &why);
 }
 
 static void mvt_destroy(void *state)
 {
 	struct macvtap *m = state;
-	struct tap_why why;
 
 	if (!m)
 		return;
 	if (m->fd >= 0)
 		close(m->fd);
-	if (m->owned && m->ifindex > 0) {
+	if (m->owned && m->ifindex > 0)
 		mvt_delete_link(m);
-	} else if (m->owned) {
-		/* Created, but its index never learnt: delete by name. */
-		struct mvt_link_info info;
-
-		if (mvt_link_get(m->sk, m->ifname, &info, &why) == 0)
-			mvt_link_delete(m->sk, info.ifindex, m->ifname, &why);
-	}
+	else if (m->owned)
+		mvt_delete_by_name(m);
 	if (m->reaper_fd >= 0)
 		close(m->reaper_fd); /* after the delete: a reaper still waiting finds nothing */
 	mvt_nl_close(m->sk);
