@@ -44,6 +44,7 @@
 
 #include "../unit/stdin_fixture.h"
 #include "fake_host.h"
+#include "fault.h"
 #include "tap.h"
 #include "vhost_dev.h"
 
@@ -51,32 +52,6 @@ const struct volt_plugin_desc *volt_plugin_entry_v1_net_tap(void);
 const struct volt_plugin_desc *volt_plugin_entry_v1_net_vhost(void);
 
 static bool have_netns;
-
-/* Out of memory: the next calloc fails (-Wl,--wrap=calloc). */
-static bool fail_calloc;
-
-void *__real_calloc(size_t n, size_t size);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_calloc(size_t n, size_t size)
-{
-	if (fail_calloc) {
-		fail_calloc = false;
-		return NULL;
-	}
-	return __real_calloc(n, size);
-}
-
-static int open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	while (d && readdir(d))
-		n++;
-	if (d)
-		closedir(d);
-	return n;
-}
 
 static void link_up(const char *name)
 {

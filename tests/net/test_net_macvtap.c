@@ -49,6 +49,7 @@
 #include <netlink/route/link/veth.h>
 
 #include "fake_host.h"
+#include "fault.h"
 #include "macvtap_link.h"
 
 const struct volt_plugin_desc *volt_plugin_entry_v1_net_macvtap(void);
@@ -172,20 +173,6 @@ pid_t __wrap_fork(void)
 	return __real_fork();
 }
 
-/* Out of memory: the next calloc fails. */
-static bool fail_calloc;
-
-void *__real_calloc(size_t n, size_t size);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_calloc(size_t n, size_t size)
-{
-	if (fail_calloc) {
-		fail_calloc = false;
-		return NULL;
-	}
-	return __real_calloc(n, size);
-}
-
 /* Lose the link's index: the Nth rtnetlink lookup from now fails (0:
  * none does). */
 static int fail_lookup_in;
@@ -275,18 +262,6 @@ static void del_link(const char *name)
 	rtnl_link_set_name(l, name);
 	assert_int_equal(rtnl_link_delete(nl, l), 0);
 	rtnl_link_put(l);
-}
-
-static int open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	while (d && readdir(d))
-		n++;
-	if (d)
-		closedir(d);
-	return n;
 }
 
 /* The reaper: a child of this process (a subreaper), named volt-reaper;
@@ -411,6 +386,14 @@ static void be_init(struct be *b)
 	b->ops = b->desc->ops;
 	b->fh = fake_host_new(b->desc);
 	b->state = NULL;
+}
+
+/* A link the backend will create on the test's veth, vp0. */
+static void be_init_on(struct be *b, const char *ifname)
+{
+	be_init(b);
+	fake_host_set(b->fh, "parent", "vp0");
+	fake_host_set(b->fh, "ifname", ifname);
 }
 
 static void be_fini(struct be *b)
@@ -544,9 +527,7 @@ static void test_owned_link(void **state)
 
 	if (!have_ns)
 		skip();
-	be_init(&b);
-	fake_host_set(b.fh, "parent", "vp0");
-	fake_host_set(b.fh, "ifname", "tmvt0");
+	be_init_on(&b, "tmvt0");
 	fake_host_set(b.fh, "mode", "vepa");
 	sigemptyset(&before);
 	sigemptyset(&after);
@@ -612,9 +593,7 @@ static void test_up_at_start(void **state)
 
 	if (!have_ns)
 		skip();
-	be_init(&b);
-	fake_host_set(b.fh, "parent", "vp0");
-	fake_host_set(b.fh, "ifname", "tmvt1");
+	be_init_on(&b, "tmvt1");
 	assert_int_equal(be_up(&b), 0);
 	assert_int_equal(link_seen("tmvt1").mode, MACVLAN_MODE_BRIDGE);
 	assert_false(link_seen("tmvt1").flags & IFF_UP);
@@ -634,9 +613,7 @@ static void test_reaper_gone(void **state)
 
 	if (!have_ns)
 		skip();
-	be_init(&b);
-	fake_host_set(b.fh, "parent", "vp0");
-	fake_host_set(b.fh, "ifname", "tmvt2");
+	be_init_on(&b, "tmvt2");
 	assert_int_equal(be_up(&b), 0);
 	reaper = reaper_pid();
 	assert_true(reaper > 0);
@@ -665,9 +642,7 @@ static void test_reaper_not_started(void **state)
 	if (!have_ns)
 		skip();
 	for (int i = 0; i < 2; i++) {
-		be_init(&b);
-		fake_host_set(b.fh, "parent", "vp0");
-		fake_host_set(b.fh, "ifname", "tmvt10");
+		be_init_on(&b, "tmvt10");
 		fail_fork_in = i + 1;
 		assert_int_equal(be_up(&b), 0);
 		fail_fork_in = 0;
@@ -698,9 +673,7 @@ static void volt_killed(bool deleted_first)
 		struct be b;
 
 		dup2(p[1], STDERR_FILENO);
-		be_init(&b);
-		fake_host_set(b.fh, "parent", "vp0");
-		fake_host_set(b.fh, "ifname", "tmvt11");
+		be_init_on(&b, "tmvt11");
 		if (be_up(&b))
 			_exit(1);
 		if (deleted_first)
@@ -750,9 +723,7 @@ static void test_reaper_stuck(void **state)
 
 	if (!have_ns)
 		skip();
-	be_init(&b);
-	fake_host_set(b.fh, "parent", "vp0");
-	fake_host_set(b.fh, "ifname", "tmvt12");
+	be_init_on(&b, "tmvt12");
 	assert_int_equal(be_up(&b), 0);
 	reaper = reaper_pid();
 	assert_true(reaper > 0);
@@ -774,9 +745,7 @@ static void test_reaper_answer(void **state)
 
 	if (!have_ns)
 		skip();
-	be_init(&b);
-	fake_host_set(b.fh, "parent", "vp0");
-	fake_host_set(b.fh, "ifname", "tmvt3");
+	be_init_on(&b, "tmvt3");
 	assert_int_equal(be_up(&b), 0);
 	del_link("tmvt3");
 	b.desc->destroy(b.state);
@@ -795,9 +764,7 @@ static void test_delete_by_name(void **state)
 
 	if (!have_ns)
 		skip();
-	be_init(&b);
-	fake_host_set(b.fh, "parent", "vp0");
-	fake_host_set(b.fh, "ifname", "tmvt4");
+	be_init_on(&b, "tmvt4");
 	fail_lookup_in = 2; /* the parent's, then the new link's */
 	assert_int_equal(be_up(&b), -EBUSY);
 	fail_lookup_in = 0;
@@ -841,9 +808,7 @@ static void stale_node(enum node_kind kind)
 	struct be b;
 	int fds = open_fds();
 
-	be_init(&b);
-	fake_host_set(b.fh, "parent", "vp0");
-	fake_host_set(b.fh, "ifname", "tmvt5");
+	be_init_on(&b, "tmvt5");
 	next_node = kind;
 	assert_int_equal(be_up(&b), 0);
 	next_node = NODE_RIGHT;
@@ -873,9 +838,7 @@ static void no_sysfs(enum sysfs_kind sysfs, enum node_kind node, const char *why
 	struct be b;
 	int fds = open_fds(), r, idx;
 
-	be_init(&b);
-	fake_host_set(b.fh, "parent", "vp0");
-	fake_host_set(b.fh, "ifname", "tmvt8");
+	be_init_on(&b, "tmvt8");
 	next_node = node;
 	next_sysfs = sysfs;
 	r = be_up(&b);
@@ -949,9 +912,7 @@ static void test_owned_errors(void **state)
 
 	if (!have_ns)
 		skip();
-	be_init(&b);
-	fake_host_set(b.fh, "parent", "vp0");
-	fake_host_set(b.fh, "ifname", "tmvt7");
+	be_init_on(&b, "tmvt7");
 	assert_int_equal(be_up(&b), 0);
 	assert_int_equal(dup2(null, b.ops->rx_fd(b.state)), b.ops->rx_fd(b.state));
 	close(null);
@@ -1068,9 +1029,7 @@ static void test_offloads_reach_the_kernel(void **state)
 		skip();
 	set_up("vp0", true);
 	set_up("vp1", true);
-	be_init(&b);
-	fake_host_set(b.fh, "parent", "vp0");
-	fake_host_set(b.fh, "ifname", "tmvt9");
+	be_init_on(&b, "tmvt9");
 	assert_int_equal(be_up(&b), 0);
 	assert_int_equal(b.ops->set_mac(b.state, guest_mac), 0);
 	add_macvtap("mpeer", peer_mac, true);

@@ -39,6 +39,7 @@
 
 #include "../unit/stdin_fixture.h"
 #include "fake_host.h"
+#include "fault.h"
 #include "tap.h"
 #include "vhost_dev.h"
 
@@ -70,20 +71,6 @@ struct fake_vhost {
 };
 
 static struct fake_vhost vh;
-
-/* Out of memory: the next calloc fails. */
-static bool fail_calloc;
-
-void *__real_calloc(size_t n, size_t size);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_calloc(size_t n, size_t size)
-{
-	if (fail_calloc) {
-		fail_calloc = false;
-		return NULL;
-	}
-	return __real_calloc(n, size);
-}
 
 static void vh_reset(uint64_t features)
 {
@@ -226,18 +213,6 @@ int __wrap_open(const char *path, int flags, ...)
 static bool vh_closed(int fd)
 {
 	return fd < 0 || fcntl(fd, F_GETFD) < 0;
-}
-
-static int open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	while (d && readdir(d))
-		n++;
-	if (d)
-		closedir(d);
-	return n;
 }
 
 /* ---- vhost_dev.c --------------------------------------------------------- */
