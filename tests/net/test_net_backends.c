@@ -26,6 +26,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -478,12 +479,13 @@ static void test_tap_bind_refused(void **state)
 
 /* ---- a signal in the middle of a frame --------------------------------- */
 
-static volatile sig_atomic_t signals;
+/* Atomic, not just sig_atomic_t: the interrupting thread reads it too. */
+static atomic_int signals;
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	signals++;
+	atomic_fetch_add(&signals, 1);
 }
 
 /* The scheduler state of thread `tid` of this process ('S': asleep in a
@@ -526,12 +528,12 @@ static void wait_asleep(pid_t tid)
 static void *interrupt_then_unblock(void *arg)
 {
 	struct interrupter *in = arg;
-	sig_atomic_t before = signals;
+	int before = atomic_load(&signals);
 	uint8_t junk[8192];
 
 	wait_asleep(in->victim_tid);
 	pthread_kill(in->victim, SIGUSR1);
-	for (int i = 0; i < 2000 && signals == before; i++)
+	for (int i = 0; i < 2000 && atomic_load(&signals) == before; i++)
 		usleep(1000);
 	usleep(20000);
 	wait_asleep(in->victim_tid);
@@ -552,7 +554,7 @@ static void interrupted_call(bool send, int iovcnt)
 	struct sigaction sa = { .sa_handler = on_signal }, old;
 	uint8_t buf[72];
 	struct iovec iov[2] = { { buf, 12 }, { buf + 12, sizeof(buf) - 12 } };
-	sig_atomic_t before = signals;
+	int before = atomic_load(&signals);
 	pthread_t helper;
 	int p[2];
 	ssize_t n;
@@ -579,7 +581,7 @@ static void interrupted_call(bool send, int iovcnt)
 	assert_int_equal(pthread_create(&helper, NULL, interrupt_then_unblock, &in), 0);
 	n = send ? tap_send(p[1], iov, iovcnt) : tap_recv(p[0], iov, iovcnt);
 	assert_int_equal(pthread_join(helper, NULL), 0);
-	assert_true(signals > before); /* the call was interrupted ... */
+	assert_true(atomic_load(&signals) > before); /* the call was interrupted ... */
 	assert_int_equal(n, sizeof(buf)); /* ... and carried on */
 	if (send) /* the frame, after what filled the pipe */
 		assert_int_equal(read(p[0], buf, sizeof(buf)), sizeof(buf));
