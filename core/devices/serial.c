@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -296,7 +297,9 @@ static bool serial_drain(struct serial *s, int wait_ms)
 
 		if (!serial_out_ready(s, wait_ms))
 			return false;
+		log_console_begin();
 		w = write(s->out_fd, p, n);
+		log_console_end(w > 0 ? p[w - 1] : -1);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
@@ -388,6 +391,15 @@ static void serial_on_input(void *opaque, uint32_t events)
 	s->in_closed = true;
 }
 
+/* Do a and b lead to one file (one pipe, terminal or file, as 2>&1 makes)? */
+static bool serial_same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
 static int serial_open_output(struct serial *s, const char *output, struct volt_err *err)
 {
 	if (!output || !strcmp(output, "stdout")) {
@@ -402,6 +414,7 @@ static int serial_open_output(struct serial *s, const char *output, struct volt_
 		s->out_owned = true;
 	}
 	s->out_on = true;
+	log_console_shared(serial_same_file(s->out_fd, STDERR_FILENO));
 	/* A pipe, FIFO, socket or terminal is written only when it polls
 	 * writable; epoll refuses a regular file, which never blocks for long. */
 	s->out_pollable = !evloop_add(s->vm->loop, s->out_fd, 0, serial_on_writable, s, NULL);

@@ -1,5 +1,6 @@
 #include "util/log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -18,6 +19,13 @@
 static atomic_int log_level = LOG_INFO;
 static atomic_bool log_stuck;       /* the last line found stderr full: wait no more */
 static atomic_ulong log_lost;       /* lines dropped since the last one written */
+
+/* The console on stderr's file (log_console_shared): its writes and log
+ * lines take turns under console_lock, and console_midline says the
+ * console's last byte did not end a line. */
+static bool console_shared;
+static pthread_mutex_t console_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool console_midline;
 
 static const char *const log_names[] = {
 	[LOG_ERROR] = "error", [LOG_WARN] = "warning",
@@ -44,16 +52,50 @@ static bool log_stderr_ready(void)
 	return ready;
 }
 
-/* One write so lines from different threads never interleave mid-line. */
-static void log_write(const char *line, size_t n)
+void log_console_shared(bool shared)
 {
-	if (write(STDERR_FILENO, line, n) < 0)
+	console_shared = shared;
+}
+
+void log_console_begin(void)
+{
+	if (console_shared)
+		pthread_mutex_lock(&console_lock);
+}
+
+void log_console_end(int last_byte)
+{
+	if (!console_shared)
 		return;
+	if (last_byte >= 0)
+		console_midline = last_byte != '\n';
+	pthread_mutex_unlock(&console_lock);
+}
+
+/* One write so lines from different threads never interleave mid-line.
+ * line has a byte of room in front: a newline goes there when the guest's
+ * console, on the same file, left its line unfinished. */
+static void log_write(char *line, size_t n)
+{
+	if (console_shared) {
+		pthread_mutex_lock(&console_lock);
+		if (console_midline) {
+			line--;
+			n++;
+			line[0] = '\n';
+			console_midline = false;
+		}
+	}
+	if (write(STDERR_FILENO, line, n) < 0) {
+		/* Nothing to do: stderr is where we would say so. */
+	}
+	if (console_shared)
+		pthread_mutex_unlock(&console_lock);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)
 {
-	char line[1024];
+	char buf[1 + 1024], *line = buf + 1; /* buf[0]: log_write's newline */
 	unsigned long lost;
 	va_list ap;
 	int n;
@@ -66,16 +108,16 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	}
 	lost = atomic_exchange(&log_lost, 0);
 	if (lost) {
-		n = snprintf(line, sizeof(line), "volt: %s: %lu log line(s) lost: stderr took "
+		n = snprintf(line, sizeof(buf) - 1, "volt: %s: %lu log line(s) lost: stderr took "
 			     "nothing for %d ms\n", log_names[LOG_WARN], lost, LOG_WAIT_MS);
 		log_write(line, (size_t)n);
 	}
-	n = snprintf(line, sizeof(line), "volt: %s: ", log_names[level]);
+	n = snprintf(line, sizeof(buf) - 1, "volt: %s: ", log_names[level]);
 	va_start(ap, fmt);
-	n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	n += vsnprintf(line + n, sizeof(buf) - 1 - (size_t)n, fmt, ap);
 	va_end(ap);
-	if (n >= (int)sizeof(line) - 1)
-		n = sizeof(line) - 2;
+	if (n >= (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 3;
 	line[n++] = '\n';
 	log_write(line, (size_t)n);
 }

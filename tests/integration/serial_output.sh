@@ -8,6 +8,9 @@
 #    arrives, in order, none missing, and volt reports nothing dropped.
 # 3. stderr is the same stalled pipe, full to the last byte: log lines
 #    cannot block either, SIGTERM still stops volt.
+# 4. stderr is the same pipe, read as it comes (2>&1): every log line
+#    starts a line of its own, although the guest's output is written in
+#    chunks that end mid-line.
 # Usage: serial_output.sh VOLT GUEST_DIR SOURCE_DIR
 set -u
 . "$(dirname "$0")/common.sh"
@@ -103,6 +106,30 @@ full = wait_full(w, r=r)
 t = time.time()
 status = stop(p)
 print(f"SHARED full={full} status={status} secs={time.time() - t:.1f}")
+
+# 4. stdout and stderr on one pipe that a reader keeps up with (2>&1 into
+# a log collector): the guest's lines come in 4 KiB chunks that end
+# mid-line, and volt's log lines (SIGTERM's, the exit's) must each start a
+# line of their own.
+r, w = os.pipe()
+p = subprocess.Popen([volt, "--kernel", guest], stdout=w, stderr=w)
+os.close(w)
+buf = b""
+t0 = time.time()
+while time.time() - t0 < 1.5:
+    if select.select([r], [], [], 0.2)[0]:
+        buf += os.read(r, 65536)
+p.send_signal(signal.SIGTERM)
+while True:
+    chunk = os.read(r, 65536)
+    if not chunk:
+        break
+    buf += chunk
+p.wait(30)
+os.close(r)
+logs = re.findall(rb"volt: [a-z]+: ", buf)
+inline = re.findall(rb"[^\n]volt: [a-z]+: ", buf)
+print(f"INTERLEAVED status={p.returncode} log_lines={len(logs)} mid_line={len(inline)}")
 PY
 )
 stalled=$(grep '^STALLED full' <<<"$out")
@@ -126,6 +153,16 @@ case "$resumed" in
 		fail "a reader that stalls, then reads: too few lines to tell ($resumed)"
 	fi ;;
 *) fail "a reader that stalls, then reads: $resumed" ;;
+esac
+inter=$(grep '^INTERLEAVED' <<<"$out")
+case "$inter" in
+*"status=0 "*"mid_line=0"*)
+	if [[ $inter =~ log_lines=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -ge 1 ]; then
+		pass "console and log on one pipe: every log line starts a line ($inter)"
+	else
+		fail "console and log on one pipe: no log line to judge ($inter)"
+	fi ;;
+*) fail "console and log on one pipe: $inter" ;;
 esac
 shared=$(grep '^SHARED' <<<"$out")
 case "$shared" in
