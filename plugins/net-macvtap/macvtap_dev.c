@@ -21,14 +21,12 @@ static int mvt_dev_sysfs(const char *ifname, int ifindex, dev_t *dev)
 	char path[128];
 	unsigned maj, min;
 	FILE *f;
-	int n, e;
+	int n;
 
 	snprintf(path, sizeof(path), "/sys/class/net/%s/macvtap/tap%d/dev", ifname, ifindex);
 	f = fopen(path, "re");
-	if (!f) {
-		e = errno;
-		return -e;
-	}
+	if (!f)
+		return -errno;
 	n = fscanf(f, "%u:%u", &maj, &min);
 	fclose(f);
 	if (n != 2)
@@ -50,6 +48,19 @@ static int mvt_dev_is_ours(int fd, const char *ifname, const uint8_t mac[6])
 	if (strncmp(ifr.ifr_name, ifname, IFNAMSIZ) || memcmp(ifr.ifr_hwaddr.sa_data, mac, 6))
 		return -ENXIO;
 	return 0;
+}
+
+/* r from opening *fd: kept if it is a queue of our link, else closed.
+ * 0, or why not (-ENXIO: another link's). */
+static int mvt_dev_keep_ours(int r, int *fd, const char *ifname, const uint8_t mac[6])
+{
+	if (!r)
+		r = mvt_dev_is_ours(*fd, ifname, mac);
+	if (r && *fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return r;
 }
 
 static int mvt_dev_open_path(const char *path, int *fd)
@@ -91,14 +102,9 @@ static int mvt_dev_open_queue(const char *ifname, int ifindex, const uint8_t mac
 	int r;
 
 	snprintf(path, sizeof(path), "/dev/tap%d", ifindex);
-	r = mvt_dev_open_path(path, fd);
-	if (!r) {
-		r = mvt_dev_is_ours(*fd, ifname, mac);
-		if (!r)
-			return 0;
-		close(*fd);
-		*fd = -1;
-	}
+	r = mvt_dev_keep_ours(mvt_dev_open_path(path, fd), fd, ifname, mac);
+	if (!r)
+		return 0;
 	snprintf(node_is, sizeof(node_is), "%s", r == -ENXIO ? "another link's (one of another "
 		 "network namespace)" : r == -ENOENT ? "missing" : strerror(-r));
 	r = mvt_dev_sysfs(ifname, ifindex, &dev);
@@ -108,16 +114,11 @@ static int mvt_dev_open_queue(const char *ifname, int ifindex, const uint8_t mac
 			 path, node_is, ifname, ifindex, strerror(-r));
 		return -ENXIO;
 	}
-	r = mvt_dev_open_private(dev, fd);
-	if (!r)
-		r = mvt_dev_is_ours(*fd, ifname, mac);
+	r = mvt_dev_keep_ours(mvt_dev_open_private(dev, fd), fd, ifname, mac);
 	if (r) {
 		snprintf(why->text, sizeof(why->text), "%s: %s: %s, and device %u:%u (sysfs's) "
 			 "is not the link's either: %s", ifname, path, node_is, major(dev),
 			 minor(dev), r == -ENXIO ? "another link's" : strerror(-r));
-		if (*fd >= 0)
-			close(*fd);
-		*fd = -1;
 		return -ENXIO;
 	}
 	return 0;
