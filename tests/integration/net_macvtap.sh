@@ -25,13 +25,16 @@ MAC=02:00:0a:00:03:0f
 # reaped NAME WHAT PID: volt (PID, a pattern) ended with no teardown; within
 # 5 s its reaper has deleted voltmvt0 and said so on volt's stderr.
 reaped() {
+	local said="voltmvt0: volt \(pid $3\) ended without deleting its macvtap: deleted by the reaper"
+
+	# The reaper writes its line after the kernel has deleted the link:
+	# wait for both.
 	for _ in $(seq 50); do
-		ns ip link show voltmvt0 >/dev/null 2>&1 || break
+		! ns ip link show voltmvt0 >/dev/null 2>&1 && grep -Eq "$said" "$TMP/$1.err" && break
 		sleep 0.1
 	done
 	no_links macvtap "net-macvtap after $2"
-	check_grep "$1" err "voltmvt0: volt \(pid $3\) ended without deleting its macvtap: deleted by the reaper" \
-		"$2: the reaper says it deleted the link"
+	check_grep "$1" err "$said" "$2: the reaper says it deleted the link"
 }
 
 # 1. A normal run.
