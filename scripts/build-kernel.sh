@@ -4,13 +4,16 @@
 #   scripts/build-kernel.sh NAME        NAME = guest | host (scripts/kernel/NAME.config)
 #
 # Output goes to ${VOLT_CACHE:-$HOME/.cache/volt}/kernel-NAME-HASH/ (vmlinux, bzImage,
-# config, build.log; the source tree in src/). HASH covers the fragments, the
-# linux-source package version and this script, so a kernel is rebuilt only when one
-# of them changes. stdout: the paths of vmlinux, bzImage and, on the last line, the
-# directory. Progress and errors go to stderr.
+# config, build.log; the source tree in src/). HASH covers the fragments, their
+# patches, the linux-source package version and this script, so a kernel is rebuilt
+# only when one of them changes. stdout: the paths of vmlinux, bzImage and, on the
+# last line, the directory. Progress and errors go to stderr.
 #
 # A fragment may start from another one with a comment line "# volt-base: FILE"
 # (FILE relative to scripts/kernel/); the base is merged first, later lines win.
+# It may ask for a source patch with "# volt-patch: FILE" lines (FILE relative to
+# scripts/kernel/, applied with patch -p1 in the order of the chain); a patch that
+# adds a Kconfig option is then checked like any other option the fragment sets.
 #
 # Environment: VOLT_CACHE (cache root), VOLT_JOBS (make -j, default nproc),
 # VOLT_KEEP_OLD_KERNELS=1 (do not delete older kernel-NAME-* directories).
@@ -32,7 +35,7 @@ usage() {
 check_deps() {
 	local missing=() tool
 	[[ -r $TARBALL ]] || missing+=("$PKG ($TARBALL)")
-	for tool in make gcc bc flex bison xz tar perl sha256sum flock; do
+	for tool in make gcc bc flex bison xz tar perl sha256sum flock patch; do
 		command -v "$tool" >/dev/null || missing+=("$tool")
 	done
 	[[ -e /usr/include/libelf.h ]] || missing+=("libelf-dev")
@@ -40,7 +43,7 @@ check_deps() {
 	((${#missing[@]} == 0)) && return 0
 	log "missing build dependencies: ${missing[*]}"
 	log "run the project's install script (scripts/install-deps.sh), or:"
-	log "  apt-get install $PKG bc flex bison libelf-dev libssl-dev build-essential"
+	log "  apt-get install $PKG bc flex bison libelf-dev libssl-dev patch build-essential"
 	exit 1
 }
 
@@ -52,6 +55,16 @@ fragment_chain() {
 	base=$(sed -n 's/^# volt-base:[[:space:]]*\([^[:space:]]*\).*/\1/p' "$file" | head -n1)
 	[[ -z $base ]] || fragment_chain "$FRAG_DIR/$base" $((depth + 1))
 	echo "$file"
+}
+
+# Print the patches the fragments ask for ("# volt-patch: FILE"), in chain order.
+fragment_patches() {
+	local file patch
+	for file in "$@"; do
+		while read -r patch; do
+			echo "$FRAG_DIR/$patch"
+		done < <(sed -n 's/^# volt-patch:[[:space:]]*\([^[:space:]]*\).*/\1/p' "$file")
+	done
 }
 
 # The options the fragments ask for, one "SYMBOL<TAB>VALUE" per line, later fragments
@@ -86,17 +99,32 @@ verify_config() {
 	return 1
 }
 
+# extract SRC PATCH...: a fresh tree with the patches applied. The marker is written
+# last, so a tree left by a failed extraction or patch is made again next time.
+extract() {
+	local src=$1 patch; shift
+	log "extracting $TARBALL into $src"
+	rm -rf "$src" && mkdir -p "$src"
+	tar -xJf "$TARBALL" -C "$src" --strip-components=1
+	for patch in "$@"; do
+		log "applying ${patch#"$FRAG_DIR"/}"
+		patch -d "$src" -p1 --forward --batch --quiet <"$patch" >&2 ||
+			die "${patch#"$FRAG_DIR"/} does not apply to $PKG $(dpkg-query -W -f='${Version}' "$PKG")"
+	done
+	touch "$src/.volt-extracted"
+}
+
+# build NAME DIR FRAGMENT... -- PATCH...
 build() {
 	local name=$1 dir=$2; shift 2
 	local src=$dir/src jobs=${VOLT_JOBS:-$(nproc)} start=$SECONDS
-	local -a kmake=(make -C "$src" ARCH=x86_64)
+	local -a kmake=(make -C "$src" ARCH=x86_64) frags=() patches=()
+	while (($#)) && [[ $1 != -- ]]; do frags+=("$1"); shift; done
+	(($#)) && shift
+	patches=("$@")
+	set -- "${frags[@]}"
 
-	if [[ ! -e $src/.volt-extracted ]]; then
-		log "extracting $TARBALL into $src"
-		rm -rf "$src" && mkdir -p "$src"
-		tar -xJf "$TARBALL" -C "$src" --strip-components=1
-		touch "$src/.volt-extracted"
-	fi
+	[[ -e $src/.volt-extracted ]] || extract "$src" "${patches[@]}"
 
 	log "configuring $name: tinyconfig + ${*##*/}"
 	{
@@ -135,12 +163,16 @@ main() {
 	[[ $name =~ ^[A-Za-z0-9_-]+$ && -r $FRAG_DIR/$name.config ]] || usage
 	check_deps
 
-	local -a frags
+	local -a frags patches
+	local version key dir patch
 	mapfile -t frags < <(fragment_chain "$FRAG_DIR/$name.config")
-	local version key dir
+	mapfile -t patches < <(fragment_patches "${frags[@]}")
+	for patch in "${patches[@]}"; do
+		[[ -r $patch ]] || die "a fragment of '$name' asks for a patch that does not exist: $patch"
+	done
 	version=$(dpkg-query -W -f='${Version}' "$PKG" 2>/dev/null) ||
 		die "$PKG is not installed (dpkg-query); run the project's install script"
-	key=$( { cat "${frags[@]}"; echo "$PKG $version"; cat "$SELF"; } | sha256sum | cut -c1-16)
+	key=$( { cat "${frags[@]}" "${patches[@]}"; echo "$PKG $version"; cat "$SELF"; } | sha256sum | cut -c1-16)
 	CACHE=${VOLT_CACHE:-$HOME/.cache/volt}
 	dir=$CACHE/kernel-$name-$key
 	mkdir -p "$dir"
@@ -150,7 +182,7 @@ main() {
 	if [[ -e $dir/.done ]]; then
 		log "up to date: $dir"
 	else
-		build "$name" "$dir" "${frags[@]}"
+		build "$name" "$dir" "${frags[@]}" -- "${patches[@]}"
 	fi
 	exec 9>&-
 	prune_old "$name" "$dir"

@@ -13,7 +13,7 @@ packages=(
 	# tests
 	libcmocka-dev curl iproute2 e2fsprogs python3
 	# Linux guest kernel, rootfs and the nested rig
-	linux-source-6.1 bc flex bison libelf-dev libssl-dev
+	linux-source-6.1 bc flex bison libelf-dev libssl-dev patch
 	busybox-static cpio qemu-system-x86 xz-utils
 )
 
