@@ -1,11 +1,16 @@
 # L1 script of the rig benchmark (bench/rig/run-bench.sh; run by run-rig.sh with
-# busybox sh in /payload): volt (as configured by default, with
-# kernel_pages = shared, and with huge_pages = never) and QEMU's microvm machine boot the same vmlinux and
-# initramfs on L1's KVM, one warm-up each, then 5 runs each, taking turns in an
-# order that rotates every round. Each run is framed by VOLT-BENCH-BEGIN
+# busybox sh in /payload): volt, as configured by default and with other memory
+# settings (KINDS), and QEMU's microvm machine boot the same vmlinux and root
+# file system on L1's KVM, one warm-up each, then RUNS runs each, taking turns
+# in an order that rotates every round. Each run is framed by VOLT-BENCH-BEGIN
 # name=NAME and vmrun's VOLT-E2E-RESULT line (exec->marker time, exec->exit,
 # peak RSS, RSS outside guest RAM).
 RUNS=${RUNS:-5}
+# The VMMs, taking turns (run_kind below); the first is volt as configured by default.
+KINDS="volt voltshared voltauto voltloaded voltnever qemu"
+# ROOT=initramfs: guest/initramfs.gz; ROOT=disk: guest/rootfs.ext4 on virtio-blk,
+# read-only, root=/dev/vda (volt's virtio-blk plugin, QEMU's virtio-blk-device).
+ROOT=${ROOT:-initramfs}
 # fresh_pages: write and free 400 MiB (L1's /tmp is RAM) before each run, untimed.
 # A VMM's RAM comes from the pages the run before it freed; under QEMU TCG the
 # first write to a page some VM ran code from costs far more than to a page dd
@@ -19,6 +24,16 @@ fresh_pages() {
 # VM exit per byte. The i8042 options skip the keyboard controller's slow probes
 # (docs/benchmarks.md); reboot=k resets through the i8042 (QEMU: -device i8042).
 ARGS="console=ttyS0 reboot=k panic=-1 quiet i8042.noaux=1 i8042.nomux=1 i8042.nopnp=1 i8042.dumbkbd=1"
+if [ "$ROOT" = disk ]; then
+	ARGS="$ARGS root=/dev/vda"
+	# An INI file's relative paths are its directory's: name the image in full.
+	printf '[drive "rootfs"]\npath = %s/guest/rootfs.ext4\nread_only = true\n' "$PWD" >/tmp/disk.ini
+	VOLT_ROOT="--config /tmp/disk.ini"
+	QEMU_ROOT="-drive id=rootfs,file=guest/rootfs.ext4,format=raw,if=none,readonly=on -device virtio-blk-device,drive=rootfs"
+else
+	VOLT_ROOT="--initrd guest/initramfs.gz"
+	QEMU_ROOT="-initrd guest/initramfs.gz"
+fi
 
 # run_vm NAME ROUND VMM-COMMAND...: one timed run, on fresh pages, under vmrun.
 run_vm() {
@@ -33,37 +48,54 @@ run_vm() {
 run_volt_as() {
 	kind=$1 round=$2
 	shift 2
-	run_vm "$kind" "$round" bin/volt --kernel guest/vmlinux --initrd guest/initramfs.gz \
+	# shellcheck disable=SC2086 # VOLT_ROOT is a list of arguments
+	run_vm "$kind" "$round" bin/volt --kernel guest/vmlinux $VOLT_ROOT \
 		--memory 128 --vcpus 1 "$@" --cmdline "$ARGS"
 }
 
-run_volt() { run_volt_as volt "$1"; }
-# The same with [vm] kernel_pages = shared (the kernel's pages mapped from its file).
-run_voltshared() { run_volt_as voltshared "$1" --kernel-pages shared; }
-# The same with [vm] huge_pages = never (guest RAM on 4 KiB pages only).
-run_voltnohuge() { run_volt_as voltnohuge "$1" --huge-pages never; }
+# run_kind KIND ROUND: one run of one of KINDS.
+run_kind() {
+	case $1 in
+	volt) run_volt_as volt "$2" ;;
+	# [vm] kernel_pages = shared: the kernel's pages mapped from its file.
+	voltshared) run_volt_as voltshared "$2" --kernel-pages shared ;;
+	# [vm] huge_pages: huge pages for all guest RAM (as L1's THP "always" says),
+	# for the kernel and initrd volt loads only, or for none of it.
+	voltauto) run_volt_as voltauto "$2" --huge-pages auto ;;
+	voltloaded) run_volt_as voltloaded "$2" --huge-pages loaded ;;
+	voltnever) run_volt_as voltnever "$2" --huge-pages never ;;
+	qemu) run_qemu "$2" ;;
+	esac
+}
 
+# acpi=off: the guest kernel has no ACPI; with it on (microvm's default) QEMU
+# builds tables nobody reads and lists its virtio-mmio devices only there, not on
+# the kernel command line.
 run_qemu() {
-	run_vm qemu "$1" qemu/qemu-system-x86_64 -L qemu/data -M microvm -accel kvm -cpu host \
+	# shellcheck disable=SC2086 # QEMU_ROOT is a list of arguments
+	run_vm qemu "$1" qemu/qemu-system-x86_64 -L qemu/data -M microvm,acpi=off -accel kvm -cpu host \
 		-m 128 -smp 1 -nodefaults -no-user-config -nographic -serial stdio -no-reboot \
-		-kernel guest/vmlinux -initrd guest/initramfs.gz -append "$ARGS" -device i8042
+		-kernel guest/vmlinux $QEMU_ROOT -append "$ARGS" -device i8042
 }
 
 echo "VOLT-BENCH qemu=$(qemu/qemu-system-x86_64 --version | head -n1 | tr ' ' _) volt=$(bin/volt --version | head -n1 | tr ' ' _)"
-echo "VOLT-BENCH l1-cpus=$(grep -c '^processor' /proc/cpuinfo) args=$(echo "$ARGS" | tr ' ' ,)"
-run_volt warmup
-run_voltshared warmup
-run_voltnohuge warmup
-run_qemu warmup
+echo "VOLT-BENCH l1-cpus=$(grep -c '^processor' /proc/cpuinfo) root=$ROOT args=$(echo "$ARGS" | tr ' ' ,)"
+for kind in $KINDS; do run_kind "$kind" warmup; done
 i=1
 while [ "$i" -le "$RUNS" ]; do
-	# The order rotates every round.
-	case $((i % 4)) in
-	1) run_volt "$i"; run_voltshared "$i"; run_voltnohuge "$i"; run_qemu "$i" ;;
-	2) run_qemu "$i"; run_volt "$i"; run_voltshared "$i"; run_voltnohuge "$i" ;;
-	3) run_voltnohuge "$i"; run_qemu "$i"; run_volt "$i"; run_voltshared "$i" ;;
-	0) run_voltshared "$i"; run_voltnohuge "$i"; run_qemu "$i"; run_volt "$i" ;;
-	esac
+	# The order rotates every round: round i starts at the (i mod n)th kind.
+	# shellcheck disable=SC2086 # KINDS is a list
+	set -- $KINDS
+	skip=$((i % $#)) n=0
+	for kind in $KINDS; do
+		[ "$n" -ge "$skip" ] && run_kind "$kind" "$i"
+		n=$((n + 1))
+	done
+	n=0
+	for kind in $KINDS; do
+		[ "$n" -lt "$skip" ] && run_kind "$kind" "$i"
+		n=$((n + 1))
+	done
 	i=$((i + 1))
 done
 echo "VOLT-BENCH done"

@@ -10,7 +10,8 @@
 # finish. One line per kind:
 #   VOLT-DENSITY kind=K n=N rss_kib_per_vm=R pss_kib_per_vm=P
 N=${N:-4}
-# As l1-bench.sh: 1 vCPU, 128 MiB, the same kernel arguments for both VMMs.
+# As l1-bench.sh: 1 vCPU, 128 MiB, the same kernel arguments for both VMMs, and
+# QEMU with acpi=off (the guest has no ACPI).
 ARGS="console=ttyS0 reboot=k panic=-1 quiet i8042.noaux=1 i8042.nomux=1 i8042.nopnp=1 i8042.dumbkbd=1"
 
 # stopped_count NAME: how many processes called NAME are stopped (State T).
@@ -65,7 +66,7 @@ density voltshared volt bin/volt --kernel guest/vmlinux --initrd guest/initramfs
 	--memory 128 --vcpus 1 --kernel-pages shared --cmdline "$ARGS"
 density voltsharednohuge volt bin/volt --kernel guest/vmlinux --initrd guest/initramfs.gz \
 	--memory 128 --vcpus 1 --kernel-pages shared --huge-pages never --cmdline "$ARGS"
-density qemu qemu-system-x86_64 qemu/qemu-system-x86_64 -L qemu/data -M microvm -accel kvm \
+density qemu qemu-system-x86_64 qemu/qemu-system-x86_64 -L qemu/data -M microvm,acpi=off -accel kvm \
 	-cpu host -m 128 -smp 1 -nodefaults -no-user-config -nographic -serial stdio -no-reboot \
 	-kernel guest/vmlinux -initrd guest/initramfs.gz -append "$ARGS" -device i8042
 echo "VOLT-BENCH done"

@@ -56,7 +56,9 @@ payload_build_vmrun() {
 }
 
 # payload_guest_kernel: print the directory of the cached guest kernel (building
-# it the first time, ~10 min on 2 cores).
+# it the first time, ~10 min on 2 cores), or VOLT_GUEST_KERNEL_DIR if set: a
+# directory with a vmlinux and a bzImage of one's own, to try another kernel.
 payload_guest_kernel() {
+	if [[ -n ${VOLT_GUEST_KERNEL_DIR:-} ]]; then echo "$VOLT_GUEST_KERNEL_DIR"; return; fi
 	"$REPO/scripts/build-kernel.sh" guest | tail -n1
 }
