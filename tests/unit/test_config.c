@@ -124,7 +124,7 @@ static void test_defaults(void **state)
 	assert_null(f->cfg.kernel);
 	assert_int_equal(f->cfg.kernel_pages, 0); /* private: nothing shared between VMs */
 	assert_null(f->cfg.origin.kernel_pages);
-	assert_int_equal(f->cfg.huge_pages, 0); /* auto: the host's THP policy */
+	assert_int_equal(f->cfg.huge_pages, 1); /* loaded: huge pages for what volt loads */
 	assert_null(f->cfg.origin.huge_pages);
 	assert_null(f->cfg.serial_output);
 	assert_int_equal(f->cfg.log_level, LOG_INFO);
@@ -253,6 +253,7 @@ static void test_huge_pages(void **state)
 	assert_string_equal(f->cfg.origin.huge_pages, "t.ini:2: huge_pages");
 	config_free(&f->cfg);
 	config_init(&f->cfg);
+	f->cfg.huge_pages = 0;
 	assert_int_equal(load(f, "[vm]\nhuge_pages = loaded\n"), 0);
 	assert_int_equal(f->cfg.huge_pages, 1);
 	config_free(&f->cfg);
