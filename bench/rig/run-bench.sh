@@ -40,7 +40,7 @@ while (($#)); do
 	--runs) runs=${2:?}; shift 2 ;;
 	--density) density=${2:?}; shift 2 ;;
 	--root) root=${2:?}; shift 2 ;;
-	*) sed -n '7,16p' "${BASH_SOURCE[0]}" | sed 's/^#/ /' >&2; exit 2 ;;
+	*) sed -n '10,17p' "${BASH_SOURCE[0]}" | sed 's/^#/ /' >&2; exit 2 ;;
 	esac
 done
 case $root in
