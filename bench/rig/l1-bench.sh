@@ -8,9 +8,9 @@
 RUNS=${RUNS:-5}
 # The VMMs, taking turns (run_kind below); the first is volt as configured by default.
 KINDS="volt voltshared voltauto voltloaded voltnever qemu"
-# ROOT=initramfs: guest/initramfs.gz; ROOT=disk: guest/rootfs.ext4 on virtio-blk,
-# read-only, root=/dev/vda (volt's virtio-blk plugin, QEMU's virtio-blk-device).
-ROOT=${ROOT:-initramfs}
+# ROOT=disk: guest/rootfs.ext4 on virtio-blk, read-only, root=/dev/vda (volt's
+# virtio-blk plugin, QEMU's virtio-blk-device); ROOT=initramfs: guest/initramfs.gz.
+ROOT=${ROOT:-disk}
 # fresh_pages: write and free 400 MiB (L1's /tmp is RAM) before each run, untimed.
 # A VMM's RAM comes from the pages the run before it freed; under QEMU TCG the
 # first write to a page some VM ran code from costs far more than to a page dd

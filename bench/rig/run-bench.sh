@@ -9,9 +9,10 @@
 #
 #   bench/rig/run-bench.sh [--build-dir DIR] [--log FILE] [--runs N] [--root KIND] [--density N]
 #
-# --root KIND: the guest's root: initramfs (the default: guest/initramfs.gz) or
-# disk (the ext4 rootfs of scripts/build-rootfs.sh on virtio-blk, read-only, for
-# both VMMs: volt's virtio-blk plugin and QEMU's virtio-blk-device).
+# --root KIND: the guest's root: disk (the default: the ext4 rootfs of
+# scripts/build-rootfs.sh on virtio-blk, read-only, for both VMMs: volt's
+# virtio-blk plugin and QEMU's virtio-blk-device, as the e2e tests and most
+# microVMs boot) or initramfs (guest/initramfs.gz).
 # --density N: instead, N VMs of each kind at once (bench/rig/l1-density.sh),
 # stopped when their guests reach init; prints each kind's Rss and Pss per VM
 # (Pss shares every page among the processes that map it).
@@ -32,7 +33,7 @@ export PAYLOAD_LOG_NAME=run-bench
 # shellcheck source=../../tests/rig/e2e/payload.sh
 . "$REPO/tests/rig/e2e/payload.sh"
 
-build_dir=build-e2e log_file='' runs=5 density=0 root=initramfs
+build_dir=build-e2e log_file='' runs=5 density=0 root=
 while (($#)); do
 	case $1 in
 	--build-dir) build_dir=${2:?}; shift 2 ;;
@@ -40,9 +41,12 @@ while (($#)); do
 	--runs) runs=${2:?}; shift 2 ;;
 	--density) density=${2:?}; shift 2 ;;
 	--root) root=${2:?}; shift 2 ;;
-	*) sed -n '10,17p' "${BASH_SOURCE[0]}" | sed 's/^#/ /' >&2; exit 2 ;;
+	*) sed -n '10,18p' "${BASH_SOURCE[0]}" | sed 's/^#/ /' >&2; exit 2 ;;
 	esac
 done
+# The density benchmark boots from the initramfs only.
+((density > 0)) && root=${root:-initramfs}
+root=${root:-disk}
 case $root in
 initramfs) ;;
 disk) ((density == 0)) || { echo "run-bench: --density boots from the initramfs only" >&2; exit 2; } ;;
