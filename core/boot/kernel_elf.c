@@ -207,6 +207,10 @@ static int elf_copy(struct guest_mem *mem, const struct kernel_src *image,
 
 	src.maps_left = src.share ? KERNEL_SRC_MAX_MAPS : 0;
 	out->load_start = segs[0].paddr;
+	/* One range for the whole image: its segments meet mid-huge-page, and
+	 * each one's own whole huge pages would leave those out. Sorted and
+	 * not overlapping (elf_check_overlaps), so the last segment ends last. */
+	guest_mem_advise_fill(mem, segs[0].paddr, segs[n - 1].paddr + segs[n - 1].memsz - segs[0].paddr);
 	for (unsigned i = 0; i < n; i++) {
 		const struct elf_seg *s = &segs[i];
 		uint8_t *dst = guest_mem_ptr(mem, s->paddr, s->memsz);
@@ -216,7 +220,6 @@ static int elf_copy(struct guest_mem *mem, const struct kernel_src *image,
 		if (!dst)  /* cannot happen after elf_check_seg_ram; cheap to check */
 			return verr_set(err, EFAULT, "ELF program header %u: segment at 0x%llx is not in guest RAM",
 					s->idx, (unsigned long long)s->paddr);
-		guest_mem_advise_fill(mem, s->paddr, s->memsz);
 		ret = kernel_src_place(&src, mem, s->paddr, s->offset, s->filesz, &mapped, err);
 		if (ret)
 			return ret;

@@ -52,12 +52,14 @@ void guest_mem_advise_fill(struct guest_mem *mem, uint64_t gpa, uint64_t len)
 
 		if (end < gpa || gpa >= r->gpa + r->size || end <= r->gpa)
 			continue;
-		lo = (gpa > r->gpa ? gpa - r->gpa : 0) & ~(GUEST_MEM_HUGE - 1);
+		/* Only the huge pages wholly inside the range (r->hva is 2 MiB
+		 * aligned, as are region sizes but the last). */
+		lo = gpa > r->gpa ? gpa - r->gpa : 0;
+		lo = (lo + GUEST_MEM_HUGE - 1) & ~(GUEST_MEM_HUGE - 1);
 		hi = end - r->gpa < r->size ? end - r->gpa : r->size;
-		hi = (hi + GUEST_MEM_HUGE - 1) & ~(GUEST_MEM_HUGE - 1);
-		if (hi > r->size)
-			hi = r->size;
-		madvise(r->hva + lo, hi - lo, MADV_HUGEPAGE);
+		hi &= ~(GUEST_MEM_HUGE - 1);
+		if (lo < hi)
+			madvise(r->hva + lo, hi - lo, MADV_HUGEPAGE);
 	}
 }
 

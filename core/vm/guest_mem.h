@@ -68,11 +68,13 @@ bool guest_mem_contains(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
 int guest_mem_read(const struct guest_mem *mem, uint64_t gpa, void *buf, size_t len);
 int guest_mem_write(const struct guest_mem *mem, uint64_t gpa, const void *buf, size_t len);
 
-/* The VMM is about to fill [gpa, gpa+len) (a kernel or an initrd): back it
- * with transparent huge pages, so filling it costs one fault per 2 MiB
- * instead of one per 4 KiB. The range is rounded out to 2 MiB; since it is
- * written in full anyway, this costs at most 2 MiB more at each end. A hint:
- * nothing fails if the host has THP off; nothing is done under
+/* The VMM is about to fill [gpa, gpa+len) (a kernel image or an initrd):
+ * back the 2 MiB pages wholly inside it with transparent huge pages, so
+ * filling them costs one fault per 2 MiB instead of one per 4 KiB. The ends
+ * stay on 4 KiB pages: past a kernel image's end its free memory begins,
+ * which a small guest may never touch, and a huge page there would cost up
+ * to 2 MiB of it (1.5 MiB for the project's guest, docs/benchmarks.md). A
+ * hint: nothing fails if the host has THP off; nothing is done under
  * GUEST_MEM_HUGE_NEVER. */
 void guest_mem_advise_fill(struct guest_mem *mem, uint64_t gpa, uint64_t len);
 

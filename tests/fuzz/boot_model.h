@@ -65,8 +65,9 @@ static uint64_t model_rd(const uint8_t *p, unsigned bytes)
 	return v;
 }
 
-/* Host memory that filling [gpa, gpa+len) of guest RAM may cost: the
- * 2 MiB huge pages around it (guest_mem_advise_fill asks for them). */
+/* Host memory that filling [gpa, gpa+len) of guest RAM may cost, at most:
+ * the 2 MiB-aligned span around it (the fill touches every 4 KiB page of it,
+ * and guest_mem_advise_fill asks for huge pages only inside it). */
 static uint64_t model_fill_cost(uint64_t gpa, uint64_t len)
 {
 	uint64_t huge = LAYOUT_MIB(2), lo = gpa / huge * huge;

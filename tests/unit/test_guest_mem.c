@@ -19,6 +19,7 @@
 #include "vm/guest_mem.h"
 #include "vm/layout.h"
 #include "mem_fixture.h"
+#include "vmflags.h"
 
 #define AT    LAYOUT_MIB(16)
 #define PAGES 4
@@ -177,40 +178,6 @@ static void test_map_file_failure_keeps_ram(void **state)
 	assert_int_equal(p[GUEST_MEM_PAGE - 1], 9);
 }
 
-/* The VmFlags the kernel reports for the mapping that holds p:
- * "hg" advised for huge pages, "nh" advised against (/proc/PID/smaps). */
-static void smaps_vmflags(const void *p, char *flags, size_t cap)
-{
-	FILE *f = fopen("/proc/self/smaps", "r");
-	char line[512];
-	bool in = false;
-
-	assert_non_null(f);
-	flags[0] = '\0';
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) /* a mapping's first line */
-			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
-		else if (in && !strncmp(line, "VmFlags:", 8)) {
-			snprintf(flags, cap, "%s", line + 8);
-			break;
-		}
-	}
-	fclose(f);
-}
-
-static bool vmflag(const void *p, const char *flag)
-{
-	char flags[512], *tok, *save = NULL;
-
-	smaps_vmflags(p, flags, sizeof(flags));
-	for (tok = strtok_r(flags, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
-		if (!strcmp(tok, flag))
-			return true;
-	return false;
-}
-
 /* Guest RAM is never inherited by a child process ("dc": do not copy on
  * fork) nor written into a core dump ("dd"), RAM the file mapping replaced
  * included; the range beyond the mapped file keeps both too. */
@@ -234,50 +201,70 @@ static void test_kept_private(void **state)
 	assert_true(vmflag(p + 2 * GUEST_MEM_PAGE, "dd"));
 }
 
-/* Without THP in the host kernel there is no flag to look at. */
-static void skip_without_thp(void)
-{
-	if (access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK)) {
-		print_message("SKIP: the host kernel has no transparent huge pages\n");
-		skip();
-	}
-}
+/* A fill from 17 MiB to 21 MiB: one whole huge page inside, 18-20 MiB. */
+#define FILL     LAYOUT_MIB(17)
+#define FILL_LEN LAYOUT_MIB(4)
+#define HUGE_LO  LAYOUT_MIB(18)
+#define HUGE_HI  LAYOUT_MIB(20)
 
-#define FILL     LAYOUT_MIB(16)
-#define FILL_LEN LAYOUT_MIB(1)
-
-/* auto: nothing is refused; a range the VMM fills is advised for huge pages. */
+/* auto: nothing is refused; the huge pages inside a range the VMM fills are
+ * advised for. */
 static void test_huge_auto(void **state)
 {
 	struct guest_mem *mem = *state;
-	uint8_t *fill = guest_mem_ptr(mem, FILL, FILL_LEN);
+	uint8_t *huge = guest_mem_ptr(mem, HUGE_LO, HUGE_HI - HUGE_LO);
 
 	skip_without_thp();
 	assert_int_equal(guest_mem_set_huge(mem, GUEST_MEM_HUGE_AUTO, NULL), 0);
 	assert_false(vmflag(mem->base, "nh"));
 	guest_mem_advise_fill(mem, FILL, FILL_LEN);
-	assert_true(vmflag(fill, "hg"));
+	assert_true(vmflag(huge, "hg"));
+	assert_false(vmflag(huge - 1, "hg"));
 	assert_false(vmflag(mem->base, "hg"));
 	assert_false(vmflag(mem->base, "nh"));
 }
 
-/* loaded: 4 KiB pages everywhere but the filled range, rounded out to 2 MiB. */
+/* loaded: 4 KiB pages everywhere but the whole huge pages inside the filled
+ * range; its ends, where the guest's free memory may begin, stay on 4 KiB. */
 static void test_huge_loaded(void **state)
 {
 	struct guest_mem *mem = *state;
 	uint8_t *fill = guest_mem_ptr(mem, FILL, FILL_LEN);
+	uint8_t *huge = guest_mem_ptr(mem, HUGE_LO, HUGE_HI - HUGE_LO);
 
 	skip_without_thp();
 	assert_int_equal(guest_mem_set_huge(mem, GUEST_MEM_HUGE_LOADED, NULL), 0);
 	assert_true(vmflag(mem->base, "nh"));
-	assert_true(vmflag(fill, "nh"));
+	assert_true(vmflag(huge, "nh"));
 	guest_mem_advise_fill(mem, FILL, FILL_LEN);
-	assert_true(vmflag(fill, "hg"));
-	assert_false(vmflag(fill, "nh"));
-	assert_true(vmflag(fill + LAYOUT_MIB(2) - 1, "hg"));
-	assert_true(vmflag(fill + LAYOUT_MIB(2), "nh"));
-	assert_true(vmflag(fill - 1, "nh"));
+	assert_true(vmflag(huge, "hg"));
+	assert_false(vmflag(huge, "nh"));
+	assert_true(vmflag(huge + (HUGE_HI - HUGE_LO) - 1, "hg"));
+	assert_true(vmflag(huge - 1, "nh"));                 /* the fill's first MiB */
+	assert_true(vmflag(fill, "nh"));
+	assert_true(vmflag(huge + (HUGE_HI - HUGE_LO), "nh")); /* its last MiB */
+	assert_true(vmflag(fill + FILL_LEN - 1, "nh"));
 	assert_true(vmflag(mem->base + mem->map_size - 1, "nh"));
+}
+
+/* loaded: a fill smaller than a huge page, or one that holds none whole (an
+ * initrd of a few MiB at an odd address), gets none. */
+static void test_huge_loaded_small(void **state)
+{
+	struct guest_mem *mem = *state;
+	uint8_t *p = guest_mem_ptr(mem, LAYOUT_MIB(16), LAYOUT_MIB(4));
+
+	skip_without_thp();
+	assert_int_equal(guest_mem_set_huge(mem, GUEST_MEM_HUGE_LOADED, NULL), 0);
+	guest_mem_advise_fill(mem, LAYOUT_MIB(16), LAYOUT_MIB(1));
+	guest_mem_advise_fill(mem, LAYOUT_MIB(17), LAYOUT_MIB(2) + GUEST_MEM_PAGE);
+	for (uint64_t off = 0; off < LAYOUT_MIB(4); off += GUEST_MEM_PAGE)
+		assert_false(vmflag(p + off, "hg"));
+	/* The same range exactly on huge-page boundaries gets its page. */
+	guest_mem_advise_fill(mem, LAYOUT_MIB(18), LAYOUT_MIB(2));
+	assert_true(vmflag(p + LAYOUT_MIB(2), "hg"));
+	assert_true(vmflag(p + LAYOUT_MIB(4) - 1, "hg"));
+	assert_false(vmflag(p + LAYOUT_MIB(2) - 1, "hg"));
 }
 
 /* never: the filled range stays on 4 KiB pages too. */
@@ -308,6 +295,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kept_private, setup_mem, teardown_mem),
 		cmocka_unit_test_setup_teardown(test_huge_auto, setup_mem, teardown_mem),
 		cmocka_unit_test_setup_teardown(test_huge_loaded, setup_mem, teardown_mem),
+		cmocka_unit_test_setup_teardown(test_huge_loaded_small, setup_mem, teardown_mem),
 		cmocka_unit_test_setup_teardown(test_huge_never, setup_mem, teardown_mem),
 	};
 

@@ -20,6 +20,7 @@
 #include "vm/layout.h"
 #include "kernel_file.h"
 #include "mem_fixture.h"
+#include "vmflags.h"
 
 #define DATA_OFF  0x1000ULL  /* first segment's file data */
 #define KBASE     0x1000000ULL
@@ -496,6 +497,35 @@ static void test_bss_stays_inside(void **state)
 	free(im.buf);
 }
 
+/* [vm] huge_pages = loaded: the image's whole huge pages are advised for as
+ * one range, so the one where two segments meet is too; past the image's
+ * end, where the guest's free memory begins, 4 KiB pages stay. */
+static void test_huge_pages_span_segments(void **state)
+{
+	static const struct seg segs[] = {
+		{ PT_LOAD, KBASE, KVIRT, 0x180000, 0x180000 },              /* 16-17.5 MiB */
+		{ PT_LOAD, KBASE + 0x180000, KVIRT + 0x180000, 0x1000, 0x300000 }, /* -20.5 */
+	};
+	struct elf_img im = elf_build(segs, 2, KBASE);
+	struct volt_err err = { 0 };
+	struct boot_kernel k;
+	struct guest_mem *mem = NULL;
+	uint8_t *base;
+
+	(void)state; /* RAM of its own: the policy below is for one VM's life */
+	skip_without_thp();
+	assert_int_equal(setup_mem((void **)&mem), 0);
+	base = guest_mem_ptr(mem, KBASE, LAYOUT_MIB(6));
+	assert_int_equal(guest_mem_set_huge(mem, GUEST_MEM_HUGE_LOADED, NULL), 0);
+	assert_int_equal(kernel_load_image(mem, im.buf, im.len, &k, &err), 0);
+	assert_true(vmflag(base, "hg"));                 /* 16-18: both segments */
+	assert_true(vmflag(base + LAYOUT_MIB(2), "hg")); /* 18-20: the second */
+	assert_true(vmflag(base + LAYOUT_MIB(4), "nh")); /* 20-20.5 and after */
+	assert_true(vmflag(base - 1, "nh"));
+	free(im.buf);
+	teardown_mem((void **)&mem);
+}
+
 /* kernel_load_elf called on its own fills all of *out, whatever it held. */
 static void test_elf_out_cleared(void **state)
 {
@@ -885,6 +915,7 @@ int main(void)
 		cmocka_unit_test(test_header_only),
 		cmocka_unit_test(test_vmlinux_boundaries),
 		cmocka_unit_test(test_bss_stays_inside),
+		cmocka_unit_test(test_huge_pages_span_segments),
 		cmocka_unit_test(test_elf_out_cleared),
 		cmocka_unit_test(test_neither_format),
 		cmocka_unit_test(test_tiny_image),
