@@ -8,8 +8,7 @@
 RUNS=${RUNS:-5}
 # The VMMs, taking turns (run_kind below); the first is volt as configured by default.
 KINDS="volt voltshared voltauto voltloaded voltnever qemu"
-# ROOT=disk: guest/rootfs.ext4 on virtio-blk, read-only, root=/dev/vda (volt's
-# virtio-blk plugin, QEMU's virtio-blk-device); ROOT=initramfs: guest/initramfs.gz.
+# The guest's root: disk or initramfs (l1-vm.sh).
 ROOT=${ROOT:-disk}
 # fresh_pages: write and free 400 MiB (L1's /tmp is RAM) before each run, untimed.
 # A VMM's RAM comes from the pages the run before it freed; under QEMU TCG the
@@ -20,20 +19,9 @@ fresh_pages() {
 	dd if=/dev/zero of=/tmp/fresh-pages bs=1M count=400 2>/dev/null
 	rm -f /tmp/fresh-pages
 }
-# Both VMMs: 1 vCPU, 128 MiB, the same kernel arguments. quiet: the console costs a
-# VM exit per byte. The i8042 options skip the keyboard controller's slow probes
-# (docs/benchmarks.md); reboot=k resets through the i8042 (QEMU: -device i8042).
-ARGS="console=ttyS0 reboot=k panic=-1 quiet i8042.noaux=1 i8042.nomux=1 i8042.nopnp=1 i8042.dumbkbd=1"
-if [ "$ROOT" = disk ]; then
-	ARGS="$ARGS root=/dev/vda"
-	# An INI file's relative paths are its directory's: name the image in full.
-	printf '[drive "rootfs"]\npath = %s/guest/rootfs.ext4\nread_only = true\n' "$PWD" >/tmp/disk.ini
-	VOLT_ROOT="--config /tmp/disk.ini"
-	QEMU_ROOT="-drive id=rootfs,file=guest/rootfs.ext4,format=raw,if=none,readonly=on -device virtio-blk-device,drive=rootfs"
-else
-	VOLT_ROOT="--initrd guest/initramfs.gz"
-	QEMU_ROOT="-initrd guest/initramfs.gz"
-fi
+# ARGS, VOLT_VM and QEMU_VM: the VM both VMMs boot.
+# shellcheck source=l1-vm.sh
+. ./l1-vm.sh
 
 # run_vm NAME ROUND VMM-COMMAND...: one timed run, on fresh pages, under vmrun.
 run_vm() {
@@ -48,9 +36,8 @@ run_vm() {
 run_volt_as() {
 	kind=$1 round=$2
 	shift 2
-	# shellcheck disable=SC2086 # VOLT_ROOT is a list of arguments
-	run_vm "$kind" "$round" bin/volt --kernel guest/vmlinux $VOLT_ROOT \
-		--memory 128 --vcpus 1 "$@" --cmdline "$ARGS"
+	# shellcheck disable=SC2086 # VOLT_VM is a list of arguments
+	run_vm "$kind" "$round" bin/volt $VOLT_VM "$@" --cmdline "$ARGS"
 }
 
 # run_kind KIND ROUND: one run of one of KINDS.
@@ -68,14 +55,9 @@ run_kind() {
 	esac
 }
 
-# acpi=off: the guest kernel has no ACPI; with it on (microvm's default) QEMU
-# builds tables nobody reads and lists its virtio-mmio devices only there, not on
-# the kernel command line.
 run_qemu() {
-	# shellcheck disable=SC2086 # QEMU_ROOT is a list of arguments
-	run_vm qemu "$1" qemu/qemu-system-x86_64 -L qemu/data -M microvm,acpi=off -accel kvm -cpu host \
-		-m 128 -smp 1 -nodefaults -no-user-config -nographic -serial stdio -no-reboot \
-		-kernel guest/vmlinux $QEMU_ROOT -append "$ARGS" -device i8042
+	# shellcheck disable=SC2086 # QEMU_VM is a list of arguments
+	run_vm qemu "$1" qemu/qemu-system-x86_64 $QEMU_VM -append "$ARGS"
 }
 
 echo "VOLT-BENCH qemu=$(qemu/qemu-system-x86_64 --version | head -n1 | tr ' ' _) volt=$(bin/volt --version | head -n1 | tr ' ' _)"

@@ -2,7 +2,7 @@
 # run by run-rig.sh with busybox sh in /payload): N VMs of one kind at a time
 # (volt as by default, volt with kernel_pages = shared, volt with that and
 # huge_pages = never, QEMU microvm), all
-# booting the same vmlinux and initramfs at once; vmrun stops each VMM
+# booting the same vmlinux and root (l1-vm.sh) at once; vmrun stops each VMM
 # (SIGSTOP) when its guest prints "VOLT-INIT done", and once all N are
 # stopped the script reads each one's Rss and Pss (/proc/PID/smaps_rollup:
 # Pss divides every shared page among the processes that map it, so the
@@ -10,9 +10,11 @@
 # finish. One line per kind:
 #   VOLT-DENSITY kind=K n=N rss_kib_per_vm=R pss_kib_per_vm=P
 N=${N:-4}
-# As l1-bench.sh: 1 vCPU, 128 MiB, the same kernel arguments for both VMMs, and
-# QEMU with acpi=off (the guest has no ACPI).
-ARGS="console=ttyS0 reboot=k panic=-1 quiet i8042.noaux=1 i8042.nomux=1 i8042.nopnp=1 i8042.dumbkbd=1"
+# The guest's root: disk or initramfs (l1-vm.sh).
+ROOT=${ROOT:-disk}
+# ARGS, VOLT_VM and QEMU_VM: the VM both VMMs boot, as in l1-bench.sh.
+# shellcheck source=l1-vm.sh
+. ./l1-vm.sh
 
 # stopped_count NAME: how many processes called NAME are stopped (State T).
 stopped_count() {
@@ -59,14 +61,12 @@ density() {
 	grep -h '^VOLT-E2E-RESULT' /tmp/density-"$kind"-*.out
 }
 
-echo "VOLT-BENCH density n=$N"
-density volt volt bin/volt --kernel guest/vmlinux --initrd guest/initramfs.gz --memory 128 \
-	--vcpus 1 --cmdline "$ARGS"
-density voltshared volt bin/volt --kernel guest/vmlinux --initrd guest/initramfs.gz \
-	--memory 128 --vcpus 1 --kernel-pages shared --cmdline "$ARGS"
-density voltsharednohuge volt bin/volt --kernel guest/vmlinux --initrd guest/initramfs.gz \
-	--memory 128 --vcpus 1 --kernel-pages shared --huge-pages never --cmdline "$ARGS"
-density qemu qemu-system-x86_64 qemu/qemu-system-x86_64 -L qemu/data -M microvm,acpi=off -accel kvm \
-	-cpu host -m 128 -smp 1 -nodefaults -no-user-config -nographic -serial stdio -no-reboot \
-	-kernel guest/vmlinux -initrd guest/initramfs.gz -append "$ARGS" -device i8042
+echo "VOLT-BENCH density n=$N root=$ROOT"
+# shellcheck disable=SC2086 # VOLT_VM and QEMU_VM are lists of arguments
+{
+density volt volt bin/volt $VOLT_VM --cmdline "$ARGS"
+density voltshared volt bin/volt $VOLT_VM --kernel-pages shared --cmdline "$ARGS"
+density voltsharednever volt bin/volt $VOLT_VM --kernel-pages shared --huge-pages never --cmdline "$ARGS"
+density qemu qemu-system-x86_64 qemu/qemu-system-x86_64 $QEMU_VM -append "$ARGS"
+}
 echo "VOLT-BENCH done"

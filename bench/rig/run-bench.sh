@@ -44,12 +44,9 @@ while (($#)); do
 	*) sed -n '10,18p' "${BASH_SOURCE[0]}" | sed 's/^#/ /' >&2; exit 2 ;;
 	esac
 done
-# The density benchmark boots from the initramfs only.
-((density > 0)) && root=${root:-initramfs}
 root=${root:-disk}
 case $root in
-initramfs) ;;
-disk) ((density == 0)) || { echo "run-bench: --density boots from the initramfs only" >&2; exit 2; } ;;
+initramfs | disk) ;;
 *) echo "run-bench: --root takes initramfs or disk, not '$root'" >&2; exit 2 ;;
 esac
 cd "$REPO"
@@ -74,8 +71,9 @@ else
 fi
 cp "$(command -v qemu-system-x86_64)" "$payload/qemu/"
 cp -L /usr/share/qemu/qboot.rom /usr/share/qemu/bios-microvm.bin "$payload/qemu/data/"
+cp "$SELF_DIR/l1-vm.sh" "$payload/"
 if ((density > 0)); then
-	sed "s/^N=.*/N=$density/" "$SELF_DIR/l1-density.sh" >"$work/l1-bench.sh"
+	sed "s/^N=.*/N=$density/; s/^ROOT=.*/ROOT=$root/" "$SELF_DIR/l1-density.sh" >"$work/l1-bench.sh"
 else
 	sed "s/^RUNS=.*/RUNS=$runs/; s/^ROOT=.*/ROOT=$root/" "$SELF_DIR/l1-bench.sh" >"$work/l1-bench.sh"
 fi
