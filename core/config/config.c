@@ -986,7 +986,7 @@ void config_init(struct volt_config *cfg)
 	cfg->kernel_pages = 0; /* "private": copied, nothing shared between VMs */
 	/* "loaded": huge pages for the kernel and initrd volt writes whole, 4 KiB
 	 * pages for the rest, which a small guest touches sparsely; on a host
-	 * whose THP is "always" that is 3 MiB less per VM than "auto" for the
+	 * whose THP is "always" that is 4 MiB less per VM than "auto" for the
 	 * benchmark's guest (docs/benchmarks.md). */
 	cfg->huge_pages = 1;
 	cfg->cmdline = config_default_cmdline;
