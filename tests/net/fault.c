@@ -1,6 +1,7 @@
 #include "fault.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stddef.h>
 
 bool fail_calloc;
@@ -14,6 +15,13 @@ void *__wrap_calloc(size_t n, size_t size)
 		return NULL;
 	}
 	return __real_calloc(n, size);
+}
+
+int bind_refused_slot1(struct volt_instance *inst, uint32_t slot, int fd)
+{
+	(void)inst;
+	(void)fd;
+	return slot == 1 ? -ENOSPC : 0;
 }
 
 int open_fds(void)

@@ -877,11 +877,6 @@ static void test_no_sysfs(void **state)
 		 "device 1:3 (sysfs's) is not the link's either: Inappropriate ioctl for device");
 }
 
-static int bind_refused(struct volt_instance *inst, uint32_t slot, int fd)
-{
-	return slot == 1 ? -ENOSPC : 0;
-}
-
 /* The sandbox refuses the netlink fd: realize fails naming the step; the
  * link is deleted at destroy. */
 static void test_bind_refused(void **state)
@@ -892,7 +887,7 @@ static void test_bind_refused(void **state)
 	if (!have_ns)
 		skip();
 	be_init(&b);
-	b.fh->api.sandbox_bind_fd = bind_refused;
+	b.fh->api.sandbox_bind_fd = bind_refused_slot1;
 	fake_host_set(b.fh, "parent", "vp0");
 	fake_host_set(b.fh, "ifname", "tmvt6");
 	assert_int_equal(be_up(&b), -ENOSPC);

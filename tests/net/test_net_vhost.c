@@ -672,11 +672,6 @@ static void test_plugin_tap_refused(void **state)
 	vh.on = false;
 }
 
-static int bind_refused(struct volt_instance *inst, uint32_t slot, int fd)
-{
-	return slot == 1 ? -ENOSPC : 0;
-}
-
 static void test_plugin_bind_refused(void **state)
 {
 	struct be b;
@@ -686,7 +681,7 @@ static void test_plugin_bind_refused(void **state)
 		skip();
 	vh_reset(VH_FEATURES);
 	be_init(&b);
-	b.fh->api.sandbox_bind_fd = bind_refused;
+	b.fh->api.sandbox_bind_fd = bind_refused_slot1;
 	fake_host_set(b.fh, "tap", "vhtap3");
 	assert_int_equal(be_up(&b), -ENOSPC);
 	assert_true(fake_log_has(b.fh, "vhtap3: binding fds for the sandbox: No space left on device"));
