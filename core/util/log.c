@@ -77,20 +77,17 @@ void log_console_end(int last_byte)
  * console, on the same file, left its line unfinished. */
 static void log_write(char *line, size_t n)
 {
-	if (console_shared) {
-		pthread_mutex_lock(&console_lock);
-		if (console_midline) {
-			line--;
-			n++;
-			line[0] = '\n';
-			console_midline = false;
-		}
+	log_console_begin();
+	if (console_midline) { /* only ever set while the console is shared */
+		line--;
+		n++;
+		line[0] = '\n';
+		console_midline = false;
 	}
 	if (write(STDERR_FILENO, line, n) < 0) {
 		/* Nothing to do: stderr is where we would say so. */
 	}
-	if (console_shared)
-		pthread_mutex_unlock(&console_lock);
+	log_console_end(-1);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)
