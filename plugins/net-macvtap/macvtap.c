@@ -297,8 +297,6 @@ static int mvt_start(void *state)
 	return r;
 }
 
-/* Delete the owned link: by its reaper, which kept the right to (volt may
- * have given it up at lockdown), or, if the reaper is gone, directly. */
 /* The outcome of a delete, on one line: a failure with the hint. */
 static void mvt_delete_said(struct macvtap *m, int r, const struct tap_why *why)
 {
@@ -308,6 +306,8 @@ static void mvt_delete_said(struct macvtap *m, int r, const struct tap_why *why)
 		m->host->log(m->inst, VOLT_LOG_INFO, "%s: macvtap deleted", m->ifname);
 }
 
+/* Delete the owned link: by its reaper, which kept the right to (volt may
+ * have given it up at lockdown), or, if the reaper is gone, directly. */
 static void mvt_delete_link(struct macvtap *m)
 {
 	struct tap_why why;
