@@ -63,21 +63,15 @@ run_qemu() {
 echo "VOLT-BENCH qemu=$(qemu/qemu-system-x86_64 --version | head -n1 | tr ' ' _) volt=$(bin/volt --version | head -n1 | tr ' ' _)"
 echo "VOLT-BENCH l1-cpus=$(grep -c '^processor' /proc/cpuinfo) root=$ROOT args=$(echo "$ARGS" | tr ' ' ,)"
 for kind in $KINDS; do run_kind "$kind" warmup; done
-i=1
+order=$KINDS i=1
 while [ "$i" -le "$RUNS" ]; do
-	# The order rotates every round: round i starts at the (i mod n)th kind.
-	# shellcheck disable=SC2086 # KINDS is a list
-	set -- $KINDS
-	skip=$((i % $#)) n=0
-	for kind in $KINDS; do
-		[ "$n" -ge "$skip" ] && run_kind "$kind" "$i"
-		n=$((n + 1))
-	done
-	n=0
-	for kind in $KINDS; do
-		[ "$n" -lt "$skip" ] && run_kind "$kind" "$i"
-		n=$((n + 1))
-	done
+	# The order rotates every round: the kind that went first goes last.
+	# shellcheck disable=SC2086 # order is a list
+	set -- $order
+	first=$1
+	shift
+	order="$* $first"
+	for kind in $order; do run_kind "$kind" "$i"; done
 	i=$((i + 1))
 done
 echo "VOLT-BENCH done"

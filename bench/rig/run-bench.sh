@@ -141,24 +141,20 @@ for col in 2:init_ms 3:exit_ms 4:uptime_s 5:peak_rss_kib 6:overhead_kib; do
 	echo
 done
 echo
-# verdict KIND: the two targets for one volt configuration. The exit status is
-# volt's as configured by default; the other kinds are for comparison.
+# target KIND WHAT RATIO LIMIT: one target for one volt configuration. The exit
+# status is volt's as configured by default; the other kinds are for comparison.
+target() {
+	if awk -v r="$3" -v max="$4" 'BEGIN { exit !(r != "-" && r <= max) }'; then
+		echo "$1: target $2 <= $4 x QEMU: met ($3)"
+	else
+		echo "$1: target $2 <= $4 x QEMU: MISSED ($3)"
+		[[ $1 != volt ]] || fail=1
+	fi
+}
+# verdict KIND: the two targets for one volt configuration.
 verdict() {
-	local init_ratio rss_ratio
-	init_ratio=$(ratio "$(median "$1" 2)" "$(median qemu 2)")
-	rss_ratio=$(ratio "$(median "$1" 5)" "$(median qemu 5)")
-	if awk -v r="$init_ratio" 'BEGIN { exit !(r != "-" && r <= 0.7) }'; then
-		echo "$1: target time to init <= 0.7 x QEMU: met ($init_ratio)"
-	else
-		echo "$1: target time to init <= 0.7 x QEMU: MISSED ($init_ratio)"
-		[[ $1 != volt ]] || fail=1
-	fi
-	if awk -v r="$rss_ratio" 'BEGIN { exit !(r != "-" && r <= 0.25) }'; then
-		echo "$1: target peak RSS <= 0.25 x QEMU: met ($rss_ratio)"
-	else
-		echo "$1: target peak RSS <= 0.25 x QEMU: MISSED ($rss_ratio)"
-		[[ $1 != volt ]] || fail=1
-	fi
+	target "$1" "time to init" "$(ratio "$(median "$1" 2)" "$(median qemu 2)")" 0.7
+	target "$1" "peak RSS" "$(ratio "$(median "$1" 5)" "$(median qemu 5)")" 0.25
 }
 for k in "${kinds[@]}"; do verdict "$k"; done
 ((rc == 0)) || exit "$rc"
