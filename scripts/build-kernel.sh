@@ -99,32 +99,26 @@ verify_config() {
 	return 1
 }
 
-# extract SRC PATCH...: a fresh tree with the patches applied. The marker is written
-# last, so a tree left by a failed extraction or patch is made again next time.
+# extract SRC VERSION PATCH...: a fresh tree of the package at VERSION with the
+# patches applied. The marker is written last, so a tree left by a failed
+# extraction or patch is made again next time.
 extract() {
-	local src=$1 patch; shift
+	local src=$1 version=$2 patch; shift 2
 	log "extracting $TARBALL into $src"
 	rm -rf "$src" && mkdir -p "$src"
 	tar -xJf "$TARBALL" -C "$src" --strip-components=1
 	for patch in "$@"; do
 		log "applying ${patch#"$FRAG_DIR"/}"
 		patch -d "$src" -p1 --forward --batch --quiet <"$patch" >&2 ||
-			die "${patch#"$FRAG_DIR"/} does not apply to $PKG $(dpkg-query -W -f='${Version}' "$PKG")"
+			die "${patch#"$FRAG_DIR"/} does not apply to $PKG $version"
 	done
 	touch "$src/.volt-extracted"
 }
 
-# build NAME DIR FRAGMENT... -- PATCH...
 build() {
 	local name=$1 dir=$2; shift 2
 	local src=$dir/src jobs=${VOLT_JOBS:-$(nproc)} start=$SECONDS
-	local -a kmake=(make -C "$src" ARCH=x86_64) frags=() patches=()
-	while (($#)) && [[ $1 != -- ]]; do frags+=("$1"); shift; done
-	(($#)) && shift
-	patches=("$@")
-	set -- "${frags[@]}"
-
-	[[ -e $src/.volt-extracted ]] || extract "$src" "${patches[@]}"
+	local -a kmake=(make -C "$src" ARCH=x86_64)
 
 	log "configuring $name: tinyconfig + ${*##*/}"
 	{
@@ -182,7 +176,8 @@ main() {
 	if [[ -e $dir/.done ]]; then
 		log "up to date: $dir"
 	else
-		build "$name" "$dir" "${frags[@]}" -- "${patches[@]}"
+		[[ -e $dir/src/.volt-extracted ]] || extract "$dir/src" "$version" "${patches[@]}"
+		build "$name" "$dir" "${frags[@]}"
 	fi
 	exec 9>&-
 	prune_old "$name" "$dir"
