@@ -856,18 +856,18 @@ static int config_check_ranges(const struct volt_config *cfg, struct volt_err *e
 	return 0;
 }
 
-/* The user exists (or is a number) and is not root. */
-static int config_check_user(const char *spec, const char *origin, struct volt_err *err)
+/* The user exists (or is a number) and is not root: its ids into u. */
+static int config_check_user(const char *spec, const char *origin, struct sandbox_user *u,
+			     struct volt_err *err)
 {
-	struct sandbox_user u;
 	char why[160];
 
-	if (sandbox_user_parse(spec, &u, why, sizeof(why)))
+	if (sandbox_user_parse(spec, u, why, sizeof(why)))
 		return verr_set(err, EINVAL, "%s = %s: %s", origin, spec, why);
 	return 0;
 }
 
-int config_validate(const struct volt_config *cfg, struct volt_err *err)
+int config_validate(struct volt_config *cfg, struct volt_err *err)
 {
 	int rc = config_check_ranges(cfg, err);
 
@@ -893,7 +893,8 @@ int config_validate(const struct volt_config *cfg, struct volt_err *err)
 					 err);
 	if (!rc && cfg->sandbox_user)
 		rc = config_check_user(cfg->sandbox_user,
-				       config_origin_or(cfg->origin.sandbox_user, "user"), err);
+				       config_origin_or(cfg->origin.sandbox_user, "user"),
+				       &cfg->sandbox_ids, err);
 	return rc;
 }
 

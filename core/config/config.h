@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sandbox/user.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -90,6 +91,8 @@ struct volt_config {
 	char *sandbox_user;      /* [sandbox] user, --user: run the guest as this user
 				  * ("NAME", "UID", "NAME:GROUP", "UID:GID");
 				  * NULL = stay as started (sandbox/user.h) */
+	struct sandbox_user sandbox_ids; /* sandbox_user resolved by config_validate(),
+					  * once, so the check and the switch agree */
 	enum log_level log_level;/* --log-level (error|warn|info|debug); default info */
 	/* The sandbox (docs/sandbox.md): flags only, never the INI file, so a
 	 * configuration cannot switch it off. */
@@ -126,10 +129,11 @@ int config_set(struct volt_config *cfg, const char *section, const char *key,
 int config_set_from(struct volt_config *cfg, const char *origin, const char *section,
 		    const char *key, const char *value, struct volt_err *err);
 
-/* Check cross-field rules and that files exist and are readable. A kernel
- * is required unless api_sock is set (the API may give it later; it checks
- * for one itself before it boots). */
-int config_validate(const struct volt_config *cfg, struct volt_err *err);
+/* Check cross-field rules and that files exist and are readable, and
+ * resolve sandbox_user into sandbox_ids. A kernel is required unless
+ * api_sock is set (the API may give it later; it checks for one itself
+ * before it boots). */
+int config_validate(struct volt_config *cfg, struct volt_err *err);
 
 /* The `[kind "id"]` instance, or NULL. */
 struct config_instance *config_instance_find(const struct volt_config *cfg, const char *kind,

@@ -360,22 +360,20 @@ static int machine_api_adopt(struct machine *m, int (*fn)(void *), struct volt_e
 	return 0;
 }
 
-/* [sandbox] user: from here on the process is that user, without a
- * capability; everything it needed root for is open. */
+/* [sandbox] user (resolved by config_validate): from here on the process
+ * is that user, without a capability; everything it needed root for is
+ * open. */
 static int machine_become_user(const struct volt_config *cfg, struct volt_err *err)
 {
-	struct sandbox_user u;
-	char why[160];
+	const struct sandbox_user *u = &cfg->sandbox_ids;
 	int r;
 
 	if (!cfg->sandbox_user)
 		return 0;
-	if (sandbox_user_parse(cfg->sandbox_user, &u, why, sizeof(why)))
-		return verr_set(err, EINVAL, "sandbox: user = %s: %s", cfg->sandbox_user, why);
-	r = sandbox_become_user(&u, err);
+	r = sandbox_become_user(u, err);
 	if (!r)
-		log_debug("sandbox: running as uid %u gid %u, no capabilities", (unsigned)u.uid,
-			  (unsigned)u.gid);
+		log_debug("sandbox: running as uid %u gid %u, no capabilities", (unsigned)u->uid,
+			  (unsigned)u->gid);
 	return r;
 }
 
@@ -424,12 +422,10 @@ static int machine_lockdown(struct machine *m, const struct volt_config *cfg,
  * configuration asks. */
 static void machine_print_user(const struct volt_config *cfg, FILE *out)
 {
-	struct sandbox_user u;
-	char why[160];
-
-	if (cfg->sandbox_user && !sandbox_user_parse(cfg->sandbox_user, &u, why, sizeof(why)))
+	if (cfg->sandbox_user)
 		fprintf(out, "Runs the guest as user %s (uid %u, gid %u), with no capability.\n",
-			cfg->sandbox_user, (unsigned)u.uid, (unsigned)u.gid);
+			cfg->sandbox_user, (unsigned)cfg->sandbox_ids.uid,
+			(unsigned)cfg->sandbox_ids.gid);
 	else
 		fprintf(out, "Runs the guest as the user volt is started as (uid %u), with its "
 			"capabilities ([sandbox] user = or --user to drop them).\n",

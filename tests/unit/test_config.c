@@ -1059,6 +1059,20 @@ static void test_validate_ranges(void **state)
 	assert_err(f, config_validate(&f->cfg, &f->err), "cmdline: not set");
 }
 
+/* The user is resolved once, here: the switch to it uses these ids. */
+static void test_validate_resolves_user(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(config_set(&f->cfg, "vm", "kernel", f->kernel, &f->err), 0);
+	assert_int_equal(config_set(&f->cfg, "sandbox", "user", "4321:8765", &f->err), 0);
+	assert_int_equal(config_validate(&f->cfg, &f->err), 0);
+	assert_int_equal(f->cfg.sandbox_ids.uid, 4321);
+	assert_int_equal(f->cfg.sandbox_ids.gid, 8765);
+	assert_int_equal(config_set(&f->cfg, "sandbox", "user", "0", &f->err), 0);
+	assert_err(f, config_validate(&f->cfg, &f->err), "user = 0: *");
+}
+
 /* ---- cleanup ---- */
 
 static void test_free_partial(void **state)
@@ -1139,6 +1153,7 @@ int main(void)
 		T(test_validate_directory_kernel),
 		T(test_validate_unreadable_kernel),
 		T(test_validate_ranges),
+		T(test_validate_resolves_user),
 		T(test_validate_access),
 		T(test_cli_no_kernel_needed),
 		T(test_free_partial),
