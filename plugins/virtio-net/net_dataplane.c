@@ -64,13 +64,12 @@ void net_dataplane_activate(struct net *n)
 
 void net_dataplane_reset(struct net *n)
 {
-	if (!n->dp_wake.inited)
+	if (!net_wake_hold(&n->dp_wake))
 		return;
-	pthread_mutex_lock(&n->dp_wake.lock);
 	if (n->dp_running)
 		n->port.ops->dataplane_stop(n->port.state);
 	n->dp_running = false;
-	pthread_mutex_unlock(&n->dp_wake.lock);
+	net_wake_release(&n->dp_wake);
 }
 
 void net_dataplane_fini(struct net *n)

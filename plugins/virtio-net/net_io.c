@@ -130,10 +130,8 @@ void net_io_tx_quiesce(struct net *n)
 	/* active is false: a run that had begun ends at its next vq_pop,
 	 * which the transport answers "empty" after its reset; one that
 	 * has not begun does nothing. */
-	if (!n->tx_wake.inited)
-		return;
-	pthread_mutex_lock(&n->tx_wake.lock);
-	pthread_mutex_unlock(&n->tx_wake.lock);
+	if (net_wake_hold(&n->tx_wake))
+		net_wake_release(&n->tx_wake);
 }
 
 int net_io_init(struct net *n)

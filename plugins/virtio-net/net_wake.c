@@ -66,6 +66,19 @@ void net_wake_signal(const struct net_wake *w)
 	net_wake_fd(w->fd);
 }
 
+bool net_wake_hold(struct net_wake *w)
+{
+	if (!w->inited)
+		return false;
+	pthread_mutex_lock(&w->lock);
+	return true;
+}
+
+void net_wake_release(struct net_wake *w)
+{
+	pthread_mutex_unlock(&w->lock);
+}
+
 void net_wake_fini(struct net_wake *w)
 {
 	if (w->fd >= 0)

@@ -29,6 +29,10 @@ int net_wake_init(struct net *n, struct net_wake *w, unsigned slot, void (*fn)(s
 		  const char *what);
 /* Have the I/O thread call fn after the fds it has ready now. */
 void net_wake_signal(const struct net_wake *w);
+/* Keep fn out, after waiting for a call in progress: false (nothing
+ * held) if the wake was never set up. */
+bool net_wake_hold(struct net_wake *w);
+void net_wake_release(struct net_wake *w);
 /* Add one to an eventfd (a wake's, or a queue's kick fd). */
 void net_wake_fd(int fd);
 void net_wake_fini(struct net_wake *w);
