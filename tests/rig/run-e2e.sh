@@ -26,6 +26,8 @@ REPO=$(cd "$SELF_DIR/../.." && pwd)
 export PAYLOAD_LOG_NAME=run-e2e
 # shellcheck source=e2e/payload.sh
 . "$SELF_DIR/e2e/payload.sh"
+# shellcheck source=e2e/judge.sh
+. "$SELF_DIR/e2e/judge.sh"
 
 build_dir=build-e2e log_file='' timeout=600 l1_cpus=1 verbose=()
 while (($#)); do
@@ -73,12 +75,7 @@ payload_log "rig: $(du -sh "$payload" | cut -f1) payload, $l1_cpus L1 CPU(s); lo
 t_rig=$SECONDS
 
 # ---- the checks ----
-# Guest lines come through two consoles (the guest's ttyS0, then L1's): drop every \r.
-log=$work/log
-tr -d '\r' <"$log_file" >"$log" 2>/dev/null || : >"$log"
-failures=0
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+judge_read_log "$log_file"
 
 # seg NAME: the log lines of run NAME (from its BEGIN to its RESULT line).
 seg() {
@@ -237,17 +234,7 @@ else
 	else
 		pass "virtio-mmio: no 'Failed to enable 64-bit or 32-bit DMA' in any guest log"
 	fi
-	bad=$(grep -nE 'WARNING:|BUG:|Call Trace|Oops|Kernel panic' "$log" | head -n 5 || true)
-	if [[ -z $bad ]]; then
-		pass "no WARNING:, BUG:, Call Trace, Oops or panic in the log (L1 and every guest)"
-	else
-		fail "kernel trouble in the log:"
-		printf '  %s\n' "$bad"
-	fi
-	grep -q '^VOLT-E2E-ALL done' "$log" || fail "the L1 script did not finish (last marker: $(grep -E '^(RIG|VOLT)-' "$log" | tail -n1))"
-	((rig_rc == 0)) || fail "run-rig.sh exited with status $rig_rc"
+	judge_end 'VOLT-E2E-ALL done' "the log (L1 and every guest)"
 fi
 
-echo "times: kernels $((t_kernels - t_start)) s, payload $((t_payload - t_kernels)) s, rig $((t_rig - t_payload)) s, total $((SECONDS - t_start)) s; log: $log_file"
-((failures == 0)) || { echo "run-e2e: $failures check(s) failed"; exit 1; }
-echo "run-e2e: all checks passed"
+judge_verdict run-e2e "$log_file"

@@ -29,6 +29,8 @@ REPO=$(cd "$SELF_DIR/../.." && pwd)
 export PAYLOAD_LOG_NAME=run-soak
 # shellcheck source=e2e/payload.sh
 . "$SELF_DIR/e2e/payload.sh"
+# shellcheck source=e2e/judge.sh
+. "$SELF_DIR/e2e/judge.sh"
 
 build_dir=build-e2e log_file='' seconds=60 timeout='' l1_cpus=1 verbose=() qemu_log=()
 while (($#)); do
@@ -89,12 +91,7 @@ payload_log "rig: $(du -sh "$payload" | cut -f1) payload, ${seconds} s soak, $l1
 t_rig=$SECONDS
 
 # ---- the checks ----
-# Guest lines come through two consoles (the guest's ttyS0, then L1's): drop every \r.
-log=$work/log
-tr -d '\r' <"$log_file" >"$log" 2>/dev/null || : >"$log"
-failures=0
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+judge_read_log "$log_file"
 # last PREFIX: the last log line starting with PREFIX, without it.
 # A line that is missing (the guest died early) is empty, not an error.
 last() { { grep -E "^$1" "$log" || true; } | tail -n1 | sed -E "s/^$1 ?//"; }
@@ -251,18 +248,7 @@ else
 		fail "volt logged:"
 		printf '  %s\n' "$bad_volt"
 	fi
-	bad=$(grep -nE 'WARNING:|BUG:|Call Trace|Oops|Kernel panic' "$log" | head -n 5 || true)
-	if [[ -z $bad ]]; then
-		pass "no WARNING:, BUG:, Call Trace, Oops or panic in the guest's console or L1's dmesg"
-	else
-		fail "kernel trouble in the log:"
-		printf '  %s\n' "$bad"
-	fi
-	grep -q '^VOLT-SOAK-ALL done' "$log" ||
-		fail "the L1 script did not finish (last marker: $(grep -E '^(RIG|VOLT)-' "$log" | tail -n1))"
-	((rig_rc == 0)) || fail "run-rig.sh exited with status $rig_rc"
+	judge_end 'VOLT-SOAK-ALL done' "the guest's console or L1's dmesg"
 fi
 
-echo "times: kernels $((t_kernels - t_start)) s, payload $((t_payload - t_kernels)) s, rig $((t_rig - t_payload)) s, total $((SECONDS - t_start)) s; log: $log_file"
-((failures == 0)) || { echo "run-soak: $failures check(s) failed"; exit 1; }
-echo "run-soak: all checks passed"
+judge_verdict run-soak "$log_file"
