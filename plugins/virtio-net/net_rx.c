@@ -72,11 +72,15 @@ static void net_rx_event(struct net_rx *rx, struct net_stats *st, enum net_event
 			      "not logged", net_event_text(ev), detail);
 }
 
-/* Append a buffer, into the last iovec if it continues it. */
+/* Append a buffer, into the last iovec if it continues it. An empty one
+ * holds nothing and is left out: every stashed iovec then holds at least
+ * a byte, which net_rx_split_header counts on. */
 static void net_rx_add_iov(struct net_rx *rx, const struct iovec *v)
 {
 	struct iovec *last = rx->niov ? &rx->iov[rx->niov - 1] : NULL;
 
+	if (!v->iov_len)
+		return;
 	if (last && (uint8_t *)last->iov_base + last->iov_len == v->iov_base &&
 	    last->iov_len <= SIZE_MAX - v->iov_len) {
 		last->iov_len += v->iov_len;
@@ -219,16 +223,16 @@ static enum net_event net_rx_fix_header(struct net_rx *rx, const struct net_rx_l
 }
 
 /* Where the header lands: the stash's first NET_VNET_HDR_LEN bytes are cut
- * from the front of iov (saved, up to one iovec per byte) so that the readv
- * puts the header in rx->hdr (iovs[0]) and the frame after it in the guest's
- * buffers. Returns the iovecs saved. */
-static unsigned net_rx_split_header(struct net_rx *rx, struct iovec *saved)
+ * from the front of iov (saved, up to one iovec per byte: none is empty)
+ * so that the readv puts the header in rx->hdr (iovs[0]) and the frame
+ * after it in the guest's buffers. Returns the iovecs saved. */
+static unsigned net_rx_split_header(struct net_rx *rx, struct iovec saved[NET_VNET_HDR_LEN])
 {
 	size_t skip = NET_VNET_HDR_LEN;
 	unsigned i = 0;
 
 	rx->iovs[0] = (struct iovec){ &rx->hdr, NET_VNET_HDR_LEN };
-	while (skip && i < rx->niov) {
+	while (skip && i < rx->niov && i < NET_VNET_HDR_LEN) {
 		size_t cut = rx->iov[i].iov_len < skip ? rx->iov[i].iov_len : skip;
 
 		saved[i] = rx->iov[i];

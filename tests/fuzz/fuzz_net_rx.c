@@ -1,7 +1,7 @@
 /* libFuzzer target: virtio-net's receive path (net_rx.c) between a hostile
  * guest and a hostile network. The input is a script: the guest makes
  * receive chains available (any number of segments, readable ones
- * included, any lengths; each segment its own heap block, or all carved
+ * included, any lengths, empty ones too; each segment its own heap block, or all carved
  * back to back from one block as a Linux guest does, so buffers merge),
  * and frames arrive from the backend (any length, any header flags and
  * segmentation type), under features and an MTU the input chooses.
@@ -38,7 +38,7 @@
 #include "net_tx.h"
 
 #define MAX_CHAINS 160              /* per input; heads stay unique (mod 256) */
-#define MAX_SEGS   12
+#define MAX_SEGS   40              /* more than the header has bytes */
 #define ARENA_SIZE (1u << 20)
 #define MAX_FRAME  (NET_GSO_MAX_FRAME + NET_VNET_HDR_LEN + 64)
 
@@ -122,7 +122,7 @@ static uint8_t *seg_alloc(struct chain *c, unsigned i, size_t len, bool writable
 static void add_chain(struct fuzz_in *in)
 {
 	struct chain *c = &chains[nchains];
-	unsigned shape = (unsigned)fuzz_take(in, 1);
+	unsigned shape = (unsigned)fuzz_take(in, 1), empty;
 
 	if (nchains == MAX_CHAINS || fh->vq[0].count == FAKE_ELEMS)
 		return;
@@ -130,11 +130,15 @@ static void add_chain(struct fuzz_in *in)
 	c->nseg = 1 + shape % MAX_SEGS;
 	/* Mostly writable-only chains, as a driver makes them. */
 	c->nout = shape & 0x80 ? (shape >> 4) % (c->nseg + 1) : 0;
+	/* Runs of empty segments (as blocks, each at its own address). */
+	empty = shape & 0x40 ? (unsigned)fuzz_take(in, 1) % c->nseg : 0;
 	for (unsigned i = 0; i < c->nseg; i++) {
-		/* Small, page-sized or up to 64 KiB. */
+		/* Small, page-sized or up to 64 KiB, or empty. */
 		size_t len = (size_t)fuzz_take(in, 2);
 
 		len = len & 0x8000 ? len & 0x7fff : len % 2048;
+		if (i < empty)
+			len = 0;
 		c->seg[i].iov_base = seg_alloc(c, i, len, i >= c->nout);
 		c->seg[i].iov_len = len;
 		memset(c->seg[i].iov_base, 0xa5, len);

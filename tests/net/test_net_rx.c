@@ -334,6 +334,27 @@ static void test_split_header(void **state)
 	assert_int_equal(nb, 1);
 }
 
+/* Empty segments, each at its own address (nothing merges them), before
+ * the header: more of them than the header has bytes. They hold nothing,
+ * so the frame lands as if they were not there. */
+static void test_empty_segments(void **state)
+{
+	struct rx_test *t = *state;
+	struct iovec v[41];
+	unsigned pushed = 0;
+
+	for (unsigned i = 0; i < 40; i++)
+		v[i] = (struct iovec){ t->mem + 4096 + 64 * i, 0 };
+	v[40] = (struct iovec){ t->mem, 1526 };
+	fake_vq_add(t->fh, 0, v, 0, 41);
+	be_put(60, 0, 0);
+	assert_int_equal(rx_one(t, &pushed), 1);
+	assert_int_equal(pushed, 1);
+	assert_int_equal(t->fh->vq[0].used[0].written, 72);
+	assert_int_equal(num_buffers_at(t, 0), 1);
+	assert_memory_equal(t->mem + 12, be_frame + 12, 60);
+}
+
 /* The header is fixed in host memory and written once: what the guest
  * writes into its buffer meanwhile (here all 0xff: a gso_type no guest
  * accepts, num_buffers 0xffff) is overwritten, never read back. */
@@ -437,6 +458,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_chains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_fixups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split_header, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_segments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_not_read_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_over_mtu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tso_wants_64k, setup, teardown),
