@@ -87,10 +87,11 @@ static const struct sb_core_rule sb_core_rules[] = {
 	{ "read", M | I | A, .why = "event loops drain eventfds, the signalfd and stdin" },
 	{ "write", ALL | A, .why = "log lines to stderr, guest serial output, eventfd wake-ups "
 				   "between threads" },
-	{ "clock_gettime", M | V | I, .why = "the I/O threads' poll window (loop/poll.c), the "
-					 "boot-timer port on a vCPU, start-up timing on main; "
-					 "the vDSO answers without a syscall unless the "
-					 "clocksource has no vDSO mode (hpet, acpi_pm)" },
+	{ "clock_gettime", ALL | A, .why = "the I/O threads' poll window (loop/poll.c), the "
+					   "boot-timer port on a vCPU, start-up timing on main, "
+					   "the API's metrics and connection timeouts; the vDSO "
+					   "answers without a syscall unless the clocksource has "
+					   "no vDSO mode (hpet, acpi_pm)" },
 	{ "futex", ALL | A, .why = "mutexes and condition variables (UART, I/O watches, joins)" },
 	/* KVM after set-up: run, interrupt, report. */
 	{ "ioctl", V, SB_ARG0_VCPU_FDS, SB_IOCTLS(sb_vcpu_ioctls),

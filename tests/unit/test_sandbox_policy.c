@@ -137,7 +137,7 @@ static const struct want_rule want_core[] = {
 	{ .name = "poll", .threads = ALL | A },
 	{ .name = "read", .threads = M | I | A },
 	{ .name = "write", .threads = ALL | A },
-	{ .name = "clock_gettime", .threads = M | V | I },
+	{ .name = "clock_gettime", .threads = ALL | A },
 	{ .name = "futex", .threads = ALL | A },
 	{ .name = "ioctl", .threads = V, .arg0 = W_VCPUS, .ioctls = want_vcpu_ioctls,
 	  .nioctls = 3 },
