@@ -95,6 +95,11 @@ static const struct {
 	{ "io_uring_setup", "io_uring operations bypass the seccomp filter" },
 	{ "io_uring_enter", "io_uring operations bypass the seccomp filter" },
 	{ "io_uring_register", "io_uring operations bypass the seccomp filter" },
+	/* Executable memory: the core denies PROT_EXEC on mmap and mprotect. */
+	{ "shmat", "it can map System V shared memory executable (SHM_EXEC), around the "
+		   "no-PROT_EXEC rule on mmap and mprotect" },
+	{ "shmget", "System V shared memory outlives the process (and shmat is refused)" },
+	{ "shmctl", "System V shared memory outlives the process (and shmat is refused)" },
 	/* Escapes and changes to the whole host. */
 	{ "open_by_handle_at", "it opens files by handle, around path checks (a known "
 			       "container escape)" },
