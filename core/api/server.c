@@ -31,6 +31,7 @@
 
 #include "api/handlers.h"
 #include "api/mhd.h"
+#include "api/sock_reaper.h"
 #include "util/log.h"
 #include "vm/machine.h"
 #include "util/thread.h"
@@ -38,6 +39,7 @@
 #define API_BACKLOG 128
 #define API_CONN_LIMIT 128      /* at once; each is one fd */
 #define API_CONN_TIMEOUT_S 60   /* an idle or stalled connection is closed */
+#define API_REAPER_WAIT_MS 1000 /* for the socket's remover at exit */
 
 enum api_boot_step {
 	API_BOOT_IDLE,
@@ -62,9 +64,7 @@ struct api_conn {
 struct api_server {
 	char *path;
 	int listen_fd;              /* ours until libmicrohttpd has it */
-	bool sock_bound;
-	dev_t sock_dev;             /* the socket file we made, so only it is removed */
-	ino_t sock_ino;
+	int reaper_fd;              /* the socket file's remover (sock_reaper.h), or -1 */
 	struct MHD_Daemon *mhd;
 	int epfd;                   /* the thread waits here: libmicrohttpd's epoll fd, wake_fd */
 	int wake_fd;                /* eventfd: something for the API thread */
@@ -188,28 +188,36 @@ static int api_sock_bind(struct api_server *s, struct volt_err *err)
 	umask(old);
 	if (r < 0)
 		return verr_set(err, e, "api socket %s: bind: %s", s->path, strerror(e));
-	s->sock_bound = true;
-	if (stat(s->path, &st) == 0) {
-		s->sock_dev = st.st_dev;
-		s->sock_ino = st.st_ino;
+	/* The file we made, so that only it is removed. */
+	if (lstat(s->path, &st) < 0) {
+		e = errno;
+		unlink(s->path);
+		return verr_set(err, e, "api socket %s: after bind: %s", s->path, strerror(e));
+	}
+	s->reaper_fd = api_reaper_start(s->path, st.st_dev, st.st_ino, err);
+	if (s->reaper_fd < 0) {
+		unlink(s->path);
+		return s->reaper_fd;
 	}
 	if (listen(s->listen_fd, API_BACKLOG) < 0)
 		return verr_set(err, errno, "api socket %s: listen: %s", s->path, strerror(errno));
 	return 0;
 }
 
-/* Remove the socket file unless another process has put its own there. */
+/* Remove the socket file, unless another process has put its own there,
+ * through its remover (sock_reaper.h): volt itself may not, once locked
+ * down. At most once. */
 static void api_sock_remove(struct api_server *s)
 {
-	struct stat st;
+	int r;
 
-	/* It may not be ours to remove any more ([sandbox] user): a later volt
-	 * replaces a socket nothing serves, so this is only untidy. */
-	if (s->sock_bound && stat(s->path, &st) == 0 && st.st_dev == s->sock_dev &&
-	    st.st_ino == s->sock_ino && unlink(s->path) < 0)
+	if (s->reaper_fd < 0)
+		return;
+	r = api_reaper_remove(s->reaper_fd, API_REAPER_WAIT_MS);
+	s->reaper_fd = -1;
+	if (r < 0 && r != -ENOENT)
 		log_warn("api: %s: not removed: %s (a later volt replaces it)", s->path,
-			 strerror(errno));
-	s->sock_bound = false;
+			 r == -ECHILD ? "its remover did not answer" : strerror(-r));
 }
 
 /* ---- requests ---- */
@@ -475,9 +483,7 @@ static void *api_thread_main(void *opaque)
 		api_boot_answer(s, NULL, "volt is exiting");
 		api_mhd->run(s->mhd);
 	}
-	/* Here rather than on the main thread: after lockdown Landlock binds
-	 * the main thread (created files may not be removed), while this
-	 * thread, which predates it, is bound by seccomp only. */
+	/* Gone as soon as nothing serves it. */
 	api_sock_remove(s);
 	pthread_mutex_lock(&s->lock);
 	s->thread_done = true;
@@ -575,7 +581,7 @@ int api_server_create(struct api_server **out, struct volt_config *cfg, uint64_t
 	*out = s;
 	if (!s)
 		return verr_set(err, ENOMEM, "api: out of memory");
-	s->listen_fd = s->epfd = s->wake_fd = s->main_fd = s->signal_fd = -1;
+	s->listen_fd = s->epfd = s->wake_fd = s->main_fd = s->signal_fd = s->reaper_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	s->path = strdup(cfg->api_sock);

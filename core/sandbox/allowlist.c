@@ -133,9 +133,6 @@ static const struct sb_core_rule sb_core_rules[] = {
 	{ "sendmsg", A, .api_only = true, .why = "send an answer (header and body together)" },
 	{ "shutdown", M | A, .api_only = true,
 	  .why = "end a connection (main: the server stops at exit)" },
-	{ "newfstatat", A, .api_only = true, .why = "at exit: is the socket file still ours?" },
-	{ "unlink", A, .api_only = true,
-	  .why = "at exit: remove the socket file (Landlock: only in its directory)" },
 	/* Narrowing: how each thread installs its own, smaller filter. */
 	{ "seccomp", ALL | A, .args = { { .arg = 0, .mask = ~0ull, .value = SECCOMP_SET_MODE_FILTER },
 				    { .arg = 1, .mask = ~0ull, .value = 0 } },

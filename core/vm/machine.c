@@ -266,25 +266,6 @@ static void machine_plugin_label(const struct volt_instance *inst, char *buf, si
 	snprintf(buf, cap, "%s (%s)", inst->plugin->name, inst->name);
 }
 
-/* The API removes its socket at exit: Landlock lets it remove files in the
- * socket's directory, nowhere else. */
-static int machine_sandbox_api_dir(struct sandbox *sb, const char *sock, struct volt_err *err)
-{
-	char *copy = strdup(sock);
-	char *dir = copy ? realpath(dirname(copy), NULL) : NULL;
-	int r;
-
-	if (!dir) {
-		free(copy);
-		return verr_set(err, errno ? errno : ENOMEM, "sandbox: the API socket's directory "
-				"(%s): %s", sock, strerror(errno ? errno : ENOMEM));
-	}
-	r = sandbox_add_path(sb, dir, VOLT_PATH_REMOVE, "core (api: remove its socket at exit)", err);
-	free(dir);
-	free(copy);
-	return r;
-}
-
 /* The core's rules and every instance's declarations. fds NULL: print
  * mode, nothing realized, fds named rather than numbered. */
 static int machine_sandbox_policy(struct sandbox *sb, const struct volt_config *cfg,
@@ -304,8 +285,6 @@ static int machine_sandbox_policy(struct sandbox *sb, const struct volt_config *
 		for (const struct instance_path *p = inst->paths; !r && p; p = p->next)
 			r = sandbox_add_path(sb, p->path, p->access, label, err);
 	}
-	if (!r && cfg->api_sock)
-		r = machine_sandbox_api_dir(sb, cfg->api_sock, err);
 	return r;
 }
 

@@ -166,8 +166,6 @@ static const struct want_rule want_core[] = {
 	{ .name = "sendto", .threads = A, .api_only = true },
 	{ .name = "sendmsg", .threads = A, .api_only = true },
 	{ .name = "shutdown", .threads = M | A, .api_only = true },
-	{ .name = "newfstatat", .threads = A, .api_only = true },
-	{ .name = "unlink", .threads = A, .api_only = true },
 	{ .name = "seccomp", .threads = ALL | A, .nargs = 2,
 	  .args = { { 0, ~0ull, SECCOMP_SET_MODE_FILTER }, { 1, ~0ull, 0 } }, .global_only = true },
 };
