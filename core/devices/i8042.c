@@ -1,6 +1,13 @@
 /* i8042: a controller with a keyboard behind it and no mouse. The keyboard
  * acknowledges every command so Linux's atkbd driver binds; its output
- * buffer also carries injected scancodes (Ctrl-Alt-Del). */
+ * buffer also carries injected scancodes (Ctrl-Alt-Del).
+ *
+ * The AUX port is there but dead, so that Linux drops it at once
+ * (i8042_check_aux): its loop command answers, as AUX data, a byte that
+ * is not the one written, and its test reports a line fault (0x02). A
+ * working loop would make Linux test AUX interrupt delivery next and wait
+ * 250 ms for an interrupt that never comes; no answer at all would make
+ * it wait 500 ms for the byte. */
 #include "devices/i8042.h"
 
 #include <errno.h>
@@ -24,6 +31,8 @@
 #define I8042_CMD_KBD_EN     0xae
 #define I8042_CMD_READ_OUTP  0xd0
 #define I8042_CMD_WRITE_OUTP 0xd1
+#define I8042_CMD_WRITE_KBD_OBUF 0xd2 /* Linux's KBD_LOOP */
+#define I8042_CMD_WRITE_AUX_OBUF 0xd3 /* Linux's AUX_LOOP */
 #define I8042_CMD_WRITE_AUX  0xd4
 #define I8042_CMD_RESET_CPU  0xfe
 
@@ -32,10 +41,15 @@
 #define I8042_STR_SYS    0x04 /* system flag: self-test passed */
 #define I8042_STR_CMDDAT 0x08 /* last write was a command */
 #define I8042_STR_KEYLOCK 0x10 /* set: keyboard not inhibited (Linux warns otherwise) */
+#define I8042_STR_AUXDATA 0x20 /* the byte in the output buffer is the AUX port's */
 
 #define I8042_CTR_KBDINT 0x01 /* keyboard interrupt enabled */
 #define I8042_CTR_SYS    0x04
 #define I8042_CTR_XLATE  0x40 /* translate set 2 to set 1 */
+
+/* The dead AUX port's answers (see the top). */
+#define AUX_LOOP_ANSWER 0xff /* the line floats high */
+#define AUX_TEST_FAULT  0x02 /* "clock line stuck high" */
 
 /* Keyboard replies. */
 #define KBD_ACK        0xfa
@@ -53,18 +67,35 @@ struct i8042 {
 	uint8_t outp;
 	uint8_t pending_cmd;      /* command waiting for its data byte, 0 if none */
 	uint8_t buf[I8042_BUF_SIZE];
+	bool aux[I8042_BUF_SIZE]; /* that byte came from the AUX port */
 	unsigned head, len;
 };
 
-/* Caller holds the lock. Raises IRQ 1 when the keyboard interrupt is on. */
-static void i8042_push(struct i8042 *k, uint8_t byte)
+/* Caller holds the lock. A keyboard byte raises IRQ 1 when the keyboard
+ * interrupt is on; an AUX byte raises nothing (no IRQ 12 is wired). */
+static void i8042_push_from(struct i8042 *k, uint8_t byte, bool aux)
 {
+	unsigned at = (k->head + k->len) % I8042_BUF_SIZE;
+
 	if (k->len == I8042_BUF_SIZE)
 		return;
-	k->buf[(k->head + k->len++) % I8042_BUF_SIZE] = byte;
+	k->buf[at] = byte;
+	k->aux[at] = aux;
+	k->len++;
 	k->status |= I8042_STR_OBF;
-	if (k->ctr & I8042_CTR_KBDINT)
+	if (!aux && (k->ctr & I8042_CTR_KBDINT))
 		vm_irq_pulse(k->vm, LAYOUT_I8042_IRQ);
+}
+
+static void i8042_push(struct i8042 *k, uint8_t byte)
+{
+	i8042_push_from(k, byte, false);
+}
+
+/* The status register, AUXDATA for the byte the guest would read next. */
+static uint8_t i8042_status(const struct i8042 *k)
+{
+	return k->status | (k->len && k->aux[k->head] ? I8042_STR_AUXDATA : 0);
 }
 
 static uint8_t i8042_pop(struct i8042 *k)
@@ -93,10 +124,11 @@ static void i8042_command(struct i8042 *k, uint8_t cmd)
 	case I8042_CMD_READ_OUTP: i8042_push(k, k->outp); break;
 	case I8042_CMD_SELF_TEST: i8042_push(k, 0x55); break;
 	case I8042_CMD_KBD_TEST: i8042_push(k, 0x00); break;
-	/* No mouse: an AUX port test fails, so Linux gives up on it quickly. */
-	case I8042_CMD_AUX_TEST: i8042_push(k, 0xff); break;
+	case I8042_CMD_AUX_TEST: i8042_push(k, AUX_TEST_FAULT); break;
 	case I8042_CMD_WRITE_CTR:
 	case I8042_CMD_WRITE_OUTP:
+	case I8042_CMD_WRITE_KBD_OBUF:
+	case I8042_CMD_WRITE_AUX_OBUF:
 	case I8042_CMD_WRITE_AUX:
 		k->pending_cmd = cmd;
 		break;
@@ -119,6 +151,8 @@ static void i8042_data(struct i8042 *k, uint8_t v)
 	switch (cmd) {
 	case I8042_CMD_WRITE_CTR: k->ctr = v; return;
 	case I8042_CMD_WRITE_OUTP: k->outp = v; return;
+	case I8042_CMD_WRITE_KBD_OBUF: i8042_push(k, v); return;
+	case I8042_CMD_WRITE_AUX_OBUF: i8042_push_from(k, AUX_LOOP_ANSWER, true); return;
 	case I8042_CMD_WRITE_AUX: return; /* nobody there */
 	default: break;
 	}
@@ -157,7 +191,7 @@ static void i8042_access_cmd(void *opaque, uint64_t offset, uint8_t *data, uint3
 		i8042_command(k, data[0]);
 	} else {
 		memset(data, 0xff, len);
-		data[0] = k->status;
+		data[0] = i8042_status(k);
 	}
 	pthread_mutex_unlock(&k->lock);
 }
@@ -190,7 +224,7 @@ int i8042_create(struct vm *vm, struct i8042 **out, struct volt_err *err)
 	k->outp = 0x03; /* bit 0: CPU not in reset, bit 1: A20 enabled */
 	pthread_mutex_init(&k->lock, NULL);
 	/* Two one-byte ports: 0x61 between them is the PC speaker, which KVM's
-	 * in-kernel PIT handles. */
+	 * in-kernel PIT handles (KVM_PIT_SPEAKER_DUMMY, vm/vm.c). */
 	r = bus_register(&vm->pio, LAYOUT_I8042_DATA_PORT, 1, i8042_access_data, k, "i8042 data", err);
 	if (!r)
 		r = bus_register(&vm->pio, LAYOUT_I8042_CMD_PORT, 1, i8042_access_cmd, k, "i8042 command", err);

@@ -59,7 +59,10 @@ static int vm_ioctl(struct vm *vm, unsigned long req, unsigned long arg, const c
 static int vm_setup_chipset(struct vm *vm, struct volt_err *err)
 {
 	uint64_t idmap = LAYOUT_IDENTITY_MAP;
-	struct kvm_pit_config pit = { .flags = 0 };
+	/* The speaker port 0x61 in KVM too: the PIT's channel 2 gate (Linux
+	 * calibrates the TSC with it) and the NMI status bits, which would
+	 * read 0xff (SERR and IOCHK) from an empty port. */
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	int r;
 
 	r = vm_ioctl(vm, KVM_SET_IDENTITY_MAP_ADDR, (unsigned long)&idmap, "KVM_SET_IDENTITY_MAP_ADDR", err);
