@@ -92,8 +92,10 @@ static int vcpu_setup_cpuid(struct vcpu *vcpu, struct volt_err *err)
 					       vcpu->vm->nvcpus, err);
 	int r;
 
-	if (!cpuid)
+	if (!cpuid) {
+		verr_prefix(err, "vCPU %u: ", vcpu->index);
 		return -err->code;
+	}
 	r = vcpu_ioctl(vcpu, KVM_SET_CPUID2, cpuid, "KVM_SET_CPUID2", err);
 	if (!r)
 		r = vcpu_setup_xcr0(vcpu, cpuid, err);
@@ -140,13 +142,12 @@ int vcpu_create(struct vcpu *vcpu, struct vm *vm, unsigned index, uint64_t entry
 		return verr_set(err, errno, "vCPU %u: mapping kvm_run: %s", index, strerror(errno));
 	vcpu->run = run;
 	/* CPUID first: KVM derives register and MSR validity from it. */
+	/* vcpu_ioctl's errors name the vCPU already; the others do not. */
 	r = vcpu_setup_cpuid(vcpu, err);
-	if (!r)
-		r = msr_apply(vcpu->fd, err);
-	if (r) {
+	if (!r && (r = msr_apply(vcpu->fd, err)))
 		verr_prefix(err, "vCPU %u: ", index);
+	if (r)
 		return r;
-	}
 	r = vcpu_setup_lapic(vcpu, err);
 	if (!r && index == 0)
 		r = vcpu_setup_boot_regs(vcpu, entry, err);
