@@ -160,6 +160,12 @@ static uint64_t mmio_offered(const struct virtio_mmio_dev *dev)
  * calls need no lock (see the top of the file). */
 static __thread struct virtio_mmio_dev *mmio_section;
 
+/* The device whose lock this thread holds around a register access, which
+ * calls the plugin's features, set_features, activate and config hooks: a
+ * hook that reports a broken device (host->device_broken) must not take
+ * the lock again. */
+static __thread struct virtio_mmio_dev *mmio_locked_here;
+
 /* ---- interrupts -------------------------------------------------------- */
 
 static void mmio_irq_raise(struct virtio_mmio_dev *dev, unsigned bits)
@@ -229,6 +235,10 @@ void virtio_mmio_set_broken(struct virtio_mmio_dev *dev, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (mmio_locked_here == dev) {
+		mmio_set_broken_locked(dev, msg);
+		return;
+	}
 	pthread_mutex_lock(&dev->lock);
 	mmio_set_broken_locked(dev, msg);
 	pthread_mutex_unlock(&dev->lock);
@@ -627,6 +637,7 @@ static void mmio_access(void *opaque, uint64_t offset, uint8_t *data, uint32_t l
 	if (hooks)
 		pthread_mutex_lock(&dev->hook_lock);
 	pthread_mutex_lock(&dev->lock);
+	mmio_locked_here = dev;
 	if (offset >= VIRTIO_MMIO_CONFIG) {
 		mmio_config_access(dev, offset - VIRTIO_MMIO_CONFIG, data, len, is_write);
 	} else if (len != 4 || offset % 4) {
@@ -641,6 +652,7 @@ static void mmio_access(void *opaque, uint64_t offset, uint8_t *data, uint32_t l
 		v = htole32(mmio_read_reg(dev, offset));
 		memcpy(data, &v, 4);
 	}
+	mmio_locked_here = NULL;
 	pthread_mutex_unlock(&dev->lock);
 	if (run_reset_hook && dev->reset_hook)
 		dev->reset_hook(dev->state);

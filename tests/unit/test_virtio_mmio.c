@@ -55,6 +55,7 @@ struct fake {
 	bool block;                /* queue_notify takes one element and waits for `go` */
 	atomic_bool popped, go;
 	bool slow_reset;           /* the reset hook takes a while (another vCPU goes on) */
+	bool break_on_activate;    /* activate reports the device broken, as a plugin may */
 	atomic_bool in_reset, hook_overlap;
 	uint8_t config[8];
 };
@@ -88,6 +89,8 @@ static int fake_activate(void *state)
 	fk->activate_calls++;
 	if (atomic_load(&fk->in_reset))
 		atomic_store(&fk->hook_overlap, true);
+	if (fk->break_on_activate)
+		virtio_mmio_set_broken(fk->dev, "its backend is gone");
 	return 0;
 }
 
@@ -470,6 +473,23 @@ static void test_features_refused(void **state)
 	driver_ok(f);
 	assert_int_equal(f->fake.activate_calls, 1);
 	roundtrip(f);
+}
+
+/* A hook the transport calls under its lock (here activate, at DRIVER_OK
+ * on the vCPU) may report the device broken: it is, at once, and the vCPU
+ * does not deadlock on its own lock. */
+static void test_broken_from_hook(void **state)
+{
+	struct fx *f = *state;
+
+	NEED_KVM(f);
+	f->fake.break_on_activate = true;
+	log_capture(f);
+	negotiate(f, F_VERSION_1 | F_EVENT_IDX | F_INDIRECT | F_DEVICE);
+	queue_setup(f, 0, QSIZE, DESC_GPA);
+	driver_ok(f);
+	f->fake.break_on_activate = false;
+	faulted_then_reset(f, "its backend is gone");
 }
 
 static void test_full_request(void **state)
@@ -944,6 +964,7 @@ int main(void)
 		T(test_next_slot),
 		T(test_features_refused),
 		T(test_full_request),
+		T(test_broken_from_hook),
 		T(test_queue_size_not_power_of_two),
 		T(test_queue_size_above_max),
 		T(test_guest_warnings_bounded),

@@ -126,7 +126,9 @@ struct volt_host_api {
 
 	/* ---- faults ---- */
 	/* The device cannot go on (a host error, not a guest one): the core
-	 * marks it broken, tells the guest (DEVICE_NEEDS_RESET), logs once. */
+	 * marks it broken, tells the guest (DEVICE_NEEDS_RESET), logs once.
+	 * From any thread, and from inside any hook (activate and
+	 * set_features included). */
 	void (*device_broken)(struct volt_instance *inst, const char *fmt, ...)
 		__attribute__((format(printf, 2, 3)));
 
