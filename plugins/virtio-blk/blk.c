@@ -5,13 +5,18 @@
  * or written with preadv/pwritev straight between the file and the guest's
  * buffers (blk_io.c), answered, and the guest interrupted once per batch.
  *
- * cache = writeback (default) goes through the host page cache and offers
- * VIRTIO_BLK_F_FLUSH (fdatasync). cache = none opens the image O_DIRECT:
- * requests whose offset, length or guest buffers are not aligned to the
- * file's direct-I/O alignment are answered VIRTIO_BLK_S_IOERR (one log
- * line) rather than bounced; blk_size in the configuration space tells the
- * guest that alignment, and Linux's block layer then never sends such
- * requests.
+ * cache = writeback (default) goes through the host page cache. cache =
+ * none opens the image O_DIRECT: requests whose offset, length or guest
+ * buffers are not aligned to the file's direct-I/O alignment are answered
+ * VIRTIO_BLK_S_IOERR (one log line) rather than bounced; blk_size in the
+ * configuration space tells the guest that alignment, and Linux's block
+ * layer then never sends such requests.
+ *
+ * Both offer VIRTIO_BLK_F_FLUSH (fdatasync). A driver that declines it has
+ * no way to ask for its writes to be made durable, so each write (OUT,
+ * WRITE_ZEROES, DISCARD) is then fdatasync'ed before it is answered
+ * (virtio 1.2 5.2.6.2); with FLUSH accepted, writes stay in the page cache
+ * until the driver flushes.
  *
  * Malformed requests: answered IOERR or UNSUPP with one log line each; a
  * request with no device-writable byte cannot be answered (its status
@@ -143,6 +148,16 @@ static uint64_t blk_features(void *state)
 	return ((struct blk *)state)->features;
 }
 
+/* FEATURES_OK (vCPU thread), before the queue can run: whether each write
+ * must be made durable on its own (blk_image.write_through). */
+static int blk_set_features(void *state, uint64_t features)
+{
+	struct blk *b = state;
+
+	atomic_store(&b->img.write_through, !(features & (1ULL << VIRTIO_BLK_F_FLUSH)));
+	return 0;
+}
+
 static void blk_config_read(void *state, uint32_t offset, void *data, uint32_t len)
 {
 	struct blk *b = state;
@@ -157,6 +172,7 @@ static const struct volt_device_ops blk_ops = {
 	.queue_max_size = BLK_QUEUE_SIZE,
 	.config_size = sizeof(struct virtio_blk_config),
 	.features = blk_features,
+	.set_features = blk_set_features,
 	.config_read = blk_config_read,
 	.queue_notify = blk_queue_notify,
 };
@@ -186,6 +202,7 @@ static int blk_create(const struct volt_host_api *host, struct volt_instance *in
 	b->host = host;
 	b->inst = inst;
 	b->img.fd = -1;
+	b->img.write_through = true; /* until a driver accepts FLUSH */
 	b->path = host->config_get(inst, "path");
 	b->read_only = host->config_get_bool(inst, "read_only");
 	b->lock = host->config_get_bool(inst, "lock");
@@ -341,7 +358,8 @@ static const struct volt_syscall blk_syscalls[] = {
 	  "IN requests: read the image straight into the guest's buffers" },
 	{ "pwritev", VOLT_THREAD_IO, BLK_FD_SLOT, NULL, 0,
 	  "OUT requests (and WRITE_ZEROES where the file system cannot zero a range)" },
-	{ "fdatasync", VOLT_THREAD_IO, BLK_FD_SLOT, NULL, 0, "FLUSH requests" },
+	{ "fdatasync", VOLT_THREAD_IO, BLK_FD_SLOT, NULL, 0,
+	  "FLUSH requests, and every write when the driver declined VIRTIO_BLK_F_FLUSH" },
 	{ "fallocate", VOLT_THREAD_IO, BLK_FD_SLOT, NULL, 0,
 	  "DISCARD and WRITE_ZEROES: punch a hole or zero a range" },
 	{ "epoll_wait", VOLT_THREAD_IO, VOLT_FD_ANY, NULL, 0,

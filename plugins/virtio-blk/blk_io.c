@@ -137,6 +137,13 @@ static int blk_flush(int fd)
 	return r < 0 ? -errno : 0;
 }
 
+/* The requests that change the image. */
+static bool blk_writes(uint32_t type)
+{
+	return type == VIRTIO_BLK_T_OUT || type == VIRTIO_BLK_T_WRITE_ZEROES ||
+	       type == VIRTIO_BLK_T_DISCARD;
+}
+
 uint8_t blk_io_run(const struct blk_image *img, const struct blk_request *req, int *err)
 {
 	int r = 0;
@@ -162,6 +169,8 @@ uint8_t blk_io_run(const struct blk_image *img, const struct blk_request *req, i
 	default:
 		return VIRTIO_BLK_S_UNSUPP;
 	}
+	if (!r && blk_writes(req->type) && atomic_load(&img->write_through))
+		r = blk_flush(img->fd);
 	*err = -r;
 	return r ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
 }

@@ -98,13 +98,29 @@ static int test_fallocate(int fd, int mode, off_t off, off_t len)
 	return fallocate(fd, mode, off, len);
 }
 
+/* fdatasync, counted, and made to fail on demand (sync_error: its errno). */
+static unsigned sync_calls;
+static int sync_error;
+
+static int test_fdatasync(int fd)
+{
+	sync_calls++;
+	if (sync_error) {
+		errno = sync_error;
+		return -1;
+	}
+	return fdatasync(fd);
+}
+
 #define preadv test_preadv
 #define pwritev test_pwritev
 #define fallocate test_fallocate
+#define fdatasync test_fdatasync
 #include "../../plugins/virtio-blk/blk_io.c"
 #undef preadv
 #undef pwritev
 #undef fallocate
+#undef fdatasync
 #include "../../plugins/virtio-blk/blk_lock.c"
 #include "../../plugins/virtio-blk/blk_request.c"
 
@@ -947,6 +963,7 @@ struct volt_instance {
 	struct virtqueue vq;
 	const char *keys[4][2];
 	unsigned pushes, notifies, logs;
+	unsigned syncs_at_push;     /* sync_calls when the last request was pushed */
 	int bound_fd;
 	char last_log[256];
 	char last_warn[256];
@@ -1000,6 +1017,7 @@ static void fh_push(struct volt_instance *inst, unsigned q, const struct volt_vq
 	assert_true(written <= elem->in_len);
 	assert_int_equal(vq_push(&inst->vq, elem, written), 0);
 	inst->pushes++;
+	inst->syncs_at_push = sync_calls;
 }
 
 static void fh_notify(struct volt_instance *inst, unsigned q)
@@ -1288,6 +1306,81 @@ static void test_plugin_ranges_and_io_error(void **state)
 	free(inst);
 }
 
+/* Post one request (sector 0), run the queue, and check its status and
+ * how many fdatasyncs it took, every one of them before its push. */
+static void expect_syncs(struct volt_instance *inst, struct blk *b, uint32_t type, uint32_t len,
+			 bool writable, uint8_t status, unsigned syncs)
+{
+	unsigned before = sync_calls;
+
+	g_request(inst, type, 0, len, writable);
+	blk_ops.queue_notify(b, 0);
+	assert_int_equal(*(uint8_t *)g(inst, G_STATUS, 1), status);
+	assert_int_equal(sync_calls - before, syncs);
+	assert_int_equal(inst->syncs_at_push, sync_calls);
+}
+
+/* A driver that declines VIRTIO_BLK_F_FLUSH cannot ask for a flush, so
+ * each write must be on stable storage before it is answered (virtio 1.2
+ * 5.2.6.2): OUT, WRITE_ZEROES and DISCARD each take an fdatasync before
+ * their push, and one that fails is answered IOERR. A driver that accepts
+ * FLUSH gets no fdatasync until it flushes. Reads never take one, nor do
+ * the refused writes of a read-only drive. */
+static void test_plugin_write_through(void **state)
+{
+	static const char *const ro[][2] = { { "read_only", "true" } };
+	const uint64_t flush = 1ULL << VIRTIO_BLK_F_FLUSH;
+	const uint32_t OUT = VIRTIO_BLK_T_OUT, IN = VIRTIO_BLK_T_IN;
+	const uint8_t OK = VIRTIO_BLK_S_OK, IOERR = VIRTIO_BLK_S_IOERR;
+	struct virtio_blk_discard_write_zeroes seg = { .sector = 0, .num_sectors = 8 };
+	char path[] = "/tmp/volt-blk-test.XXXXXX";
+	struct volt_instance *inst = calloc(1, sizeof(*inst));
+	struct volt_err err = { 0 };
+	struct blk *b;
+	int ret;
+
+	assert_int_equal(guest_mem_init(&inst->mem, G_RAM, &err), 0);
+	vq_init(&inst->vq, &inst->mem);
+	b = plugin_up(inst, path, CAP * 512, NULL, 0, &ret);
+	assert_non_null(b);
+	assert_int_equal(vq_setup(&inst->vq, G_QSIZE, G_DESC, G_AVAIL, G_USED, 0, &err), 0);
+	assert_non_null(blk_ops.set_features);
+	assert_true(blk_ops.features(b) & flush);
+
+	assert_int_equal(blk_ops.set_features(b, blk_ops.features(b) & ~flush), 0);
+	expect_syncs(inst, b, OUT, 512, false, OK, 1);
+	memcpy(g(inst, G_DATA, 16), &seg, 16);
+	expect_syncs(inst, b, VIRTIO_BLK_T_WRITE_ZEROES, 16, false, OK, 1);
+	memcpy(g(inst, G_DATA, 16), &seg, 16);
+	expect_syncs(inst, b, VIRTIO_BLK_T_DISCARD, 16, false, OK, 1);
+	expect_syncs(inst, b, IN, 512, true, OK, 0);
+	expect_syncs(inst, b, VIRTIO_BLK_T_GET_ID, VIRTIO_BLK_ID_BYTES, true, OK, 0);
+	expect_syncs(inst, b, OUT, 1000, false, IOERR, 0); /* refused: nothing written */
+	sync_error = EIO;
+	inst->logs = 0;
+	expect_syncs(inst, b, OUT, 512, false, IOERR, 1);
+	sync_error = 0;
+	assert_int_equal(inst->logs, 1);
+	assert_non_null(strstr(inst->last_warn, strerror(EIO)));
+
+	assert_int_equal(blk_ops.set_features(b, blk_ops.features(b)), 0);
+	expect_syncs(inst, b, OUT, 512, false, OK, 0);
+	memcpy(g(inst, G_DATA, 16), &seg, 16);
+	expect_syncs(inst, b, VIRTIO_BLK_T_WRITE_ZEROES, 16, false, OK, 0);
+	expect_syncs(inst, b, VIRTIO_BLK_T_FLUSH, 0, false, OK, 1);
+	blk_destroy(b);
+
+	b = plugin_up(inst, path, (size_t)-1, ro, 1, &ret);
+	assert_non_null(b);
+	assert_int_equal(blk_ops.set_features(b, blk_ops.features(b) & ~flush), 0);
+	expect_syncs(inst, b, OUT, 512, false, IOERR, 0);
+	expect_syncs(inst, b, IN, 512, true, OK, 0);
+	blk_destroy(b);
+	guest_mem_fini(&inst->mem);
+	unlink(path);
+	free(inst);
+}
+
 /* cache = none: the image opened O_DIRECT, and the alignment the file
  * system asks (the larger of the offset and memory alignments, at least
  * 512; 512 when it does not say) both enforced and told to the guest. */
@@ -1486,6 +1579,7 @@ int main(void)
 		cmocka_unit_test(test_plugin_read_only_and_keys),
 		cmocka_unit_test(test_plugin_config_space),
 		cmocka_unit_test(test_plugin_ranges_and_io_error),
+		cmocka_unit_test(test_plugin_write_through),
 		cmocka_unit_test(test_plugin_cache_none),
 		cmocka_unit_test(test_plugin_images),
 		cmocka_unit_test(test_plugin_failed_create_closes_nothing),
