@@ -106,10 +106,13 @@ static void blk_log_request(struct blk *b, const char *fmt, ...)
 
 /* ---- requests (the I/O thread) ----------------------------------------- */
 
-/* Serve one chain; returns the bytes written into its writable part. */
+/* Serve one chain; returns the bytes written into its writable part, which
+ * the used ring must not overstate (virtio 1.2 2.7.8.2): the data an IN or
+ * GET_ID put there, and the status byte. */
 static uint32_t blk_serve(struct blk *b, const struct volt_vq_elem *elem)
 {
 	struct blk_request *req = &b->req;
+	uint32_t data;
 	int err = 0;
 
 	if (blk_request_parse(elem, &b->lim, req) < 0) {
@@ -121,13 +124,13 @@ static uint32_t blk_serve(struct blk *b, const struct volt_vq_elem *elem)
 				elem->head, req->type, req->sector,
 				req->result == VIRTIO_BLK_S_UNSUPP ? "UNSUPP" : "IOERR", req->why);
 		*req->status = req->result;
-		return elem->in_len;
+		return 1;
 	}
-	*req->status = blk_io_run(&b->img, req, &err);
+	*req->status = blk_io_run(&b->img, req, &err, &data);
 	if (*req->status == VIRTIO_BLK_S_IOERR)
 		blk_log_request(b, "request %u (type %" PRIu32 ", sector %" PRIu64 "): %s", elem->head,
 				req->type, req->sector, strerror(err));
-	return elem->in_len;
+	return data + 1;
 }
 
 static void blk_queue_notify(void *state, unsigned queue)

@@ -24,25 +24,30 @@ static ssize_t blk_xfer(int fd, bool write, const struct iovec *iov, int n, off_
 
 /* Transfer all of [off, off + len), resuming after a short transfer (rare:
  * only then is the iovec array copied). A read that meets the end of the
- * file (shrunk under us) is an I/O error. */
+ * file (shrunk under us) is an I/O error. *done: the bytes moved, also
+ * when it fails, from the start of iov on. */
 static int blk_rw_all(int fd, bool write, const struct iovec *iov, unsigned n, uint64_t off,
-		      uint64_t len)
+		      uint64_t len, uint64_t *done)
 {
 	struct iovec rest[VOLT_VQ_MAX_SIZE];
 	unsigned first = 0;
 	ssize_t r;
 
+	*done = 0;
 	if (!len)
 		return 0;
 	r = blk_xfer(fd, write, iov, (int)n, (off_t)off);
-	if (r >= 0 && (uint64_t)r == len)
+	if (r >= 0 && (uint64_t)r == len) {
+		*done = len;
 		return 0;
+	}
 	memcpy(rest, iov, n * sizeof(*iov));
 	for (;;) {
 		if (r < 0)
 			return -errno;
 		if (r == 0)
 			return -EIO;
+		*done += (uint64_t)r;
 		off += (uint64_t)r;
 		len -= (uint64_t)r;
 		if (!len)
@@ -72,7 +77,8 @@ static int blk_write_zeroes_by_hand(int fd, uint64_t off, uint64_t len)
 	while (len) {
 		uint64_t chunk = len < BLK_ZERO_CHUNK ? len : BLK_ZERO_CHUNK;
 		struct iovec v = { (void *)blk_zeros, chunk };
-		int r = blk_rw_all(fd, true, &v, 1, off, chunk);
+		uint64_t done;
+		int r = blk_rw_all(fd, true, &v, 1, off, chunk, &done);
 
 		if (r)
 			return r;
@@ -113,7 +119,8 @@ static int blk_discard(int fd, const struct blk_request *req)
 	return blk_unsupported(r) ? 0 : r;
 }
 
-static void blk_get_id(const struct blk_image *img, const struct blk_request *req)
+/* Returns the bytes copied: 20, or fewer if the buffers hold fewer. */
+static size_t blk_get_id(const struct blk_image *img, const struct blk_request *req)
 {
 	size_t done = 0;
 
@@ -125,6 +132,7 @@ static void blk_get_id(const struct blk_image *img, const struct blk_request *re
 		memcpy(req->data[i].iov_base, img->serial + done, take);
 		done += take;
 	}
+	return done;
 }
 
 static int blk_flush(int fd)
@@ -144,21 +152,26 @@ static bool blk_writes(uint32_t type)
 	       type == VIRTIO_BLK_T_DISCARD;
 }
 
-uint8_t blk_io_run(const struct blk_image *img, const struct blk_request *req, int *err)
+uint8_t blk_io_run(const struct blk_image *img, const struct blk_request *req, int *err,
+		   uint32_t *to_guest)
 {
+	uint64_t done;
 	int r = 0;
 
+	*to_guest = 0;
 	switch (req->type) {
 	case VIRTIO_BLK_T_IN:
+		r = blk_rw_all(img->fd, false, req->data, req->ndata, req->offset, req->len, &done);
+		*to_guest = (uint32_t)done; /* at most the chain's writable bytes */
+		break;
 	case VIRTIO_BLK_T_OUT:
-		r = blk_rw_all(img->fd, req->type == VIRTIO_BLK_T_OUT, req->data, req->ndata,
-			       req->offset, req->len);
+		r = blk_rw_all(img->fd, true, req->data, req->ndata, req->offset, req->len, &done);
 		break;
 	case VIRTIO_BLK_T_FLUSH:
 		r = blk_flush(img->fd);
 		break;
 	case VIRTIO_BLK_T_GET_ID:
-		blk_get_id(img, req);
+		*to_guest = (uint32_t)blk_get_id(img, req);
 		break;
 	case VIRTIO_BLK_T_DISCARD:
 		r = req->range_len ? blk_discard(img->fd, req) : 0;

@@ -24,7 +24,11 @@ struct blk_image {
 
 /* Run req (req->result == VIRTIO_BLK_S_OK) and return the status to
  * answer. On VIRTIO_BLK_S_IOERR, *err holds the host errno. With
- * img->write_through, a write is OK only once fdatasync has succeeded. */
-uint8_t blk_io_run(const struct blk_image *img, const struct blk_request *req, int *err);
+ * img->write_through, a write is OK only once fdatasync has succeeded.
+ * *to_guest: the bytes of data put into the guest's buffers (IN, GET_ID),
+ * which begin at the chain's first writable byte; also set on failure,
+ * and 0 for the other types. */
+uint8_t blk_io_run(const struct blk_image *img, const struct blk_request *req, int *err,
+		   uint32_t *to_guest);
 
 #endif

@@ -5,7 +5,8 @@
  * buffer; a request cleared to run must describe data that lies inside the
  * chain's buffers (writable ones for IN and GET_ID, readable ones for OUT)
  * and a range inside the drive; every refusal must say why. GET_ID is also
- * run, since it copies into the guest's buffers in user space.
+ * run, since it copies into the guest's buffers in user space, and must
+ * say it filled exactly min(20, its data length) bytes.
  *
  * Input: nout, nin, 4 bytes of limits, one length byte per buffer (scaled),
  * then the bytes that fill the buffers in order. */
@@ -74,6 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct blk_limits lim = { 0 };
 	const uint8_t *p = data, *end = data + size;
 	unsigned nbufs;
+	uint32_t filled;
 	int err;
 
 	if (size < 6 || !e || !req)
@@ -115,8 +117,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	} else {
 		fuzz_check(e, &lim, req);
-		if (req->result == VIRTIO_BLK_S_OK && req->type == VIRTIO_BLK_T_GET_ID)
-			blk_io_run(&img, req, &err);
+		if (req->result == VIRTIO_BLK_S_OK && req->type == VIRTIO_BLK_T_GET_ID) {
+			blk_io_run(&img, req, &err, &filled);
+			if (filled != (req->len < VIRTIO_BLK_ID_BYTES ? req->len : VIRTIO_BLK_ID_BYTES))
+				abort();
+		}
 		*req->status = req->result;
 	}
 	for (unsigned i = 0; i < nbufs; i++)

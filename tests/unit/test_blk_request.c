@@ -180,6 +180,7 @@ static struct chain *new_chain(void)
 }
 
 static struct blk_request req;
+static uint32_t to_guest; /* what blk_io_run put into the guest's buffers */
 
 static int parse(struct chain *c, const struct blk_limits *lim)
 {
@@ -612,9 +613,11 @@ static void test_io_read_write_flush_id(void **state)
 		pattern[i] = (uint8_t)(i * 7 + 1);
 	memcpy(w->mem + 16, pattern, sizeof(pattern));
 	assert_int_equal(parse(w, &lim_rw), 0);
-	assert_int_equal(blk_io_run(&img, &req, &err), VIRTIO_BLK_S_OK);
+	assert_int_equal(blk_io_run(&img, &req, &err, &to_guest), VIRTIO_BLK_S_OK);
+	assert_int_equal(to_guest, 0);
 	assert_int_equal(parse(r, &lim_rw), 0);
-	assert_int_equal(blk_io_run(&img, &req, &err), VIRTIO_BLK_S_OK);
+	assert_int_equal(blk_io_run(&img, &req, &err, &to_guest), VIRTIO_BLK_S_OK);
+	assert_int_equal(to_guest, 1024);
 	assert_memory_equal(r->mem + 16, pattern, sizeof(pattern));
 	uint8_t disk[1024];
 	assert_int_equal(pread(img.fd, disk, sizeof(disk), 5 * 512), (ssize_t)sizeof(disk));
@@ -626,7 +629,7 @@ static void test_io_read_write_flush_id(void **state)
 	put_hdr(add(w, 16, false), VIRTIO_BLK_T_FLUSH, 0);
 	add(w, 1, true);
 	assert_int_equal(parse(w, &lim_rw), 0);
-	assert_int_equal(blk_io_run(&img, &req, &err), VIRTIO_BLK_S_OK);
+	assert_int_equal(blk_io_run(&img, &req, &err, &to_guest), VIRTIO_BLK_S_OK);
 	free(w);
 
 	w = new_chain();
@@ -634,7 +637,8 @@ static void test_io_read_write_flush_id(void **state)
 	add(w, 12, true);
 	add(w, 9, true);
 	assert_int_equal(parse(w, &lim_rw), 0);
-	assert_int_equal(blk_io_run(&img, &req, &err), VIRTIO_BLK_S_OK);
+	assert_int_equal(blk_io_run(&img, &req, &err, &to_guest), VIRTIO_BLK_S_OK);
+	assert_int_equal(to_guest, 20);
 	assert_memory_equal(w->mem + 16, "serial-123\0\0\0\0\0\0\0\0\0\0", 20);
 	free(w);
 
@@ -656,14 +660,14 @@ static void test_io_discard_write_zeroes(void **state)
 		assert_int_equal(pwrite(img.fd, ones, sizeof(ones), 0), (ssize_t)sizeof(ones));
 		c = range_chain(VIRTIO_BLK_T_WRITE_ZEROES, 0, 16, unmap, 1, 0);
 		assert_int_equal(parse(c, &lim_rw), 0);
-		assert_int_equal(blk_io_run(&img, &req, &err), VIRTIO_BLK_S_OK);
+		assert_int_equal(blk_io_run(&img, &req, &err, &to_guest), VIRTIO_BLK_S_OK);
 		assert_int_equal(pread(img.fd, back, sizeof(back), 0), (ssize_t)sizeof(back));
 		assert_memory_equal(back, zeros, sizeof(zeros));
 		free(c);
 	}
 	c = range_chain(VIRTIO_BLK_T_DISCARD, 0, 16, 0, 1, 0);
 	assert_int_equal(parse(c, &lim_rw), 0);
-	assert_int_equal(blk_io_run(&img, &req, &err), VIRTIO_BLK_S_OK);
+	assert_int_equal(blk_io_run(&img, &req, &err, &to_guest), VIRTIO_BLK_S_OK);
 	free(c);
 	/* The size never changes. */
 	struct stat st;
@@ -679,7 +683,7 @@ static uint8_t run(struct chain *c, const struct blk_image *img, int *err)
 	assert_int_equal(parse(c, &lim_rw), 0);
 	assert_int_equal(req.result, VIRTIO_BLK_S_OK);
 	*err = 0;
-	return blk_io_run(img, &req, err);
+	return blk_io_run(img, &req, err, &to_guest);
 }
 
 /* A read or write the file system does in several short steps still
@@ -729,6 +733,7 @@ static void test_io_short_transfers(void **state)
 		xfer_cap = cap;
 		assert_int_equal(run(c, &img, &err), VIRTIO_BLK_S_OK);
 		xfer_cap = 0;
+		assert_int_equal(to_guest, 2048);
 		assert_memory_equal(d[0], pattern, 512);
 		assert_memory_equal(d[1], pattern + 512, 1024);
 		assert_memory_equal(d[2], pattern + 1536, 512);
@@ -763,12 +768,14 @@ static void test_io_file_shrank(void **state)
 	assert_int_equal(ftruncate(img.fd, (CAP - 2) * 512), 0); /* half of it is there */
 	assert_int_equal(parse(c, &lim_rw), 0);
 	errno = EINTR;
-	assert_int_equal(blk_io_run(&img, &req, &err), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(blk_io_run(&img, &req, &err, &to_guest), VIRTIO_BLK_S_IOERR);
 	assert_int_equal(err, EIO);
+	assert_int_equal(to_guest, 1024); /* what was read before the end */
 	assert_int_equal(ftruncate(img.fd, (CAP - 8) * 512), 0); /* none of it is */
 	errno = EINTR;
-	assert_int_equal(blk_io_run(&img, &req, &err), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(blk_io_run(&img, &req, &err, &to_guest), VIRTIO_BLK_S_IOERR);
 	assert_int_equal(err, EIO);
+	assert_int_equal(to_guest, 0);
 	alarm(0);
 	free(c);
 	close(img.fd);
@@ -929,6 +936,7 @@ static void test_io_get_id_buffers(void **state)
 	b = add_at(c, 300, 20 + 1, true); /* 20 bytes of room, then the status */
 	memset(c->mem + 16, 0xaa, 1000);
 	assert_int_equal(run(c, &img, &err), VIRTIO_BLK_S_OK);
+	assert_int_equal(to_guest, 20);
 	assert_memory_equal(a, "ABCDEFGHIJKL", 12);
 	assert_int_equal(a[12], 0xaa);
 	assert_memory_equal(b, "MNOPQRST", 8);
@@ -942,6 +950,7 @@ static void test_io_get_id_buffers(void **state)
 	a = add_at(c, 100, 8 + 1, true);
 	memset(c->mem + 16, 0xaa, 1000);
 	assert_int_equal(run(c, &img, &err), VIRTIO_BLK_S_OK);
+	assert_int_equal(to_guest, 8);
 	assert_memory_equal(a, "ABCDEFGH", 8);
 	assert_int_equal(a[9], 0xaa);
 	free(c);
@@ -964,6 +973,7 @@ struct volt_instance {
 	const char *keys[4][2];
 	unsigned pushes, notifies, logs;
 	unsigned syncs_at_push;     /* sync_calls when the last request was pushed */
+	uint32_t last_written;      /* the used length of the last request pushed */
 	int bound_fd;
 	char last_log[256];
 	char last_warn[256];
@@ -1018,6 +1028,7 @@ static void fh_push(struct volt_instance *inst, unsigned q, const struct volt_vq
 	assert_int_equal(vq_push(&inst->vq, elem, written), 0);
 	inst->pushes++;
 	inst->syncs_at_push = sync_calls;
+	inst->last_written = written;
 }
 
 static void fh_notify(struct volt_instance *inst, unsigned q)
@@ -1381,6 +1392,55 @@ static void test_plugin_write_through(void **state)
 	free(inst);
 }
 
+/* Post one request, run the queue, and check its status and used length. */
+static void expect_used(struct volt_instance *inst, struct blk *b, uint32_t type, uint64_t sector,
+			uint32_t len, bool writable, uint8_t status, uint32_t used)
+{
+	g_request(inst, type, sector, len, writable);
+	blk_ops.queue_notify(b, 0);
+	assert_int_equal(*(uint8_t *)g(inst, G_STATUS, 1), status);
+	assert_int_equal(inst->last_written, used);
+}
+
+/* The used length claims no byte the device did not write (virtio 1.2
+ * 2.7.8.2): the data read and the status byte for IN, the ID (20 bytes at
+ * most) and the status byte for GET_ID, the status byte alone for the
+ * rest, for every refusal, and for an IN that failed before reading; an IN
+ * that met the end of the image counts what it read before. */
+static void test_plugin_used_len(void **state)
+{
+	const uint32_t IN = VIRTIO_BLK_T_IN, ID = VIRTIO_BLK_T_GET_ID;
+	const uint8_t OK = VIRTIO_BLK_S_OK, IOERR = VIRTIO_BLK_S_IOERR;
+	char path[] = "/tmp/volt-blk-test.XXXXXX";
+	struct volt_instance *inst = calloc(1, sizeof(*inst));
+	struct volt_err err = { 0 };
+	struct blk *b;
+	int ret;
+
+	assert_int_equal(guest_mem_init(&inst->mem, G_RAM, &err), 0);
+	vq_init(&inst->vq, &inst->mem);
+	b = plugin_up(inst, path, CAP * 512, NULL, 0, &ret);
+	assert_non_null(b);
+	assert_int_equal(vq_setup(&inst->vq, G_QSIZE, G_DESC, G_AVAIL, G_USED, 0, &err), 0);
+	expect_used(inst, b, IN, 10, 4096, true, OK, 4096 + 1);
+	expect_used(inst, b, VIRTIO_BLK_T_OUT, 10, 4096, false, OK, 1);
+	expect_used(inst, b, VIRTIO_BLK_T_FLUSH, 0, 512, true, OK, 1);
+	expect_used(inst, b, ID, 0, 512, true, OK, VIRTIO_BLK_ID_BYTES + 1);
+	expect_used(inst, b, ID, 0, VIRTIO_BLK_ID_BYTES, true, OK, VIRTIO_BLK_ID_BYTES + 1);
+	expect_used(inst, b, ID, 0, 8, true, OK, 8 + 1);
+	expect_used(inst, b, IN, CAP, 512, true, IOERR, 1);
+	expect_used(inst, b, IN, 0, 100, true, IOERR, 1);
+	expect_used(inst, b, 0x99, 0, 512, true, VIRTIO_BLK_S_UNSUPP, 1);
+	/* The image cut short by someone else: sector 10 is there, 11 not. */
+	assert_int_equal(ftruncate(b->img.fd, 11 * 512), 0);
+	expect_used(inst, b, IN, 10, 1024, true, IOERR, 512 + 1);
+	expect_used(inst, b, IN, 11, 1024, true, IOERR, 1);
+	blk_destroy(b);
+	guest_mem_fini(&inst->mem);
+	unlink(path);
+	free(inst);
+}
+
 /* cache = none: the image opened O_DIRECT, and the alignment the file
  * system asks (the larger of the offset and memory alignments, at least
  * 512; 512 when it does not say) both enforced and told to the guest. */
@@ -1580,6 +1640,7 @@ int main(void)
 		cmocka_unit_test(test_plugin_config_space),
 		cmocka_unit_test(test_plugin_ranges_and_io_error),
 		cmocka_unit_test(test_plugin_write_through),
+		cmocka_unit_test(test_plugin_used_len),
 		cmocka_unit_test(test_plugin_cache_none),
 		cmocka_unit_test(test_plugin_images),
 		cmocka_unit_test(test_plugin_failed_create_closes_nothing),
