@@ -545,7 +545,9 @@ static uint32_t mmio_read_reg(struct virtio_mmio_dev *dev, uint64_t off)
 		return dev->status;
 	case VIRTIO_MMIO_SHM_LEN_LOW:
 	case VIRTIO_MMIO_SHM_LEN_HIGH:
-		return 0xffffffffu; /* no shared memory regions */
+	case VIRTIO_MMIO_SHM_BASE_LOW:
+	case VIRTIO_MMIO_SHM_BASE_HIGH:
+		return 0xffffffffu; /* no shared memory regions: length and base all ones */
 	case VIRTIO_MMIO_CONFIG_GENERATION:
 		return dev->config_generation;
 	default:

@@ -489,7 +489,9 @@ static void fuzz_check_read(const struct fuzz *f, uint64_t off, uint32_t v)
 	case VIRTIO_MMIO_QUEUE_READY:     want = q ? dev->queues[f->queue_sel].ready : 0; break;
 	case VIRTIO_MMIO_STATUS:          want = dev->status; break;
 	case VIRTIO_MMIO_SHM_LEN_LOW:
-	case VIRTIO_MMIO_SHM_LEN_HIGH:    want = 0xffffffffu; break;
+	case VIRTIO_MMIO_SHM_LEN_HIGH:
+	case VIRTIO_MMIO_SHM_BASE_LOW:
+	case VIRTIO_MMIO_SHM_BASE_HIGH:   want = 0xffffffffu; break;
 	case VIRTIO_MMIO_CONFIG_GENERATION: want = f->generation; break;
 	case VIRTIO_MMIO_DEVICE_FEATURES:
 		want = f->features_sel > 1 ? 0 : (uint32_t)(fuzz_offered(f) >> (32 * f->features_sel));

@@ -11,7 +11,8 @@ DEV_FEAT, DEV_FEAT_SEL, DRV_FEAT, DRV_FEAT_SEL = 0x010, 0x014, 0x020, 0x024
 QSEL, QNUM_MAX, QNUM, QREADY, NOTIFY = 0x030, 0x034, 0x038, 0x044, 0x050
 ISR, ACK, STATUS = 0x060, 0x064, 0x070
 DESC_LO, DESC_HI, AVAIL_LO, AVAIL_HI, USED_LO, USED_HI = 0x080, 0x084, 0x090, 0x094, 0x0a0, 0x0a4
-SHM_LEN_LO, CONFIG_GEN, CONFIG = 0x0b0, 0x0fc, 0x100
+SHM_SEL, SHM_LEN_LO, SHM_BASE_LO, SHM_BASE_HI = 0x0ac, 0x0b0, 0x0b8, 0x0bc
+CONFIG_GEN, CONFIG = 0x0fc, 0x100
 ACKN, DRIVER, FEAT_OK, DRV_OK = 1, 2, 8, 4
 HIGH = 0x100000000
 NEXT, WRITE, INDIRECT = 1, 2, 4
@@ -109,7 +110,7 @@ def bring_up(size, features=(0x30000008, 1)):
 def config_reads():
     return (r(CONFIG_GEN) + raw(CONFIG, 4) + raw(CONFIG + 2, 2) + raw(CONFIG + 7, 1) +
             raw(CONFIG + 6, 4) + raw(CONFIG, 8) + raw(CONFIG + 1, 1, 0xee) + raw(CONFIG, 4) +
-            r(SHM_LEN_LO))
+            r(SHM_LEN_LO) + w(SHM_SEL, 1) + r(SHM_BASE_LO) + r(SHM_BASE_HI))
 
 
 def seeds():

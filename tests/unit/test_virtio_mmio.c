@@ -417,8 +417,28 @@ static void test_identity(void **state)
 	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_NUM_MAX), QMAX);
 	wr(f, VIRTIO_MMIO_QUEUE_SEL, 2);
 	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_NUM_MAX), 0);
-	assert_int_equal(rd(f, VIRTIO_MMIO_SHM_LEN_LOW), 0xffffffff);
 	assert_int_equal(rd(f, VIRTIO_MMIO_STATUS), 0);
+}
+
+/* No shared memory regions, whichever is selected: a region that does
+ * not exist has length and base all ones (virtio 1.2 4.2.2). */
+static void test_no_shm_regions(void **state)
+{
+	static const uint32_t regs[] = {
+		VIRTIO_MMIO_SHM_LEN_LOW, VIRTIO_MMIO_SHM_LEN_HIGH,
+		VIRTIO_MMIO_SHM_BASE_LOW, VIRTIO_MMIO_SHM_BASE_HIGH,
+	};
+	static const uint32_t ids[] = { 0, 1, 255 };
+	struct fx *f = *state;
+
+	NEED_KVM(f);
+	for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		wr(f, VIRTIO_MMIO_SHM_SEL, ids[i]);
+		for (unsigned r = 0; r < sizeof(regs) / sizeof(regs[0]); r++)
+			if (rd(f, regs[r]) != 0xffffffff)
+				fail_msg("region %u, register 0x%03x: 0x%x", ids[i], regs[r],
+					 rd(f, regs[r]));
+	}
 }
 
 static void test_next_slot(void **state)
@@ -961,6 +981,7 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_identity),
+		T(test_no_shm_regions),
 		T(test_next_slot),
 		T(test_features_refused),
 		T(test_full_request),
