@@ -227,6 +227,7 @@ static int net_create(const struct volt_host_api *host, struct volt_instance *in
 	n->rx_fd = -1;
 	net_wake_preinit(&n->dp_wake);
 	net_wake_preinit(&n->tx_wake);
+	pthread_mutex_init(&n->rx_lock, NULL);
 	r = net_rx_init(&n->rx, host, inst, NET_QUEUE_RX);
 	if (r) {
 		host->log(inst, VOLT_LOG_ERROR, "out of memory");
@@ -275,6 +276,7 @@ static void net_reset(void *state)
 		net_dataplane_reset(n);
 	} else {
 		net_io_rx_disarm(n);
+		net_io_rx_quiesce(n);
 		net_io_tx_quiesce(n);
 	}
 	atomic_store(&n->features, 0);
@@ -305,6 +307,7 @@ static void net_destroy(void *state)
 	net_dataplane_fini(n);
 	net_io_fini(n);
 	net_rx_fini(&n->rx);
+	pthread_mutex_destroy(&n->rx_lock);
 	free(n);
 }
 

@@ -60,6 +60,8 @@ struct net {
 	atomic_bool active;              /* DRIVER_OK and not reset since */
 	atomic_uint gen;                 /* bumped by every reset */
 	atomic_bool rx_armed;            /* the backend's rx fd is watched */
+	pthread_mutex_t rx_lock;         /* held around a receive run, so a reset
+					  * waits for one in progress */
 	int rx_fd;                       /* the backend's, or -1 */
 	/* Transmit that ran out of its budget comes back through tx_wake
 	 * (the I/O thread signals it; a reset waits for its call). Not made
@@ -88,6 +90,9 @@ void net_io_tx(struct net *n);
  * still using the queue's chains. */
 void net_io_tx_quiesce(struct net *n);
 void net_io_rx(struct net *n);
+/* Reset (a vCPU, active already false): returns once no receive run is
+ * still writing into the guest's buffers. */
+void net_io_rx_quiesce(struct net *n);
 /* Watch the backend's rx fd (from activate, a vCPU, or an RX notification). */
 void net_io_rx_arm(struct net *n);
 void net_io_rx_disarm(struct net *n);

@@ -20,7 +20,12 @@
  * cannot all see). The backend's rx fd is watched while the guest has
  * receive buffers. When they run out, the fd is no longer watched (epoll
  * would otherwise wake the thread again and again for a frame it cannot
- * deliver) until the guest adds buffers and notifies the receive queue. */
+ * deliver) until the guest adds buffers and notifies the receive queue.
+ * A receive run holds rx_lock and stops at its next frame once a reset
+ * clears `active`; the reset waits for it (net_io_rx_quiesce), so no
+ * frame lands in a buffer taken before the reset once the guest's reset
+ * returns. Each fill takes at most NET_RX_FILL_MAX_POPS chains, so a guest
+ * that keeps posting chains no frame fits cannot hold the thread. */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -194,20 +199,23 @@ static int net_io_rx_frame(struct net *n, const struct net_rx_limits *lim)
 	return r;
 }
 
-void net_io_rx(struct net *n)
+/* Under rx_lock. A reset stops the run at its next frame (active), and
+ * net_io_rx_quiesce waits for that: after the guest's reset no frame is
+ * written into a buffer taken before it. */
+static void net_io_rx_run(struct net *n)
 {
 	struct net_rx_limits lim;
 	unsigned pushes = n->rx.pushes;
 
-	if (!atomic_load(&n->active))
-		return;
 	net_rx_check_gen(n);
 	net_rx_limits_init(&lim, atomic_load(&n->features), n->mtu);
-	for (int i = 0; i < NET_RX_BUDGET; i++) {
+	for (int i = 0; i < NET_RX_BUDGET && atomic_load(&n->active); i++) {
 		int r = net_rx_fill(&n->rx, &lim, &n->stats);
 
 		if (r < 0)
 			break; /* the ring is broken: the device waits for a reset */
+		if (r == NET_RX_FILL_MORE)
+			break; /* a guest posting unusable chains: the fd brings us back */
 		if (!net_rx_ready(&n->rx, &lim)) {
 			/* The queue is empty and notifications are on again: the
 			 * guest's next buffer brings us back (net_io_rx_arm). */
@@ -231,4 +239,19 @@ void net_io_rx(struct net *n)
 	 * publish after a large frame above left nothing, or later frames). */
 	if (n->rx.pushes != pushes)
 		n->host->vq_notify(n->inst, NET_QUEUE_RX);
+}
+
+void net_io_rx(struct net *n)
+{
+	if (!atomic_load(&n->active))
+		return;
+	pthread_mutex_lock(&n->rx_lock);
+	net_io_rx_run(n);
+	pthread_mutex_unlock(&n->rx_lock);
+}
+
+void net_io_rx_quiesce(struct net *n)
+{
+	pthread_mutex_lock(&n->rx_lock);
+	pthread_mutex_unlock(&n->rx_lock);
 }

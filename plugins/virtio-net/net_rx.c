@@ -114,10 +114,15 @@ static void net_rx_keep(struct net_rx *rx, struct net_stats *st)
 
 int net_rx_fill(struct net_rx *rx, const struct net_rx_limits *lim, struct net_stats *st)
 {
+	unsigned pops = 0;
+
 	while (rx->nchain < VOLT_VQ_MAX_SIZE && rx->niov <= NET_RX_GATHER_IOV &&
 	       (lim->mrg ? rx->cap < lim->want : rx->nchain == 0)) {
-		int r = rx->host->vq_pop(rx->inst, rx->queue, &rx->elem);
+		int r;
 
+		if (pops++ == NET_RX_FILL_MAX_POPS)
+			return NET_RX_FILL_MORE;
+		r = rx->host->vq_pop(rx->inst, rx->queue, &rx->elem);
 		if (r <= 0)
 			return r;
 		net_rx_keep(rx, st);

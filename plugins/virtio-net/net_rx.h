@@ -88,10 +88,17 @@ void net_rx_fini(struct net_rx *rx);
  * are no longer in flight. */
 void net_rx_forget(struct net_rx *rx);
 
+/* Chains one fill takes from the queue at most, returned unusable ones
+ * included: a guest that keeps posting chains no frame fits cannot hold
+ * the I/O thread. */
+#define NET_RX_FILL_MAX_POPS VOLT_VQ_MAX_SIZE
+#define NET_RX_FILL_MORE 1
+
 /* Take chains until the stash holds lim->want bytes (one chain without
  * MRG_RXBUF) or the queue is empty; a chain that cannot take a frame is
  * returned at once with 0 bytes (counted). -errno if the driver broke the
- * ring, else 0. */
+ * ring, NET_RX_FILL_MORE if NET_RX_FILL_MAX_POPS chains were taken and
+ * more may wait, else 0. */
 int net_rx_fill(struct net_rx *rx, const struct net_rx_limits *lim, struct net_stats *st);
 
 /* May a frame be read now? (the stash holds lim->want, or every buffer the

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -25,6 +27,7 @@
 
 #include "fake_host.h"
 #include "net_config.h"
+#include "net_rx.h"
 
 const struct volt_plugin_desc *volt_plugin_entry_v1_virtio_net(void);
 
@@ -62,10 +65,18 @@ static int be_rx_fd(void *s)
 	return be.fd;
 }
 
+/* test_reset_waits_for_rx: recv stops until `rx_go`, saying so in rx_in. */
+static atomic_bool rx_block, rx_in, rx_go;
+
 static ssize_t be_recv(void *s, const struct iovec *iov, int iovcnt)
 {
 	size_t done = 0;
 
+	if (atomic_load(&rx_block)) {
+		atomic_store(&rx_in, true);
+		while (!atomic_load(&rx_go))
+			usleep(1000);
+	}
 	if (!be.len)
 		return -EAGAIN;
 	for (int i = 0; i < iovcnt && done < be.len; i++) {
@@ -502,6 +513,91 @@ static void test_reset(void **state)
 	assert_int_equal(d->mem[12], 0);
 }
 
+/* A guest that posts a chain no frame fits each time the device returns
+ * one: a wake-up takes at most NET_RX_FILL_MAX_POPS chains and leaves the
+ * fd watched, so the I/O thread gets back to its other fds, and the next
+ * wake-up goes on. */
+static unsigned bad_posted;
+
+static void repost_bad_chain(struct fake_host *fh, unsigned queue)
+{
+	static uint8_t readable[16];
+	struct iovec v = { readable, sizeof(readable) };
+
+	if (queue == RXQ && bad_posted < 600) {
+		bad_posted++;
+		fake_vq_add(fh, RXQ, &v, 1, 0);
+	}
+}
+
+static void test_rx_fill_bounded(void **state)
+{
+	struct dev *d = *state;
+
+	bring_up(d, F(VIRTIO_NET_F_MRG_RXBUF));
+	bad_posted = 0;
+	repost_bad_chain(d->fh, RXQ);
+	d->fh->on_pop = repost_bad_chain;
+	put_rx_frame(60);
+	assert_true(fake_fire(d->fh, be.fd));
+	assert_int_equal(d->fh->vq[RXQ].nused, NET_RX_FILL_MAX_POPS);
+	assert_non_null(fake_watched(d->fh, be.fd));
+	assert_true(fake_fire(d->fh, be.fd));
+	assert_int_equal(d->fh->vq[RXQ].nused, 2 * NET_RX_FILL_MAX_POPS);
+	d->fh->on_pop = NULL;
+}
+
+/* A reset waits for a receive run in progress: once the guest's reset
+ * returns, no frame is written into a buffer taken before it. */
+struct fire_arg {
+	struct dev *d;
+	atomic_bool done;
+};
+
+static void *fire_rx(void *opaque)
+{
+	struct fire_arg *a = opaque;
+
+	fake_fire(a->d->fh, be.fd);
+	atomic_store(&a->done, true);
+	return NULL;
+}
+
+static void *do_reset(void *opaque)
+{
+	struct fire_arg *a = opaque;
+
+	a->d->desc->reset(a->d->state);
+	atomic_store(&a->done, true);
+	return NULL;
+}
+
+static void test_reset_waits_for_rx(void **state)
+{
+	struct dev *d = *state;
+	struct iovec buf = { d->mem, 1526 };
+	struct fire_arg rx = { .d = d }, reset = { .d = d };
+	pthread_t t_rx, t_reset;
+
+	bring_up(d, 0);
+	fake_vq_add(d->fh, RXQ, &buf, 0, 1);
+	put_rx_frame(60);
+	atomic_store(&rx_block, true);
+	pthread_create(&t_rx, NULL, fire_rx, &rx);
+	while (!atomic_load(&rx_in))
+		usleep(1000);
+	pthread_create(&t_reset, NULL, do_reset, &reset);
+	usleep(100 * 1000);
+	assert_false(atomic_load(&reset.done)); /* the frame is still on its way */
+	atomic_store(&rx_go, true);
+	pthread_join(t_rx, NULL);
+	pthread_join(t_reset, NULL);
+	assert_true(reset.done);
+	atomic_store(&rx_block, false);
+	atomic_store(&rx_in, false);
+	atomic_store(&rx_go, false);
+}
+
 /* Each offload change is a host netlink event: a guest flipping its
  * features across resets gets 16 changes per window, then none (offloads
  * off, right for any features) and one log line; unchanged offloads are
@@ -783,7 +879,8 @@ int main(void)
 		T(test_features_and_config), T(test_no_offloads), T(test_random_mac),
 		T(test_activate), T(test_tx), T(test_tx_publishes_as_it_goes), T(test_tx_garbage),
 		T(test_rx_publishes_a_large_frame_at_once), T(test_rx_and_no_busy_loop),
-		T(test_reset), T(test_offload_changes_throttled), T(test_tx_flood_suppressed),
+		T(test_reset), T(test_rx_fill_bounded), T(test_reset_waits_for_rx),
+		T(test_offload_changes_throttled), T(test_tx_flood_suppressed),
 		T(test_tx_flood_kicked), T(test_tx_budget_and_reset), T(test_tx_budget_bytes),
 		T(test_dataplane),
 	};
