@@ -156,8 +156,7 @@ static int mvt_check_name(struct macvtap *m, const char *key, const char *value)
 {
 	if (!value || tap_ifname_valid(value))
 		return 0;
-	MVT_LOG_ERR(m, "%s = \"%s\": not an interface name (1 to %d characters, no '/', ':' or "
-		    "spaces)", key, value, IFNAMSIZ - 1);
+	MVT_LOG_ERR(m, "%s = \"%s\": not an interface name (" TAP_IFNAME_RULE ")", key, value);
 	return -EINVAL;
 }
 

@@ -20,13 +20,15 @@ static void tap_say(struct tap_why *why, const char *fmt, ...)
 	va_end(ap);
 }
 
+_Static_assert(IFNAMSIZ == 16, "TAP_IFNAME_RULE says 15 characters");
+
 bool tap_ifname_valid(const char *name)
 {
 	size_t len = name ? strlen(name) : 0;
 
 	if (len == 0 || len >= IFNAMSIZ)
 		return false;
-	return !strpbrk(name, "/: \t\n") && strcmp(name, ".") && strcmp(name, "..");
+	return !strpbrk(name, "/:% \t\n") && strcmp(name, ".") && strcmp(name, "..");
 }
 
 int tap_set_vnet_hdr(int fd, const char *ifname, struct tap_why *why)

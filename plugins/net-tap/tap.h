@@ -56,7 +56,11 @@ ssize_t tap_recv(int fd, const struct iovec *iov, int iovcnt);
 ssize_t tap_send(int fd, const struct iovec *iov, int iovcnt);
 
 /* Is `name` usable as an interface name (1..IFNAMSIZ-1 bytes, no '/',
- * ':' or white space)? */
+ * ':', '%' or white space)? The kernel takes a new link's name with '%'
+ * as a pattern ("mvt%d" becomes mvt0), so a link made under such a name
+ * could not be found, or deleted, by it; no existing link has one. */
 bool tap_ifname_valid(const char *name);
+/* What tap_ifname_valid asks, inside a printf format ("%%" prints '%'). */
+#define TAP_IFNAME_RULE "1 to 15 characters, no '/', ':', '%%' or spaces"
 
 #endif

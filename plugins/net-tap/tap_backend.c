@@ -91,8 +91,8 @@ static int tap_create(const struct volt_host_api *host, struct volt_instance *in
 	t->fd = -1;
 	t->name = host->config_get(inst, "tap");
 	if (t->name && !tap_ifname_valid(t->name)) {
-		host->log(inst, VOLT_LOG_ERROR, "tap = \"%s\": not an interface name (1 to %d "
-			  "characters, no '/', ':' or spaces)", t->name, IFNAMSIZ - 1);
+		host->log(inst, VOLT_LOG_ERROR, "tap = \"%s\": not an interface name ("
+			  TAP_IFNAME_RULE ")", t->name);
 		return -EINVAL;
 	}
 	return 0;

@@ -108,8 +108,8 @@ static int vhost_create(const struct volt_host_api *host, struct volt_instance *
 	b->vhost.fd = -1;
 	b->tap_name = host->config_get(inst, "tap");
 	if (b->tap_name && !tap_ifname_valid(b->tap_name)) {
-		host->log(inst, VOLT_LOG_ERROR, "tap = \"%s\": not an interface name (1 to %d "
-			  "characters, no '/', ':' or spaces)", b->tap_name, IFNAMSIZ - 1);
+		host->log(inst, VOLT_LOG_ERROR, "tap = \"%s\": not an interface name ("
+			  TAP_IFNAME_RULE ")", b->tap_name);
 		return -EINVAL;
 	}
 	return 0;

@@ -259,7 +259,7 @@ static void test_tap_refusals(void **state)
 	fake_host_set(b.fh, "tap", "no/slash");
 	assert_int_equal(b.desc->create(&b.fh->api, &b.fh->inst, &b.state), -EINVAL);
 	assert_true(fake_log_has(b.fh, "tap = \"no/slash\": not an interface name (1 to 15 "
-				 "characters, no '/', ':' or spaces)"));
+				 "characters, no '/', ':', '%' or spaces)"));
 	be_fini(&b);
 
 	/* Out of memory. */

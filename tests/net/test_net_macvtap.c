@@ -450,7 +450,7 @@ static void test_create_refusals(void **state)
 	refused("parent", "vp0", "mode", "bridged",
 		"mode = bridged: must be bridge, vepa, private or passthru");
 	refused("parent", "vp/0", NULL, NULL, "parent = \"vp/0\": not an interface name (1 to 15 "
-		"characters, no '/', ':' or spaces)");
+		"characters, no '/', ':', '%' or spaces)");
 	refused("link", "m:1", NULL, NULL, "link = \"m:1\": not an interface name");
 	refused("parent", "vp0", "ifname", "sixteen-chars-16", "ifname = \"sixteen-chars-16\": not "
 		"an interface name");

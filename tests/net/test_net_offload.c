@@ -69,6 +69,7 @@ static void test_ifname_valid(void **state)
 	assert_false(tap_ifname_valid("no/slash"));
 	assert_false(tap_ifname_valid("no:colon"));
 	assert_false(tap_ifname_valid("no space"));
+	assert_false(tap_ifname_valid("mvt%d")); /* a pattern to the kernel */
 	assert_false(tap_ifname_valid(".."));
 }
 

@@ -590,7 +590,7 @@ static void test_plugin_refusals(void **state)
 	fake_host_set(b.fh, "tap", "no/slash");
 	assert_int_equal(be_up(&b), -EINVAL);
 	assert_true(fake_log_has(b.fh, "tap = \"no/slash\": not an interface name (1 to 15 "
-				 "characters, no '/', ':' or spaces)"));
+				 "characters, no '/', ':', '%' or spaces)"));
 	b.desc->destroy(b.state);
 	fake_host_free(b.fh);
 	assert_int_equal(vh.calls, 0);
