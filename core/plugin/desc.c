@@ -16,7 +16,7 @@ _Static_assert(sizeof(struct volt_plugin_desc) == PLUGIN_DESC_V1_0_SIZE,
 	       "struct volt_plugin_desc changed: update plugin_desc_copy()");
 _Static_assert(sizeof(struct volt_device_ops) == PLUGIN_DEVICE_OPS_V1_0_SIZE,
 	       "struct volt_device_ops changed: update plugin_ops_copy()");
-_Static_assert(sizeof(struct volt_net_backend_ops) == PLUGIN_NET_OPS_V1_0_SIZE,
+_Static_assert(sizeof(struct volt_net_backend_ops) == PLUGIN_NET_OPS_V1_3_SIZE,
 	       "struct volt_net_backend_ops changed: update plugin_ops_copy()");
 
 #define PLUGIN_NAME_MAX 64

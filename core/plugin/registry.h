@@ -23,6 +23,7 @@
 #define PLUGIN_DESC_V1_0_SIZE 128u
 #define PLUGIN_DEVICE_OPS_V1_0_SIZE 64u
 #define PLUGIN_NET_OPS_V1_0_SIZE 64u
+#define PLUGIN_NET_OPS_V1_3_SIZE 72u /* + ifname */
 
 /* A loaded plugin. The core reads its descriptor and ops only through these
  * copies, normalised to the core's own struct sizes (fields a plugin built

@@ -140,6 +140,13 @@ static int mvt_set_mac(void *state, const uint8_t mac[6])
 	return 0;
 }
 
+static const char *mvt_ifname(void *state)
+{
+	struct macvtap *m = state;
+
+	return m->ifname[0] ? m->ifname : NULL;
+}
+
 static const struct volt_net_backend_ops mvt_ops = {
 	.struct_size = sizeof(struct volt_net_backend_ops),
 	.vnet_hdr_len = TAP_VNET_HDR_LEN,
@@ -148,6 +155,7 @@ static const struct volt_net_backend_ops mvt_ops = {
 	.send = mvt_send,
 	.set_offloads = mvt_set_offloads,
 	.set_mac = mvt_set_mac,
+	.ifname = mvt_ifname,
 };
 
 /* ---- lifecycle --------------------------------------------------------- */

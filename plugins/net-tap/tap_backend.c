@@ -66,6 +66,13 @@ static int tap_be_set_offloads(void *state, uint64_t virtio_features)
 	return r;
 }
 
+static const char *tap_be_ifname(void *state)
+{
+	struct tap_backend *t = state;
+
+	return t->ifname[0] ? t->ifname : NULL;
+}
+
 static const struct volt_net_backend_ops tap_ops = {
 	.struct_size = sizeof(struct volt_net_backend_ops),
 	.vnet_hdr_len = TAP_VNET_HDR_LEN,
@@ -73,6 +80,7 @@ static const struct volt_net_backend_ops tap_ops = {
 	.recv = tap_be_recv,
 	.send = tap_be_send,
 	.set_offloads = tap_be_set_offloads,
+	.ifname = tap_be_ifname,
 };
 
 /* ---- lifecycle --------------------------------------------------------- */

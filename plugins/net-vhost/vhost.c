@@ -82,12 +82,20 @@ static void vhost_dataplane_stop(void *state)
 	vhost_net_stop(&((struct vhost_backend *)state)->vhost);
 }
 
+static const char *vhost_ifname(void *state)
+{
+	struct vhost_backend *b = state;
+
+	return b->ifname[0] ? b->ifname : NULL;
+}
+
 static const struct volt_net_backend_ops vhost_ops = {
 	.struct_size = sizeof(struct volt_net_backend_ops),
 	.vnet_hdr_len = TAP_VNET_HDR_LEN,
 	.set_offloads = vhost_set_offloads,
 	.dataplane_start = vhost_dataplane_start,
 	.dataplane_stop = vhost_dataplane_stop,
+	.ifname = vhost_ifname,
 };
 
 /* ---- lifecycle --------------------------------------------------------- */

@@ -111,6 +111,15 @@ static uint64_t net_offloads_allowed(struct net *n, uint64_t want)
 	return 0;
 }
 
+const char *net_backend_name(const struct net *n)
+{
+	/* The core's copy of the table: NULL for a backend older than 1.3. */
+	const struct volt_net_backend_ops *ops = n->port.ops;
+	const char *name = ops && ops->ifname ? ops->ifname(n->port.state) : NULL;
+
+	return name ? name : "the network backend";
+}
+
 /* DRIVER_OK. Under the transport's lock: no queue calls from here. */
 static int net_activate(void *state)
 {
@@ -200,7 +209,6 @@ static int net_find_backend(struct net *n)
 		n->host->log(n->inst, VOLT_LOG_ERROR, "no network backend attached (backend = ...)");
 		return r ? r : -ENODEV;
 	}
-	n->backend_name = "network backend";
 	if (n->port.ops->vnet_hdr_len != NET_VNET_HDR_LEN) {
 		n->host->log(n->inst, VOLT_LOG_ERROR, "the backend frames packets with a %u-byte "
 			     "vnet header; virtio-net needs %zu (struct virtio_net_hdr_v1)",

@@ -37,7 +37,6 @@ struct net {
 	const struct volt_host_api *host;
 	struct volt_instance *inst;
 	struct volt_net_port port;       /* the backend */
-	const char *backend_name;        /* for messages */
 
 	/* Configuration (fixed after create). */
 	uint8_t mac[6];
@@ -81,6 +80,10 @@ struct net {
 	struct net_tx_frame tx_frame;
 	struct net_stats stats;
 };
+
+/* The backend, for messages: its interface (ABI 1.3 ifname), else "the
+ * network backend". */
+const char *net_backend_name(const struct net *n);
 
 /* net_io.c: the I/O thread's work (queue notifications, the rx fd). */
 int net_io_init(struct net *n);    /* realize: tx_wake */

@@ -29,14 +29,14 @@ static int net_dp_start(struct net *n)
 		r = n->host->vq_info(n->inst, i, &q[i]);
 		if (r) {
 			n->host->device_broken(n->inst, "queue %u is not set up for the data "
-					       "plane of the %s: %s", i, n->backend_name, strerror(-r));
+					       "plane of %s: %s", i, net_backend_name(n), strerror(-r));
 			return r;
 		}
 	}
 	nregions = n->host->guest_regions(n->inst, regions, NET_DP_MAX_REGIONS);
 	r = n->port.ops->dataplane_start(n->port.state, regions, nregions, q, NET_NUM_QUEUES);
 	if (r) {
-		n->host->device_broken(n->inst, "starting the data plane of the %s: %s", n->backend_name,
+		n->host->device_broken(n->inst, "starting the data plane of %s: %s", net_backend_name(n),
 				       strerror(-r));
 		return r;
 	}

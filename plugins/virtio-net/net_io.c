@@ -69,8 +69,8 @@ static void net_tx_event(struct net *n, enum net_event ev, int err)
 	if (!net_stats_count(&n->stats, ev))
 		return;
 	if (ev == NET_TX_BACKEND_ERROR)
-		n->host->log(n->inst, VOLT_LOG_WARN, "transmit: %s: %s; further ones are counted, "
-			     "not logged", net_event_text(ev), strerror(-err));
+		n->host->log(n->inst, VOLT_LOG_WARN, "transmit: sending to %s: %s; further ones "
+			     "are counted, not logged", net_backend_name(n), strerror(-err));
 	else if (ev == NET_TX_NO_READABLE || ev == NET_TX_SHORT_HDR)
 		n->host->log(n->inst, VOLT_LOG_WARN, "transmit: chain dropped: %s (%zu readable "
 			     "bytes); further ones are counted, not logged", net_event_text(ev),
@@ -163,7 +163,7 @@ void net_io_rx_arm(struct net *n)
 	r = n->host->fd_watch(n->inst, n->rx_fd, EPOLLIN, net_on_rx_fd, n);
 	if (r && r != -EEXIST) {
 		atomic_store(&n->rx_armed, false);
-		n->host->device_broken(n->inst, "watching the %s's fd: %s", n->backend_name,
+		n->host->device_broken(n->inst, "watching %s's fd: %s", net_backend_name(n),
 				       strerror(-r));
 	}
 }
@@ -227,9 +227,9 @@ static void net_io_rx_run(struct net *n)
 			break;
 		if (r < 0) {
 			if (net_stats_count(&n->stats, NET_RX_BACKEND_ERROR))
-				n->host->log(n->inst, VOLT_LOG_WARN, "receive: reading from the %s: "
+				n->host->log(n->inst, VOLT_LOG_WARN, "receive: reading from %s: "
 					     "%s; waiting for the guest's next receive buffer",
-					     n->backend_name, strerror(-r));
+					     net_backend_name(n), strerror(-r));
 			net_io_rx_disarm(n); /* no busy loop on a failing fd */
 			break;
 		}

@@ -37,7 +37,7 @@ struct volt_instance;
 
 /* ---- abi.h ---- */
 ABI_VALUE(VOLT_ABI_MAJOR, 1);
-ABI_VALUE(VOLT_ABI_MINOR, 2);
+ABI_VALUE(VOLT_ABI_MINOR, 3);
 _Static_assert(sizeof(VOLT_PLUGIN_ENTRY_NAME) == sizeof("volt_plugin_entry_v1") &&
 	       __builtin_memcmp(VOLT_PLUGIN_ENTRY_NAME, "volt_plugin_entry_v1", 21) == 0,
 	       "the entry symbol's name changed");
@@ -173,7 +173,7 @@ ABI_FIELD(volt_device_ops, activate, 48, 8, int (*)(void *));
 ABI_FIELD(volt_device_ops, queue_notify, 56, 8, void (*)(void *, unsigned));
 
 /* ---- net.h ---- */
-ABI_SIZE(volt_net_backend_ops, 64, 8);
+ABI_SIZE(volt_net_backend_ops, 72, 8);
 ABI_FIELD(volt_net_backend_ops, struct_size, 0, 4, uint32_t);
 ABI_FIELD(volt_net_backend_ops, vnet_hdr_len, 4, 4, uint32_t);
 ABI_FIELD(volt_net_backend_ops, rx_fd, 8, 8, int (*)(void *));
@@ -185,6 +185,7 @@ ABI_FIELD(volt_net_backend_ops, dataplane_start, 48, 8,
 	  int (*)(void *, const struct volt_mem_region *, unsigned,
 		  const struct volt_vq_info *, unsigned));
 ABI_FIELD(volt_net_backend_ops, dataplane_stop, 56, 8, void (*)(void *));
+ABI_FIELD(volt_net_backend_ops, ifname, 64, 8, const char *(*)(void *)); /* 1.3 */
 
 /* ---- virtqueue.h ---- */
 ABI_VALUE(VOLT_VQ_MAX_SIZE, 256);

@@ -308,6 +308,8 @@ static void test_tap_unnamed(void **state)
 	assert_int_equal(be_up(&b), 0);
 	assert_true(fake_log_has(b.fh, "tap0: created (it goes away when volt exits)"));
 	assert_true(if_nametoindex("tap0") > 0);
+	/* The name the kernel gave, for the device's messages. */
+	assert_string_equal(b.ops->ifname(b.state), "tap0");
 	assert_int_equal(b.fh->slots[0], b.ops->rx_fd(b.state));
 	be_fini(&b);
 	assert_int_equal(if_nametoindex("tap0"), 0);

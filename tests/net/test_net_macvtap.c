@@ -541,6 +541,7 @@ static void test_owned_link(void **state)
 	assert_true(idx > 0);
 	snprintf(line, sizeof(line), "tmvt0: macvtap created on vp0 (mode vepa), /dev/tap%d", idx);
 	assert_true(fake_log_has(b.fh, line));
+	assert_string_equal(b.ops->ifname(b.state), "tmvt0");
 	s = link_seen("tmvt0");
 	assert_true(s.macvtap);
 	assert_int_equal(s.mode, MACVLAN_MODE_VEPA);

@@ -508,6 +508,7 @@ static void test_plugin(void **state)
 	assert_int_equal(b.fh->slots[0], vfd);
 	assert_true(tfd >= 0 && tfd != vfd);
 	assert_true(if_nametoindex("vhtap0") > 0);
+	assert_string_equal(b.ops->ifname(b.state), "vhtap0");
 	assert_true(fcntl(tfd, F_GETFL) & O_NONBLOCK);
 
 	/* The tap's offloads, as net-tap's. */

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define VOLT_ABI_MAJOR 1
-#define VOLT_ABI_MINOR 2
+#define VOLT_ABI_MINOR 3
 
 #define VOLT_STRINGIFY_(x) #x
 #define VOLT_STRINGIFY(x) VOLT_STRINGIFY_(x)

@@ -39,6 +39,12 @@ struct volt_net_backend_ops {
 			       unsigned nregions, const struct volt_vq_info *queues,
 			       unsigned nqueues);
 	void (*dataplane_stop)(void *state);
+
+	/* ---- ABI 1.3 ---- */
+	/* The host interface the frames go through (a tap's or macvtap's
+	 * name, once realized), for the device's messages; NULL, or this
+	 * NULL: the device says "the network backend". Optional. */
+	const char *(*ifname)(void *state);
 };
 
 #endif
