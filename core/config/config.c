@@ -944,7 +944,8 @@ int config_instance_set(struct volt_config *cfg, const char *kind, const char *i
 	    config_instance_fill(&fresh, kvs, nkvs) < 0)
 		goto nomem;
 	if (slot) {
-		fresh.line = slot->line;
+		/* Not the file's section any more: with line 0 its messages
+		 * name `origin`, as for an instance made from outside. */
 		config_free_instance(slot);
 		*slot = fresh;
 		return 0;

@@ -142,7 +142,8 @@ struct config_instance *config_instance_find(const struct volt_config *cfg, cons
 /* Create or replace the `[kind "id"]` instance with copies of kvs (their
  * lines are kept; 0 for values that come from no file), as if an INI file
  * had held that section; `origin` (copied, NULL allowed) says what made
- * it. A replaced instance keeps its place. */
+ * it. A replaced instance keeps its place but not its header line: it is
+ * no longer the file's section. */
 int config_instance_set(struct volt_config *cfg, const char *kind, const char *id,
 			const char *origin, const struct config_kv *kvs, size_t nkvs,
 			struct volt_err *err);

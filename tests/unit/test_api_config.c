@@ -7,12 +7,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "config/config.h"
+#include "plugin/keys.h"
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -117,7 +119,7 @@ static void test_instance_set_and_replace(void **state)
 	assert_non_null(inst);
 	assert_int_equal(inst->nkvs, 2);
 	assert_string_equal(inst->kvs[1].value, "/a.img");
-	/* Replacing keeps the place and the header line; only the values change. */
+	/* Replacing keeps the place; only the values change. */
 	assert_int_equal(config_instance_set(cfg, "drive", "root", NULL, b, 3, &err), 0);
 	assert_int_equal(cfg->ninstances, 2);
 	assert_ptr_equal(config_instance_find(cfg, "drive", "root"), &cfg->instances[1]);
@@ -125,11 +127,34 @@ static void test_instance_set_and_replace(void **state)
 	assert_string_equal(cfg->instances[1].kvs[2].key, "read_only");
 	assert_null(config_instance_find(cfg, "drive", "eth0"));
 	assert_non_null(config_instance_find(cfg, "net", "eth0"));
-	/* A section from the file keeps its line for messages about it. */
+	/* A section from the file has its line until it is replaced. */
 	assert_int_equal(cfg->instances[0].line, 1);
 	assert_int_equal(config_instance_set(cfg, "net", "eth0", NULL, a, 1, &err), 0);
-	assert_int_equal(cfg->instances[0].line, 1);
+	assert_int_equal(cfg->instances[0].line, 0);
 	assert_int_equal(cfg->instances[0].nkvs, 1);
+}
+
+/* A file's section the API replaced: its errors name the request, not the
+ * file's line, which set values the request dropped. */
+static void test_instance_replaced_names_request(void **state)
+{
+	static const struct volt_key blk_keys[] = {
+		{ .name = "path", .type = VOLT_KEY_PATH, .flags = VOLT_KEY_REQUIRED, .help = "p" },
+	};
+	const struct config_kv kv[] = { { "plugin", "virtio-blk", 0 } };
+	const struct keys_origin origin = { .file = "a.ini" };
+	struct keys_user user = { .plugin = "virtio-blk", .keys = blk_keys, .nkeys = 1 };
+	struct volt_config *cfg = *state;
+	struct volt_err err = { 0 };
+
+	assert_int_equal(config_load_string(cfg, "a.ini", "[vm]\nvcpus = 1\n[drive \"r\"]\n"
+					    "path = /r.img\n", &err), 0);
+	assert_int_equal(config_instance_set(cfg, "drive", "r", "PUT /drives/r", kv, 1, &err), 0);
+	assert_int_equal(keys_check_section(config_instance_find(cfg, "drive", "r"), &origin,
+					    &user, 1, &err), -EINVAL);
+	assert_string_equal(err.msg, "PUT /drives/r: [drive \"r\"]: path is required by "
+			    "virtio-blk");
+	keys_values_free(&user);
 }
 
 static void test_instance_move_first(void **state)
@@ -166,6 +191,7 @@ int main(void)
 		T(test_ini_section),
 		T(test_ini_section_relative),
 		T(test_instance_set_and_replace),
+		T(test_instance_replaced_names_request),
 		T(test_instance_move_first),
 #undef T
 	};
