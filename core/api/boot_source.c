@@ -105,13 +105,11 @@ static int api_root_args(struct api_ctx *ctx, char *buf, size_t size)
 	for (size_t i = 0; i < ctx->ndrives; i++) {
 		const struct api_drive_meta *d = &ctx->drives[i];
 		const struct config_instance *inst;
-		bool ro = false;
+		bool ro;
 
 		if (!d->is_root_device || !(inst = config_instance_find(ctx->cfg, "drive", d->id)))
 			continue;
-		for (size_t k = 0; k < inst->nkvs; k++)
-			if (!strcmp(inst->kvs[k].key, "read_only"))
-				ro = !strcmp(inst->kvs[k].value, "true");
+		ro = api_inst_bool(inst, "read_only");
 		config_instance_move_first(ctx->cfg, "drive", d->id);
 		if (d->partuuid)
 			return snprintf(buf, size, "root=PARTUUID=%s %s", d->partuuid, ro ? "ro" : "rw");

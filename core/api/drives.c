@@ -34,7 +34,6 @@ struct api_drive_in {
 static json_t *api_drive_json(const struct api_ctx *ctx, const struct config_instance *inst)
 {
 	const struct api_drive_meta *m = NULL;
-	const char *ro = api_inst_get(inst, "read_only");
 	const char *plugin = api_inst_get(inst, "plugin");
 	char *path = api_inst_path(ctx, inst, "path");
 	json_t *o = json_object();
@@ -51,7 +50,7 @@ static json_t *api_drive_json(const struct api_ctx *ctx, const struct config_ins
 		apij_set(o, "partuuid", apij_string(m->partuuid));
 	apij_set(o, "is_root_device", json_boolean(m && m->is_root_device));
 	apij_set(o, "cache_type", json_string(m ? m->cache_type : "Writeback"));
-	apij_set(o, "is_read_only", json_boolean(ro && !strcmp(ro, "true")));
+	apij_set(o, "is_read_only", json_boolean(api_inst_bool(inst, "read_only")));
 	if (path)
 		apij_set(o, "path_on_host", apij_string(path));
 	free(path);

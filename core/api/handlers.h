@@ -175,6 +175,9 @@ bool api_kvs_commit(struct api_ctx *ctx, const char *kind, const char *route, co
 
 /* A key's value in an instance, or NULL. */
 const char *api_inst_get(const struct config_instance *inst, const char *key);
+/* A boolean value of an instance, in any spelling the plugin takes ("yes",
+ * "on", "1", ...); false if unset or not a boolean. */
+bool api_inst_bool(const struct config_instance *inst, const char *key);
 /* A path value of an instance, absolute (an INI file's relative paths are
  * relative to its directory), malloc'd; NULL if unset or out of memory. */
 char *api_inst_path(const struct api_ctx *ctx, const struct config_instance *inst,

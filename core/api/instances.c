@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/json.h"
+#include "plugin/keys.h"
 #include "util/path.h"
 
 bool api_kvs_add(struct api_kvs *k, const char *key, const char *value,
@@ -128,6 +129,15 @@ const char *api_inst_get(const struct config_instance *inst, const char *key)
 		if (!strcmp(inst->kvs[i].key, key))
 			return inst->kvs[i].value;
 	return NULL;
+}
+
+bool api_inst_bool(const struct config_instance *inst, const char *key)
+{
+	const char *v = api_inst_get(inst, key);
+	bool b = false;
+
+	/* The plugin reads it with this parser: an INI file's "yes" is true. */
+	return v && keys_parse_bool(v, &b) && b;
 }
 
 char *api_inst_path(const struct api_ctx *ctx, const struct config_instance *inst,

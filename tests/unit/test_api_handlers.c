@@ -425,6 +425,35 @@ static void test_drives(void **state)
 	assert_body(f, "*The id from the path does not match the id from the body!*");
 }
 
+/* An INI file's read_only in any boolean spelling is what the plugin
+ * attaches the drive as: GET shows it, and a root drive is "ro". */
+static void test_drive_ini_read_only(void **state)
+{
+	struct fixture *f = *state;
+	struct volt_err err = { 0 };
+	struct config_instance *inst;
+	char ini[512], body[512];
+
+	snprintf(ini, sizeof(ini), "[drive \"d\"]\npath = %s\nread_only = yes\n"
+		 "[drive \"w\"]\npath = %s\nread_only = off\n", f->disk, f->disk);
+	assert_int_equal(config_load_string(&f->cfg, "a.ini", ini, &err), 0);
+	assert_int_equal(req(f, API_GET, "/vm/config", NULL), 200);
+	assert_body(f, "*{\"drive_id\":\"d\",*\"is_read_only\":true,*"
+		       "{\"drive_id\":\"w\",*\"is_read_only\":false,*");
+	put_kernel(f);
+	snprintf(body, sizeof(body), "{\"drive_id\": \"r\", \"is_root_device\": true, "
+		 "\"path_on_host\": \"%s\", \"is_read_only\": true}", f->disk);
+	assert_int_equal(req(f, API_PUT, "/drives/r", body), 204);
+	/* The API writes only "true" and "false"; the root's value is read by
+	 * the plugin's parser all the same. */
+	inst = config_instance_find(&f->cfg, "drive", "r");
+	for (size_t i = 0; i < inst->nkvs; i++)
+		if (!strcmp(inst->kvs[i].key, "read_only"))
+			strcpy(inst->kvs[i].value, "on");
+	assert_true(api_prepare_boot(&f->ctx, &f->resp));
+	assert_string_equal(f->cfg.cmdline, "console=ttyS0 root=/dev/vda ro");
+}
+
 static void test_drive_refusals(void **state)
 {
 	struct fixture *f = *state;
@@ -748,6 +777,7 @@ int main(void)
 		T(test_instance_start),
 		T(test_instance_start_handed_over),
 		T(test_drives),
+		T(test_drive_ini_read_only),
 		T(test_drive_refusals),
 		T(test_root_partuuid),
 		T(test_partuuid_checked),
