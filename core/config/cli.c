@@ -107,6 +107,16 @@ static bool cli_bad_short(void)
 	return optopt > 0 && optopt < 256 && optopt != 'h' && optopt != 'V';
 }
 
+/* A flag that takes no value was given one ("--no-seccomp=1"): getopt
+ * leaves that flag's own val in optopt, which no unknown flag has. */
+static bool cli_valued_plain_flag(void)
+{
+	for (const struct option *o = cli_options; o->name; o++)
+		if (o->has_arg == no_argument && o->val == optopt)
+			return true;
+	return false;
+}
+
 /* Long flags that `arg` ("--no", "--no=x") is a prefix of: getopt refuses
  * an ambiguous one the same way as an unknown one. */
 static unsigned cli_prefix_matches(const char *arg, char *names, size_t size)
@@ -137,8 +147,7 @@ static int cli_unknown(char **argv, struct volt_err *err)
 				arg, names);
 	if (cli_bad_short())
 		return verr_set(err, EINVAL, "-%c: unknown flag (see volt --help)", optopt);
-	/* getopt leaves the flag's own value in optopt for "--help=yes". */
-	if (optopt == 'h' || optopt == 'V')
+	if (cli_valued_plain_flag())
 		return verr_set(err, EINVAL, "%.*s: takes no value", (int)strcspn(arg, "="), arg);
 	return verr_set(err, EINVAL, "%.*s: unknown flag (see volt --help)",
 			(int)strcspn(arg, "="), arg);

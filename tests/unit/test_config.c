@@ -856,6 +856,13 @@ static void test_cli_bad_usage(void **state)
 	char *twice[] = { "volt", "--config", "a.ini", "--config", "b.ini" };
 	char *noconf[] = { "volt", "--config", "/nonexistent.ini", "--kernel", "k" };
 	char *noarg[] = { "volt", "--help=yes" };
+	char *noargs[][3] = { { "volt", "--kernel=k", "--no-seccomp=1" },
+			      { "volt", "--kernel=k", "--list-plugins=yes" },
+			      { "volt", "--kernel=k", "--print-sandbox-policy=x" },
+			      { "volt", "--kernel=k", "--no-landlock=" } };
+	const char *noargs_err[] = { "--no-seccomp: takes no value", "--list-plugins: takes no value",
+				     "--print-sandbox-policy: takes no value",
+				     "--no-landlock: takes no value" };
 
 	assert_err(f, from_args(f, ARGC(unknown), unknown), "--bogus: unknown flag*");
 	assert_err(f, from_args(f, ARGC(ushort), ushort), "-x: unknown flag*");
@@ -866,6 +873,9 @@ static void test_cli_bad_usage(void **state)
 	assert_err(f, from_args(f, ARGC(noconf), noconf),
 		   "config file /nonexistent.ini: No such file or directory");
 	assert_err(f, from_args(f, ARGC(noarg), noarg), "--help: takes no value");
+	/* Every flag that takes no value says so, not that it is unknown. */
+	for (size_t i = 0; i < sizeof(noargs) / sizeof(noargs[0]); i++)
+		assert_err(f, from_args(f, ARGC(noargs[i]), noargs[i]), noargs_err[i]);
 }
 
 /* ---- validation ---- */
