@@ -98,13 +98,29 @@ static uint64_t host_config_get_u64(struct volt_instance *inst, const char *key)
 	return v && keys_parse_u64(v, &n) ? n : 0;
 }
 
+void plugin_host_log_held(struct volt_instance *inst)
+{
+	if (!inst->logged_error[0])
+		return;
+	host_log_core(inst, LOG_ERROR, "%s", inst->logged_error);
+	inst->logged_error[0] = '\0';
+}
+
+/* An error in create or realize is most likely why the hook fails: it is
+ * held for the failure line (instance_fail). Only the last is; one before
+ * it is printed now, in its turn. Warnings and the rest print at once. */
 static void host_log(struct volt_instance *inst, enum volt_log_level level, const char *fmt, ...)
 {
 	enum log_level l = level <= VOLT_LOG_DEBUG ? (enum log_level)level : LOG_DEBUG;
 	va_list ap;
 
 	va_start(ap, fmt);
-	host_vlog(inst, l, fmt, ap);
+	if (l == LOG_ERROR && inst->stage == INSTANCE_SETUP) {
+		plugin_host_log_held(inst);
+		vsnprintf(inst->logged_error, sizeof(inst->logged_error), fmt, ap);
+	} else {
+		host_vlog(inst, l, fmt, ap);
+	}
 	va_end(ap);
 }
 

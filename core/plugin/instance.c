@@ -239,16 +239,35 @@ int plugin_set_prepare(struct plugin_set *ps, const struct volt_config *cfg,
 
 /* ---- realize: create, transport, realize --------------------------------- */
 
+/* The one line a failed hook gets: the plugin's own error line is the
+ * reason if it logged one, else the errno; a refusal of the core's says
+ * what it refused. */
 static int instance_fail(struct volt_instance *inst, const char *step, int r,
 			 struct volt_err *err)
 {
+	char reason[sizeof(inst->logged_error)];
+
 	if (r > 0)
 		r = -EIO; /* hooks return -errno; a positive value is still a failure */
+	snprintf(reason, sizeof(reason), "%s",
+		 inst->logged_error[0] ? inst->logged_error : strerror(-r));
+	inst->logged_error[0] = '\0';
 	if (inst->refusal[0])
 		return verr_set(err, -r, "%s (%s): %s failed: %s (%s)", inst->name,
-				inst->plugin->desc.name, step, strerror(-r), inst->refusal);
+				inst->plugin->desc.name, step, reason, inst->refusal);
 	return verr_set(err, -r, "%s (%s): %s failed: %s", inst->name, inst->plugin->desc.name,
-			step, strerror(-r));
+			step, reason);
+}
+
+/* After a hook: a failure gets its line; after a success an error line
+ * the plugin logged is printed as it would have been. */
+static int instance_hook_done(struct volt_instance *inst, const char *step, int r,
+			      struct volt_err *err)
+{
+	if (r)
+		return instance_fail(inst, step, r, err);
+	plugin_host_log_held(inst);
+	return 0;
 }
 
 int plugin_set_cmdline_add(struct plugin_set *ps, const char *text)
@@ -327,21 +346,17 @@ static int instance_check_backend_taken(const struct volt_instance *inst, struct
 			inst->plugin->desc.name);
 }
 
-static int instance_realize(struct volt_instance *inst, struct volt_err *err)
+/* create, the transport, realize: while the instance is in INSTANCE_SETUP. */
+static int instance_setup(struct volt_instance *inst, struct volt_err *err)
 {
 	const struct volt_plugin_desc *d = &inst->plugin->desc;
 	int r = 0;
 
-	r = instance_io_ready(inst->device ? inst->device : inst, err);
-	if (r)
-		return r;
-	inst->stage = INSTANCE_SETUP;
-	inst->created = true;
-	inst->refusal[0] = '\0';
 	if (d->create) {
 		r = d->create(&plugin_host_api, inst, &inst->state);
+		r = instance_hook_done(inst, "create", r, err);
 		if (r)
-			return instance_fail(inst, "create", r, err);
+			return r;
 	}
 	if (instance_is_virtio(inst)) {
 		r = instance_transport(inst, err);
@@ -351,12 +366,27 @@ static int instance_realize(struct volt_instance *inst, struct volt_err *err)
 	if (d->realize) {
 		inst->refusal[0] = '\0';
 		r = d->realize(inst->state);
-		if (r)
-			return instance_fail(inst, "realize", r, err);
+		r = instance_hook_done(inst, "realize", r, err);
 	}
-	inst->stage = INSTANCE_REALIZED;
+	return r;
+}
+
+static int instance_realize(struct volt_instance *inst, struct volt_err *err)
+{
+	int r = instance_io_ready(inst->device ? inst->device : inst, err);
+
+	if (r)
+		return r;
+	inst->stage = INSTANCE_SETUP;
+	inst->created = true;
 	inst->refusal[0] = '\0';
-	return instance_check_backend_taken(inst, err);
+	inst->logged_error[0] = '\0';
+	r = instance_setup(inst, err);
+	/* Out of setup before anything else runs: destroy's log lines, if it
+	 * comes next, print as they are logged. */
+	inst->stage = r ? INSTANCE_FAILED : INSTANCE_REALIZED;
+	inst->refusal[0] = '\0';
+	return r ? r : instance_check_backend_taken(inst, err);
 }
 
 /* The transport counts IRQs up, non-virtio devices count down: they must

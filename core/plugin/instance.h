@@ -69,6 +69,7 @@ enum instance_stage {
 	INSTANCE_SETUP,      /* in create or realize: regions, fds, paths allowed */
 	INSTANCE_REALIZED,
 	INSTANCE_STARTED,
+	INSTANCE_FAILED,     /* create or realize failed: destroy is all that is left */
 };
 
 struct volt_instance {
@@ -97,6 +98,10 @@ struct volt_instance {
 	/* Why the host API last refused a call during create or realize: the
 	 * hook's failure line carries it, so the cause is reported once. */
 	char refusal[256];
+	/* The plugin's last error line (host->log) during create or realize,
+	 * held back: a failing hook's line gives it as the reason instead of
+	 * strerror, so the user reads it once, with the instance's name. */
+	char logged_error[384];
 };
 
 struct plugin_set {
@@ -137,6 +142,9 @@ void plugin_set_destroy(struct plugin_set *ps);
 
 /* The table every instance is handed (host_api.c). */
 extern const struct volt_host_api plugin_host_api;
+/* Print the error line host->log held back, if no failure line took it
+ * (host_api.c). */
+void plugin_host_log_held(struct volt_instance *inst);
 
 /* The kind of section ("drive", "net") whose default plugin (backend
  * false) or default backend (true) is `name`, or NULL. */

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Drives through the API end to end: GET /plugins lists the block plugin; a
 # drive naming a plugin that does not exist makes InstanceStart answer 400
-# with the loader's reason, and the corrected configuration then starts;
+# with the loader's reason, as does a drive whose plugin fails to realize
+# (with the plugin's reason), and the corrected configuration then starts;
 # the blk guest (tests/guests/blk) drives the two drives PUT /drives made
 # (one read-write with a serial from volt_keys, one read-only) and the
 # host checks that the read-only image is untouched.
@@ -34,8 +35,20 @@ expect PUT /actions '{"action_type": "InstanceStart"}' 400 \
 expect GET / - 200 '"state":"Not started"' "still not started"
 expect PUT /drives/rw "{\"drive_id\": \"rw\", \"is_root_device\": false, \"path_on_host\": \"$TMP/rw.img\", \"volt_keys\": {\"serial\": \"volt-blk-serial0\"}}" \
 	204 "" "PUT /drives rw (replaces it)"
+expect PUT /drives/ro "{\"drive_id\": \"ro\", \"is_root_device\": false, \"path_on_host\": \"$TMP/rw.img\"}" \
+	204 "" "PUT /drives ro, writable on rw's image"
+expect PUT /actions '{"action_type": "InstanceStart"}' 400 \
+	"Cannot start the microVM: drive ro \(virtio-blk\): realize failed: $TMP/rw.img: in use by another drive, VM or program" \
+	"InstanceStart: the plugin's reason for a failed realize"
+if grep -q "InstanceStart failed: drive ro (virtio-blk): realize failed: .*in use by" "$TMP/blk.err" &&
+	[ "$(grep -c "in use by another drive" "$TMP/blk.err")" -eq 1 ]; then
+	pass "a failed realize: its reason logged once, in the failure's line"
+else
+	fail "a failed realize: its reason not logged once, in the failure's line"
+	show blk
+fi
 expect PUT /drives/ro "{\"drive_id\": \"ro\", \"is_root_device\": false, \"path_on_host\": \"$TMP/ro.img\", \"is_read_only\": true}" \
-	204 "" "PUT /drives ro"
+	204 "" "PUT /drives ro (replaces it)"
 expect PUT /actions '{"action_type": "InstanceStart"}' 204 "" "InstanceStart after the correction"
 wait_volt
 check_status blk 0 "blk guest by API"

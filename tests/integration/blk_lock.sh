@@ -20,7 +20,7 @@ two() {
 two both_rw "" ""
 run_volt both_rw --config "$TMP/both_rw.ini" "${PLUGIN_ARGS[@]}"
 check_status both_rw 1 "two writable drives on one image"
-check_grep both_rw err "virtio-blk drive b: .*disk.img: in use by another drive, VM or program" \
+check_grep both_rw err "drive b \(virtio-blk\): realize failed: .*disk.img: in use by another drive, VM or program" \
 	"two writable drives on one image: the second is refused, naming the image"
 
 two both_ro "read_only = true\n" "read_only = true\n"

@@ -297,6 +297,13 @@ static int rec_realize(void *state)
 		return -ENOENT;
 	if (!strcmp(r->host->config_get(r->inst, "fail"), "positive"))
 		return 1;
+	if (!strncmp(r->host->config_get(r->inst, "fail"), "logged", 6)) {
+		r->host->log(r->inst, VOLT_LOG_WARN, "rec warning");
+		r->host->log(r->inst, VOLT_LOG_ERROR, "rec first error");
+		r->host->log(r->inst, VOLT_LOG_ERROR, "rec %s", "the reason");
+		if (!strcmp(r->host->config_get(r->inst, "fail"), "logged"))
+			return -EINVAL;
+	}
 	trace_add("irq(%u) ", r->host->irq_line(r->inst));
 	if (r->host->config_get_bool(r->inst, "watch")) {
 		assert_int_equal(pipe(r->pipe), 0);
@@ -325,6 +332,8 @@ static void rec_destroy(void *state)
 	struct rec *r = state;
 
 	trace_add("destroy(%s) ", r ? r->who : "NULL");
+	if (r && !strcmp(r->host->config_get(r->inst, "fail"), "logged"))
+		r->host->log(r->inst, VOLT_LOG_ERROR, "rec destroy error");
 	if (r && r->pipe[0] >= 0) {
 		r->host->fd_unwatch(r->inst, r->pipe[0]);
 		close(r->pipe[0]);
@@ -479,6 +488,68 @@ static void test_failure_unwinds(void **state)
 	assert_null(strstr(trace, "start(device b)"));
 }
 
+/* Capture stderr (the log) into a file until log_end. */
+static int log_begin(int *saved)
+{
+	char path[] = "/tmp/volt-test-log.XXXXXX";
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	unlink(path);
+	fflush(stderr);
+	*saved = dup(STDERR_FILENO);
+	dup2(fd, STDERR_FILENO);
+	return fd;
+}
+
+/* What was logged since log_begin, in buf. */
+static void log_end(int fd, int saved, char *buf, size_t size)
+{
+	ssize_t n;
+
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	n = pread(fd, buf, size - 1, 0);
+	close(fd);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	fprintf(stderr, "%s", buf);
+}
+
+/* A plugin's error line in create or realize is the reason its failure
+ * line gives, and is not printed apart; its other lines print as ever. */
+static void test_failure_reason_logged(void **state)
+{
+	struct fake f;
+	struct volt_err err = { 0 };
+	char log[2048];
+	int saved, fd;
+
+	fake_init(&f, "/nonexistent");
+	fake_section(&f, "device", "a", "rec-dev", NULL, "logged");
+	assert_int_equal(plugin_set_prepare(&f.ps, &f.cfg, rec_table, 2, &err), 0);
+	fd = log_begin(&saved);
+	assert_int_equal(plugin_set_realize(&f.ps, &f.vm, &err), -EINVAL);
+	fake_fini(&f);
+	log_end(fd, saved, log, sizeof(log));
+	assert_string_equal(err.msg, "device a (rec-dev): realize failed: rec the reason");
+	assert_null(strstr(log, "the reason"));
+	/* Only the last error is the reason; the one before is printed. */
+	assert_string_equal(log, "volt: warning: rec-dev device a: rec warning\n"
+			    "volt: error: rec-dev device a: rec first error\n"
+			    "volt: error: rec-dev device a: rec destroy error\n");
+
+	/* A hook that logs an error but succeeds: the line is printed. */
+	fake_init(&f, "/nonexistent");
+	fake_section(&f, "device", "a", "rec-dev", NULL, "logged-ok");
+	assert_int_equal(plugin_set_prepare(&f.ps, &f.cfg, rec_table, 2, &err), 0);
+	fd = log_begin(&saved);
+	assert_int_equal(plugin_set_realize(&f.ps, &f.vm, &err), 0);
+	log_end(fd, saved, log, sizeof(log));
+	assert_non_null(strstr(log, "volt: error: rec-dev device a: rec the reason\n"));
+	fake_fini(&f);
+}
+
 /* IRQ lines for devices that are not virtio: from the top down, only while
  * an instance sets up, and none once the range is used up. */
 static void test_irq_alloc(void **state)
@@ -627,6 +698,7 @@ int main(void)
 		cmocka_unit_test(test_registry_names),
 		cmocka_unit_test(test_lifecycle_order),
 		cmocka_unit_test(test_failure_unwinds),
+		cmocka_unit_test(test_failure_reason_logged),
 		cmocka_unit_test(test_irq_alloc),
 		cmocka_unit_test(test_prepare_errors),
 		cmocka_unit_test(test_echo_device),
