@@ -11,7 +11,7 @@ packages=(
 	libseccomp-dev libinih-dev libnl-3-dev libnl-route-3-dev
 	libmicrohttpd-dev libjansson-dev
 	# tests
-	libcmocka-dev curl iproute2 e2fsprogs python3
+	libcmocka-dev curl iproute2 e2fsprogs python3 strace
 	# Linux guest kernel, rootfs and the nested rig
 	linux-source-6.1 bc flex bison libelf-dev libssl-dev patch
 	busybox-static cpio qemu-system-x86 xz-utils
@@ -32,4 +32,4 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 $sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"

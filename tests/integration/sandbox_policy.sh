@@ -76,7 +76,7 @@ if command -v strace >/dev/null; then
 		pass "--print-sandbox-policy: never opens /dev/kvm"
 	fi
 else
-	echo "note: strace not installed; the /dev/kvm check is skipped"
+	fail "--print-sandbox-policy: strace is missing, so the /dev/kvm check cannot run (scripts/install-deps.sh installs it)"
 fi
 
 run_volt off --print-sandbox-policy --config "$TMP/blk.ini" --no-seccomp --no-landlock
