@@ -436,6 +436,10 @@ int main(int argc, char **argv)
 	b.ops = desc_->ops;
 	if (desc_->create(&host, &b.inst, &b.state) || desc_->realize(b.state))
 		return 1;
+	/* The driver takes what the device offers, as Linux does: FLUSH among
+	 * it, so writes are not made durable one by one. */
+	if (b.ops->set_features && b.ops->set_features(b.state, b.ops->features(b.state)))
+		return 1;
 	if (vq_setup(&b.inst.vq, QSIZE, G_DESC, G_AVAIL, G_USED,
 		     (1ULL << VIRTIO_RING_F_INDIRECT_DESC) | (1ULL << VIRTIO_RING_F_EVENT_IDX), &err)) {
 		fprintf(stderr, "vq_setup: %s\n", err.msg);
