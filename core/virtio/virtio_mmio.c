@@ -131,6 +131,7 @@ struct virtio_mmio_dev {
 	bool in_notify;            /* the I/O thread is inside ops->queue_notify */
 	/* Written under the lock, read without it by the I/O thread's section. */
 	atomic_bool quiescing;     /* a reset waits for in_notify to drop */
+	atomic_bool hook_call_logged; /* a queue call from a locked hook, said once */
 	atomic_bool broken;        /* DEVICE_NEEDS_RESET was set (logged once) */
 	bool early_notify_logged;
 	unsigned guest_warnings;   /* warnings the guest caused, ever: see mmio_guest_warn */
@@ -165,6 +166,37 @@ static __thread struct virtio_mmio_dev *mmio_section;
  * hook that reports a broken device (host->device_broken) must not take
  * the lock again. */
 static __thread struct virtio_mmio_dev *mmio_locked_here;
+
+/* The lock for a host call, unless this thread holds it already (a hook
+ * under it): true if taken, for mmio_unlock_if. */
+static bool mmio_lock_unless_held(struct virtio_mmio_dev *dev)
+{
+	if (mmio_locked_here == dev)
+		return false;
+	pthread_mutex_lock(&dev->lock);
+	return true;
+}
+
+static void mmio_unlock_if(struct virtio_mmio_dev *dev, bool taken)
+{
+	if (taken)
+		pthread_mutex_unlock(&dev->lock);
+}
+
+/* A queue call from a hook under the lock (activate, set_features, the
+ * config hooks, on a vCPU): the queues may be the I/O thread's at that
+ * moment, and waiting for it there would let go of the lock mid-access.
+ * Refused, once logged; queue work belongs on the I/O thread. */
+static bool mmio_queue_call_in_hook(struct virtio_mmio_dev *dev, const char *what)
+{
+	if (mmio_locked_here != dev)
+		return false;
+	if (!atomic_exchange(&dev->hook_call_logged, true))
+		log_warn("%s: %s from a hook that runs under the transport's lock (features, "
+			 "set_features, config, activate): refused; make queue calls on the I/O "
+			 "thread (queue_notify or an fd callback)", dev->name, what);
+	return true;
+}
 
 /* ---- interrupts -------------------------------------------------------- */
 
@@ -231,17 +263,14 @@ void virtio_mmio_set_broken(struct virtio_mmio_dev *dev, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
+	bool taken;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (mmio_locked_here == dev) {
-		mmio_set_broken_locked(dev, msg);
-		return;
-	}
-	pthread_mutex_lock(&dev->lock);
+	taken = mmio_lock_unless_held(dev);
 	mmio_set_broken_locked(dev, msg);
-	pthread_mutex_unlock(&dev->lock);
+	mmio_unlock_if(dev, taken);
 }
 
 /* ---- reset ------------------------------------------------------------- */
@@ -801,6 +830,8 @@ int virtio_mmio_vq_pop(struct virtio_mmio_dev *dev, unsigned queue, struct volt_
 	err.code = 0;
 	if (queue >= dev->nqueues)
 		return -EINVAL;
+	if (mmio_queue_call_in_hook(dev, "vq_pop"))
+		return -EDEADLK;
 	if (mmio_section == dev) {
 		/* DRIVER_OK was checked on entry and holds until a reset,
 		 * which waits for us (see the top of the file). */
@@ -835,7 +866,7 @@ void virtio_mmio_vq_push(struct virtio_mmio_dev *dev, unsigned queue,
 {
 	bool locked = mmio_section != dev;
 
-	if (queue >= dev->nqueues)
+	if (queue >= dev->nqueues || mmio_queue_call_in_hook(dev, "vq_push"))
 		return;
 	if (locked) {
 		pthread_mutex_lock(&dev->lock);
@@ -852,7 +883,7 @@ void virtio_mmio_vq_notify(struct virtio_mmio_dev *dev, unsigned queue)
 {
 	bool raise;
 
-	if (queue >= dev->nqueues)
+	if (queue >= dev->nqueues || mmio_queue_call_in_hook(dev, "vq_notify"))
 		return;
 	if (mmio_section == dev) {
 		if (!atomic_load_explicit(&dev->broken, memory_order_relaxed) &&
@@ -871,13 +902,14 @@ void virtio_mmio_vq_notify(struct virtio_mmio_dev *dev, unsigned queue)
 
 int virtio_mmio_vq_size(struct virtio_mmio_dev *dev, unsigned queue)
 {
+	bool taken;
 	int size;
 
 	if (queue >= dev->nqueues)
 		return -EINVAL;
-	pthread_mutex_lock(&dev->lock);
+	taken = mmio_lock_unless_held(dev);
 	size = dev->queues[queue].vq.ready ? (int)dev->queues[queue].vq.size : -ENODEV;
-	pthread_mutex_unlock(&dev->lock);
+	mmio_unlock_if(dev, taken);
 	return size;
 }
 
@@ -889,8 +921,14 @@ int virtio_mmio_vq_info(struct virtio_mmio_dev *dev, unsigned queue, struct volt
 
 	if (queue >= dev->nqueues || !info)
 		return -EINVAL;
+	if (mmio_queue_call_in_hook(dev, "vq_info"))
+		return -EDEADLK;
 	q = &dev->queues[queue];
 	pthread_mutex_lock(&dev->lock);
+	/* Another thread waits for the I/O thread's section to end, so that
+	 * the queue is no one's when its notifications go back on. */
+	if (mmio_section != dev)
+		mmio_wait_section(dev);
 	if (!q->vq.ready) {
 		pthread_mutex_unlock(&dev->lock);
 		return -ENODEV;
@@ -905,11 +943,10 @@ int virtio_mmio_vq_info(struct virtio_mmio_dev *dev, unsigned queue, struct volt
 	out.kick_fd = q->kick_fd;
 	out.call_fd = dev->irq_fd;
 	atomic_store(&dev->call_fd_out, true);
-	/* Polled no more: notifications back on now if the queue is ours to
-	 * touch (the I/O thread, or no section running), else at the
-	 * poller's next end. New buffers are the data plane's, or a kick's. */
-	if (mmio_section == dev || !dev->in_notify)
-		(void)vq_poll_end(&q->vq);
+	/* Polled no more: notifications back on now, never later (the data
+	 * plane owns the ring from here). New buffers are the data plane's,
+	 * or a kick's. */
+	(void)vq_poll_end(&q->vq);
 	q->info_out = true;
 	out.features = dev->driver_features;
 	pthread_mutex_unlock(&dev->lock);
@@ -922,11 +959,12 @@ int virtio_mmio_vq_info(struct virtio_mmio_dev *dev, unsigned queue, struct volt
 
 void virtio_mmio_config_changed(struct virtio_mmio_dev *dev)
 {
-	pthread_mutex_lock(&dev->lock);
+	bool taken = mmio_lock_unless_held(dev);
+
 	dev->config_generation++;
 	if (dev->status & VIRTIO_CONFIG_S_DRIVER_OK)
 		mmio_irq_raise(dev, VIRTIO_MMIO_INT_CONFIG);
-	pthread_mutex_unlock(&dev->lock);
+	mmio_unlock_if(dev, taken);
 }
 
 /* ---- creation ---------------------------------------------------------- */

@@ -56,6 +56,8 @@ struct fake {
 	atomic_bool popped, go;
 	bool slow_reset;           /* the reset hook takes a while (another vCPU goes on) */
 	bool break_on_activate;    /* activate reports the device broken, as a plugin may */
+	bool host_calls_in_hooks;  /* activate and config_write call the host (below) */
+	int hook_size, hook_pop;   /* what vq_size and vq_pop answered in activate */
 	atomic_bool in_reset, hook_overlap;
 	uint8_t config[8];
 };
@@ -82,6 +84,16 @@ static void fake_config_read(void *state, uint32_t off, void *data, uint32_t len
 	memcpy(data, ((struct fake *)state)->config + off, len);
 }
 
+/* A write to the configuration changes it, and says so, from the hook. */
+static void fake_config_write(void *state, uint32_t off, const void *data, uint32_t len)
+{
+	struct fake *fk = state;
+
+	memcpy(fk->config + off, data, len);
+	if (fk->host_calls_in_hooks)
+		virtio_mmio_config_changed(fk->dev);
+}
+
 static int fake_activate(void *state)
 {
 	struct fake *fk = state;
@@ -91,6 +103,12 @@ static int fake_activate(void *state)
 		atomic_store(&fk->hook_overlap, true);
 	if (fk->break_on_activate)
 		virtio_mmio_set_broken(fk->dev, "its backend is gone");
+	if (fk->host_calls_in_hooks) {
+		struct volt_vq_elem elem;
+
+		fk->hook_size = virtio_mmio_vq_size(fk->dev, 0);
+		fk->hook_pop = virtio_mmio_vq_pop(fk->dev, 0, &elem);
+	}
 	return 0;
 }
 
@@ -142,6 +160,7 @@ static const struct volt_device_ops fake_ops = {
 	.features = fake_features,
 	.set_features = fake_set_features,
 	.config_read = fake_config_read,
+	.config_write = fake_config_write,
 	.activate = fake_activate,
 	.queue_notify = fake_queue_notify,
 };
@@ -492,6 +511,29 @@ static void test_features_refused(void **state)
 	queue_setup(f, 0, QSIZE, DESC_GPA);
 	driver_ok(f);
 	assert_int_equal(f->fake.activate_calls, 1);
+	roundtrip(f);
+}
+
+/* Host calls from hooks the transport runs under its lock: those that
+ * only need the lock (config_changed, vq_size) work; a queue call is
+ * refused (-EDEADLK), said once. None hangs the vCPU. */
+static void test_host_calls_from_hooks(void **state)
+{
+	struct fx *f = *state;
+	uint32_t v;
+
+	NEED_KVM(f);
+	f->fake.host_calls_in_hooks = true;
+	log_capture(f);
+	bring_up(f);
+	assert_int_equal(f->fake.hook_size, QSIZE);
+	assert_int_equal(f->fake.hook_pop, -EDEADLK);
+	assert_int_equal(log_lines(f, "vq_pop from a hook that runs under the transport's lock"), 1);
+	v = rd(f, VIRTIO_MMIO_CONFIG_GENERATION);
+	wr(f, VIRTIO_MMIO_CONFIG, 0x01020304);
+	assert_int_equal(rd(f, VIRTIO_MMIO_CONFIG_GENERATION), v + 1);
+	assert_true(rd(f, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
+	f->fake.host_calls_in_hooks = false;
 	roundtrip(f);
 }
 
@@ -986,6 +1028,7 @@ int main(void)
 		T(test_features_refused),
 		T(test_full_request),
 		T(test_broken_from_hook),
+		T(test_host_calls_from_hooks),
 		T(test_queue_size_not_power_of_two),
 		T(test_queue_size_above_max),
 		T(test_guest_warnings_bounded),

@@ -17,6 +17,14 @@ struct volt_device_ops {
 	uint16_t queue_max_size;   /* power of two, <= VOLT_VQ_MAX_SIZE */
 	uint32_t config_size;      /* bytes of device configuration space */
 
+	/* features, set_features, config_read, config_write and activate run
+	 * on the vCPU that made the access, with the transport's device lock
+	 * held: from them, config_changed, vq_size and device_broken work;
+	 * vq_pop, vq_push, vq_notify and vq_info are refused (-EDEADLK, said
+	 * once), since the queues may be the I/O thread's at that moment. The
+	 * plugin's reset hook runs on that vCPU too, after the lock is let go.
+	 * Declare what these make as VOLT_THREAD_VCPU syscalls. */
+
 	/* Device feature bits offered (the transport adds VIRTIO_F_VERSION_1
 	 * and the ring features it implements). */
 	uint64_t (*features)(void *state);

@@ -68,7 +68,9 @@ struct volt_host_api {
 	unsigned (*guest_regions)(struct volt_instance *inst, struct volt_mem_region *out,
 				  unsigned cap);
 
-	/* ---- virtqueues (virtio devices) ---- */
+	/* ---- virtqueues (virtio devices) ----
+	 * From the I/O thread: queue_notify, or an fd callback. Not from a hook
+	 * the transport runs under its lock (device.h): -EDEADLK there. */
 	/* Next available chain: 1 with elem filled, 0 if the queue is empty,
 	 * -errno if the driver broke the ring (the core has then already put
 	 * the device into DEVICE_NEEDS_RESET and logged why). */
