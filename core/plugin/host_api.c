@@ -207,6 +207,9 @@ static void host_irq_raise(struct volt_instance *inst)
 
 	if (line)
 		vm_irq_pulse(inst->set->vm, line);
+	else if (!atomic_exchange(&inst->irq_missing_logged, true))
+		host_log_core(inst, LOG_ERROR, "irq_raise: no interrupt line (call irq_line in "
+			      "create or realize to get one): the guest is not interrupted");
 }
 
 /* An ioeventfd only inside the instance's own registers. */
@@ -246,6 +249,9 @@ static int host_ioeventfd_add(struct volt_instance *inst, uint64_t addr, uint32_
 	struct instance_kvm_fd k = { .ioeventfd = { .addr = addr, .len = len, .fd = fd,
 						    .flags = is_pio ? KVM_IOEVENTFD_FLAG_PIO : 0 } };
 
+	/* KVM_IOEVENTFD and KVM_IRQFD are the main thread's, before lockdown. */
+	if (!host_in_setup(inst, "ioeventfd_add"))
+		return -EPERM;
 	if (len != 0 && len != 1 && len != 2 && len != 4 && len != 8)
 		return -EINVAL;
 	if (!host_owns(inst, addr, len, is_pio)) {
@@ -262,6 +268,8 @@ static int host_irqfd_add(struct volt_instance *inst, int fd)
 {
 	struct instance_kvm_fd k = { .is_irqfd = true, .irqfd = { .fd = (uint32_t)fd } };
 
+	if (!host_in_setup(inst, "irqfd_add"))
+		return -EPERM;
 	k.irqfd.gsi = host_irq_line(inst);
 	if (!k.irqfd.gsi)
 		return -ENOSPC;

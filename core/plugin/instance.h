@@ -95,6 +95,7 @@ struct volt_instance {
 	int fd_slots[VOLT_FD_SLOTS];         /* -1 = unbound */
 	struct instance_path *paths;
 	atomic_bool broken;
+	atomic_bool irq_missing_logged; /* irq_raise without a line, said once */
 	/* Why the host API last refused a call during create or realize: the
 	 * hook's failure line carries it, so the cause is reported once. */
 	char refusal[256];

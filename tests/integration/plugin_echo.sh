@@ -35,6 +35,10 @@ check_grep echo err "test-echo drive e0: test-echo realize: hello, registers at 
 check_grep echo err "test-echo drive e1: test-echo realize: hi there, registers at 0xd8001000" \
 	"test-echo: second instance on the next page"
 check_grep echo err "test-echo drive e1: test-echo start" "test-echo: start hook ran"
+check_grep echo err "test-echo start: late ioeventfd_add -1, irqfd_add -1" \
+	"test-echo: ioeventfd_add and irqfd_add refused after realize (-EPERM)"
+check_grep echo err "ioeventfd_add: only allowed in create or realize" \
+	"test-echo: the refusal is logged"
 check_grep echo err "test-echo drive e0: test-echo destroy" "test-echo: destroyed at exit"
 
 # Destroyed in reverse order: e1 before e0.

@@ -103,7 +103,13 @@ static int echo_start(void *state)
 {
 	struct echo *e = state;
 
-	e->host->log(e->inst, VOLT_LOG_INFO, "test-echo start");
+	/* After realize the KVM fd calls are refused (the main thread's,
+	 * before lockdown), as mmio_register is. */
+	int late_ioeventfd = e->host->ioeventfd_add(e->inst, e->gpa, 4, false, -1);
+	int late_irqfd = e->host->irqfd_add(e->inst, -1);
+
+	e->host->log(e->inst, VOLT_LOG_INFO, "test-echo start: late ioeventfd_add %d, irqfd_add %d",
+		     late_ioeventfd, late_irqfd);
 	return 0;
 }
 

@@ -42,8 +42,9 @@ struct volt_key {
 /* ---- Syscalls needed, as data ------------------------------------------ */
 
 /* Which threads run the plugin code that makes the syscall. */
-#define VOLT_THREAD_MAIN 0x1u /* event loop: realize, start, fd callbacks of the main loop */
-#define VOLT_THREAD_VCPU 0x2u /* MMIO/PIO region handlers */
+#define VOLT_THREAD_MAIN 0x1u /* create, realize, start; destroy (after lockdown) */
+#define VOLT_THREAD_VCPU 0x2u /* MMIO/PIO region handlers; a virtio device's features,
+			       * set_features, config_read/write, activate, reset */
 #define VOLT_THREAD_IO   0x4u /* the device's I/O thread: queue notifications, fd callbacks */
 #define VOLT_THREAD_ALL  0x7u
 
