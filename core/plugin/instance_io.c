@@ -26,7 +26,11 @@ static void instance_io_reap(struct instance_io *io)
 	}
 }
 
-/* I/O thread: the nested epoll set is ready. */
+static void instance_io_drop(struct instance_io *io, struct instance_watch *w);
+
+/* I/O thread: the nested epoll set is ready. A broken instance's fds are
+ * dropped, not skipped: nobody would drain them, and a level-triggered
+ * fd left in the set would keep the thread from ever sleeping. */
 static void instance_io_dispatch(void *opaque, uint32_t events)
 {
 	struct instance_io *io = opaque;
@@ -38,9 +42,11 @@ static void instance_io_dispatch(void *opaque, uint32_t events)
 		struct instance_watch call;
 
 		pthread_mutex_lock(&io->lock);
+		if (!w->dead && instance_is_broken(w->inst))
+			instance_io_drop(io, w);
 		call = *w;
 		pthread_mutex_unlock(&io->lock);
-		if (!call.dead && !instance_is_broken(call.inst))
+		if (!call.dead)
 			call.fn(call.opaque, call.fd, ev[i].events);
 	}
 	pthread_mutex_lock(&io->lock);

@@ -8,11 +8,13 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "plugin/instance.h"
 #include "plugin/instance_io.h"
 
 static unsigned watches(const struct instance_io *io, unsigned *dead)
@@ -22,6 +24,17 @@ static unsigned watches(const struct instance_io *io, unsigned *dead)
 	*dead = 0;
 	for (const struct instance_watch *w = io->watches; w; w = w->next, n++)
 		*dead += w->dead;
+	return n;
+}
+
+/* The same, under the lock: the I/O thread runs and reaps meanwhile. */
+static unsigned live_watches(struct instance_io *io)
+{
+	unsigned n, dead;
+
+	pthread_mutex_lock(&io->lock);
+	n = watches(io, &dead);
+	pthread_mutex_unlock(&io->lock);
 	return n;
 }
 
@@ -65,10 +78,39 @@ static void test_unwatch_rewatch_bounded(void **state)
 	close(p[1]);
 }
 
+/* A broken instance's readable fd is dropped from the set at its first
+ * event, its callback never called: left in the level-triggered set with
+ * nobody draining it, it kept the I/O thread spinning. */
+static void test_broken_instance_dropped(void **state)
+{
+	struct volt_instance *inst = calloc(1, sizeof(*inst));
+	struct volt_err err = { 0 };
+	struct instance_io io;
+	int p[2];
+
+	assert_non_null(inst);
+	atomic_store(&inst->broken, true);
+	fired = 0;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(instance_io_init(&io, "io-broken", &err), 0);
+	assert_int_equal(instance_io_watch(&io, inst, p[0], EPOLLIN, on_fd, NULL), 0);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	assert_int_equal(instance_io_start(&io, &err), 0);
+	for (int i = 0; i < 500 && live_watches(&io); i++)
+		usleep(1000);
+	assert_int_equal(live_watches(&io), 0);
+	assert_int_equal(fired, 0);
+	instance_io_fini(&io);
+	close(p[0]);
+	close(p[1]);
+	free(inst);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unwatch_rewatch_bounded),
+		cmocka_unit_test(test_broken_instance_dropped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -110,6 +110,10 @@ struct volt_host_api {
 	/* ---- the instance's I/O thread ---- */
 	int (*fd_watch)(struct volt_instance *inst, int fd, uint32_t events, volt_fd_fn fn,
 			void *opaque);
+	/* Stop watching fd. Called from another thread than the I/O thread,
+	 * it does not wait: a callback already taken from the set may still
+	 * run, once. Before freeing what the callback uses, wait for it (a
+	 * lock the callback holds, as virtio-net's receive path does). */
 	void (*fd_unwatch)(struct volt_instance *inst, int fd);
 
 	/* ---- regions (devices that are not virtio, at realize) ---- */
