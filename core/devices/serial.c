@@ -297,7 +297,14 @@ static bool serial_drain(struct serial *s, int wait_ms)
 
 		if (!serial_out_ready(s, wait_ms))
 			return false;
+		/* Asked again under the lock: a log line on the same file may
+		 * have taken the room meanwhile, and a blocked write here would
+		 * hold the lock, and the main loop, until the reader reads. */
 		log_console_begin();
+		if (!serial_out_ready(s, 0)) {
+			log_console_end(-1);
+			return false;
+		}
 		w = write(s->out_fd, p, n);
 		log_console_end(w > 0 ? p[w - 1] : -1);
 		if (w < 0 && errno == EINTR)

@@ -74,10 +74,18 @@ void log_console_end(int last_byte)
 
 /* One write so lines from different threads never interleave mid-line.
  * line has a byte of room in front: a newline goes there when the guest's
- * console, on the same file, left its line unfinished. */
+ * console, on the same file, left its line unfinished. With the console on
+ * the same file, stderr is asked again under the lock: the console's write
+ * may have filled it since the caller's wait, and a write that blocks here
+ * would block the console (the main loop) behind it. */
 static void log_write(char *line, size_t n)
 {
 	log_console_begin();
+	if (console_shared && !fd_wait_writable(STDERR_FILENO, 0)) {
+		atomic_fetch_add(&log_lost, 1);
+		log_console_end(-1);
+		return;
+	}
 	if (console_midline) { /* only ever set while the console is shared */
 		line--;
 		n++;
