@@ -5,6 +5,18 @@
  * chain's bytes: a virtio-net header and a frame, or garbage. The chain goes
  * through the device plugin itself (queue_notify on the TX queue, over the
  * fake host of tests/net), and a fake backend reads every byte it is given.
+ *
+ * Chains have 1 to VOLT_VQ_MAX_SIZE (256) segments, as many as the core's
+ * walker passes on, with a run of empty segments the input places anywhere
+ * (each its own block, so they never merge), and lengths that are mostly
+ * 0..8999 but often the edges: 0, 1, the header's 11, 12, 13, an Ethernet
+ * header's end (25, 26, 27), 4095, 4096, 9000, 65535.
+ *
+ * Input: 4 bytes of features, 1 byte segments (1 + b), 2 bytes readable
+ * segments (mod segments + 1), 1 byte the first empty segment and 1 byte
+ * how many, 2 bytes of length per segment (bit 15: an edge length, else
+ * mod 9000), then the chain's bytes (the last segment, unless empty, takes
+ * what is left).
  * Invariants: the chain is always returned with nothing written; what
  * reaches the backend is exactly the chain's readable bytes, header first,
  * and only when its header passed the check; nothing is ever marked
@@ -23,7 +35,7 @@
 
 const struct volt_plugin_desc *volt_plugin_entry_v1_virtio_net(void);
 
-#define MAX_SEGS 12
+#define MAX_SEGS VOLT_VQ_MAX_SIZE
 
 static struct fake_host *fh;
 static const struct volt_plugin_desc *desc;
@@ -89,15 +101,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct iovec iov[MAX_SEGS];
 	uint8_t *blocks[MAX_SEGS] = { 0 };
 	uint64_t features = (fuzz_take(&in, 4) & net_features_offered(true)) | (1ULL << VIRTIO_F_VERSION_1);
+	static const size_t edge[] = { 0, 1, 11, 12, 13, 25, 26, 27, 4095, 4096, 9000, 65535 };
 	unsigned nseg = (unsigned)fuzz_take(&in, 1) % MAX_SEGS + 1, nout, used_before;
+	unsigned empty_from, empty_n;
 	size_t lens[MAX_SEGS], total = 0;
 
-	nout = (unsigned)fuzz_take(&in, 1) % (nseg + 1);
-	for (unsigned i = 0; i < nseg; i++)
-		lens[i] = (size_t)fuzz_take(&in, 2) % 9000;
+	nout = (unsigned)fuzz_take(&in, 2) % (nseg + 1);
+	empty_from = (unsigned)fuzz_take(&in, 1);
+	empty_n = (unsigned)fuzz_take(&in, 1);
+	for (unsigned i = 0; i < nseg; i++) {
+		size_t v = (size_t)fuzz_take(&in, 2);
+
+		lens[i] = v & 0x8000 ? edge[(v & 0x7fff) % (sizeof(edge) / sizeof(edge[0]))] : v % 9000;
+		if (i >= empty_from && i - empty_from < empty_n)
+			lens[i] = 0;
+	}
 	/* The chain's bytes: what is left, cut as the lengths say. */
 	for (unsigned i = 0; i < nseg; i++) {
-		size_t len = i + 1 == nseg ? in.n : (lens[i] < in.n ? lens[i] : in.n);
+		size_t len = i + 1 == nseg && lens[i] ? in.n : (lens[i] < in.n ? lens[i] : in.n);
 
 		blocks[i] = malloc(len ? len : 1);
 		memcpy(blocks[i], in.p, len);
