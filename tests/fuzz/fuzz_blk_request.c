@@ -8,8 +8,17 @@
  * run, since it copies into the guest's buffers in user space, and must
  * say it filled exactly min(20, its data length) bytes.
  *
- * Input: nout, nin, 4 bytes of limits, one length byte per buffer (scaled),
- * then the bytes that fill the buffers in order. */
+ * Chains have up to VOLT_VQ_MAX_SIZE (256) buffers, as many as the core's
+ * walker passes on (readable and writable counts each 0-6, or 129-256 with
+ * the sum held to 256), with a run of empty buffers the input places
+ * anywhere (before, inside or after the header, data and status), and
+ * lengths 0-199, 1-48 sectors or an edge (511, 513, 1023, 4095, 4097,
+ * 65535, 65536, 131072), the lengths of 200 or more cut to under 200 once
+ * the chain holds 512 KiB.
+ *
+ * Input: nout, nin (bit 7: 256 - low bits, else mod 7), 3 bytes of limits,
+ * the first empty buffer and how many, one length byte per buffer, then
+ * the bytes that fill the buffers in order. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +28,11 @@
 #include "../../plugins/virtio-blk/blk_io.c"
 #include "../../plugins/virtio-blk/blk_request.c"
 
-#define FUZZ_MAX_BUFS 12
+#define FUZZ_MAX_BUFS VOLT_VQ_MAX_SIZE
+#define FUZZ_MAX_BYTES (512u << 10) /* in a chain's buffers at most */
+
+/* A buffer count byte: 0-6, or 129-256. */
+#define FUZZ_COUNT(v) ((v) & 0x80 ? 256u - ((v) & 0x7fu) : (v) % 7u)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -74,27 +87,41 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct blk_image img = { .fd = -1, .serial = "fuzz-serial" };
 	struct blk_limits lim = { 0 };
 	const uint8_t *p = data, *end = data + size;
-	unsigned nbufs;
+	static const size_t edge[] = { 511, 513, 1023, 4095, 4097, 65535, 65536, 131072 };
+	unsigned nbufs, empty_from, empty_n;
+	size_t bytes = 0;
 	uint32_t filled;
 	int err;
 
-	if (size < 6 || !e || !req)
+	if (size < 7 || !e || !req)
 		goto out;
-	e->nout = p[0] % (FUZZ_MAX_BUFS / 2 + 1);
-	e->nin = p[1] % (FUZZ_MAX_BUFS / 2 + 1);
+	e->nout = (uint16_t)FUZZ_COUNT(p[0]);
+	e->nin = (uint16_t)FUZZ_COUNT(p[1]);
+	if (e->nout + e->nin > FUZZ_MAX_BUFS)
+		e->nin = (uint16_t)(FUZZ_MAX_BUFS - e->nout);
 	lim.capacity = p[2] & 0x80 ? UINT64_MAX >> (p[2] & 0x3f) : p[2];
 	lim.read_only = p[3] & 1;
 	lim.discard = p[3] & 2;
 	lim.write_zeroes = p[3] & 4;
 	lim.dio_align = p[3] & 8 ? 512 : 0;
 	lim.max_discard_sectors = lim.max_write_zeroes_sectors = (uint32_t)p[4] << 4;
-	p += 6;
+	empty_from = p[5];
+	empty_n = p[6];
+	p += 7;
 	nbufs = e->nout + e->nin;
 	if ((size_t)(end - p) < nbufs)
 		goto out;
 	for (unsigned i = 0; i < nbufs; i++, p++) {
-		size_t len = *p < 200 ? *p : (size_t)(*p - 199) * 512; /* 0..199, or sectors */
-		uint8_t *b = malloc(len ? len : 1);
+		/* 0..199, or sectors, or an edge */
+		size_t len = *p < 200 ? *p : *p < 248 ? (size_t)(*p - 199) * 512 : edge[*p - 248];
+		uint8_t *b;
+
+		if (i >= empty_from && i - empty_from < empty_n)
+			len = 0;
+		if (len >= 200 && bytes + len > FUZZ_MAX_BYTES)
+			len %= 200; /* many big buffers: slow, and nothing new */
+		bytes += len;
+		b = malloc(len ? len : 1);
 
 		if (!b)
 			abort();
