@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <volt/virtqueue.h>
 
@@ -26,6 +27,51 @@ static inline uint64_t fuzz_take(struct fuzz_in *in, unsigned bytes)
 	for (unsigned i = 0; i < bytes && in->n; i++, in->p++, in->n--)
 		v |= (uint64_t)in->p[0] << (8 * i);
 	return v;
+}
+
+/* Text targets: the input with every 0x01 followed by two bytes n (little-
+ * endian) replaced by n more copies of the byte before it (none at the
+ * start), so a few bytes can say what libFuzzer's usual 4 KiB inputs
+ * cannot: lines, keys and strings of tens of kilobytes, nesting thousands
+ * deep. Stops at `cap` bytes. A malloc'd NUL-terminated copy (NULL if out
+ * of memory); its length in *len. 0x01 is a control character that the
+ * text formats refuse anyway, and 0x02-0x1f still reach them. */
+#define FUZZ_REPEAT 0x01
+
+static inline char *fuzz_expand(const uint8_t *data, size_t size, size_t cap, size_t *len)
+{
+	size_t n = 0, want = 0;
+	char *out;
+
+	for (size_t i = 0; i < size; i++) {
+		if (data[i] == FUZZ_REPEAT && i + 2 < size) {
+			want += (size_t)data[i + 1] | (size_t)data[i + 2] << 8;
+			i += 2;
+		} else {
+			want++;
+		}
+	}
+	want = want < cap ? want : cap;
+	out = malloc(want + 1);
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < size && n < want; i++) {
+		if (data[i] == FUZZ_REPEAT && i + 2 < size) {
+			size_t k = (size_t)data[i + 1] | (size_t)data[i + 2] << 8;
+
+			i += 2;
+			if (!n)
+				continue;
+			k = k < want - n ? k : want - n;
+			memset(out + n, out[n - 1], k);
+			n += k;
+		} else {
+			out[n++] = (char)data[i];
+		}
+	}
+	out[n] = '\0';
+	*len = n;
+	return out;
 }
 
 /* abort() unless ok, saying which invariant failed (what) first: the crash
