@@ -106,7 +106,7 @@ void plugin_host_log_held(struct volt_instance *inst)
 	inst->logged_error[0] = '\0';
 }
 
-/* An error in create or realize is most likely why the hook fails: it is
+/* An error in create, realize or start is most likely why the hook fails: it is
  * held for the failure line (instance_fail). Only the last is; one before
  * it is printed now, in its turn. Warnings and the rest print at once. */
 static void host_log(struct volt_instance *inst, enum volt_log_level level, const char *fmt, ...)
@@ -115,7 +115,7 @@ static void host_log(struct volt_instance *inst, enum volt_log_level level, cons
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (l == LOG_ERROR && inst->stage == INSTANCE_SETUP) {
+	if (l == LOG_ERROR && (inst->stage == INSTANCE_SETUP || inst->starting)) {
 		plugin_host_log_held(inst);
 		vsnprintf(inst->logged_error, sizeof(inst->logged_error), fmt, ap);
 	} else {

@@ -450,12 +450,15 @@ int plugin_set_start(struct plugin_set *ps, struct volt_err *err)
 
 		/* After lockdown: a violation in the hook names this plugin. */
 		sandbox_set_current_plugin(inst->plugin->desc.name);
+		inst->starting = true;
 		if (inst->plugin->desc.start)
 			r = inst->plugin->desc.start(inst->state);
+		inst->starting = false;
 		sandbox_set_current_plugin(NULL);
 
+		r = instance_hook_done(inst, "start", r, err);
 		if (r)
-			return instance_fail(inst, "start", r, err);
+			return r;
 		inst->stage = INSTANCE_STARTED;
 	}
 	for (size_t i = 0; i < ps->ninsts; i++) {

@@ -103,6 +103,7 @@ struct volt_instance {
 	 * held back: a failing hook's line gives it as the reason instead of
 	 * strerror, so the user reads it once, with the instance's name. */
 	char logged_error[384];
+	bool starting;                  /* in the start hook (main thread): errors held too */
 };
 
 struct plugin_set {

@@ -324,6 +324,10 @@ static int rec_start(void *state)
 	assert_int_equal(r->host->pio_register(r->inst, 0x500, 1, NULL, NULL), -EPERM);
 	if (!strcmp(r->host->config_get(r->inst, "fail"), "start"))
 		return -EIO;
+	if (!strcmp(r->host->config_get(r->inst, "fail"), "start-logged")) {
+		r->host->log(r->inst, VOLT_LOG_ERROR, "rec start reason");
+		return -EIO;
+	}
 	return 0;
 }
 
@@ -547,6 +551,19 @@ static void test_failure_reason_logged(void **state)
 	assert_int_equal(plugin_set_realize(&f.ps, &f.vm, &err), 0);
 	log_end(fd, saved, log, sizeof(log));
 	assert_non_null(strstr(log, "volt: error: rec-dev device a: rec the reason\n"));
+	fake_fini(&f);
+
+	/* The same for start: the reason once, on the failure line. */
+	fake_init(&f, "/nonexistent");
+	fake_section(&f, "device", "a", "rec-dev", NULL, "start-logged");
+	err = (struct volt_err){ 0 };
+	assert_int_equal(plugin_set_prepare(&f.ps, &f.cfg, rec_table, 2, &err), 0);
+	assert_int_equal(plugin_set_realize(&f.ps, &f.vm, &err), 0);
+	fd = log_begin(&saved);
+	assert_int_equal(plugin_set_start(&f.ps, &err), -EIO);
+	log_end(fd, saved, log, sizeof(log));
+	assert_string_equal(err.msg, "device a (rec-dev): start failed: rec start reason");
+	assert_null(strstr(log, "rec start reason"));
 	fake_fini(&f);
 }
 
