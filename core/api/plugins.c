@@ -64,7 +64,8 @@ static json_t *api_plugins_list(const struct volt_config *cfg, struct volt_err *
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	if (list)
-		out = json_pack("{s:o, s:o}", "plugin_dir", apij_string(reg.dir), "plugins", list);
+		out = json_pack("{s:o, s:o}", "plugin_dir",
+				reg.dir ? apij_string(reg.dir) : json_null(), "plugins", list);
 	plugin_registry_fini(&reg);
 	return out;
 }

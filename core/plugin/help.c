@@ -27,7 +27,11 @@ int plugin_help_list(const char *dir, FILE *out, struct volt_err *err)
 	if (r)
 		return r;
 	n = plugin_registry_names(&reg, names, PLUGIN_HELP_MAX);
-	fprintf(out, "Plugins in %s%s:\n", reg.dir, volt_static_plugin_count ? " and built in" : "");
+	if (reg.dir)
+		fprintf(out, "Plugins in %s%s:\n", reg.dir,
+			volt_static_plugin_count ? " and built in" : "");
+	else
+		fprintf(out, "Plugins built in (no plugin directory: %s):\n", reg.dir_error);
 	if (!n)
 		fprintf(out, "  none\n");
 	for (size_t i = 0; i < n; i++) {

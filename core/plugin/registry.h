@@ -41,7 +41,8 @@ struct plugin {
 };
 
 struct plugin_registry {
-	char *dir;                               /* where NAME.so is looked for */
+	char *dir;                               /* where NAME.so is looked for; NULL: */
+	char dir_error[512];                     /* ... why the default was not found */
 	const struct volt_static_plugin *statics;
 	unsigned nstatics;
 	struct plugin *plugins;                  /* loaded so far */

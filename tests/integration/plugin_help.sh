@@ -97,4 +97,22 @@ check_status unknown 2 "--help-plugin of an unknown plugin"
 check_grep unknown err "^volt: error: no plugin no-such-plugin: .*no-such-plugin.so does not exist" \
 	"--help-plugin of an unknown plugin: says which file is missing"
 
+# A slim volt needs no plugin directory for its own plugins: without /proc
+# (a jail), where the default directory cannot be found, it still lists
+# them, and a plugin it does not have says why.
+plugin_args virtio-blk
+if [ ${#PLUGIN_ARGS[@]} -eq 0 ]; then
+	if unshare -m true 2>/dev/null; then
+		unshare -m sh -c 'mount -t tmpfs none /proc && exec "$0" --list-plugins' "$VOLT" \
+			>"$TMP/noproc.out" 2>"$TMP/noproc.err"
+		status=$?
+		check_status noproc 0 "slim, no /proc: --list-plugins"
+		check_grep noproc out '^Plugins built in \(no plugin directory: .*/proc/self/exe' \
+			"slim, no /proc: lists the built-in plugins, says why there is no directory"
+		check_grep noproc out '^  virtio-blk ' "slim, no /proc: virtio-blk listed"
+	else
+		echo "note: no mount namespace here (unshare -m): the slim no-/proc check needs root"
+	fi
+fi
+
 finish
