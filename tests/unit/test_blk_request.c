@@ -1235,6 +1235,21 @@ static struct blk *plugin_up(struct volt_instance *inst, char *path, size_t size
 	return st;
 }
 
+/* A plugin on a fresh CAP-sector image, its queue set up in guest RAM. */
+static struct blk *plugin_on_queue(struct volt_instance *inst, char *path)
+{
+	struct volt_err err = { 0 };
+	struct blk *b;
+	int ret;
+
+	assert_int_equal(guest_mem_init(&inst->mem, G_RAM, &err), 0);
+	vq_init(&inst->vq, &inst->mem);
+	b = plugin_up(inst, path, CAP * 512, NULL, 0, &ret);
+	assert_non_null(b);
+	assert_int_equal(vq_setup(&inst->vq, G_QSIZE, G_DESC, G_AVAIL, G_USED, 0, &err), 0);
+	return b;
+}
+
 /* The configuration space a driver reads holds what the parser enforces:
  * a guest that obeys it is never refused. Read whole and field by field. */
 static void test_plugin_config_space(void **state)
@@ -1282,16 +1297,10 @@ static void test_plugin_ranges_and_io_error(void **state)
 	char path[] = "/tmp/volt-blk-test.XXXXXX";
 	struct volt_instance *inst = calloc(1, sizeof(*inst));
 	struct virtio_blk_discard_write_zeroes seg = { .sector = 0, .num_sectors = 8 };
-	struct volt_err err = { 0 };
 	uint8_t back[4096], ones[4096];
 	struct blk *b;
-	int ret;
 
-	assert_int_equal(guest_mem_init(&inst->mem, G_RAM, &err), 0);
-	vq_init(&inst->vq, &inst->mem);
-	b = plugin_up(inst, path, CAP * 512, NULL, 0, &ret);
-	assert_non_null(b);
-	assert_int_equal(vq_setup(&inst->vq, G_QSIZE, G_DESC, G_AVAIL, G_USED, 0, &err), 0);
+	b = plugin_on_queue(inst, path);
 	memset(ones, 0xff, sizeof(ones));
 	for (uint32_t type = VIRTIO_BLK_T_DISCARD; type <= VIRTIO_BLK_T_WRITE_ZEROES; type += 2) {
 		assert_int_equal(pwrite(b->img.fd, ones, sizeof(ones), 0), (ssize_t)sizeof(ones));
@@ -1346,15 +1355,10 @@ static void test_plugin_write_through(void **state)
 	struct virtio_blk_discard_write_zeroes seg = { .sector = 0, .num_sectors = 8 };
 	char path[] = "/tmp/volt-blk-test.XXXXXX";
 	struct volt_instance *inst = calloc(1, sizeof(*inst));
-	struct volt_err err = { 0 };
 	struct blk *b;
 	int ret;
 
-	assert_int_equal(guest_mem_init(&inst->mem, G_RAM, &err), 0);
-	vq_init(&inst->vq, &inst->mem);
-	b = plugin_up(inst, path, CAP * 512, NULL, 0, &ret);
-	assert_non_null(b);
-	assert_int_equal(vq_setup(&inst->vq, G_QSIZE, G_DESC, G_AVAIL, G_USED, 0, &err), 0);
+	b = plugin_on_queue(inst, path);
 	assert_non_null(blk_ops.set_features);
 	assert_true(blk_ops.features(b) & flush);
 
@@ -1413,15 +1417,9 @@ static void test_plugin_used_len(void **state)
 	const uint8_t OK = VIRTIO_BLK_S_OK, IOERR = VIRTIO_BLK_S_IOERR;
 	char path[] = "/tmp/volt-blk-test.XXXXXX";
 	struct volt_instance *inst = calloc(1, sizeof(*inst));
-	struct volt_err err = { 0 };
 	struct blk *b;
-	int ret;
 
-	assert_int_equal(guest_mem_init(&inst->mem, G_RAM, &err), 0);
-	vq_init(&inst->vq, &inst->mem);
-	b = plugin_up(inst, path, CAP * 512, NULL, 0, &ret);
-	assert_non_null(b);
-	assert_int_equal(vq_setup(&inst->vq, G_QSIZE, G_DESC, G_AVAIL, G_USED, 0, &err), 0);
+	b = plugin_on_queue(inst, path);
 	expect_used(inst, b, IN, 10, 4096, true, OK, 4096 + 1);
 	expect_used(inst, b, VIRTIO_BLK_T_OUT, 10, 4096, false, OK, 1);
 	expect_used(inst, b, VIRTIO_BLK_T_FLUSH, 0, 512, true, OK, 1);
