@@ -78,8 +78,8 @@ struct volt_config {
 	unsigned huge_pages;     /* [vm] huge_pages, --huge-pages: which guest RAM
 				  * transparent huge pages may back, the index of
 				  * the word (enum guest_mem_huge in
-				  * vm/guest_mem.h): 0 "auto" (default), 1
-				  * "loaded", 2 "never". */
+				  * vm/guest_mem.h): 0 "auto", 1 "loaded"
+				  * (default), 2 "never". */
 	char *initrd;            /* [vm] initrd, --initrd; optional */
 	char *cmdline;           /* [vm] cmdline, --cmdline; default "console=ttyS0 reboot=k panic=-1" */
 	char *serial_output;     /* [serial] output, --serial-output; NULL = stdout,

@@ -56,8 +56,9 @@ struct volt_host_api {
 	uint64_t (*config_get_u64)(struct volt_instance *inst, const char *key);
 
 	/* ---- logging: one line, prefixed with the plugin and instance ----
-	 * In create and realize the last error is held: if the hook fails it
-	 * is the reason on volt's failure line, else it is printed then. */
+	 * In create, realize and start the last error is held: if the hook
+	 * fails it is the reason on volt's failure line, else it is printed
+	 * then. */
 	void (*log)(struct volt_instance *inst, enum volt_log_level level, const char *fmt, ...)
 		__attribute__((format(printf, 3, 4)));
 
