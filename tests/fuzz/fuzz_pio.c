@@ -24,9 +24,10 @@
  *   RBR in order, none lost: the VMM reads no
  *   more than the FIFO has room for, and reads again once the guest has
  *   made room (by reading RBR or clearing the FIFO);
- * - i8042: the status register, and the bytes on the data port as the
- *   controller and the keyboard answer each command (a new command drops
- *   one still waiting for its data byte); 0xfe to the command port is
+ * - i8042: the status register (AUXDATA on the AUX port's bytes), and the
+ *   bytes on the data port as the controller, its dead AUX port and the
+ *   keyboard answer each command (a new command drops one still waiting
+ *   for its data byte); 0xfe to the command port is
  *   reported as exactly one stop request, and nothing else is;
  * - boot timer: reads return zeros, the POST port all ones.
  * Not checked: IRQ pulses (no irqchip to see them), RBR's value when the
@@ -88,12 +89,15 @@
 #define KBC_CMD_KBD_TEST   0xab
 #define KBC_CMD_READ_OUTP  0xd0
 #define KBC_CMD_WRITE_OUTP 0xd1
+#define KBC_CMD_KBD_LOOP   0xd2 /* write the output buffer, as the keyboard */
+#define KBC_CMD_AUX_LOOP   0xd3 /* write the output buffer, as the AUX port */
 #define KBC_CMD_WRITE_AUX  0xd4
 #define KBC_CMD_RESET_CPU  0xfe
 #define KBC_STR_OBF        0x01
 #define KBC_STR_SYS        0x04
 #define KBC_STR_CMDDAT     0x08
 #define KBC_STR_KEYLOCK    0x10
+#define KBC_STR_AUXDATA    0x20
 #define KBC_CTR_XLATE      0x40
 #define KBD_ACK            0xfa
 #define KBD_RESET          0xff
@@ -128,6 +132,7 @@ struct kbc {
 	uint8_t ctr, outp, pending;
 	bool cmddat;
 	struct fifo out;
+	struct fifo out_aux; /* beside out: 1 where that byte is the AUX port's */
 	unsigned resets;    /* reset requests not yet seen as stop requests */
 };
 
@@ -335,18 +340,37 @@ static void uart_main_turn(struct uart *u)
 
 /* ---- the i8042's model ---- */
 
+/* Its AUX port is there but dead (devices/i8042.c): the loop answers 0xff
+ * as AUX data, whatever was written, and the test a line fault. */
+#define KBC_AUX_LOOP_ANSWER 0xff
+#define KBC_AUX_TEST_FAULT  0x02
+
+static void kbc_push(struct kbc *k, uint8_t v, bool aux)
+{
+	fifo_push(&k->out, v);
+	fifo_push(&k->out_aux, aux);
+}
+
+static int kbc_pop(struct kbc *k)
+{
+	fifo_pop(&k->out_aux);
+	return fifo_pop(&k->out);
+}
+
 static void kbc_command(struct kbc *k, uint8_t cmd)
 {
 	k->cmddat = true;
 	k->pending = 0;    /* a new command drops one waiting for its data */
 	switch (cmd) {
-	case KBC_CMD_READ_CTR: fifo_push(&k->out, k->ctr); break;
-	case KBC_CMD_READ_OUTP: fifo_push(&k->out, k->outp); break;
-	case KBC_CMD_SELF_TEST: fifo_push(&k->out, 0x55); break;
-	case KBC_CMD_KBD_TEST: fifo_push(&k->out, 0x00); break;
-	case KBC_CMD_AUX_TEST: fifo_push(&k->out, 0xff); break; /* no mouse */
+	case KBC_CMD_READ_CTR: kbc_push(k, k->ctr, false); break;
+	case KBC_CMD_READ_OUTP: kbc_push(k, k->outp, false); break;
+	case KBC_CMD_SELF_TEST: kbc_push(k, 0x55, false); break;
+	case KBC_CMD_KBD_TEST: kbc_push(k, 0x00, false); break;
+	case KBC_CMD_AUX_TEST: kbc_push(k, KBC_AUX_TEST_FAULT, false); break;
 	case KBC_CMD_WRITE_CTR:
 	case KBC_CMD_WRITE_OUTP:
+	case KBC_CMD_KBD_LOOP:
+	case KBC_CMD_AUX_LOOP:
 	case KBC_CMD_WRITE_AUX:
 		k->pending = cmd;
 		break;
@@ -367,13 +391,17 @@ static void kbc_data(struct kbc *k, uint8_t v)
 		k->ctr = v;
 	} else if (cmd == KBC_CMD_WRITE_OUTP) {
 		k->outp = v;
+	} else if (cmd == KBC_CMD_KBD_LOOP) {
+		kbc_push(k, v, false);
+	} else if (cmd == KBC_CMD_AUX_LOOP) {
+		kbc_push(k, KBC_AUX_LOOP_ANSWER, true);
 	} else if (cmd != KBC_CMD_WRITE_AUX) {
-		fifo_push(&k->out, KBD_ACK);
+		kbc_push(k, KBD_ACK, false);
 		if (v == KBD_RESET)
-			fifo_push(&k->out, 0xaa);
+			kbc_push(k, 0xaa, false);
 		if (v == KBD_GET_ID) {
-			fifo_push(&k->out, 0xab);
-			fifo_push(&k->out, 0x83);
+			kbc_push(k, 0xab, false);
+			kbc_push(k, 0x83, false);
 		}
 	}
 }
@@ -381,7 +409,8 @@ static void kbc_data(struct kbc *k, uint8_t v)
 static uint8_t kbc_status(const struct kbc *k)
 {
 	return KBC_STR_SYS | KBC_STR_KEYLOCK | (k->cmddat ? KBC_STR_CMDDAT : 0) |
-	       (k->out.len ? KBC_STR_OBF : 0);
+	       (k->out.len ? KBC_STR_OBF : 0) |
+	       (k->out_aux.len && k->out_aux.b[k->out_aux.head] ? KBC_STR_AUXDATA : 0);
 }
 
 /* Left Ctrl, left Alt, Delete: set 1 when the controller translates. */
@@ -392,7 +421,7 @@ static void kbc_ctrl_alt_del(struct kbc *k)
 	const uint8_t *codes = (k->ctr & KBC_CTR_XLATE) ? set1 : set2;
 
 	for (unsigned i = 0; i < 4; i++)
-		fifo_push(&k->out, codes[i]);
+		kbc_push(k, codes[i], false);
 }
 
 /* ---- the machine ---- */
@@ -415,7 +444,7 @@ static struct expect model_read(struct fuzz *f, uint16_t port)
 	if (in_range(port, LAYOUT_COM1_PORT, 8))
 		return (struct expect){ uart_read(&f->uart, port - LAYOUT_COM1_PORT), 0xff };
 	if (port == LAYOUT_I8042_DATA_PORT)
-		return (struct expect){ fifo_pop(&f->kbc.out), 0xff };
+		return (struct expect){ kbc_pop(&f->kbc), 0xff };
 	if (port == LAYOUT_I8042_CMD_PORT)
 		return (struct expect){ kbc_status(&f->kbc), 0xff };
 	if (in_range(port, LAYOUT_BOOT_TIMER_PORT, 4))
@@ -647,7 +676,7 @@ static void fuzz_setup(struct fuzz *f)
 	f->uart.rx.cap = FUZZ_UART_FIFO;
 	f->uart.tty.cap = FUZZ_TTY_MAX;
 	f->uart.out = fuzz_expected_out;
-	f->kbc.out.cap = FUZZ_KBC_BUF;
+	f->kbc.out.cap = f->kbc.out_aux.cap = FUZZ_KBC_BUF;
 	f->kbc.ctr = 0x45;  /* keyboard interrupt, system flag, translation */
 	f->kbc.outp = 0x03; /* CPU out of reset, A20 on */
 }
