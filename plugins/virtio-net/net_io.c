@@ -212,8 +212,13 @@ static void net_io_rx_run(struct net *n)
 	for (int i = 0; i < NET_RX_BUDGET && atomic_load(&n->active); i++) {
 		int r = net_rx_fill(&n->rx, &lim, &n->stats);
 
-		if (r < 0)
-			break; /* the ring is broken: the device waits for a reset */
+		if (r < 0) {
+			/* The ring is broken: the device waits for a reset, which
+			 * watches the fd again at activation. Left watched, a
+			 * waiting frame nobody reads would wake the thread for ever. */
+			net_io_rx_disarm(n);
+			break;
+		}
 		if (r == NET_RX_FILL_MORE)
 			break; /* a guest posting unusable chains: the fd brings us back */
 		if (!net_rx_ready(&n->rx, &lim)) {

@@ -553,6 +553,24 @@ static void test_rx_fill_bounded(void **state)
 	d->fh->on_pop = NULL;
 }
 
+/* A receive queue the driver broke (vq_pop fails): the fd is no longer
+ * watched, so a frame nobody will read does not wake the I/O thread again
+ * and again until the guest resets the device. */
+static void test_rx_broken_ring_unwatches(void **state)
+{
+	struct dev *d = *state;
+	struct iovec buf = { d->mem, 1526 };
+
+	bring_up(d, 0);
+	fake_vq_add(d->fh, RXQ, &buf, 0, 1);
+	d->fh->vq[RXQ].pop_error = -EIO;
+	put_rx_frame(60);
+	assert_non_null(fake_watched(d->fh, be.fd));
+	assert_true(fake_fire(d->fh, be.fd));
+	assert_null(fake_watched(d->fh, be.fd));
+	d->fh->vq[RXQ].pop_error = 0;
+}
+
 /* A reset waits for a receive run in progress: once the guest's reset
  * returns, no frame is written into a buffer taken before it. */
 struct fire_arg {
@@ -886,6 +904,7 @@ int main(void)
 		T(test_activate), T(test_tx), T(test_tx_publishes_as_it_goes), T(test_tx_garbage),
 		T(test_rx_publishes_a_large_frame_at_once), T(test_rx_and_no_busy_loop),
 		T(test_reset), T(test_rx_fill_bounded), T(test_reset_waits_for_rx),
+		T(test_rx_broken_ring_unwatches),
 		T(test_offload_changes_throttled), T(test_tx_flood_suppressed),
 		T(test_tx_flood_kicked), T(test_tx_budget_and_reset), T(test_tx_budget_bytes),
 		T(test_dataplane),
