@@ -78,13 +78,12 @@ void log_console_end(int last_byte)
  * the same file, stderr is asked again under the lock: the console's write
  * may have filled it since the caller's wait, and a write that blocks here
  * would block the console (the main loop) behind it. */
-static void log_write(char *line, size_t n)
+static bool log_write(char *line, size_t n)
 {
 	log_console_begin();
 	if (console_shared && !fd_wait_writable(STDERR_FILENO, 0)) {
-		atomic_fetch_add(&log_lost, 1);
 		log_console_end(-1);
-		return;
+		return false;
 	}
 	if (console_midline) { /* only ever set while the console is shared */
 		line--;
@@ -96,6 +95,7 @@ static void log_write(char *line, size_t n)
 		/* Nothing to do: stderr is where we would say so. */
 	}
 	log_console_end(-1);
+	return true;
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)
@@ -113,9 +113,12 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	}
 	lost = atomic_exchange(&log_lost, 0);
 	if (lost) {
-		n = snprintf(line, sizeof(buf) - 1, "volt: %s: %lu log line(s) lost: stderr took "
-			     "nothing for %d ms\n", log_names[LOG_WARN], lost, LOG_WAIT_MS);
-		log_write(line, (size_t)n);
+		n = snprintf(line, sizeof(buf) - 1, "volt: %s: %lu log line(s) lost: stderr was "
+			     "full (its reader fell behind)\n", log_names[LOG_WARN], lost);
+		if (!log_write(line, (size_t)n)) {
+			atomic_fetch_add(&log_lost, lost + 1); /* those it counted, and this one */
+			return;
+		}
 	}
 	n = snprintf(line, sizeof(buf) - 1, "volt: %s: ", log_names[level]);
 	va_start(ap, fmt);
@@ -124,5 +127,6 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	if (n >= (int)sizeof(buf) - 2)
 		n = sizeof(buf) - 3;
 	line[n++] = '\n';
-	log_write(line, (size_t)n);
+	if (!log_write(line, (size_t)n))
+		atomic_fetch_add(&log_lost, 1);
 }
