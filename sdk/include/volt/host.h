@@ -137,7 +137,9 @@ struct volt_host_api {
 	/* The device cannot go on (a host error, not a guest one): the core
 	 * marks it broken, tells the guest (DEVICE_NEEDS_RESET), logs once.
 	 * From any thread, and from inside any hook (activate and
-	 * set_features included). */
+	 * set_features included). A virtio device keeps its fd watches (the
+	 * guest's reset brings it back): stop watching an fd whose readiness
+	 * it will not drain meanwhile, or the I/O thread never sleeps. */
 	void (*device_broken)(struct volt_instance *inst, const char *fmt, ...)
 		__attribute__((format(printf, 2, 3)));
 
