@@ -58,6 +58,11 @@ int machine_block_signals(struct volt_err *err)
 
 	/* A closed stdout must not kill the VMM: the serial device sees EPIPE. */
 	signal(SIGPIPE, SIG_IGN);
+	/* SIGCHLD ignored survives exec (a supervisor's or a shell's): children
+	 * would then be reaped by the kernel, and the helpers forked before
+	 * lockdown (net-macvtap's reaper, the API socket's remover) could not
+	 * tell, by waiting, that they started. */
+	signal(SIGCHLD, SIG_DFL);
 	machine_signal_set(&set);
 	r = pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (r)

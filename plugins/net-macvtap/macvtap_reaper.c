@@ -179,7 +179,15 @@ static int mvt_reaper_spawn(const struct mvt_reaper *rp, struct tap_why *why)
 		_exit(reaper < 0 ? 1 : 0);
 	}
 	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
+		if (errno == ECHILD) {
+			/* SIGCHLD ignored: the kernel reaped the child, whose
+			 * status is gone. Take the reaper as started: if it is
+			 * not, mvt_reaper_delete gets no answer, and the link is
+			 * deleted directly. Closing our end now would make a
+			 * running reaper delete the link at once. */
+			status = 0;
+			break;
+		} else if (errno != EINTR) {
 			status = -1;
 			break;
 		}

@@ -516,6 +516,27 @@ static void test_default_names(void **state)
 /* Made down, in its mode, its tap opened non-blocking with offloads off
  * (a new macvtap has them on); set_mac gives it the guest's address and
  * brings it up; its reaper is confined; destroy deletes it. */
+/* SIGCHLD ignored (inherited across exec): the kernel reaps the reaper's
+ * short-lived parent, so its status is gone. The link must still be
+ * volt's, not deleted at once by a reaper told volt is gone. */
+static void test_sigchld_ignored(void **state)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	struct be b;
+
+	if (!have_ns)
+		skip();
+	assert_int_equal(sigaction(SIGCHLD, &ign, &old), 0);
+	be_init_on(&b, "tmvt9");
+	assert_int_equal(be_up(&b), 0);
+	usleep(200 * 1000);
+	assert_true(link_exists("tmvt9"));
+	assert_false(fake_log_has(b.fh, "deleted by the reaper"));
+	assert_false(fake_log_has(b.fh, "starting its reaper"));
+	be_fini_deleted(&b, "tmvt9");
+	assert_int_equal(sigaction(SIGCHLD, &old, NULL), 0);
+}
+
 static void test_owned_link(void **state)
 {
 	sigset_t before, after;
@@ -1177,6 +1198,7 @@ int main(void)
 		cmocka_unit_test(test_mode_names),
 		cmocka_unit_test(test_default_names),
 		cmocka_unit_test(test_owned_link),
+		cmocka_unit_test(test_sigchld_ignored),
 		cmocka_unit_test(test_up_at_start),
 		cmocka_unit_test(test_reaper_gone),
 		cmocka_unit_test(test_reaper_answer),
