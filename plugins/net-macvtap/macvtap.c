@@ -265,8 +265,12 @@ static int mvt_realize(void *state)
 	struct tap_why why;
 	int r = mvt_nl_open(&m->sk, &why);
 
-	if (!r)
-		r = mvt_setup_link(m, &why);
+	if (r) {
+		/* The other steps name the link themselves. */
+		MVT_LOG_ERR(m, "%s: %s", m->ifname, why.text);
+		return r;
+	}
+	r = mvt_setup_link(m, &why);
 	if (!r)
 		r = mvt_dev_open(m->ifname, m->ifindex, m->link_mac, &m->fd, &why);
 	if (r) {
