@@ -115,7 +115,7 @@ static void host_log(struct volt_instance *inst, enum volt_log_level level, cons
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (l == LOG_ERROR && (inst->stage == INSTANCE_SETUP || inst->starting)) {
+	if (l == LOG_ERROR && (inst->stage == INSTANCE_SETUP || inst->stage == INSTANCE_STARTING)) {
 		plugin_host_log_held(inst);
 		vsnprintf(inst->logged_error, sizeof(inst->logged_error), fmt, ap);
 	} else {

@@ -450,16 +450,16 @@ int plugin_set_start(struct plugin_set *ps, struct volt_err *err)
 
 		/* After lockdown: a violation in the hook names this plugin. */
 		sandbox_set_current_plugin(inst->plugin->desc.name);
-		inst->starting = true;
+		inst->stage = INSTANCE_STARTING;
 		if (inst->plugin->desc.start)
 			r = inst->plugin->desc.start(inst->state);
-		inst->starting = false;
 		sandbox_set_current_plugin(NULL);
 
 		r = instance_hook_done(inst, "start", r, err);
+		/* Out of start before destroy: its log lines print as logged. */
+		inst->stage = r ? INSTANCE_FAILED : INSTANCE_STARTED;
 		if (r)
 			return r;
-		inst->stage = INSTANCE_STARTED;
 	}
 	for (size_t i = 0; i < ps->ninsts; i++) {
 		struct volt_instance *inst = ps->insts[i];

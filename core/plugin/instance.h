@@ -68,8 +68,9 @@ enum instance_stage {
 	INSTANCE_NEW,        /* configuration checked, nothing run */
 	INSTANCE_SETUP,      /* in create or realize: regions, fds, paths allowed */
 	INSTANCE_REALIZED,
+	INSTANCE_STARTING,   /* in start: its error lines are held too */
 	INSTANCE_STARTED,
-	INSTANCE_FAILED,     /* create or realize failed: destroy is all that is left */
+	INSTANCE_FAILED,     /* create, realize or start failed: destroy is all that is left */
 };
 
 struct volt_instance {
@@ -99,11 +100,10 @@ struct volt_instance {
 	/* Why the host API last refused a call during create or realize: the
 	 * hook's failure line carries it, so the cause is reported once. */
 	char refusal[256];
-	/* The plugin's last error line (host->log) during create or realize,
+	/* The plugin's last error line (host->log) during create, realize or start,
 	 * held back: a failing hook's line gives it as the reason instead of
 	 * strerror, so the user reads it once, with the instance's name. */
 	char logged_error[384];
-	bool starting;                  /* in the start hook (main thread): errors held too */
 };
 
 struct plugin_set {
