@@ -241,13 +241,7 @@ else
 
 	# volt's own lines: info only. (No warning is expected in this run; one that
 	# is would be listed here, with why.)
-	bad_volt=$(grep -E '^volt: (error|warning)' "$log" | head -n 5 || true)
-	if [[ -z $bad_volt ]]; then
-		pass "volt logged no error or warning"
-	else
-		fail "volt logged:"
-		printf '  %s\n' "$bad_volt"
-	fi
+	judge_none '^volt: (error|warning)' "volt logged no error or warning" "volt logged:"
 	judge_end 'VOLT-SOAK-ALL done' "the guest's console or L1's dmesg"
 fi
 

@@ -15,17 +15,24 @@ judge_read_log() {
 	tr -d '\r' <"$1" >"$log" 2>/dev/null || : >"$log"
 }
 
+# judge_none PATTERN PASS FAIL: PASS if no line of the log matches PATTERN
+# (ERE), else FAIL and the first five that do.
+judge_none() {
+	local bad
+	bad=$(grep -nE -- "$1" "$log" | head -n 5 || true)
+	if [[ -z $bad ]]; then
+		pass "$2"
+	else
+		fail "$3"
+		printf '  %s\n' "$bad"
+	fi
+}
+
 # judge_end MARKER WHERE: no kernel trouble anywhere in the log (WHERE says
 # whose), L1's script reached MARKER, and run-rig.sh exited 0.
 judge_end() {
-	local bad
-	bad=$(grep -nE 'WARNING:|BUG:|Call Trace|Oops|Kernel panic' "$log" | head -n 5 || true)
-	if [[ -z $bad ]]; then
-		pass "no WARNING:, BUG:, Call Trace, Oops or panic in $2"
-	else
-		fail "kernel trouble in the log:"
-		printf '  %s\n' "$bad"
-	fi
+	judge_none 'WARNING:|BUG:|Call Trace|Oops|Kernel panic' \
+		"no WARNING:, BUG:, Call Trace, Oops or panic in $2" "kernel trouble in the log:"
 	grep -q "^$1" "$log" ||
 		fail "the L1 script did not finish (last marker: $(grep -E '^(RIG|VOLT)-' "$log" | tail -n1))"
 	((rig_rc == 0)) || fail "run-rig.sh exited with status $rig_rc"
