@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
