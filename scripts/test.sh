@@ -2,7 +2,7 @@
 # Build and run every test: unit and integration tests (gcc, warnings as
 # errors), the same again under ASan+UBSan, the unit tests under
 # ThreadSanitizer, each libFuzzer target for a
-# short run, and the Linux end-to-end and soak tests in the nested rig
+# short run, the slim and static builds' tests, and the Linux end-to-end and soak tests in the nested rig
 # (docs/rig.md).
 # Prints one closing line "tests: N passed, N failed, N skipped".
 set -uo pipefail
@@ -99,6 +99,12 @@ done
 run_step "build (slim: plugins linked in)" env BUILD_DIR=build-slim scripts/build.sh \
 	-DVOLT_WERROR=ON -DVOLT_SLIM=ON
 run_ctest slim build-slim
+# The static build: the same code as one static-pie executable, its own
+# integration tests (tests/CMakeLists.txt says which), its filters compared
+# with build/'s.
+run_step "build (static: one static-pie executable)" env BUILD_DIR=build-static \
+	scripts/build.sh -DVOLT_WERROR=ON -DVOLT_SLIM=ON -DVOLT_STATIC=ON
+run_ctest static build-static
 run_step_or_skip "SDK from a clean install prefix: plugin-hello and net-dgram in the installed volt" \
 	scripts/test-sdk.sh
 run_step_or_skip "Linux end-to-end in the nested rig (kernels cached in ~/.cache/volt)" \

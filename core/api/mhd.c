@@ -1,3 +1,5 @@
+/* libmicrohttpd through the dynamic loader (every build but a static one). */
+#ifndef VOLT_STATIC
 #include "api/mhd.h"
 
 #include <dlfcn.h>
@@ -57,3 +59,4 @@ int api_mhd_load(const struct api_mhd **out, struct volt_err *err)
 	api_mhd_dl = dl;
 	return 0;
 }
+#endif

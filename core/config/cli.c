@@ -13,6 +13,8 @@
 
 #include <volt/abi.h>
 
+#include "util/build.h"
+
 #ifndef VOLT_VERSION
 #define VOLT_VERSION "unknown"
 #endif
@@ -281,7 +283,8 @@ int config_from_args(struct volt_config *cfg, int argc, char **argv, struct volt
 	}
 	if (scan.version) {
 		/* The ABI too: what a third party's plugin must be built for. */
-		printf("volt %s (plugin ABI %d.%d)\n", VOLT_VERSION, VOLT_ABI_MAJOR, VOLT_ABI_MINOR);
+		printf("volt %s (plugin ABI %d.%d%s%s)\n", VOLT_VERSION, VOLT_ABI_MAJOR,
+		       VOLT_ABI_MINOR, VOLT_BUILD_STATIC ? "; " : "", VOLT_BUILD_KIND);
 		return 1;
 	}
 	if (scan.config && (rc = config_load_file(cfg, scan.config, err)) < 0)
@@ -396,4 +399,9 @@ void config_print_help(const char *argv0)
 "  volt --config examples/hello.ini --vcpus 2 --serial-output guest.log\n",
 	       argv0, CONFIG_MEMORY_MIB_MIN, CONFIG_MEMORY_MIB_MAX, CONFIG_VCPUS_MAX,
 	       CONFIG_POLL_US_MAX, CONFIG_POLL_US_DEFAULT);
+	if (VOLT_BUILD_STATIC)
+		printf("\n"
+"This volt is static (built with VOLT_STATIC): one executable with its\n"
+"plugins built in (--list-plugins), no plugin files and no control API, so\n"
+"--plugin-dir, [plugins] dir, --api-sock and [api] socket are refused.\n");
 }

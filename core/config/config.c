@@ -24,6 +24,7 @@
 #include <ini.h>
 
 #include "sandbox/user.h"
+#include "util/build.h"
 
 #define CONFIG_FILE_MAX    (1024 * 1024) /* anything bigger is not a config file */
 #define CONFIG_LINE_MAX    8192 /* bytes per INI line: room for any path or cmdline */
@@ -856,6 +857,22 @@ static int config_check_ranges(const struct volt_config *cfg, struct volt_err *e
 	return 0;
 }
 
+/* What a static volt cannot do, refused where it was asked for. */
+static int config_check_build(const struct volt_config *cfg, struct volt_err *err)
+{
+	if (!VOLT_BUILD_STATIC)
+		return 0;
+	if (cfg->api_sock)
+		return verr_set(err, ENOTSUP, "%s: %s",
+				config_origin_or(cfg->origin.api_sock, "api socket"),
+				VOLT_STATIC_NO_API);
+	if (cfg->plugin_dir)
+		return verr_set(err, ENOTSUP, "%s: %s",
+				config_origin_or(cfg->origin.plugin_dir, "plugin dir"),
+				VOLT_STATIC_NO_PLUGIN_FILES);
+	return 0;
+}
+
 /* The user exists (or is a number) and is not root: its ids into u. */
 static int config_check_user(const char *spec, const char *origin, struct sandbox_user *u,
 			     struct volt_err *err)
@@ -871,6 +888,8 @@ int config_validate(struct volt_config *cfg, struct volt_err *err)
 {
 	int rc = config_check_ranges(cfg, err);
 
+	if (!rc)
+		rc = config_check_build(cfg, err);
 	if (rc < 0)
 		return rc;
 	/* With the API, the kernel may come later through PUT /boot-source;

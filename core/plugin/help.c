@@ -9,6 +9,7 @@
 #include "plugin/registry.h"
 #include "plugin/static_plugins.h"
 #include "sandbox/policy.h"
+#include "util/build.h"
 
 #define PLUGIN_HELP_MAX 256 /* plugins listed */
 
@@ -30,6 +31,8 @@ int plugin_help_list(const char *dir, FILE *out, struct volt_err *err)
 	if (reg.dir)
 		fprintf(out, "Plugins in %s%s:\n", reg.dir,
 			volt_static_plugin_count ? " and built in" : "");
+	else if (VOLT_BUILD_STATIC)
+		fprintf(out, "Plugins built into this static volt (it loads no plugin files):\n");
 	else
 		fprintf(out, "Plugins built in (no plugin directory: %s):\n", reg.dir_error);
 	if (!n)

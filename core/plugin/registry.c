@@ -1,10 +1,10 @@
 /* Finding and loading plugins: the slim build's static table first, then
- * NAME.so in the plugin directory. Every refusal is one line that starts
+ * NAME.so in the plugin directory (never in a static volt, which has no
+ * dynamic loader: plugin/dl.h). Every refusal is one line that starts
  * with the file ("/usr/lib/volt/plugins/x.so: ...") and says why. */
 #include "plugin/registry.h"
 
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -13,9 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Majors probed when our entry symbol is missing, to say which ABI a
- * plugin was built for instead of only "no entry symbol". */
-#define PLUGIN_MAJOR_PROBE_MAX 16
+#include "plugin/dl.h"
 
 char *plugin_default_dir(struct volt_err *err)
 {
@@ -35,19 +33,25 @@ int plugin_registry_init(struct plugin_registry *reg, const char *dir,
 			 const struct volt_static_plugin *statics, unsigned nstatics,
 			 struct volt_err *err)
 {
+	const char *no_files = plugin_dl_unavailable();
 	char *canon;
 
 	memset(reg, 0, sizeof(*reg));
 	reg->statics = statics;
 	reg->nstatics = nstatics;
+	if (no_files) {
+		/* Only the built-in plugins, whatever dir says. */
+		snprintf(reg->dir_error, sizeof(reg->dir_error), "%s", no_files);
+		return 0;
+	}
 	reg->dir = dir ? strdup(dir) : plugin_default_dir(err);
 	if (!reg->dir && dir)
 		return verr_set(err, ENOMEM, "out of memory");
 	if (!reg->dir) {
 		/* No /proc (a jail without it), say: a slim build's own plugins
 		 * need no directory; asking for another one says why. */
-		snprintf(reg->dir_error, sizeof(reg->dir_error), "%s",
-			 err && err->code ? err->msg : "out of memory");
+		snprintf(reg->dir_error, sizeof(reg->dir_error), "%s (--plugin-dir names the "
+			 "directory)", err && err->code ? err->msg : "out of memory");
 		if (err)
 			*err = (struct volt_err){ 0 };
 		return 0;
@@ -63,8 +67,7 @@ int plugin_registry_init(struct plugin_registry *reg, const char *dir,
 
 static void plugin_free(struct plugin *p)
 {
-	if (p->dl)
-		dlclose(p->dl);
+	plugin_dl_close(p->dl);
 	free(p->name);
 	free(p->file);
 	free(p);
@@ -90,51 +93,11 @@ static struct plugin *plugin_find_loaded(const struct plugin_registry *reg, cons
 	return NULL;
 }
 
-/* dlerror() often starts with the path again: keep only the reason. */
-static const char *plugin_dl_reason(const char *file)
-{
-	const char *msg = dlerror();
-	size_t n = strlen(file);
-
-	if (!msg)
-		return "unknown error";
-	if (!strncmp(msg, file, n) && msg[n] == ':' && msg[n + 1] == ' ')
-		msg += n + 2;
-	return msg;
-}
-
-/* The entry symbol for our major, or a refusal naming the major the
- * plugin was built for. */
-static int plugin_dl_entry(void *dl, volt_plugin_entry_fn *entry, struct volt_err *err)
-{
-	char sym[64];
-
-	*(void **)entry = dlsym(dl, VOLT_PLUGIN_ENTRY_NAME);
-	if (*entry)
-		return 0;
-	for (unsigned major = 0; major < PLUGIN_MAJOR_PROBE_MAX; major++) {
-		if (major == VOLT_ABI_MAJOR)
-			continue;
-		snprintf(sym, sizeof(sym), "volt_plugin_entry_v%u", major);
-		if (dlsym(dl, sym))
-			return verr_set(err, EPROTO, "built for Volt plugin ABI %u, this volt "
-					"speaks %d (it exports %s, not %s)", major, VOLT_ABI_MAJOR,
-					sym, VOLT_PLUGIN_ENTRY_NAME);
-	}
-	return verr_set(err, ENOEXEC, "not a Volt plugin: no %s", VOLT_PLUGIN_ENTRY_NAME);
-}
-
 static int plugin_open_file(struct plugin *p, struct volt_err *err)
 {
 	volt_plugin_entry_fn entry;
-	int r;
+	int r = plugin_dl_open(p->file, &p->dl, &entry, err);
 
-	dlerror();
-	p->dl = dlopen(p->file, RTLD_NOW | RTLD_LOCAL);
-	if (!p->dl)
-		return verr_set(err, ENOEXEC, "not a Volt plugin: cannot load it (%s)",
-				plugin_dl_reason(p->file));
-	r = plugin_dl_entry(p->dl, &entry, err);
 	if (!r)
 		r = plugin_desc_accept(p, entry(), VOLT_ABI_MAJOR, err);
 	return r;
@@ -171,8 +134,8 @@ static int plugin_locate(struct plugin_registry *reg, const char *name, struct p
 		return 0;
 	}
 	if (!reg->dir)
-		return verr_set(err, ENOENT, "no plugin %s: it is not built in, and %s (--plugin-dir "
-				"names the directory)", name, reg->dir_error);
+		return verr_set(err, ENOENT, "no plugin %s: it is not built in, and %s", name,
+				reg->dir_error);
 	if (asprintf(&p->file, "%s/%s.so", reg->dir, name) < 0)
 		return verr_set(err, ENOMEM, "out of memory");
 	if (access(p->file, F_OK) < 0)

@@ -42,7 +42,7 @@ struct plugin {
 
 struct plugin_registry {
 	char *dir;                               /* where NAME.so is looked for; NULL: */
-	char dir_error[512];                     /* ... why the default was not found */
+	char dir_error[576];                     /* ... why: no default dir, or static */
 	const struct volt_static_plugin *statics;
 	unsigned nstatics;
 	struct plugin *plugins;                  /* loaded so far */

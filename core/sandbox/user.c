@@ -12,6 +12,62 @@
 
 #include <linux/capability.h>
 
+/* Users and groups by name or id. A static volt (util/build.h) reads
+ * /etc/passwd and /etc/group itself: static glibc reaches any NSS module
+ * but "files" by loading it as a shared object, and in a static-pie volt
+ * that crashed (a name not in /etc/passwd made it load nss_systemd). */
+#ifdef VOLT_STATIC
+static struct passwd *sandbox_pw_find(const char *name, uint32_t uid)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	struct passwd *pw = NULL;
+
+	/* fgetpwent's record outlives the file: it is libc's static buffer. */
+	while (f && (pw = fgetpwent(f)) && (name ? strcmp(pw->pw_name, name) : pw->pw_uid != uid))
+		;
+	if (f)
+		fclose(f);
+	return pw;
+}
+
+static struct passwd *sandbox_pw_by_name(const char *name)
+{
+	return sandbox_pw_find(name, 0);
+}
+
+static struct passwd *sandbox_pw_by_uid(uint32_t uid)
+{
+	return sandbox_pw_find(NULL, uid);
+}
+
+static struct group *sandbox_gr_by_name(const char *name)
+{
+	FILE *f = fopen("/etc/group", "re");
+	struct group *gr = NULL;
+
+	while (f && (gr = fgetgrent(f)) && strcmp(gr->gr_name, name))
+		;
+	if (f)
+		fclose(f);
+	return gr;
+}
+#else
+static struct passwd *sandbox_pw_by_name(const char *name)
+{
+	return getpwnam(name);
+}
+
+static struct passwd *sandbox_pw_by_uid(uint32_t uid)
+{
+	return getpwuid(uid);
+}
+
+static struct group *sandbox_gr_by_name(const char *name)
+{
+	return getgrnam(name);
+}
+#endif
+
 /* A decimal id with nothing after it (no sign, no spaces, no hex), at most
  * ten digits. */
 static bool sandbox_id_number(const char *text, uint32_t *id)
@@ -41,12 +97,12 @@ static int sandbox_user_part(const char *spec, size_t len, struct sandbox_user *
 	memcpy(name, spec, len);
 	name[len] = '\0';
 	if (sandbox_id_number(name, &id)) {
-		pw = getpwuid(id);
+		pw = sandbox_pw_by_uid(id);
 		u->uid = id;
 		u->gid = pw ? pw->pw_gid : id;
 		return 0;
 	}
-	pw = getpwnam(name);
+	pw = sandbox_pw_by_name(name);
 	if (!pw)
 		return snprintf(why, why_size, "no user '%s' on this host", name), -EINVAL;
 	u->uid = pw->pw_uid;
@@ -64,7 +120,7 @@ static int sandbox_group_part(const char *name, struct sandbox_user *u, char *wh
 		u->gid = id;
 		return 0;
 	}
-	gr = getgrnam(name);
+	gr = sandbox_gr_by_name(name);
 	if (!gr)
 		return snprintf(why, why_size, "no group '%s' on this host", name), -EINVAL;
 	u->gid = gr->gr_gid;

@@ -62,10 +62,14 @@ done
 # --version: volt's version and the plugin ABI its SDK headers define.
 abi=$(sed -n 's/^#define VOLT_ABI_MAJOR \([0-9]*\)$/\1/p' "$SRCDIR/sdk/include/volt/abi.h").$(
 	sed -n 's/^#define VOLT_ABI_MINOR \([0-9]*\)$/\1/p' "$SRCDIR/sdk/include/volt/abi.h")
+# A static volt (VOLT_STATIC: no program interpreter) says so after it.
+kind=""
+readelf -l "$VOLT" | grep -q 'program interpreter' ||
+	kind="; static: plugins built in, no control API"
 run_volt version --version
 check_status version 0 "--version"
-check_grep version out "^volt [0-9]+\.[0-9]+\.[0-9]+ \(plugin ABI ${abi//./\\.}\)$" \
-	"--version names the plugin ABI ($abi)"
+check_grep version out "^volt [0-9]+\.[0-9]+\.[0-9]+ \(plugin ABI ${abi//./\\.}$kind\)$" \
+	"--version names the plugin ABI ($abi)${kind:+ and the static build}"
 
 # The example --help prints is examples/hello.ini, line for line.
 missing=()
