@@ -8,6 +8,8 @@ records two times:
   external: from just before this script spawns the process to the write
             (both read CLOCK_MONOTONIC, so the difference is exact and
             includes exec and dynamic linking).
+With --also DIR the volt of another build (a static one, say) runs in the
+same rounds, on the same guest, as a third contender.
 Prints medians and writes nothing else; docs/benchmarks.md records results.
 """
 import argparse
@@ -35,17 +37,21 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default="build", help="build directory (default: build)")
     ap.add_argument("--runs", type=int, default=21)
+    ap.add_argument("--also", metavar="DIR", help="another build whose volt runs in the same rounds")
     args = ap.parse_args()
     volt = [f"{args.build}/core/volt", "--kernel", f"{args.build}/tests/guests/bench-boot",
             "--memory", "128", "--vcpus", "1", "--serial-output", "none"]
     floor = [f"{args.build}/bench/kvm-floor"]
+    contenders = [("volt", volt, VOLT_RE), ("kvm-floor", floor, FLOOR_RE)]
+    if args.also:
+        contenders.insert(1, (f"volt ({args.also})", [f"{args.also}/core/volt"] + volt[1:], VOLT_RE))
     if not os.access("/dev/kvm", os.R_OK | os.W_OK):
         print("SKIP: /dev/kvm is not usable")
         return 0
     size = os.path.getsize(volt[2])
-    results = {"volt": [], "kvm-floor": []}
+    results = {name: [] for name, _, _ in contenders}
     for i in range(args.runs + 2):
-        for name, cmd, pat in (("volt", volt, VOLT_RE), ("kvm-floor", floor, FLOOR_RE)):
+        for name, cmd, pat in contenders:
             r = run_once(cmd, pat)
             if i >= 2:  # two warm-up rounds
                 results[name].append(r)
@@ -55,7 +61,7 @@ def main():
         external = statistics.median(r[1] for r in rs)
         lo = min(r[1] for r in rs)
         hi = max(r[1] for r in rs)
-        print(f"  {name:10s} median main->first write {internal / 1000:6.2f} ms, "
+        print(f"  {name:22s} median main->first write {internal / 1000:6.2f} ms, "
               f"spawn->first write {external / 1000:6.2f} ms (min {lo / 1000:.2f}, max {hi / 1000:.2f})")
     return 0
 

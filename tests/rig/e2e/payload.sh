@@ -39,13 +39,15 @@ payload_build_volt() {
 }
 
 # payload_add_volt BUILD_DIR PAYLOAD: bin/volt and lib/volt/plugins/*.so, stripped
-# (volt finds its plugins at <dir of volt>/../lib/volt/plugins).
+# (volt finds its plugins at <dir of volt>/../lib/volt/plugins). A slim or
+# static build has its plugins built in and no .so to copy.
 payload_add_volt() {
 	local build=$1 payload=$2 so
 	[[ -x $build/core/volt ]] || { payload_log "error: no $build/core/volt"; return 1; }
 	mkdir -p "$payload/bin" "$payload/lib/volt/plugins"
 	strip -o "$payload/bin/volt" "$build/core/volt"
 	for so in "$build"/lib/volt/plugins/*.so; do
+		[[ -e $so ]] || continue
 		strip --strip-unneeded -o "$payload/lib/volt/plugins/$(basename "$so")" "$so"
 	done
 }
