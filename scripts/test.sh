@@ -109,6 +109,10 @@ run_step_or_skip "SDK from a clean install prefix: plugin-hello and net-dgram in
 	scripts/test-sdk.sh
 run_step_or_skip "Linux end-to-end in the nested rig (kernels cached in ~/.cache/volt)" \
 	tests/rig/run-e2e.sh --build-dir build
+# The same with the static volt (its plugins built in, no shared library in
+# L1): about 35 s.
+run_step_or_skip "Linux end-to-end in the nested rig, static volt" \
+	tests/rig/run-e2e.sh --build-dir build-static
 # About 90 s: a minute of guest disk and network I/O under volt, sampled.
 run_step_or_skip "soak in the nested rig: a Linux guest's disk and network busy for 60 s" \
 	tests/rig/run-soak.sh --build-dir build
