@@ -51,6 +51,9 @@ def main():
     size = os.path.getsize(volt[2])
     results = {name: [] for name, _, _ in contenders}
     for i in range(args.runs + 2):
+        # With --also, whichever volt runs second in a round came out
+        # 1.3-1.7 ms slower here, whichever build it was: compare two builds
+        # in both orders (--build A --also B, then --build B --also A).
         for name, cmd, pat in contenders:
             r = run_once(cmd, pat)
             if i >= 2:  # two warm-up rounds
