@@ -130,7 +130,7 @@ struct virtio_mmio_dev {
 	pthread_cond_t idle;       /* signalled when in_notify drops */
 	bool in_notify;            /* the I/O thread is inside ops->queue_notify */
 	/* Written under the lock, read without it by the I/O thread's section. */
-	atomic_bool quiescing;     /* a reset waits for in_notify to drop */
+	atomic_uint quiescing;     /* vCPUs waiting in mmio_quiesce: several may */
 	atomic_bool hook_call_logged; /* a queue call from a locked hook, said once */
 	atomic_bool broken;        /* DEVICE_NEEDS_RESET was set (logged once) */
 	bool early_notify_logged;
@@ -277,15 +277,18 @@ void virtio_mmio_set_broken(struct virtio_mmio_dev *dev, const char *fmt, ...)
 
 /* Caller holds the lock: wait until the I/O thread is out of queue_notify.
  * vq_pop answers "empty" meanwhile, so the wait is one batch at most.
- * Returns true if it waited. */
+ * The wait drops the lock: what the caller decides about the device, it
+ * decides after this returns. quiescing counts the waiters, so the first
+ * to leave does not let the I/O thread serve new work while another vCPU
+ * still waits. Returns true if it waited. */
 static bool mmio_quiesce(struct virtio_mmio_dev *dev)
 {
 	bool waited = dev->in_notify;
 
-	atomic_store(&dev->quiescing, true);
+	atomic_fetch_add(&dev->quiescing, 1);
 	while (dev->in_notify)
 		pthread_cond_wait(&dev->idle, &dev->lock);
-	atomic_store(&dev->quiescing, false);
+	atomic_fetch_sub(&dev->quiescing, 1);
 	return waited;
 }
 
@@ -349,6 +352,8 @@ static void mmio_driver_ok(struct virtio_mmio_dev *dev)
 		mmio_fault(dev, "activation failed: %s", strerror(-r));
 }
 
+static void mmio_kick_ready(struct virtio_mmio_dev *dev);
+
 /* Returns true if the plugin's reset hook must run (after unlocking). */
 static bool mmio_write_status(struct virtio_mmio_dev *dev, uint32_t v)
 {
@@ -372,8 +377,14 @@ static bool mmio_write_status(struct virtio_mmio_dev *dev, uint32_t v)
 		return false;
 	}
 	dev->status = v;
-	if ((added & VIRTIO_CONFIG_S_DRIVER_OK) && !atomic_load(&dev->broken))
+	if ((added & VIRTIO_CONFIG_S_DRIVER_OK) && !atomic_load(&dev->broken)) {
 		mmio_driver_ok(dev);
+		/* A driver may make buffers available before DRIVER_OK without
+		 * notifying (virtio 1.2 3.1.1, step 7), and with EVENT_IDX it
+		 * then notifies only past an avail_event nobody has moved: look
+		 * at every ready queue once now. */
+		mmio_kick_ready(dev);
+	}
 	return false;
 }
 
@@ -444,27 +455,24 @@ static void mmio_queue_enable(struct virtio_mmio_dev *dev, struct mmio_queue *q)
 	q->ready = 1;
 }
 
+/* vq_setup and vq_reset write the queue's state: not while the I/O thread
+ * may be reading it without the lock, so the vCPU waits first (one batch at
+ * most) and only then looks at the queue: during the wait another vCPU may
+ * have enabled it, or the I/O thread handed its rings to a kernel data
+ * plane (vq_info). */
 static void mmio_write_queue_ready(struct virtio_mmio_dev *dev, struct mmio_queue *q, uint32_t v)
 {
-	bool waited;
+	bool waited = mmio_quiesce(dev);
 
 	if (v & 1) {
-		/* vq_setup writes the queue's state: not while the I/O thread
-		 * may be reading it without the lock. */
-		if (q->ready)
-			return;
-		waited = mmio_quiesce(dev);
-		mmio_queue_enable(dev, q);
+		if (!q->ready)
+			mmio_queue_enable(dev, q);
+	} else if (q->info_out && (dev->status & VIRTIO_CONFIG_S_DRIVER_OK)) {
+		/* A kernel data plane given the rings would go on using them,
+		 * and nothing tells it: only a device reset stops it. */
+		mmio_fault(dev, "queue %u: disabled while a kernel data plane runs it", q->index);
 	} else {
-		/* Disabling a queue: stop serving it, as a one-queue reset. A
-		 * kernel data plane given the rings (vq_info) would go on using
-		 * them, and nothing tells it: only a device reset stops it. */
-		if (q->info_out && (dev->status & VIRTIO_CONFIG_S_DRIVER_OK)) {
-			mmio_fault(dev, "queue %u: disabled while a kernel data plane runs it",
-				   q->index);
-			return;
-		}
-		waited = mmio_quiesce(dev);
+		/* Disabling a queue: stop serving it, as a one-queue reset. */
 		vq_reset(&q->vq);
 		q->ready = 0;
 		q->info_out = false;

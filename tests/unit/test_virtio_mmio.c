@@ -60,6 +60,8 @@ struct fake {
 	int hook_size, hook_pop;   /* what vq_size and vq_pop answered in activate */
 	atomic_bool in_reset, hook_overlap;
 	uint8_t config[8];
+	bool info_q1_in_section;
+	int info_r;
 };
 
 static uint64_t fake_features(void *state)
@@ -130,6 +132,14 @@ static void fake_queue_notify(void *state, unsigned q)
 		fk->pops++;
 		for (unsigned i = elem.nout; i < elem.nout + elem.nin; i++)
 			memset(elem.iov[i].iov_base, 0xa5, elem.iov[i].iov_len);
+		if (fk->info_q1_in_section) {
+			struct volt_vq_info info = { .struct_size = sizeof(info) };
+
+			/* A queue disable on a vCPU now waits in mmio_quiesce
+			 * (test_disable_rechecks_after_wait). */
+			usleep(50 * 1000);
+			fk->info_r = virtio_mmio_vq_info(fk->dev, 1, &info);
+		}
 		if (fk->block) {
 			atomic_store(&fk->popped, true);
 			wait_flag(&fk->go);
@@ -1018,6 +1028,77 @@ static void test_polling_takes_unkicked_buffers(void **state)
 	roundtrip(f);
 }
 
+
+/* A driver may make buffers available before DRIVER_OK without notifying
+ * (virtio 1.2 3.1.1, step 7). With EVENT_IDX it then notifies only when
+ * vring_need_event says, against an avail_event the device never moved:
+ * the device must look at its queues at DRIVER_OK. */
+static void test_buffers_before_driver_ok(void **state)
+{
+	struct fx *f = *state;
+	uint16_t ev;
+
+	NEED_KVM(f);
+	negotiate(f, F_VERSION_1 | F_EVENT_IDX);
+	queue_setup(f, 0, QSIZE, DESC_GPA);
+	set_desc(f, 0, BUF_GPA, 8, VRING_DESC_F_WRITE, 0);
+	set_desc(f, 1, BUF_GPA + 8, 8, VRING_DESC_F_WRITE, 0);
+	publish(f, 0); /* before DRIVER_OK: no notify */
+	driver_ok(f);
+	publish(f, 1);
+	ev = __atomic_load_n(&used(f)->ring[QSIZE].id, __ATOMIC_ACQUIRE) & 0xffff; /* avail_event */
+	if (vring_need_event(ev, 2, 1))
+		wr(f, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	for (int i = 0; i < 200 && used_idx(f) != 2; i++)
+		usleep(5 * 1000);
+	assert_int_equal(used_idx(f), 2);
+}
+
+static void *disable_queue1_thread(void *opaque)
+{
+	struct fx *f = opaque;
+
+	wr(f, VIRTIO_MMIO_QUEUE_SEL, 1);
+	wr(f, VIRTIO_MMIO_QUEUE_READY, 0);
+	return NULL;
+}
+
+/* A queue disable waits for the I/O thread's section, which drops the
+ * lock; meanwhile the section hands queue 1's rings to a kernel data plane
+ * (vq_info). The disable must see that after its wait, and refuse. */
+static void test_disable_rechecks_after_wait(void **state)
+{
+	struct fx *f = *state;
+	pthread_t t;
+
+	NEED_KVM(f);
+	negotiate(f, F_VERSION_1 | F_EVENT_IDX | F_DEVICE);
+	queue_setup(f, 0, QSIZE, DESC_GPA);
+	memset(gpa(f, Q1_AVAIL_GPA, 4 + 2 * QSIZE + 2), 0, 4 + 2 * QSIZE + 2);
+	wr(f, VIRTIO_MMIO_QUEUE_SEL, 1);
+	wr(f, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
+	wr(f, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)Q1_DESC_GPA);
+	wr(f, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)Q1_AVAIL_GPA);
+	wr(f, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)Q1_USED_GPA);
+	wr(f, VIRTIO_MMIO_QUEUE_READY, 1);
+	driver_ok(f);
+	f->fake.block = true;
+	f->fake.info_q1_in_section = true;
+	set_desc(f, 0, BUF_GPA, 8, VRING_DESC_F_WRITE, 0);
+	publish(f, 0);
+	/* The section pops, sleeps 50 ms, calls vq_info(1), then blocks: the
+	 * disable starts within those 50 ms and waits for it. */
+	wr(f, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	usleep(10 * 1000);
+	assert_int_equal(pthread_create(&t, NULL, disable_queue1_thread, f), 0);
+	wait_flag(&f->fake.popped);
+	atomic_store(&f->fake.go, true);
+	pthread_join(t, NULL);
+	assert_int_equal(f->fake.info_r, 0); /* the data plane got queue 1 */
+	wr(f, VIRTIO_MMIO_QUEUE_SEL, 1);
+	assert_true(needs_reset(f) || rd(f, VIRTIO_MMIO_QUEUE_READY) == 1);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
@@ -1045,6 +1126,8 @@ int main(void)
 		T(test_foreign_thread_waits_for_section),
 		T(test_queue_enable_while_busy),
 		T(test_vq_info),
+		T(test_buffers_before_driver_ok),
+		T(test_disable_rechecks_after_wait),
 		cmocka_unit_test_setup_teardown(test_polling_takes_unkicked_buffers, fx_setup_poll,
 						fx_teardown),
 	};
