@@ -97,6 +97,11 @@ bool bus_access(struct bus *bus, uint64_t addr, uint8_t *data, uint32_t len, boo
 {
 	const struct bus_range *r = bus_find(bus, addr);
 
+	/* A handler sees only accesses wholly inside its range, so no device,
+	 * a plugin's included, must check offset + len itself: one that runs
+	 * past the end (a 4-byte IN at a range's last port) is unclaimed. */
+	if (r && len > r->size - (addr - r->base))
+		r = NULL;
 	if (!r) {
 		if (!is_write)
 			memset(data, 0xff, len);

@@ -1,9 +1,10 @@
 /* PIO and MMIO dispatch by address range.
  *
  * Ranges are registered before any vCPU runs and never change afterwards, so
- * vCPU threads look them up without a lock. An access that no range claims
- * is answered as an empty bus would answer (reads all ones, writes dropped)
- * and logged once per address. */
+ * vCPU threads look them up without a lock. An access that no range claims,
+ * or that runs past the end of the range it starts in, is answered as an
+ * empty bus would answer (reads all ones, writes dropped) and logged once
+ * per address. */
 #ifndef VOLT_BUS_BUS_H
 #define VOLT_BUS_BUS_H
 
@@ -14,8 +15,9 @@
 
 #include "util/err.h"
 
-/* Called on a vCPU thread. offset is relative to the range's base; data
- * holds len bytes (1, 2, 4 or 8) to write, or receives what is read. */
+/* Called on a vCPU thread. offset is relative to the range's base and
+ * offset + len is within the range; data holds len bytes (1, 2, 4 or 8) to
+ * write, or receives what is read. */
 typedef void (*bus_access_fn)(void *opaque, uint64_t offset, uint8_t *data,
 			      uint32_t len, bool is_write);
 

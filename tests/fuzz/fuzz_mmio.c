@@ -1,7 +1,7 @@
 /* libFuzzer target: the virtio-mmio transport (core/virtio/virtio_mmio.c)
  * as a hostile guest drives it: reads and writes of any width (1-8 bytes)
- * at any offset of the device's 4 KiB window, through bus_access() as a
- * vCPU's MMIO exit does, interleaved with the I/O thread's work (kicks,
+ * at any offset of the device's 4 KiB window (one running past its end is
+ * the bus's to refuse), through bus_access() as a vCPU's MMIO exit does, interleaved with the I/O thread's work (kicks,
  * polls) and a dummy device's (pops, pushes, configuration changes, faults,
  * vq_info). Guest RAM is two regions (below and above the MMIO hole), each
  * its own heap block of exactly its size; every access buffer and the
@@ -652,9 +652,22 @@ static void fuzz_access(struct fuzz *f, uint64_t off, uint32_t len, bool is_writ
 	fuzz_regs(f->dev, &a.regs);
 	memcpy(a.config, f->dm.config, f->dm.ops.config_size);
 	a.resets = f->dm.resets;
-	if (!bus_access(&f->vm.mmio, f->dev->base + off, data, len, is_write))
+	/* The bus passes only accesses wholly inside the window: one that
+	 * runs past its end is unclaimed, reads all ones and changes nothing. */
+	if (bus_access(&f->vm.mmio, f->dev->base + off, data, len, is_write) !=
+	    (off + len <= LAYOUT_VIRTIO_MMIO_SIZE))
 		abort();
-	fuzz_check_access(f, off, data, len, is_write, &a);
+	if (off + len <= LAYOUT_VIRTIO_MMIO_SIZE) {
+		fuzz_check_access(f, off, data, len, is_write, &a);
+	} else {
+		struct regs b;
+
+		fuzz_regs(f->dev, &b);
+		fuzz_unchanged(&a.regs, &b);
+		for (uint32_t i = 0; i < len && !is_write; i++)
+			if (data[i] != 0xff)
+				abort();
+	}
 	free(data);
 }
 

@@ -11,16 +11,17 @@
  *
  * Beyond "no crash", a shadow model of what the code promises checks every
  * access:
- * - bus: an access is claimed iff its first port is in a registered range;
- *   an unclaimed read returns all ones;
+ * - bus: an access is claimed iff it lies wholly inside a registered range
+ *   (a wide access at an 8-bit port is not); an unclaimed read returns all
+ *   ones, and no device sees it;
  * - UART: its output holds exactly the bytes written to THR outside DLAB
  *   and loopback, less those that found the output ring full (a guest
  *   faster than the main thread); in loopback they come back on RBR in
  *   order; LSR always reports THR empty (output is instant) and DR iff the
  *   receive FIFO holds data; IIR priorities and THR-empty acknowledgement,
  *   register read-back and the loopback MSR as a 16550A (what Linux's 8250
- *   probe tests); bytes above the first of a wide read are all ones (on
- *   every 8-bit port, the i8042's too); keys typed on the terminal reach
+ *   probe tests); bytes above the first of a wide read are all ones (a
+ *   wide access at the i8042's 1-port ranges is unclaimed); keys typed on the terminal reach
  *   RBR in order, none lost: the VMM reads no
  *   more than the FIFO has room for, and reads again once the guest has
  *   made room (by reading RBR or clearing the FIFO);
@@ -192,12 +193,19 @@ static uint16_t fuzz_port(uint8_t p)
 	return p;
 }
 
-/* What machine.c registers, listed apart from the bus to check its lookup. */
-static bool fuzz_claimed(uint16_t port)
+/* The len bytes from port lie wholly in [base, base + n). */
+static bool fits(uint16_t port, uint32_t len, uint16_t base, unsigned n)
 {
-	return in_range(port, LAYOUT_COM1_PORT, 8) || port == LAYOUT_I8042_DATA_PORT ||
-	       port == LAYOUT_I8042_CMD_PORT || in_range(port, LAYOUT_BOOT_TIMER_PORT, 4) ||
-	       port == FUZZ_POST_PORT;
+	return in_range(port, base, n) && len <= n - (unsigned)(port - base);
+}
+
+/* What machine.c registers, listed apart from the bus to check its lookup:
+ * an access is claimed iff it lies wholly inside one range. */
+static bool fuzz_claimed(uint16_t port, uint32_t len)
+{
+	return fits(port, len, LAYOUT_COM1_PORT, 8) || fits(port, len, LAYOUT_I8042_DATA_PORT, 1) ||
+	       fits(port, len, LAYOUT_I8042_CMD_PORT, 1) ||
+	       fits(port, len, LAYOUT_BOOT_TIMER_PORT, 4) || fits(port, len, FUZZ_POST_PORT, 1);
 }
 
 /* ---- the UART's model (16550A, output instant, as serial.c says) ---- */
@@ -493,12 +501,17 @@ static void fuzz_check_stops(struct fuzz *f)
 static void fuzz_access(struct fuzz *f, uint16_t port, uint8_t *data, uint32_t len,
 			bool is_write)
 {
+	bool claimed = fuzz_claimed(port, len);
 	uint8_t v = data[0];
 	struct expect e;
 
-	fuzz_require(bus_access(&f->vm.pio, port, data, len, is_write) == fuzz_claimed(port),
-		     "bus claims exactly the registered ports");
-	if (is_write) {
+	fuzz_require(bus_access(&f->vm.pio, port, data, len, is_write) == claimed,
+		     "bus claims exactly the accesses inside a registered range");
+	if (!claimed) {
+		/* No device saw it: a read is all ones, a write dropped. */
+		if (!is_write)
+			fuzz_check_read(data, len, (struct expect){ 0xff, 0xff });
+	} else if (is_write) {
 		model_write(f, port, v);
 	} else {
 		e = model_read(f, port);

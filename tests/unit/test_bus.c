@@ -1,4 +1,5 @@
-/* PIO/MMIO bus: dispatch by range, overlap refusal, unclaimed accesses. */
+/* PIO/MMIO bus: dispatch by range, overlap refusal, unclaimed accesses,
+ * accesses past a range's end. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -96,12 +97,37 @@ static void test_unclaimed_reads_all_ones(void **state)
 	bus_fini(&bus);
 }
 
+/* A handler never sees an access that runs past its range's end: a 4-byte
+ * read at the last port of a range is unclaimed, all ones, and a write
+ * there is dropped; the same access one byte earlier fits and is passed. */
+static void test_access_past_the_end_unclaimed(void **state)
+{
+	struct probe a = { 0 };
+	uint8_t data[4] = { 0 };
+	struct bus bus;
+
+	bus_init(&bus, "PIO");
+	assert_int_equal(bus_register(&bus, 0x3f8, 8, probe_access, &a, "a", NULL), 0);
+	assert_false(bus_access(&bus, 0x3ff, data, 4, false));
+	assert_int_equal(a.calls, 0);
+	assert_int_equal(data[0] & data[1] & data[2] & data[3], 0xff);
+	assert_false(bus_access(&bus, 0x3fe, data, 4, true));
+	assert_int_equal(a.calls, 0);
+	assert_true(bus_access(&bus, 0x3fc, data, 4, false));
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(a.offset + a.len, 8);
+	assert_true(bus_access(&bus, 0x3ff, data, 1, false));
+	assert_int_equal(a.calls, 2);
+	bus_fini(&bus);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dispatch_by_range),
 		cmocka_unit_test(test_overlap_refused),
 		cmocka_unit_test(test_unclaimed_reads_all_ones),
+		cmocka_unit_test(test_access_past_the_end_unclaimed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

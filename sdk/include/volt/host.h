@@ -22,7 +22,10 @@ enum volt_log_level {
 	VOLT_LOG_DEBUG = 3,
 };
 
-/* MMIO/PIO region handler, called on a vCPU thread. */
+/* MMIO/PIO region handler, called on a vCPU thread. len is 1, 2, 4 or 8,
+ * and offset + len never exceeds the region's size: an access that runs
+ * past the end is answered by the core as if nobody claimed it (reads all
+ * ones, writes dropped). */
 typedef void (*volt_region_fn)(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 			       bool is_write);
 
