@@ -75,6 +75,7 @@ struct net {
 
 	/* I/O thread only. */
 	unsigned rx_gen;                 /* the generation the rx stash belongs to */
+	unsigned rx_errors;              /* backend receive errors in a row */
 	struct net_rx rx;
 	struct volt_vq_elem tx_elem;
 	struct net_tx_frame tx_frame;

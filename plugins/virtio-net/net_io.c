@@ -25,7 +25,9 @@
  * clears `active`; the reset waits for it (net_io_rx_quiesce), so no
  * frame lands in a buffer taken before the reset once the guest's reset
  * returns. Each fill takes at most NET_RX_FILL_MAX_POPS chains, so a guest
- * that keeps posting chains no frame fits cannot hold the thread. */
+ * that keeps posting chains no frame fits cannot hold the thread. A frame
+ * the backend fails to give is lost and the run goes on; only a run of
+ * such failures (a dead fd) stops receive, until the guest's reset. */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -34,6 +36,10 @@
 #include "net.h"
 
 #define NET_RX_BUDGET 64 /* frames per wake-up, so TX gets its turn */
+/* Backend errors in a row (no frame, and no "nothing waiting", between)
+ * that make a dead fd rather than lost frames: below one wake-up's budget,
+ * so a dead fd is found in the wake-up it first fails. */
+#define NET_RX_MAX_ERRORS 16
 /* Chains, or bytes of them, per transmit run, so RX gets its turn. The
  * chains are vhost-net's weight (VHOST_NET_PKT_WEIGHT), after which it
  * requeues its own work as this does through tx_wake. Its byte weight
@@ -183,6 +189,7 @@ static void net_rx_check_gen(struct net *n)
 
 	if (gen != n->rx_gen) {
 		net_rx_forget(&n->rx);
+		n->rx_errors = 0;
 		n->rx_gen = gen;
 	}
 }
@@ -197,6 +204,29 @@ static int net_io_rx_frame(struct net *n, const struct net_rx_limits *lim)
 	if (r > 0 && n->stats.rx_bytes - before >= NET_RX_PUBLISH_BYTES)
 		n->host->vq_notify(n->inst, NET_QUEUE_RX);
 	return r;
+}
+
+/* The backend could not give a frame: that frame is lost (counted), and
+ * the run goes on. Stopping instead would leave the fd unwatched until the
+ * guest's next receive notification, which a guest with a full receive
+ * ring never sends: one error (tun's -EINVAL for an skb it cannot describe
+ * in a vnet header, which it has consumed) would end receive for good.
+ * NET_RX_MAX_ERRORS in a row, though, is a dead fd (-EBADFD once the tap
+ * is deleted), which stays readable and would keep the thread busy: the
+ * fd is dropped and the device marked broken; the guest's reset watches
+ * it again. True if the run must stop. */
+static bool net_io_rx_failed(struct net *n, int err)
+{
+	if (net_stats_count(&n->stats, NET_RX_BACKEND_ERROR))
+		n->host->log(n->inst, VOLT_LOG_WARN, "receive: reading from %s: %s; the frame "
+			     "is lost; further ones are counted, not logged", net_backend_name(n),
+			     strerror(-err));
+	if (++n->rx_errors < NET_RX_MAX_ERRORS)
+		return false;
+	net_io_rx_disarm(n);
+	n->host->device_broken(n->inst, "receive: reading from %s failed %u times in a row, "
+			       "last with: %s", net_backend_name(n), n->rx_errors, strerror(-err));
+	return true;
 }
 
 /* Under rx_lock. A reset stops the run at its next frame (active), and
@@ -228,16 +258,10 @@ static void net_io_rx_run(struct net *n)
 			break;
 		}
 		r = net_io_rx_frame(n, &lim);
-		if (r == 0)
+		if (r >= 0)
+			n->rx_errors = 0;
+		if (r == 0 || (r < 0 && net_io_rx_failed(n, r)))
 			break;
-		if (r < 0) {
-			if (net_stats_count(&n->stats, NET_RX_BACKEND_ERROR))
-				n->host->log(n->inst, VOLT_LOG_WARN, "receive: reading from %s: "
-					     "%s; waiting for the guest's next receive buffer",
-					     net_backend_name(n), strerror(-r));
-			net_io_rx_disarm(n); /* no busy loop on a failing fd */
-			break;
-		}
 	}
 	/* Frames, and chains returned unused: the guest sees them now, each
 	 * frame's buffers together (vq_notify publishes what is pushed; a

@@ -42,6 +42,9 @@ struct fake_be {
 	int fd;                  /* its "rx fd" */
 	uint8_t frame[12 + 65536]; /* one frame waiting to be received */
 	size_t len;
+	unsigned recvs;          /* recv calls */
+	int recv_fail;           /* that many recvs fail (-1: all) ... */
+	int recv_err;            /* ... with this */
 	uint8_t sent[4096];      /* the last frame sent, header first */
 	size_t sent_len;
 	unsigned sends;
@@ -76,6 +79,11 @@ static ssize_t be_recv(void *s, const struct iovec *iov, int iovcnt)
 		atomic_store(&rx_in, true);
 		while (!atomic_load(&rx_go))
 			usleep(1000);
+	}
+	be.recvs++;
+	if (be.recv_fail) {
+		be.recv_fail -= be.recv_fail > 0;
+		return be.recv_err;
 	}
 	if (!be.len)
 		return -EAGAIN;
@@ -571,6 +579,74 @@ static void test_rx_broken_ring_unwatches(void **state)
 	d->fh->vq[RXQ].pop_error = 0;
 }
 
+/* The backend fails to give a frame (tun's -EINVAL for an skb it cannot
+ * describe, already consumed): that frame is lost, counted, and the run
+ * goes on; the fd stays watched, since a guest whose receive ring is full
+ * would never notify to have it watched again. */
+static void test_rx_error_loses_one_frame(void **state)
+{
+	struct dev *d = *state;
+	struct iovec buf[2] = { { d->mem, 1526 }, { d->mem + 4096, 1526 } };
+
+	bring_up(d, 0);
+	fake_vq_add(d->fh, RXQ, &buf[0], 0, 1);
+	fake_vq_add(d->fh, RXQ, &buf[1], 0, 1);
+	d->ops->queue_notify(d->state, RXQ);
+	be.recv_fail = 1;
+	be.recv_err = -EINVAL;
+	put_rx_frame(60);
+	assert_true(fake_fire(d->fh, be.fd));
+	assert_int_equal(d->fh->vq[RXQ].nused, 1);
+	assert_int_equal(d->fh->vq[RXQ].used[0].written, 72);
+	assert_int_equal(d->mem[12], 0xa0);
+	assert_true(fake_log_has(d->fh, "receive: reading from vt0: Invalid argument; the frame "
+				 "is lost"));
+	assert_string_equal(d->fh->broken, "");
+	/* Still watched for the next frame, without a notification. */
+	assert_non_null(fake_watched(d->fh, be.fd));
+	be.recv_fail = 1;
+	put_rx_frame(30);
+	assert_true(fake_fire(d->fh, be.fd));
+	assert_int_equal(d->fh->vq[RXQ].nused, 2);
+	assert_int_equal(d->fh->vq[RXQ].used[1].written, 42);
+	assert_int_equal(log_count(d->fh, "receive: reading from"), 1);
+}
+
+/* A dead fd (the tap deleted: -EBADFD every time) stays readable: after a
+ * bounded run of errors the fd is no longer watched, so the I/O thread
+ * does not spin, and the device is marked broken, naming the backend; the
+ * guest's reset watches it again. */
+static void test_rx_dead_fd_breaks_device(void **state)
+{
+	struct dev *d = *state;
+	struct iovec buf = { d->mem, 1526 };
+
+	bring_up(d, 0);
+	fake_vq_add(d->fh, RXQ, &buf, 0, 1);
+	be.recv_fail = -1;
+	be.recv_err = -EBADFD;
+	assert_true(fake_fire(d->fh, be.fd));
+	assert_true(be.recvs > 1 && be.recvs <= 32);
+	assert_null(fake_watched(d->fh, be.fd));
+	assert_non_null(strstr(d->fh->broken, "reading from vt0 failed"));
+	assert_non_null(strstr(d->fh->broken, strerror(EBADFD)));
+	assert_int_equal(d->fh->vq[RXQ].nused, 0);
+	/* The guest resets the device and starts it again: watched, and
+	 * a working backend's frames arrive. */
+	d->desc->reset(d->state);
+	d->fh->broken[0] = 0;
+	be.recv_fail = 0;
+	assert_int_equal(d->ops->set_features(d->state, F(VIRTIO_F_VERSION_1)), 0);
+	assert_int_equal(d->ops->activate(d->state), 0);
+	assert_non_null(fake_watched(d->fh, be.fd));
+	buf.iov_base = d->mem + 4096;
+	fake_vq_add(d->fh, RXQ, &buf, 0, 1);
+	put_rx_frame(60);
+	assert_true(fake_fire(d->fh, be.fd));
+	assert_int_equal(d->fh->vq[RXQ].nused, 1);
+	assert_string_equal(d->fh->broken, "");
+}
+
 /* A reset waits for a receive run in progress: once the guest's reset
  * returns, no frame is written into a buffer taken before it. */
 struct fire_arg {
@@ -904,7 +980,8 @@ int main(void)
 		T(test_activate), T(test_tx), T(test_tx_publishes_as_it_goes), T(test_tx_garbage),
 		T(test_rx_publishes_a_large_frame_at_once), T(test_rx_and_no_busy_loop),
 		T(test_reset), T(test_rx_fill_bounded), T(test_reset_waits_for_rx),
-		T(test_rx_broken_ring_unwatches),
+		T(test_rx_broken_ring_unwatches), T(test_rx_error_loses_one_frame),
+		T(test_rx_dead_fd_breaks_device),
 		T(test_offload_changes_throttled), T(test_tx_flood_suppressed),
 		T(test_tx_flood_kicked), T(test_tx_budget_and_reset), T(test_tx_budget_bytes),
 		T(test_dataplane),
