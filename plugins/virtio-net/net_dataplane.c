@@ -7,7 +7,8 @@
  * fds, the guest's memory regions, and starts the data plane. Its kick
  * eventfds were drained by the transport meanwhile, so each queue is kicked
  * once after the start: buffers the guest made available before are seen.
- * A failure to start is a host fault: the device is marked broken. */
+ * A failure to start is a host fault: the device is marked broken; a queue
+ * a reset has just cleared is not (net_dp_queues). */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -16,23 +17,46 @@
 
 #define NET_DP_MAX_REGIONS 16
 
-static int net_dp_start(struct net *n)
+/* The queues' addresses and fds. A queue that is not ready (-ENODEV) is
+ * not a fault: the guest reset the device after its DRIVER_OK, and the
+ * transport has cleared the queues but not yet called our reset (active is
+ * still set). Marking the device broken then would mark a freshly reset
+ * device, and the broken flag would keep its next DRIVER_OK from reaching
+ * activate: the NIC would stay dead. Nothing is started; the reset follows,
+ * and the next DRIVER_OK starts the data plane. (A driver that set
+ * DRIVER_OK without enabling a queue gets no data plane either.) */
+static int net_dp_queues(struct net *n, struct volt_vq_info q[NET_NUM_QUEUES])
 {
-	struct volt_vq_info q[NET_NUM_QUEUES];
-	struct volt_mem_region regions[NET_DP_MAX_REGIONS];
-	unsigned nregions;
 	int r;
 
 	for (unsigned i = 0; i < NET_NUM_QUEUES; i++) {
 		memset(&q[i], 0, sizeof(q[i]));
 		q[i].struct_size = sizeof(q[i]);
 		r = n->host->vq_info(n->inst, i, &q[i]);
+		if (r == -ENODEV) {
+			n->host->log(n->inst, VOLT_LOG_DEBUG, "data plane of %s not started: queue "
+				     "%u is not ready (a reset under way, or the driver did not "
+				     "enable it)", net_backend_name(n), i);
+			return r;
+		}
 		if (r) {
 			n->host->device_broken(n->inst, "queue %u is not set up for the data "
 					       "plane of %s: %s", i, net_backend_name(n), strerror(-r));
 			return r;
 		}
 	}
+	return 0;
+}
+
+static int net_dp_start(struct net *n)
+{
+	struct volt_vq_info q[NET_NUM_QUEUES];
+	struct volt_mem_region regions[NET_DP_MAX_REGIONS];
+	unsigned nregions;
+	int r = net_dp_queues(n, q);
+
+	if (r)
+		return r;
 	nregions = n->host->guest_regions(n->inst, regions, NET_DP_MAX_REGIONS);
 	r = n->port.ops->dataplane_start(n->port.state, regions, nregions, q, NET_NUM_QUEUES);
 	if (r) {

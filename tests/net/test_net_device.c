@@ -971,6 +971,34 @@ static void test_dataplane(void **state)
 	close(kick[1]);
 }
 
+/* The guest resets the device right after DRIVER_OK, before the I/O
+ * thread starts the data plane: the transport has cleared the queues
+ * (vq_info: -ENODEV) but the device's reset has not run. Nothing starts,
+ * and the device is not marked broken (that would survive the reset and
+ * keep the next DRIVER_OK from reaching activate); the next start works. */
+static void test_dataplane_start_races_reset(void **state)
+{
+	struct dev *d = *state;
+	int efd;
+
+	d->fh->port.ops = &be_dp_ops;
+	bring_up(d, 0);
+	efd = d->fh->slots[0];
+	d->fh->vq[TXQ].size = 0; /* the transport's reset: not ready */
+	assert_true(fake_fire(d->fh, efd));
+	assert_int_equal(be.dp_starts, 0);
+	assert_string_equal(d->fh->broken, "");
+	d->desc->reset(d->state);
+	assert_int_equal(be.dp_stops, 0);
+	/* The driver's next start. */
+	d->fh->vq[TXQ].size = 256;
+	assert_int_equal(d->ops->set_features(d->state, F(VIRTIO_F_VERSION_1)), 0);
+	assert_int_equal(d->ops->activate(d->state), 0);
+	assert_true(fake_fire(d->fh, efd));
+	assert_int_equal(be.dp_starts, 1);
+	assert_string_equal(d->fh->broken, "");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -984,7 +1012,7 @@ int main(void)
 		T(test_rx_dead_fd_breaks_device),
 		T(test_offload_changes_throttled), T(test_tx_flood_suppressed),
 		T(test_tx_flood_kicked), T(test_tx_budget_and_reset), T(test_tx_budget_bytes),
-		T(test_dataplane),
+		T(test_dataplane), T(test_dataplane_start_races_reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
