@@ -8,7 +8,6 @@ static const char *const net_event_texts[NET_EVENT_COUNT] = {
 	[NET_TX_TOO_BIG] = "a frame larger than the MTU allows",
 	[NET_TX_BAD_GSO] = "a segmentation offload that was not negotiated",
 	[NET_TX_BAD_CSUM] = "a checksum offload that was not negotiated or points outside the frame",
-	[NET_TX_BAD_FLAGS] = "unknown header flags",
 	[NET_TX_BACKEND_FULL] = "the backend cannot take more frames now",
 	[NET_TX_BACKEND_ERROR] = "the backend refused the frame",
 	[NET_RX_BAD_CHAIN] = "a receive buffer with device-readable parts or shorter than the header",

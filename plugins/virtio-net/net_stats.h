@@ -18,7 +18,6 @@ enum net_event {
 	NET_TX_TOO_BIG,         /* beyond the MTU (or 64 KiB with TSO) */
 	NET_TX_BAD_GSO,         /* a segmentation type not negotiated, or gso_size 0 */
 	NET_TX_BAD_CSUM,        /* NEEDS_CSUM not negotiated or pointing outside */
-	NET_TX_BAD_FLAGS,       /* header flags other than NEEDS_CSUM */
 	/* Transmit: the backend did not take it. */
 	NET_TX_BACKEND_FULL,    /* -EAGAIN: the host side is not draining */
 	NET_TX_BACKEND_ERROR,

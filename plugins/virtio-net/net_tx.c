@@ -47,8 +47,6 @@ enum net_event net_tx_check(const struct virtio_net_hdr_v1 *hdr, size_t frame_le
 
 	if (frame_len < NET_ETH_HLEN)
 		return NET_TX_RUNT;
-	if (hdr->flags & (uint8_t)~VIRTIO_NET_HDR_F_NEEDS_CSUM)
-		return NET_TX_BAD_FLAGS;
 	ev = net_tx_check_gso(hdr, frame_len, lim);
 	if (ev != NET_OK)
 		return ev;
@@ -59,6 +57,31 @@ enum net_event net_tx_check(const struct virtio_net_hdr_v1 *hdr, size_t frame_le
 			return NET_TX_BAD_CSUM;
 	}
 	return NET_OK;
+}
+
+/* A header with flag bits other than NEEDS_CSUM, which the device must
+ * ignore (virtio 1.2 5.1.6.2.2): the backend gets the host copy with only
+ * NEEDS_CSUM kept, then the chain after its first 12 bytes (the header may
+ * share a segment with the frame: that one is cut). Only such frames pay
+ * for the extra iovec; guests do not set these bits. */
+static void net_tx_own_header(const struct volt_vq_elem *elem, unsigned nout,
+			      struct net_tx_frame *f)
+{
+	size_t skip = NET_VNET_HDR_LEN;
+	int n = 1;
+
+	f->hdr.flags &= VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	f->own_iov[0] = (struct iovec){ &f->hdr, NET_VNET_HDR_LEN };
+	for (unsigned i = 0; i < nout; i++) {
+		size_t len = elem->iov[i].iov_len, cut = len < skip ? len : skip;
+
+		skip -= cut;
+		if (len > cut)
+			f->own_iov[n++] = (struct iovec){ (uint8_t *)elem->iov[i].iov_base + cut,
+							  len - cut };
+	}
+	f->iov = f->own_iov;
+	f->iovcnt = n;
 }
 
 enum net_event net_tx_prepare(const struct volt_vq_elem *elem, const struct net_tx_limits *lim,
@@ -84,6 +107,10 @@ enum net_event net_tx_prepare(const struct volt_vq_elem *elem, const struct net_
 	ev = net_tx_check(&f->hdr, f->frame_len, lim);
 	if (ev != NET_OK)
 		return ev;
+	if (f->hdr.flags & (uint8_t)~VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		net_tx_own_header(elem, nout, f);
+		return NET_OK;
+	}
 	f->iov = elem->iov;
 	f->iovcnt = (int)nout;
 	return NET_OK;

@@ -9,13 +9,15 @@
  * any unprivileged tap user, so the check here is policy and accounting
  * (what the guest may ask for, what is counted as lost), not what keeps
  * the host safe. Copying the header into a separate segment instead costs
- * an extra iovec per frame, up to a third of the small-frame rate.
+ * an extra iovec per frame, up to a third of the small-frame rate. Only a
+ * header with flag bits other than NEEDS_CSUM, which the device ignores
+ * (virtio 1.2 5.1.6.2.2), goes as a host copy with those bits cleared.
  *
  * A chain that is not a frame we may send is lost (the caller counts it and
  * returns the chain): nothing device-readable, a short header, a runt, a
  * frame beyond the MTU (beyond 64 KiB for a TSO frame), a segmentation or
  * checksum offload the guest did not negotiate (or whose checksum position
- * lies outside the frame), unknown header flags. */
+ * lies outside the frame). */
 #ifndef VOLT_PLUGIN_NET_TX_H
 #define VOLT_PLUGIN_NET_TX_H
 
@@ -58,13 +60,16 @@ enum net_event net_tx_check(const struct virtio_net_hdr_v1 *hdr, size_t frame_le
 			    const struct net_tx_limits *lim);
 
 /* One chain made ready to send: the header as checked, and the chain's
- * readable segments (header first) in guest memory. */
+ * readable segments (header first) in guest memory; or, for a header with
+ * unknown flag bits, hdr with them cleared and then the segments after the
+ * header, in own_iov (here, not on a stack: up to 257 iovecs). */
 struct net_tx_frame {
 	struct virtio_net_hdr_v1 hdr;
 	size_t chain_len;    /* readable bytes, header included */
 	size_t frame_len;
 	int iovcnt;
 	const struct iovec *iov;
+	struct iovec own_iov[VOLT_VQ_MAX_SIZE + 1];
 };
 
 /* Check elem and fill f; NET_OK or why the chain is not sent. */

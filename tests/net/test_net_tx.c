@@ -1,7 +1,8 @@
 /* virtio-net's transmit path for one chain: the header check against the
  * negotiated features (every kind of garbage a guest may send), the send
- * vector (a checked header copy, then the frame straight from guest memory)
- * and what the backend's answers become. */
+ * vector (the guest's segments as they are; a header with unknown flag bits
+ * as a cleaned host copy, then the rest of the chain) and what the
+ * backend's answers become. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,9 +50,13 @@ static void test_check_plain(void **state)
 	assert_int_equal(check(0, hdr(0, 0, 0, 0, 0), 1518), NET_OK);
 	assert_int_equal(check(0, hdr(0, 0, 0, 0, 0), 1519), NET_TX_TOO_BIG);
 	assert_int_equal(check(ALL_TX, hdr(0, 0, 0, 0, 0), 9000), NET_TX_TOO_BIG);
-	assert_int_equal(check(0, hdr(0x80, 0, 0, 0, 0), 60), NET_TX_BAD_FLAGS);
-	assert_int_equal(check(0, hdr(VIRTIO_NET_HDR_F_DATA_VALID, 0, 0, 0, 0), 60),
-			 NET_TX_BAD_FLAGS);
+	/* Flag bits other than NEEDS_CSUM are ignored (virtio 1.2 5.1.6.2.2). */
+	assert_int_equal(check(0, hdr(0x80, 0, 0, 0, 0), 60), NET_OK);
+	assert_int_equal(check(0, hdr(VIRTIO_NET_HDR_F_DATA_VALID, 0, 0, 0, 0), 60), NET_OK);
+	assert_int_equal(check(0, hdr(0x80 | VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 0, 34, 6), 60),
+			 NET_TX_BAD_CSUM);
+	assert_int_equal(check(ALL_TX, hdr(0x80 | VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 0, 34, 6), 60),
+			 NET_OK);
 }
 
 static void test_check_mtu(void **state)
@@ -204,11 +209,86 @@ static void test_prepare_garbage(void **state)
 
 static ssize_t backend_answer;
 static int backend_calls;
+static uint8_t sent[70000];  /* what the backend was given, flat */
+static size_t sent_len;
+static int sent_iovcnt;
 
 static ssize_t fake_send(void *state, const struct iovec *iov, int iovcnt)
 {
 	backend_calls++;
+	sent_len = 0;
+	sent_iovcnt = iovcnt;
+	for (int i = 0; i < iovcnt; i++) {
+		memcpy(sent + sent_len, iov[i].iov_base, iov[i].iov_len);
+		sent_len += iov[i].iov_len;
+	}
 	return backend_answer;
+}
+
+/* Flag bits other than NEEDS_CSUM are ignored, not a reason to drop the
+ * frame (virtio 1.2 5.1.6.2.2): the backend gets the header with them
+ * cleared (a host copy: the guest's stays as it wrote it) and the same
+ * frame bytes, however the chain cuts header and frame. Other frames
+ * still go as the guest's own segments. */
+static void test_send_unknown_flags(void **state)
+{
+	static const struct volt_net_backend_ops ops = { .send = fake_send };
+	const struct volt_net_port port = { &ops, NULL };
+	const uint8_t nc = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	struct virtio_net_hdr_v1 h = hdr(0x80 | VIRTIO_NET_HDR_F_DATA_VALID | nc, 0, 0, 34, 6);
+	struct virtio_net_hdr_v1 want = hdr(nc, 0, 0, 34, 6);
+	const size_t cuts[] = { 5, 20, 20 };  /* header split, shares a segment with the frame */
+	size_t many[VOLT_VQ_MAX_SIZE - 1];
+	struct net_tx_limits lim;
+	int err;
+
+	net_tx_limits_init(&lim, ALL_TX, 1500);
+	memcpy(buf, &h, sizeof(h));
+	for (size_t i = 12; i < 12 + 300; i++)
+		buf[i] = (uint8_t)(i * 7);
+	backend_calls = 0;
+	backend_answer = 72;
+
+	make_elem(12 + 60, NULL, 0, 0);
+	assert_int_equal(net_tx_send(&elem, &lim, &port, &frame, &err), NET_OK);
+	assert_int_equal(backend_calls, 1);
+	assert_int_equal(sent_iovcnt, 2);
+	assert_int_equal(sent_len, 72);
+	assert_memory_equal(sent, &want, 12);
+	assert_memory_equal(sent + 12, buf + 12, 60);
+	assert_int_equal(buf[0], 0x80 | VIRTIO_NET_HDR_F_DATA_VALID | nc);
+
+	make_elem(12 + 60, cuts, 3, 1);
+	assert_int_equal(net_tx_send(&elem, &lim, &port, &frame, &err), NET_OK);
+	assert_int_equal(sent_iovcnt, 3); /* the copy, the rest of 5..20, 20..72 */
+	assert_int_equal(sent_len, 72);
+	assert_memory_equal(sent, &want, 12);
+	assert_memory_equal(sent + 12, buf + 12, 60);
+
+	/* The most segments a chain has: the header's copy makes one more. */
+	for (size_t i = 0; i < VOLT_VQ_MAX_SIZE - 1; i++)
+		many[i] = 13 + i;
+	make_elem(12 + 300, many, VOLT_VQ_MAX_SIZE - 1, 0);
+	assert_int_equal(elem.nout, VOLT_VQ_MAX_SIZE);
+	backend_answer = 312;
+	assert_int_equal(net_tx_send(&elem, &lim, &port, &frame, &err), NET_OK);
+	assert_int_equal(sent_iovcnt, VOLT_VQ_MAX_SIZE + 1);
+	assert_int_equal(sent_len, 312);
+	assert_memory_equal(sent, &want, 12);
+	assert_memory_equal(sent + 12, buf + 12, 300);
+
+	/* Unknown bits alone: flags 0. A header with known flags only is
+	 * sent as the guest's segments. */
+	h.flags = 0x80;
+	memcpy(buf, &h, sizeof(h));
+	make_elem(12 + 60, NULL, 0, 0);
+	assert_int_equal(net_tx_send(&elem, &lim, &port, &frame, &err), NET_OK);
+	assert_int_equal(sent[0], 0);
+	buf[0] = nc;
+	assert_int_equal(net_tx_send(&elem, &lim, &port, &frame, &err), NET_OK);
+	assert_ptr_equal(frame.iov, elem.iov);
+	assert_int_equal(sent_iovcnt, 1);
+	assert_int_equal(backend_calls, 5);
 }
 
 static void test_send(void **state)
@@ -259,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_prepare),
 		cmocka_unit_test(test_prepare_garbage),
 		cmocka_unit_test(test_send),
+		cmocka_unit_test(test_send_unknown_flags),
 		cmocka_unit_test(test_stats),
 	};
 
