@@ -73,6 +73,19 @@ static void net_config_read(void *state, uint32_t offset, void *data, uint32_t l
 
 #define NET_OFFLOAD_CHANGES   16
 #define NET_OFFLOAD_WINDOW_NS (10ULL * 1000000000ULL)
+/* The features that decide the backend's offloads: what it may hand the
+ * guest (TUNSETOFFLOAD maps the GUEST_* ones). Another bit changing across
+ * resets (MRG_RXBUF, EVENT_IDX) is no host event, and must not use up the
+ * change budget and have the offloads forced off. */
+#define NET_OFFLOAD_FEATURES (NET_F(VIRTIO_NET_F_GUEST_CSUM) | NET_F(VIRTIO_NET_F_GUEST_TSO4) | \
+			      NET_F(VIRTIO_NET_F_GUEST_TSO6) | NET_F(VIRTIO_NET_F_GUEST_ECN) | \
+			      NET_F(VIRTIO_NET_F_GUEST_UFO))
+
+/* Does the backend have the offloads that features f give? */
+static bool net_offloads_match(const struct net *n, uint64_t f)
+{
+	return n->offloads_known && !((f ^ n->offloads_set) & NET_OFFLOAD_FEATURES);
+}
 
 static uint64_t net_now_ns(void)
 {
@@ -90,7 +103,7 @@ static uint64_t net_offloads_allowed(struct net *n, uint64_t want)
 {
 	uint64_t now;
 
-	if (n->offloads_known && want == n->offloads_set)
+	if (net_offloads_match(n, want))
 		return want;
 	now = net_now_ns();   /* only a change counts against the window */
 	if (now - n->offload_window_ns >= NET_OFFLOAD_WINDOW_NS) {
@@ -130,7 +143,7 @@ static int net_activate(void *state)
 
 	if (n->port.ops->set_offloads) {
 		give = net_offloads_allowed(n, n->offloads ? f : 0);
-		if (!n->offloads_known || give != n->offloads_set) {
+		if (!net_offloads_match(n, give)) {
 			r = n->port.ops->set_offloads(n->port.state, give);
 			if (r)
 				return r; /* the backend said why */

@@ -51,7 +51,8 @@ struct net {
 	/* Offload changes at DRIVER_OK (vCPU, under the transport's lock):
 	 * each is a host rtnetlink event, so a guest flipping its features
 	 * across resets is held to NET_OFFLOAD_CHANGES per window. */
-	uint64_t offloads_set;           /* what the backend has */
+	uint64_t offloads_set;           /* the features the backend was given
+					  * (only the offload bits count) */
 	bool offloads_known;             /* set at least once */
 	uint64_t offload_window_ns;      /* start of the current window */
 	unsigned offload_changes;        /* in it */
