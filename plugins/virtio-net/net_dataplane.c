@@ -23,8 +23,9 @@
  * still set). Marking the device broken then would mark a freshly reset
  * device, and the broken flag would keep its next DRIVER_OK from reaching
  * activate: the NIC would stay dead. Nothing is started; the reset follows,
- * and the next DRIVER_OK starts the data plane. (A driver that set
- * DRIVER_OK without enabling a queue gets no data plane either.) */
+ * and the next DRIVER_OK starts the data plane. A driver that set
+ * DRIVER_OK without enabling a queue gets no data plane either, so the
+ * line is at info: an operator sees why that NIC is silent. */
 static int net_dp_queues(struct net *n, struct volt_vq_info q[NET_NUM_QUEUES])
 {
 	int r;
@@ -34,7 +35,7 @@ static int net_dp_queues(struct net *n, struct volt_vq_info q[NET_NUM_QUEUES])
 		q[i].struct_size = sizeof(q[i]);
 		r = n->host->vq_info(n->inst, i, &q[i]);
 		if (r == -ENODEV) {
-			n->host->log(n->inst, VOLT_LOG_DEBUG, "data plane of %s not started: queue "
+			n->host->log(n->inst, VOLT_LOG_INFO, "data plane of %s not started: queue "
 				     "%u is not ready (a reset under way, or the driver did not "
 				     "enable it)", net_backend_name(n), i);
 			return r;
