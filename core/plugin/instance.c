@@ -533,6 +533,15 @@ static void instance_free(struct volt_instance *inst)
 
 void plugin_set_destroy(struct plugin_set *ps)
 {
+	/* The guest's backlog is left unserved: a device's I/O thread that is
+	 * working through a full ring finishes the request in hand, then
+	 * finds the ring empty, so the joins below wait for one request per
+	 * device, not for all a hostile guest posted before it reset the VM
+	 * (minutes on a disk). The vCPUs are stopped by now (machine_destroy),
+	 * so no driver is left to miss the answers. */
+	for (size_t i = 0; i < ps->ninsts; i++)
+		if (ps->insts[i]->vdev)
+			virtio_mmio_stop(ps->insts[i]->vdev);
 	/* No callback may run while hooks tear state down. */
 	for (size_t i = 0; i < ps->ninsts; i++)
 		instance_io_stop(&ps->insts[i]->own_io);

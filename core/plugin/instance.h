@@ -12,7 +12,9 @@
  *                       devices; everything is opened here;
  *   (sandbox lockdown)
  *   plugin_set_start    start hooks, then the I/O threads;
- *   plugin_set_destroy  I/O threads stopped, then destroy hooks in reverse
+ *   plugin_set_destroy  virtio queues closed to the guest's backlog (each
+ *                       I/O thread ends after the request in hand), I/O
+ *                       threads stopped, then destroy hooks in reverse
  *                       order, for whatever was created (also after a
  *                       failure at any step).
  * The sandbox reads each instance's plugin descriptor (syscalls), fd slots

@@ -33,6 +33,13 @@
  * ready queue is kicked (mmio_kick_ready): the driver of a queue whose work
  * was turned away meanwhile had been told not to notify.
  *
+ * Stopping: at teardown, before the I/O thread is joined, virtio_mmio_stop
+ * makes every queue look empty for good (`stopping`, read like `quiescing`):
+ * vq_pop answers "empty" in and out of queue_notify, and no kick or poll
+ * starts queue_notify again. The I/O thread then finishes only the request
+ * it holds, so the join waits for one request, not for a full ring a
+ * hostile guest posted before it reset the VM. A reset never clears it.
+ *
  * Polling: the device's poll handler (mmio_poll) runs on the I/O thread
  * before it sleeps (loop/poll.h). Under the lock it suppresses each ready
  * queue's notifications and looks at its avail->idx; queues with news run
@@ -131,6 +138,7 @@ struct virtio_mmio_dev {
 	bool in_notify;            /* the I/O thread is inside ops->queue_notify */
 	/* Written under the lock, read without it by the I/O thread's section. */
 	atomic_uint quiescing;     /* vCPUs waiting in mmio_quiesce: several may */
+	atomic_bool stopping;      /* volt is exiting: the queues stay empty (virtio_mmio_stop) */
 	atomic_bool hook_call_logged; /* a queue call from a locked hook, said once */
 	atomic_bool broken;        /* DEVICE_NEEDS_RESET was set (logged once) */
 	bool early_notify_logged;
@@ -706,7 +714,8 @@ static bool mmio_queue_runnable(struct virtio_mmio_dev *dev, struct mmio_queue *
 {
 	const char *why = NULL;
 
-	if (atomic_load(&dev->broken) || atomic_load(&dev->quiescing))
+	if (atomic_load(&dev->broken) || atomic_load(&dev->quiescing) ||
+	    atomic_load(&dev->stopping))
 		return false;
 	if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK))
 		why = "before DRIVER_OK";
@@ -767,7 +776,8 @@ static void mmio_on_kick(void *opaque, uint32_t events)
 static bool mmio_pollable(struct virtio_mmio_dev *dev)
 {
 	return dev->ops->queue_notify && (dev->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
-	       !atomic_load(&dev->broken) && !atomic_load(&dev->quiescing);
+	       !atomic_load(&dev->broken) && !atomic_load(&dev->quiescing) &&
+	       !atomic_load(&dev->stopping);
 }
 
 /* Caller holds the lock: the queues in `due` become the I/O thread's (the
@@ -820,6 +830,17 @@ static bool mmio_poll_end(void *opaque)
 
 /* ---- the host API's queue operations ----------------------------------- */
 
+void virtio_mmio_stop(struct virtio_mmio_dev *dev)
+{
+	/* Under the lock, as `quiescing` is written: a caller on another
+	 * thread (mmio_wait_section) or a kick deciding whether to run sees
+	 * it before or after, never half-way. No wait here: the I/O thread's
+	 * join is the wait, and it is one request long now. */
+	pthread_mutex_lock(&dev->lock);
+	atomic_store(&dev->stopping, true);
+	pthread_mutex_unlock(&dev->lock);
+}
+
 /* Caller holds the lock and is not in the section: a caller on another
  * thread than the I/O thread (outside the SDK's contract, but possible)
  * waits for the section to end, so the queues are never used by two
@@ -845,7 +866,8 @@ int virtio_mmio_vq_pop(struct virtio_mmio_dev *dev, unsigned queue, struct volt_
 		 * which waits for us (see the top of the file). */
 		if (atomic_load_explicit(&dev->broken, memory_order_relaxed))
 			return -EIO;
-		if (atomic_load_explicit(&dev->quiescing, memory_order_relaxed))
+		if (atomic_load_explicit(&dev->quiescing, memory_order_relaxed) ||
+		    atomic_load_explicit(&dev->stopping, memory_order_relaxed))
 			return 0;
 		r = vq_pop(&dev->queues[queue].vq, elem, &err);
 		if (r < 0 && err.code) {
@@ -859,7 +881,8 @@ int virtio_mmio_vq_pop(struct virtio_mmio_dev *dev, unsigned queue, struct volt_
 	mmio_wait_section(dev);
 	if (atomic_load(&dev->broken))
 		r = -EIO;
-	else if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK) || atomic_load(&dev->quiescing))
+	else if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK) || atomic_load(&dev->quiescing) ||
+		 atomic_load(&dev->stopping))
 		r = 0;
 	else
 		r = vq_pop(&dev->queues[queue].vq, elem, &err);

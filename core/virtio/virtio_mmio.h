@@ -41,6 +41,13 @@ const char *virtio_mmio_cmdline(const struct virtio_mmio_dev *dev);
 uint64_t virtio_mmio_base(const struct virtio_mmio_dev *dev);
 unsigned virtio_mmio_irq(const struct virtio_mmio_dev *dev);
 
+/* Teardown, before the device's I/O thread is joined: from now on every
+ * queue looks empty to the plugin (vq_pop answers 0) and no kick or poll
+ * calls queue_notify, so a queue_notify in progress ends after the request
+ * in hand instead of serving whatever the guest left in the ring. Pushes
+ * and notifies still work. For good: nothing undoes it, a reset neither. */
+void virtio_mmio_stop(struct virtio_mmio_dev *dev);
+
 /* The queue operations behind the host API's vq_* calls (I/O thread). */
 int virtio_mmio_vq_pop(struct virtio_mmio_dev *dev, unsigned queue, struct volt_vq_elem *elem);
 void virtio_mmio_vq_push(struct virtio_mmio_dev *dev, unsigned queue,

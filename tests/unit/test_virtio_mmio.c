@@ -939,6 +939,61 @@ static void test_foreign_thread_waits_for_section(void **state)
 	assert_int_equal(used_idx(f), 1);
 }
 
+/* volt stops while the I/O thread works through a full ring (the guest
+ * posted it, then reset the VM): after virtio_mmio_stop the request in
+ * hand is answered and no other chain is popped, by the loop in
+ * queue_notify, a later kick, or another thread; so the join that follows
+ * waits for one request, not the ring. */
+static void test_stop_leaves_backlog(void **state)
+{
+	struct fx *f = *state;
+	struct volt_vq_elem elem;
+
+	NEED_KVM(f);
+	bring_up(f);
+	f->fake.block = true;
+	for (unsigned i = 0; i < QSIZE; i++) {
+		set_desc(f, i, BUF_GPA + 8 * i, 8, VRING_DESC_F_WRITE, 0);
+		publish(f, (uint16_t)i);
+	}
+	wr(f, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	wait_flag(&f->fake.popped);
+	assert_true(atomic_load(&f->fake.popped));
+	virtio_mmio_stop(f->dev);
+	atomic_store(&f->fake.go, true);
+	WAIT_UNTIL(used_idx(f) == 1);
+	/* Without the stop the loop would now take the other 15 at once. */
+	wr(f, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	usleep(50 * 1000);
+	assert_int_equal(virtio_mmio_vq_pop(f->dev, 0, &elem), 0);
+	iothread_stop(&f->io);
+	assert_int_equal(f->fake.pops, 1);
+	assert_int_equal(f->fake.notify_calls, 1);
+	assert_int_equal(used_idx(f), 1);
+	/* The guest may still reset the device; the queues stay closed. */
+	wr(f, VIRTIO_MMIO_STATUS, 0);
+	assert_int_equal(f->fake.reset_calls, 1);
+}
+
+/* A polling I/O thread takes nothing either once stopped. */
+static void test_stop_ends_polling(void **state)
+{
+	struct fx *f = *state;
+
+	NEED_KVM(f);
+	negotiate(f, F_VERSION_1 | F_INDIRECT | F_DEVICE);
+	queue_setup(f, 0, QSIZE, DESC_GPA);
+	driver_ok(f);
+	WAIT_UNTIL(__atomic_load_n(&used(f)->flags, __ATOMIC_ACQUIRE) & VRING_USED_F_NO_NOTIFY);
+	virtio_mmio_stop(f->dev);
+	set_desc(f, 0, BUF_GPA, 8, VRING_DESC_F_WRITE, 0);
+	publish(f, 0);
+	wr(f, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	usleep(100 * 1000);
+	assert_int_equal(f->fake.pops, 0);
+	assert_int_equal(used_idx(f), 0);
+}
+
 static void test_vq_info(void **state)
 {
 	struct fx *f = *state;
@@ -1125,11 +1180,13 @@ int main(void)
 		T(test_reset_hook_before_next_status),
 		T(test_foreign_thread_waits_for_section),
 		T(test_queue_enable_while_busy),
+		T(test_stop_leaves_backlog),
 		T(test_vq_info),
 		T(test_buffers_before_driver_ok),
 		T(test_disable_rechecks_after_wait),
 		cmocka_unit_test_setup_teardown(test_polling_takes_unkicked_buffers, fx_setup_poll,
 						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_stop_ends_polling, fx_setup_poll, fx_teardown),
 	};
 #undef T
 
