@@ -18,6 +18,11 @@
  * (virtio 1.2 5.2.6.2); with FLUSH accepted, writes stay in the page cache
  * until the driver flushes.
  *
+ * One request is bounded: VIRTIO_BLK_F_SIZE_MAX (1 MiB a segment) with
+ * SEG_MAX (254) caps its data at 254 MiB, and a longer one is answered
+ * IOERR, so a reset or volt's exit never waits long for the request the
+ * I/O thread holds (the core turns the rest of the ring away).
+ *
  * Malformed requests: answered IOERR or UNSUPP with one log line each; a
  * request with no device-writable byte cannot be answered (its status
  * would have to go into a buffer the device must not write) and is
@@ -47,6 +52,16 @@
 
 #define BLK_QUEUE_SIZE      256
 #define BLK_SEG_MAX         (VOLT_VQ_MAX_SIZE - 2) /* a chain holds header and status too */
+/* size_max, bytes per data segment. Without it one request could carry
+ * almost 4 GiB (the core's cap on a chain), served in one go: a guest
+ * could hold up a device reset or volt's exit for as long as that takes.
+ * Linux's virtio_blk makes it the queue's max_segment_size (with
+ * max_segments = seg_max and no sector limit of its own), so its largest
+ * request becomes 254 x 1 MiB = 254 MiB, a fraction of a second from the
+ * page cache. Its block layer sends requests of max_sectors_kb (1280 KiB
+ * by default) at most, so only a segment of over 1 MiB of contiguous
+ * memory is split: its I/O is as before. */
+#define BLK_SIZE_MAX        (1u << 20)
 #define BLK_MAX_RANGE       (1u << 22)              /* sectors per discard/write-zeroes: 2 GiB */
 #define BLK_DISCARD_ALIGN   8                       /* sectors: hole punching works in 4 KiB */
 #define BLK_LOG_MAX         32
@@ -227,8 +242,8 @@ static int blk_create(const struct volt_host_api *host, struct volt_instance *in
 	else
 		blk_default_serial(b, b->img.serial);
 	/* Known from the configuration alone, so the offer never changes. */
-	b->features = (1ULL << VIRTIO_BLK_F_SEG_MAX) | (1ULL << VIRTIO_BLK_F_BLK_SIZE) |
-		      (1ULL << VIRTIO_BLK_F_FLUSH);
+	b->features = (1ULL << VIRTIO_BLK_F_SIZE_MAX) | (1ULL << VIRTIO_BLK_F_SEG_MAX) |
+		      (1ULL << VIRTIO_BLK_F_BLK_SIZE) | (1ULL << VIRTIO_BLK_F_FLUSH);
 	if (b->read_only)
 		b->features |= 1ULL << VIRTIO_BLK_F_RO;
 	else
@@ -257,6 +272,7 @@ static void blk_fill_config(struct blk *b)
 	uint32_t blk_size = b->lim.dio_align ? b->lim.dio_align : BLK_SECTOR_SIZE;
 
 	c->capacity = htole64(b->lim.capacity);
+	c->size_max = htole32(BLK_SIZE_MAX);
 	c->seg_max = htole32(BLK_SEG_MAX);
 	c->blk_size = htole32(blk_size);
 	c->max_discard_sectors = htole32(BLK_MAX_RANGE);
@@ -268,6 +284,8 @@ static void blk_fill_config(struct blk *b)
 	b->lim.read_only = b->read_only;
 	b->lim.discard = b->lim.write_zeroes = !b->read_only;
 	b->lim.max_discard_sectors = b->lim.max_write_zeroes_sectors = BLK_MAX_RANGE;
+	b->lim.size_max = BLK_SIZE_MAX;
+	b->lim.seg_max = BLK_SEG_MAX;
 }
 
 static int blk_open(struct blk *b)

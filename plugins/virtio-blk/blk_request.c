@@ -54,6 +54,15 @@ static bool blk_aligned(const struct blk_request *req, uint32_t align)
 	return true;
 }
 
+/* A data segment longer than the size_max offered? */
+static bool blk_segment_too_long(const struct blk_request *req, uint32_t size_max)
+{
+	for (unsigned i = 0; i < req->ndata; i++)
+		if (req->data[i].iov_len > size_max)
+			return true;
+	return false;
+}
+
 /* IN and OUT: data is [data_skip, data_skip + len) of iovs. */
 static int blk_parse_rw(const struct volt_vq_elem *elem, const struct blk_limits *lim,
 			struct blk_request *req, const struct iovec *iovs, unsigned n,
@@ -63,11 +72,16 @@ static int blk_parse_rw(const struct volt_vq_elem *elem, const struct blk_limits
 		return blk_answer(req, VIRTIO_BLK_S_IOERR, "write to a read-only drive");
 	if (len % BLK_SECTOR_SIZE)
 		return blk_answer(req, VIRTIO_BLK_S_IOERR, "data length is not a multiple of 512 bytes");
+	if (len > (uint64_t)lim->seg_max * lim->size_max)
+		return blk_answer(req, VIRTIO_BLK_S_IOERR,
+				  "data longer than the drive's maximum request (seg_max x size_max)");
+	iov_slice(iovs, n, data_skip, len, req->data, &req->ndata);
+	if (blk_segment_too_long(req, lim->size_max))
+		return blk_answer(req, VIRTIO_BLK_S_IOERR, "a data segment longer than size_max");
 	if (!blk_in_range(lim, req->sector, len >> BLK_SECTOR_SHIFT))
 		return blk_answer(req, VIRTIO_BLK_S_IOERR, "sectors beyond the end of the drive");
 	req->offset = req->sector << BLK_SECTOR_SHIFT;
 	req->len = len;
-	iov_slice(iovs, n, data_skip, len, req->data, &req->ndata);
 	if (!blk_aligned(req, lim->dio_align))
 		return blk_answer(req, VIRTIO_BLK_S_IOERR,
 				  "buffer, offset or length not aligned for cache = none");

@@ -10,8 +10,9 @@
  * device must not write a readable buffer, section 2.7.4): it is dropped,
  * its chain returned with 0 bytes written. Every other malformed request
  * is answered: VIRTIO_BLK_S_IOERR for a driver error the specification
- * forbids (short header, bad length, beyond capacity, a write to a
- * read-only drive), VIRTIO_BLK_S_UNSUPP for what the device does not do. */
+ * forbids (short header, bad length, beyond capacity, longer than the
+ * size_max and seg_max offered, a write to a read-only drive),
+ * VIRTIO_BLK_S_UNSUPP for what the device does not do. */
 #ifndef VOLT_PLUGIN_BLK_REQUEST_H
 #define VOLT_PLUGIN_BLK_REQUEST_H
 
@@ -32,6 +33,13 @@ struct blk_limits {
 	bool write_zeroes;          /* VIRTIO_BLK_F_WRITE_ZEROES offered */
 	uint32_t max_discard_sectors;
 	uint32_t max_write_zeroes_sectors;
+	/* IN and OUT: no data segment (a buffer's data bytes, header and
+	 * status left out) longer than size_max bytes, and no more data than
+	 * seg_max * size_max in all, as the configuration space says. The
+	 * bound is what keeps one request short: the I/O thread serves it in
+	 * one go, and volt's exit waits for the one it holds. */
+	uint32_t size_max;
+	uint32_t seg_max;
 	/* cache = none (O_DIRECT): offsets, lengths and guest buffer
 	 * addresses must be multiples of this; 0 when any alignment does. */
 	uint32_t dio_align;

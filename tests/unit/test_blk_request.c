@@ -132,6 +132,7 @@ static int test_fdatasync(int fd)
 static const struct blk_limits lim_rw = {
 	.capacity = CAP, .discard = true, .write_zeroes = true,
 	.max_discard_sectors = 1024, .max_write_zeroes_sectors = 1024,
+	.size_max = BLK_SIZE_MAX, .seg_max = BLK_SEG_MAX,
 };
 
 /* ---- building chains by hand ------------------------------------------- */
@@ -329,7 +330,8 @@ static void test_parse_bad_lengths_and_ranges(void **state)
 
 static void test_parse_read_only(void **state)
 {
-	struct blk_limits ro = { .capacity = CAP, .read_only = true };
+	struct blk_limits ro = { .capacity = CAP, .read_only = true, .size_max = BLK_SIZE_MAX,
+				 .seg_max = BLK_SEG_MAX };
 	struct chain *c = write_chain(0, 512);
 
 	expect_answer(c, &ro, VIRTIO_BLK_S_IOERR, "read-only");
@@ -395,7 +397,8 @@ static void test_parse_discard_write_zeroes(void **state)
 {
 	const uint32_t D = VIRTIO_BLK_T_DISCARD, W = VIRTIO_BLK_T_WRITE_ZEROES;
 	const uint32_t UNMAP = VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP;
-	struct blk_limits ro = { .capacity = CAP, .read_only = true };
+	struct blk_limits ro = { .capacity = CAP, .read_only = true, .size_max = BLK_SIZE_MAX,
+				 .seg_max = BLK_SEG_MAX };
 
 	expect_range(D, 8, 16, 0, 1, 0, &lim_rw, VIRTIO_BLK_S_OK, NULL);
 	assert_int_equal(req.range_offset, 8 * 512);
@@ -587,6 +590,108 @@ static void test_parse_range_at_maximum(void **state)
 	assert_int_equal(req.range_len, 1024 * 512);
 	expect_range(W, 0, 512, 0, 1, 0, &lim, VIRTIO_BLK_S_OK, NULL);
 	expect_range(W, 0, 513, 0, 1, 0, &lim, VIRTIO_BLK_S_IOERR, "maximum");
+}
+
+/* size_max and seg_max as offered: a segment counts the data bytes of its
+ * buffer (not the header or status byte it may share), the request all
+ * of them. At the limit is fine, one sector more is not. */
+static void test_parse_size_limits(void **state)
+{
+	struct blk_limits lim = lim_rw;
+	struct chain *c;
+
+	lim.size_max = 1024;
+	lim.seg_max = 3;
+	c = read_chain(0, 1024);
+	expect_answer(c, &lim, VIRTIO_BLK_S_OK, NULL);
+	free(c);
+	c = read_chain(0, 1536);
+	expect_answer(c, &lim, VIRTIO_BLK_S_IOERR, "segment longer than size_max");
+	free(c);
+	c = write_chain(0, 1536);
+	expect_answer(c, &lim, VIRTIO_BLK_S_IOERR, "segment longer than size_max");
+	free(c);
+	/* Header and data in one buffer, data and status in another. */
+	c = new_chain();
+	put_hdr(add(c, 16 + 1024, false), VIRTIO_BLK_T_OUT, 0);
+	add(c, 1, true);
+	expect_answer(c, &lim, VIRTIO_BLK_S_OK, NULL);
+	free(c);
+	c = new_chain();
+	put_hdr(add(c, 16, false), VIRTIO_BLK_T_IN, 0);
+	add(c, 1024 + 1, true);
+	expect_answer(c, &lim, VIRTIO_BLK_S_OK, NULL);
+	free(c);
+	/* Three segments of size_max, then four. */
+	for (unsigned n = 3; n <= 4; n++) {
+		c = new_chain();
+		put_hdr(add(c, 16, false), VIRTIO_BLK_T_IN, 0);
+		for (unsigned i = 0; i < n; i++)
+			add(c, 1024, true);
+		add(c, 1, true);
+		expect_answer(c, &lim, n == 3 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR,
+			      n == 3 ? NULL : "longer than the drive's maximum request");
+		free(c);
+	}
+}
+
+/* header | nseg data buffers of seglen bytes, all over the same guest
+ * memory (the parser never touches data) | tail bytes of data | status
+ * (for IN the tail and the status share a buffer). */
+static struct chain *alias_chain(uint32_t type, unsigned nseg, uint32_t seglen, uint32_t tail)
+{
+	struct chain *c = new_chain();
+	bool in = type == VIRTIO_BLK_T_IN;
+	unsigned n;
+
+	put_hdr(add(c, 16, false), type, 0);
+	for (unsigned i = 0; i < nseg; i++) {
+		n = c->elem.nout + c->elem.nin;
+		c->elem.iov[n] = (struct iovec){ c->mem + 4096, seglen };
+		if (in) {
+			c->elem.nin++;
+			c->elem.in_len += seglen;
+		} else {
+			c->elem.nout++;
+			c->elem.out_len += seglen;
+		}
+	}
+	if (in) {
+		add(c, tail + 1, true);
+		return c;
+	}
+	if (tail)
+		add(c, tail, false);
+	add(c, 1, true);
+	return c;
+}
+
+/* The review's hostile request: 254 writable buffers of 16 MiB over one
+ * guest buffer, almost 4 GiB to read in one go (the core lets a chain's
+ * writable part reach 4 GiB - 1). Refused now, as is 254 MiB and a sector;
+ * 254 buffers of size_max, the most a Linux guest sends, still run. */
+static void test_parse_huge_request_refused(void **state)
+{
+	struct blk_limits lim = lim_rw;
+	const uint32_t types[] = { VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT };
+	struct chain *c;
+
+	lim.capacity = 1ULL << 40;
+	for (unsigned t = 0; t < 2; t++) {
+		c = alias_chain(types[t], BLK_SEG_MAX, 16u << 20, 0);
+		expect_answer(c, &lim, VIRTIO_BLK_S_IOERR, "maximum request");
+		free(c);
+		c = alias_chain(types[t], BLK_SEG_MAX, BLK_SIZE_MAX, 0);
+		expect_answer(c, &lim, VIRTIO_BLK_S_OK, NULL);
+		assert_int_equal(req.len, (uint64_t)BLK_SEG_MAX * BLK_SIZE_MAX);
+		free(c);
+		c = alias_chain(types[t], BLK_SEG_MAX, BLK_SIZE_MAX, 512);
+		expect_answer(c, &lim, VIRTIO_BLK_S_IOERR, "maximum request");
+		free(c);
+		c = alias_chain(types[t], 1, BLK_SIZE_MAX + 512, 0);
+		expect_answer(c, &lim, VIRTIO_BLK_S_IOERR, "segment longer than size_max");
+		free(c);
+	}
 }
 
 /* ---- the I/O on a real image file -------------------------------------- */
@@ -1268,11 +1373,16 @@ static void test_plugin_config_space(void **state)
 	assert_true(f & (1ULL << VIRTIO_BLK_F_DISCARD));
 	assert_true(f & (1ULL << VIRTIO_BLK_F_WRITE_ZEROES));
 	assert_true(f & (1ULL << VIRTIO_BLK_F_SEG_MAX));
+	assert_true(f & (1ULL << VIRTIO_BLK_F_SIZE_MAX));
 	assert_true(f & (1ULL << VIRTIO_BLK_F_BLK_SIZE));
 	assert_false(f & (1ULL << VIRTIO_BLK_F_RO));
 	blk_ops.config_read(b, 0, &cfg, sizeof(cfg));
 	assert_int_equal(le64toh(cfg.capacity), CAP);
 	assert_int_equal(le32toh(cfg.seg_max), VOLT_VQ_MAX_SIZE - 2);
+	/* At least a page (Linux refuses less), and what the parser enforces. */
+	assert_int_equal(le32toh(cfg.size_max), 1u << 20);
+	assert_int_equal(b->lim.size_max, le32toh(cfg.size_max));
+	assert_int_equal(b->lim.seg_max, le32toh(cfg.seg_max));
 	assert_int_equal(le32toh(cfg.blk_size), 512);
 	assert_int_equal(le32toh(cfg.max_discard_sectors), b->lim.max_discard_sectors);
 	assert_int_equal(le32toh(cfg.max_write_zeroes_sectors), b->lim.max_write_zeroes_sectors);
@@ -1429,6 +1539,10 @@ static void test_plugin_used_len(void **state)
 	expect_used(inst, b, IN, CAP, 512, true, IOERR, 1);
 	expect_used(inst, b, IN, 0, 100, true, IOERR, 1);
 	expect_used(inst, b, 0x99, 0, 512, true, VIRTIO_BLK_S_UNSUPP, 1);
+	/* A segment over size_max: answered, its reason logged. */
+	expect_used(inst, b, IN, 0, 2u << 20, true, IOERR, 1);
+	assert_non_null(strstr(inst->last_warn, "longer than size_max"));
+	expect_used(inst, b, VIRTIO_BLK_T_OUT, 0, 2u << 20, false, IOERR, 1);
 	/* The image cut short by someone else: sector 10 is there, 11 not. */
 	assert_int_equal(ftruncate(b->img.fd, 11 * 512), 0);
 	expect_used(inst, b, IN, 10, 1024, true, IOERR, 512 + 1);
@@ -1626,6 +1740,8 @@ int main(void)
 		cmocka_unit_test(test_parse_out_data_pieces),
 		cmocka_unit_test(test_parse_leaves_nothing_stale),
 		cmocka_unit_test(test_parse_range_at_maximum),
+		cmocka_unit_test(test_parse_size_limits),
+		cmocka_unit_test(test_parse_huge_request_refused),
 		cmocka_unit_test(test_io_read_write_flush_id),
 		cmocka_unit_test(test_io_discard_write_zeroes),
 		cmocka_unit_test(test_io_short_transfers),
