@@ -4,7 +4,9 @@
  * Beyond "no crash": the status byte must be the last byte of a writable
  * buffer; a request cleared to run must describe data that lies inside the
  * chain's buffers (writable ones for IN and GET_ID, readable ones for OUT)
- * and a range inside the drive; every refusal must say why. GET_ID is also
+ * and a range inside the drive, and an IN or OUT must keep to size_max per
+ * data segment and seg_max x size_max in all; every refusal must say why.
+ * GET_ID is also
  * run, since it copies into the guest's buffers in user space, and must
  * say it filled exactly min(20, its data length) bytes.
  *
@@ -18,7 +20,12 @@
  *
  * Input: nout, nin (bit 7: 256 - low bits, else mod 7), 3 bytes of limits,
  * the first empty buffer and how many, one length byte per buffer, then
- * the bytes that fill the buffers in order. */
+ * the bytes that fill the buffers in order. The high nibble of the second
+ * limits byte picks size_max and seg_max: 0 the drive's own (1 MiB, 254:
+ * beyond the 512 KiB a chain holds here), else small ones the chains can
+ * pass (size_max 512 << (n & 7), seg_max 4 if n & 8, else 254). The seeds
+ * in tests/fuzz/seeds/blk_request are IN and OUT requests at and past
+ * those small limits. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +37,8 @@
 
 #define FUZZ_MAX_BUFS VOLT_VQ_MAX_SIZE
 #define FUZZ_MAX_BYTES (512u << 10) /* in a chain's buffers at most */
+#define FUZZ_SIZE_MAX (1u << 20)              /* as blk.c offers: BLK_SIZE_MAX */
+#define FUZZ_SEG_MAX (VOLT_VQ_MAX_SIZE - 2)   /* and BLK_SEG_MAX */
 
 /* A buffer count byte: 0-6, or 129-256. */
 #define FUZZ_COUNT(v) ((v) & 0x80 ? 256u - ((v) & 0x7fu) : (v) % 7u)
@@ -54,6 +63,7 @@ static void fuzz_check(const struct volt_vq_elem *e, const struct blk_limits *li
 		       const struct blk_request *req)
 {
 	bool to_guest = req->type == VIRTIO_BLK_T_IN || req->type == VIRTIO_BLK_T_GET_ID;
+	bool rw = req->type == VIRTIO_BLK_T_IN || req->type == VIRTIO_BLK_T_OUT;
 	unsigned first = to_guest ? e->nout : 0, n = to_guest ? e->nin : e->nout;
 	uint64_t total = 0;
 
@@ -68,11 +78,14 @@ static void fuzz_check(const struct volt_vq_elem *e, const struct blk_limits *li
 		if (!req->data[i].iov_len || !fuzz_inside(e, first, n, req->data[i].iov_base,
 							  req->data[i].iov_len))
 			abort();
+		if (rw && req->data[i].iov_len > lim->size_max)
+			abort();
 		total += req->data[i].iov_len;
 	}
-	if ((req->type == VIRTIO_BLK_T_IN || req->type == VIRTIO_BLK_T_OUT)) {
+	if (rw) {
 		if (total != req->len || req->len % 512 ||
-		    req->offset / 512 + req->len / 512 > lim->capacity)
+		    req->offset / 512 + req->len / 512 > lim->capacity ||
+		    req->len > (uint64_t)lim->seg_max * lim->size_max)
 			abort();
 	}
 	if ((req->type == VIRTIO_BLK_T_DISCARD || req->type == VIRTIO_BLK_T_WRITE_ZEROES) &&
@@ -105,6 +118,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lim.write_zeroes = p[3] & 4;
 	lim.dio_align = p[3] & 8 ? 512 : 0;
 	lim.max_discard_sectors = lim.max_write_zeroes_sectors = (uint32_t)p[4] << 4;
+	lim.size_max = p[3] >> 4 ? 512u << ((p[3] >> 4) & 7) : FUZZ_SIZE_MAX;
+	lim.seg_max = p[3] & 0x80 ? 4 : FUZZ_SEG_MAX;
 	empty_from = p[5];
 	empty_n = p[6];
 	p += 7;
