@@ -3,3 +3,4 @@
 volt_add_integration_test(blk)
 volt_add_integration_test(blk_hostile)
 volt_add_integration_test(blk_lock)
+volt_add_integration_test(blk_backlog)
