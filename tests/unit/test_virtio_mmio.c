@@ -848,12 +848,27 @@ static void test_reset_hook_before_next_status(void **state)
 #define Q1_AVAIL_GPA 0x104000ULL
 #define Q1_USED_GPA  0x105000ULL
 
+/* Queue 1's size and rings written, its avail ring zeroed; not yet ready. */
+static void queue1_place(struct fx *f)
+{
+	memset(gpa(f, Q1_AVAIL_GPA, 4 + 2 * QSIZE + 2), 0, 4 + 2 * QSIZE + 2);
+	wr(f, VIRTIO_MMIO_QUEUE_SEL, 1);
+	wr(f, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
+	wr(f, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)Q1_DESC_GPA);
+	wr(f, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)Q1_AVAIL_GPA);
+	wr(f, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)Q1_USED_GPA);
+}
+
+/* Another vCPU writes QueueReady of queue 1. */
+static void queue1_ready(struct fx *f, uint32_t v)
+{
+	wr(f, VIRTIO_MMIO_QUEUE_SEL, 1);
+	wr(f, VIRTIO_MMIO_QUEUE_READY, v);
+}
+
 static void *enable_queue1_thread(void *opaque)
 {
-	struct fx *f = opaque;
-
-	wr(f, VIRTIO_MMIO_QUEUE_SEL, 1);
-	wr(f, VIRTIO_MMIO_QUEUE_READY, 1);
+	queue1_ready(opaque, 1);
 	return NULL;
 }
 
@@ -869,12 +884,7 @@ static void test_queue_enable_while_busy(void **state)
 
 	NEED_KVM(f);
 	bring_up(f);
-	memset(gpa(f, Q1_AVAIL_GPA, 4 + 2 * QSIZE + 2), 0, 4 + 2 * QSIZE + 2);
-	wr(f, VIRTIO_MMIO_QUEUE_SEL, 1);
-	wr(f, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
-	wr(f, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)Q1_DESC_GPA);
-	wr(f, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)Q1_AVAIL_GPA);
-	wr(f, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)Q1_USED_GPA);
+	queue1_place(f);
 	f->fake.block = true;
 	set_desc(f, 0, BUF_GPA, 8, VRING_DESC_F_WRITE, 0);
 	set_desc(f, 1, BUF_GPA + 8, 8, VRING_DESC_F_WRITE, 0);
@@ -1031,11 +1041,7 @@ static void test_disable_data_plane_queue(void **state)
 	NEED_KVM(f);
 	negotiate(f, F_VERSION_1 | F_EVENT_IDX | F_INDIRECT | F_DEVICE);
 	queue_setup(f, 0, QSIZE, DESC_GPA);
-	wr(f, VIRTIO_MMIO_QUEUE_SEL, 1);
-	wr(f, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
-	wr(f, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)Q1_DESC_GPA);
-	wr(f, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)Q1_AVAIL_GPA);
-	wr(f, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)Q1_USED_GPA);
+	queue1_place(f);
 	wr(f, VIRTIO_MMIO_QUEUE_READY, 1);
 	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_READY), 1);
 	driver_ok(f);
@@ -1111,10 +1117,7 @@ static void test_buffers_before_driver_ok(void **state)
 
 static void *disable_queue1_thread(void *opaque)
 {
-	struct fx *f = opaque;
-
-	wr(f, VIRTIO_MMIO_QUEUE_SEL, 1);
-	wr(f, VIRTIO_MMIO_QUEUE_READY, 0);
+	queue1_ready(opaque, 0);
 	return NULL;
 }
 
@@ -1129,12 +1132,7 @@ static void test_disable_rechecks_after_wait(void **state)
 	NEED_KVM(f);
 	negotiate(f, F_VERSION_1 | F_EVENT_IDX | F_DEVICE);
 	queue_setup(f, 0, QSIZE, DESC_GPA);
-	memset(gpa(f, Q1_AVAIL_GPA, 4 + 2 * QSIZE + 2), 0, 4 + 2 * QSIZE + 2);
-	wr(f, VIRTIO_MMIO_QUEUE_SEL, 1);
-	wr(f, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
-	wr(f, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)Q1_DESC_GPA);
-	wr(f, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)Q1_AVAIL_GPA);
-	wr(f, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)Q1_USED_GPA);
+	queue1_place(f);
 	wr(f, VIRTIO_MMIO_QUEUE_READY, 1);
 	driver_ok(f);
 	f->fake.block = true;
