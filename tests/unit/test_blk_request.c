@@ -137,6 +137,8 @@ static const struct blk_limits lim_rw = {
 
 /* ---- building chains by hand ------------------------------------------- */
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
 struct chain {
 	struct volt_vq_elem elem;
 	uint8_t mem[8192] __attribute__((aligned(4096)));
@@ -150,6 +152,7 @@ static uint8_t *add(struct chain *c, size_t len, bool writable)
 	unsigned n = c->elem.nout + c->elem.nin;
 
 	assert_true(c->used + len <= sizeof(c->mem));
+	assert_true(n < ARRAY_LEN(c->elem.iov)); /* a chain holds no more */
 	c->used += len;
 	c->elem.iov[n] = (struct iovec){ p, len };
 	if (writable) {
@@ -647,6 +650,7 @@ static struct chain *alias_chain(uint32_t type, unsigned nseg, uint32_t seglen, 
 	put_hdr(add(c, 16, false), type, 0);
 	for (unsigned i = 0; i < nseg; i++) {
 		n = c->elem.nout + c->elem.nin;
+		assert_true(n < ARRAY_LEN(c->elem.iov));
 		c->elem.iov[n] = (struct iovec){ c->mem + 4096, seglen };
 		if (in) {
 			c->elem.nin++;
@@ -685,9 +689,14 @@ static void test_parse_huge_request_refused(void **state)
 		expect_answer(c, &lim, VIRTIO_BLK_S_OK, NULL);
 		assert_int_equal(req.len, (uint64_t)BLK_SEG_MAX * BLK_SIZE_MAX);
 		free(c);
-		c = alias_chain(types[t], BLK_SEG_MAX, BLK_SIZE_MAX, 512);
-		expect_answer(c, &lim, VIRTIO_BLK_S_IOERR, "maximum request");
-		free(c);
+		/* One sector past seg_max x size_max: the IN chain's last data
+		 * buffer holds the status byte too (256 buffers); an OUT chain
+		 * would need 257, more than a chain holds. */
+		if (types[t] == VIRTIO_BLK_T_IN) {
+			c = alias_chain(types[t], BLK_SEG_MAX, BLK_SIZE_MAX, 512);
+			expect_answer(c, &lim, VIRTIO_BLK_S_IOERR, "maximum request");
+			free(c);
+		}
 		c = alias_chain(types[t], 1, BLK_SIZE_MAX + 512, 0);
 		expect_answer(c, &lim, VIRTIO_BLK_S_IOERR, "segment longer than size_max");
 		free(c);
