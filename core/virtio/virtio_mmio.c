@@ -361,6 +361,7 @@ static void mmio_driver_ok(struct virtio_mmio_dev *dev)
 }
 
 static void mmio_kick_ready(struct virtio_mmio_dev *dev);
+static void mmio_kick_posted(struct virtio_mmio_dev *dev);
 
 /* Returns true if the plugin's reset hook must run (after unlocking). */
 static bool mmio_write_status(struct virtio_mmio_dev *dev, uint32_t v)
@@ -387,11 +388,7 @@ static bool mmio_write_status(struct virtio_mmio_dev *dev, uint32_t v)
 	dev->status = v;
 	if ((added & VIRTIO_CONFIG_S_DRIVER_OK) && !atomic_load(&dev->broken)) {
 		mmio_driver_ok(dev);
-		/* A driver may make buffers available before DRIVER_OK without
-		 * notifying (virtio 1.2 3.1.1, step 7), and with EVENT_IDX it
-		 * then notifies only past an avail_event nobody has moved: look
-		 * at every ready queue once now. */
-		mmio_kick_ready(dev);
+		mmio_kick_posted(dev);
 	}
 	return false;
 }
@@ -435,6 +432,21 @@ static void mmio_kick_ready(struct virtio_mmio_dev *dev)
 		return;
 	for (unsigned i = 0; i < dev->nqueues; i++)
 		if (dev->queues[i].ready)
+			mmio_kick(dev, i);
+}
+
+/* At DRIVER_OK: a driver may make buffers available before it without
+ * notifying (virtio 1.2 3.1.1, step 7), and with EVENT_IDX it then
+ * notifies only past an avail_event nobody has moved. Kick each queue that
+ * holds such buffers, and only those: a kick of our own that reached the
+ * I/O thread after a quick reset would read as the guest's early notify.
+ * The I/O thread is in no section yet (none runs before DRIVER_OK). */
+static void mmio_kick_posted(struct virtio_mmio_dev *dev)
+{
+	if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK) || atomic_load(&dev->broken))
+		return;
+	for (unsigned i = 0; i < dev->nqueues; i++)
+		if (dev->queues[i].ready && vq_has_avail(&dev->queues[i].vq))
 			mmio_kick(dev, i);
 }
 

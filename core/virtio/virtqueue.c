@@ -408,6 +408,11 @@ bool vq_poll_new(struct virtqueue *vq)
 	return true;
 }
 
+bool vq_has_avail(struct virtqueue *vq)
+{
+	return vq->ready && vq_load_acquire16(&vq->vr.avail->idx) != vq->last_avail;
+}
+
 bool vq_poll_end(struct virtqueue *vq)
 {
 	if (!vq->ready || !vq->polling)

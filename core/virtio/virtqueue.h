@@ -101,4 +101,8 @@ void vq_poll_begin(struct virtqueue *vq);
 bool vq_poll_new(struct virtqueue *vq);
 bool vq_poll_end(struct virtqueue *vq);
 
+/* True if the driver has made buffers available that nobody has taken:
+ * avail->idx is past the next entry to take. */
+bool vq_has_avail(struct virtqueue *vq);
+
 #endif
