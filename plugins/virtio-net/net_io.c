@@ -40,6 +40,11 @@
  * that make a dead fd rather than lost frames: below one wake-up's budget,
  * so a dead fd is found in the wake-up it first fails. */
 #define NET_RX_MAX_ERRORS 16
+/* Errors of another kind (a frame the backend could not describe, which it
+ * has dropped) end receive only after this many in a row, which no run of
+ * bad frames reaches but a backend failing without taking a frame, and so
+ * readable for ever, reaches within a few wake-ups. */
+#define NET_RX_MAX_FRAME_ERRORS 1024
 /* Chains, or bytes of them, per transmit run, so RX gets its turn. The
  * chains are vhost-net's weight (VHOST_NET_PKT_WEIGHT), after which it
  * requeues its own work as this does through tx_wake. Its byte weight
@@ -206,22 +211,32 @@ static int net_io_rx_frame(struct net *n, const struct net_rx_limits *lim)
 	return r;
 }
 
+/* Errors that say the fd itself is gone (the tap deleted: -EBADFD), not
+ * that one frame was bad. */
+static bool net_rx_error_dead_fd(int err)
+{
+	return err == -EBADFD || err == -EBADF || err == -EIO || err == -ENODEV || err == -ENXIO;
+}
+
 /* The backend could not give a frame: that frame is lost (counted), and
  * the run goes on. Stopping instead would leave the fd unwatched until the
  * guest's next receive notification, which a guest with a full receive
  * ring never sends: one error (tun's -EINVAL for an skb it cannot describe
  * in a vnet header, which it has consumed) would end receive for good.
- * NET_RX_MAX_ERRORS in a row, though, is a dead fd (-EBADFD once the tap
- * is deleted), which stays readable and would keep the thread busy: the
- * fd is dropped and the device marked broken; the guest's reset watches
- * it again. True if the run must stop. */
+ * NET_RX_MAX_ERRORS dead-fd errors in a row, though, are a dead fd, which
+ * stays readable and would keep the thread busy: the fd is dropped and the
+ * device marked broken (Linux never resets a device for that, so only for
+ * a fd that cannot recover; other errors need NET_RX_MAX_FRAME_ERRORS).
+ * True if the run must stop. */
 static bool net_io_rx_failed(struct net *n, int err)
 {
+	unsigned max = net_rx_error_dead_fd(err) ? NET_RX_MAX_ERRORS : NET_RX_MAX_FRAME_ERRORS;
+
 	if (net_stats_count(&n->stats, NET_RX_BACKEND_ERROR))
 		n->host->log(n->inst, VOLT_LOG_WARN, "receive: reading from %s: %s; the frame "
 			     "is lost; further ones are counted, not logged", net_backend_name(n),
 			     strerror(-err));
-	if (++n->rx_errors < NET_RX_MAX_ERRORS)
+	if (++n->rx_errors < max)
 		return false;
 	net_io_rx_disarm(n);
 	n->host->device_broken(n->inst, "receive: reading from %s failed %u times in a row, "

@@ -612,6 +612,30 @@ static void test_rx_error_loses_one_frame(void **state)
 	assert_int_equal(log_count(d->fh, "receive: reading from"), 1);
 }
 
+/* A run of bad frames, each lost (-EINVAL, as tun says of an skb it cannot
+ * describe), longer than the dead-fd bound: the device stays up, the fd
+ * watched, and the next good frame arrives. Linux never resets a device
+ * marked broken, so breaking here would end the NIC until reboot. */
+static void test_rx_frame_errors_do_not_break(void **state)
+{
+	struct dev *d = *state;
+	struct iovec buf[2] = { { d->mem, 1526 }, { d->mem + 4096, 1526 } };
+
+	bring_up(d, 0);
+	fake_vq_add(d->fh, RXQ, &buf[0], 0, 1);
+	fake_vq_add(d->fh, RXQ, &buf[1], 0, 1);
+	d->ops->queue_notify(d->state, RXQ);
+	be.recv_fail = 40;
+	be.recv_err = -EINVAL;
+	put_rx_frame(60);
+	/* 64 frames a wake-up: the 40 errors and the frame in one. */
+	assert_true(fake_fire(d->fh, be.fd));
+	assert_string_equal(d->fh->broken, "");
+	assert_non_null(fake_watched(d->fh, be.fd));
+	assert_int_equal(d->fh->vq[RXQ].nused, 1);
+	assert_int_equal(d->fh->vq[RXQ].used[0].written, 72);
+}
+
 /* A dead fd (the tap deleted: -EBADFD every time) stays readable: after a
  * bounded run of errors the fd is no longer watched, so the I/O thread
  * does not spin, and the device is marked broken, naming the backend; the
@@ -1031,6 +1055,7 @@ int main(void)
 		T(test_rx_publishes_a_large_frame_at_once), T(test_rx_and_no_busy_loop),
 		T(test_reset), T(test_rx_fill_bounded), T(test_reset_waits_for_rx),
 		T(test_rx_broken_ring_unwatches), T(test_rx_error_loses_one_frame),
+		T(test_rx_frame_errors_do_not_break),
 		T(test_rx_dead_fd_breaks_device),
 		T(test_offload_changes_throttled), T(test_offload_budget_ignores_other_features),
 		T(test_tx_flood_suppressed),
