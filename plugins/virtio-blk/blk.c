@@ -167,12 +167,15 @@ static uint64_t blk_features(void *state)
 }
 
 /* FEATURES_OK (vCPU thread), before the queue can run: whether each write
- * must be made durable on its own (blk_image.write_through). */
+ * must be made durable on its own (blk_image.write_through), and whether
+ * size_max binds the driver's segments (only if it accepted SIZE_MAX; a
+ * request's total stays bounded either way, which is what bounds exit). */
 static int blk_set_features(void *state, uint64_t features)
 {
 	struct blk *b = state;
 
 	atomic_store(&b->img.write_through, !(features & (1ULL << VIRTIO_BLK_F_FLUSH)));
+	b->lim.any_segment = !(features & (1ULL << VIRTIO_BLK_F_SIZE_MAX));
 	return 0;
 }
 

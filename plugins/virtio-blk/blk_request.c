@@ -76,7 +76,7 @@ static int blk_parse_rw(const struct volt_vq_elem *elem, const struct blk_limits
 		return blk_answer(req, VIRTIO_BLK_S_IOERR,
 				  "data longer than the drive's maximum request (seg_max x size_max)");
 	iov_slice(iovs, n, data_skip, len, req->data, &req->ndata);
-	if (blk_segment_too_long(req, lim->size_max))
+	if (!lim->any_segment && blk_segment_too_long(req, lim->size_max))
 		return blk_answer(req, VIRTIO_BLK_S_IOERR, "a data segment longer than size_max");
 	if (!blk_in_range(lim, req->sector, len >> BLK_SECTOR_SHIFT))
 		return blk_answer(req, VIRTIO_BLK_S_IOERR, "sectors beyond the end of the drive");

@@ -40,6 +40,9 @@ struct blk_limits {
 	 * one go, and volt's exit waits for the one it holds. */
 	uint32_t size_max;
 	uint32_t seg_max;
+	/* The driver did not accept VIRTIO_BLK_F_SIZE_MAX, so size_max does
+	 * not bind its segments (virtio 1.2 5.2.3): only the total does. */
+	bool any_segment;
 	/* cache = none (O_DIRECT): offsets, lengths and guest buffer
 	 * addresses must be multiples of this; 0 when any alignment does. */
 	uint32_t dio_align;

@@ -1552,6 +1552,14 @@ static void test_plugin_used_len(void **state)
 	expect_used(inst, b, IN, 0, 2u << 20, true, IOERR, 1);
 	assert_non_null(strstr(inst->last_warn, "longer than size_max"));
 	expect_used(inst, b, VIRTIO_BLK_T_OUT, 0, 2u << 20, false, IOERR, 1);
+	/* A driver that did not accept SIZE_MAX is not bound by it: the same
+	 * request now fails only for running past this 1 MiB image. */
+	assert_int_equal(blk_ops.set_features(b, 1ULL << VIRTIO_F_VERSION_1), 0);
+	expect_used(inst, b, IN, 0, 2u << 20, true, IOERR, 1);
+	assert_null(strstr(inst->last_warn, "longer than size_max"));
+	assert_non_null(strstr(inst->last_warn, "beyond the end"));
+	assert_int_equal(blk_ops.set_features(b, (1ULL << VIRTIO_F_VERSION_1) |
+						 (1ULL << VIRTIO_BLK_F_SIZE_MAX)), 0);
 	/* The image cut short by someone else: sector 10 is there, 11 not. */
 	assert_int_equal(ftruncate(b->img.fd, 11 * 512), 0);
 	expect_used(inst, b, IN, 10, 1024, true, IOERR, 512 + 1);
