@@ -34,9 +34,10 @@
  * was turned away meanwhile had been told not to notify.
  *
  * Stopping: at teardown, before the I/O thread is joined, virtio_mmio_stop
- * makes every queue look empty for good (`stopping`, read like `quiescing`):
- * vq_pop answers "empty" in and out of queue_notify, and no kick or poll
- * starts queue_notify again. The I/O thread then finishes only the request
+ * makes every queue look empty for good: it is a quiescing that never ends
+ * (one count in `quiescing` nobody takes back), so vq_pop answers "empty"
+ * in and out of queue_notify, and no kick or poll starts queue_notify
+ * again. The I/O thread then finishes only the request
  * it holds, so the join waits for one request, not for a full ring a
  * hostile guest posted before it reset the VM. A reset never clears it.
  *
@@ -137,8 +138,9 @@ struct virtio_mmio_dev {
 	pthread_cond_t idle;       /* signalled when in_notify drops */
 	bool in_notify;            /* the I/O thread is inside ops->queue_notify */
 	/* Written under the lock, read without it by the I/O thread's section. */
-	atomic_uint quiescing;     /* vCPUs waiting in mmio_quiesce: several may */
-	atomic_bool stopping;      /* volt is exiting: the queues stay empty (virtio_mmio_stop) */
+	atomic_uint quiescing;     /* non-zero: the queues take no new work; one
+				    * count per vCPU in mmio_quiesce (several
+				    * may), one for good after virtio_mmio_stop */
 	atomic_bool hook_call_logged; /* a queue call from a locked hook, said once */
 	atomic_bool broken;        /* DEVICE_NEEDS_RESET was set (logged once) */
 	bool early_notify_logged;
@@ -360,8 +362,7 @@ static void mmio_driver_ok(struct virtio_mmio_dev *dev)
 		mmio_fault(dev, "activation failed: %s", strerror(-r));
 }
 
-static void mmio_kick_ready(struct virtio_mmio_dev *dev);
-static void mmio_kick_posted(struct virtio_mmio_dev *dev);
+static void mmio_kick_ready(struct virtio_mmio_dev *dev, bool posted_only);
 
 /* Returns true if the plugin's reset hook must run (after unlocking). */
 static bool mmio_write_status(struct virtio_mmio_dev *dev, uint32_t v)
@@ -388,7 +389,7 @@ static bool mmio_write_status(struct virtio_mmio_dev *dev, uint32_t v)
 	dev->status = v;
 	if ((added & VIRTIO_CONFIG_S_DRIVER_OK) && !atomic_load(&dev->broken)) {
 		mmio_driver_ok(dev);
-		mmio_kick_posted(dev);
+		mmio_kick_ready(dev, true);
 	}
 	return false;
 }
@@ -421,32 +422,25 @@ static void mmio_kick(struct virtio_mmio_dev *dev, unsigned q)
 		log_warn("%s: queue %u: signalling its eventfd: %s", dev->name, q, strerror(errno));
 }
 
-/* Caller holds the lock and changed a queue of a running device after
- * mmio_quiesce waited. Meanwhile the I/O thread turned the queues' work
- * away (a pop answered "empty", a kick or a poll's news ignored), and a
- * driver told not to notify will not notify for those buffers again: so
- * every ready queue is kicked, as its driver would have. */
-static void mmio_kick_ready(struct virtio_mmio_dev *dev)
+/* Caller holds the lock: kick each ready queue of a running device, as its
+ * driver would have, in two cases.
+ * - A queue changed after mmio_quiesce waited (posted_only false).
+ *   Meanwhile the I/O thread turned the queues' work away (a pop answered
+ *   "empty", a kick or a poll's news ignored), and a driver told not to
+ *   notify will not notify for those buffers again.
+ * - DRIVER_OK (posted_only true): a driver may make buffers available
+ *   before it without notifying (virtio 1.2 3.1.1, step 7), and with
+ *   EVENT_IDX it then notifies only past an avail_event nobody has moved.
+ *   Only queues that hold such buffers are kicked: a kick of our own that
+ *   reached the I/O thread after a quick reset would read as the guest's
+ *   early notify. The I/O thread is in no section yet (none runs before
+ *   DRIVER_OK), so the queues can be looked at. */
+static void mmio_kick_ready(struct virtio_mmio_dev *dev, bool posted_only)
 {
 	if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK) || atomic_load(&dev->broken))
 		return;
 	for (unsigned i = 0; i < dev->nqueues; i++)
-		if (dev->queues[i].ready)
-			mmio_kick(dev, i);
-}
-
-/* At DRIVER_OK: a driver may make buffers available before it without
- * notifying (virtio 1.2 3.1.1, step 7), and with EVENT_IDX it then
- * notifies only past an avail_event nobody has moved. Kick each queue that
- * holds such buffers, and only those: a kick of our own that reached the
- * I/O thread after a quick reset would read as the guest's early notify.
- * The I/O thread is in no section yet (none runs before DRIVER_OK). */
-static void mmio_kick_posted(struct virtio_mmio_dev *dev)
-{
-	if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK) || atomic_load(&dev->broken))
-		return;
-	for (unsigned i = 0; i < dev->nqueues; i++)
-		if (dev->queues[i].ready && vq_has_avail(&dev->queues[i].vq))
+		if (dev->queues[i].ready && (!posted_only || vq_has_avail(&dev->queues[i].vq)))
 			mmio_kick(dev, i);
 }
 
@@ -498,7 +492,7 @@ static void mmio_write_queue_ready(struct virtio_mmio_dev *dev, struct mmio_queu
 		q->info_out = false;
 	}
 	if (waited)
-		mmio_kick_ready(dev);
+		mmio_kick_ready(dev, false);
 }
 
 static void mmio_write_queue_num(struct virtio_mmio_dev *dev, struct mmio_queue *q, uint32_t v)
@@ -726,8 +720,7 @@ static bool mmio_queue_runnable(struct virtio_mmio_dev *dev, struct mmio_queue *
 {
 	const char *why = NULL;
 
-	if (atomic_load(&dev->broken) || atomic_load(&dev->quiescing) ||
-	    atomic_load(&dev->stopping))
+	if (atomic_load(&dev->broken) || atomic_load(&dev->quiescing))
 		return false;
 	if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK))
 		why = "before DRIVER_OK";
@@ -788,8 +781,7 @@ static void mmio_on_kick(void *opaque, uint32_t events)
 static bool mmio_pollable(struct virtio_mmio_dev *dev)
 {
 	return dev->ops->queue_notify && (dev->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
-	       !atomic_load(&dev->broken) && !atomic_load(&dev->quiescing) &&
-	       !atomic_load(&dev->stopping);
+	       !atomic_load(&dev->broken) && !atomic_load(&dev->quiescing);
 }
 
 /* Caller holds the lock: the queues in `due` become the I/O thread's (the
@@ -849,7 +841,7 @@ void virtio_mmio_stop(struct virtio_mmio_dev *dev)
 	 * it before or after, never half-way. No wait here: the I/O thread's
 	 * join is the wait, and it is one request long now. */
 	pthread_mutex_lock(&dev->lock);
-	atomic_store(&dev->stopping, true);
+	atomic_fetch_add(&dev->quiescing, 1);
 	pthread_mutex_unlock(&dev->lock);
 }
 
@@ -878,8 +870,7 @@ int virtio_mmio_vq_pop(struct virtio_mmio_dev *dev, unsigned queue, struct volt_
 		 * which waits for us (see the top of the file). */
 		if (atomic_load_explicit(&dev->broken, memory_order_relaxed))
 			return -EIO;
-		if (atomic_load_explicit(&dev->quiescing, memory_order_relaxed) ||
-		    atomic_load_explicit(&dev->stopping, memory_order_relaxed))
+		if (atomic_load_explicit(&dev->quiescing, memory_order_relaxed))
 			return 0;
 		r = vq_pop(&dev->queues[queue].vq, elem, &err);
 		if (r < 0 && err.code) {
@@ -893,8 +884,7 @@ int virtio_mmio_vq_pop(struct virtio_mmio_dev *dev, unsigned queue, struct volt_
 	mmio_wait_section(dev);
 	if (atomic_load(&dev->broken))
 		r = -EIO;
-	else if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK) || atomic_load(&dev->quiescing) ||
-		 atomic_load(&dev->stopping))
+	else if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK) || atomic_load(&dev->quiescing))
 		r = 0;
 	else
 		r = vq_pop(&dev->queues[queue].vq, elem, &err);
