@@ -283,8 +283,8 @@ int config_from_args(struct volt_config *cfg, int argc, char **argv, struct volt
 	}
 	if (scan.version) {
 		/* The ABI too: what a third party's plugin must be built for. */
-		printf("volt %s (plugin ABI %d.%d%s%s)\n", VOLT_VERSION, VOLT_ABI_MAJOR,
-		       VOLT_ABI_MINOR, VOLT_BUILD_STATIC ? "; " : "", VOLT_BUILD_KIND);
+		printf("volt %s (plugin ABI %d.%d%s)\n", VOLT_VERSION, VOLT_ABI_MAJOR,
+		       VOLT_ABI_MINOR, VOLT_BUILD_VERSION_NOTE);
 		return 1;
 	}
 	if (scan.config && (rc = config_load_file(cfg, scan.config, err)) < 0)

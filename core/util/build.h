@@ -16,10 +16,11 @@
 
 #ifdef VOLT_STATIC
 #define VOLT_BUILD_STATIC true
-#define VOLT_BUILD_KIND "static: plugins built in, no control API"
+/* What --version adds after the plugin ABI. */
+#define VOLT_BUILD_VERSION_NOTE "; static: plugins built in, no control API"
 #else
 #define VOLT_BUILD_STATIC false
-#define VOLT_BUILD_KIND ""
+#define VOLT_BUILD_VERSION_NOTE ""
 #endif
 
 /* The refusals, worded once for the configuration, the plugin registry and
