@@ -9,26 +9,6 @@
 
 #include <volt/iov.h>
 
-/* The iovecs for bytes [skip, skip + len) of an iovec array (which holds
- * at least that many bytes), without empty pieces. */
-static void iov_slice(const struct iovec *iov, unsigned n, uint64_t skip, uint64_t len,
-		      struct iovec *out, unsigned *nout)
-{
-	*nout = 0;
-	for (unsigned i = 0; i < n && len; i++) {
-		uint64_t l = iov[i].iov_len, take;
-
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		take = l - skip < len ? l - skip : len;
-		out[(*nout)++] = (struct iovec){ (uint8_t *)iov[i].iov_base + skip, take };
-		len -= take;
-		skip = 0;
-	}
-}
-
 static int blk_answer(struct blk_request *req, uint8_t result, const char *why)
 {
 	req->result = result;
@@ -75,7 +55,7 @@ static int blk_parse_rw(const struct volt_vq_elem *elem, const struct blk_limits
 	if (len > (uint64_t)lim->seg_max * lim->size_max)
 		return blk_answer(req, VIRTIO_BLK_S_IOERR,
 				  "data longer than the drive's maximum request (seg_max x size_max)");
-	iov_slice(iovs, n, data_skip, len, req->data, &req->ndata);
+	req->ndata = volt_iov_slice(iovs, n, data_skip, len, req->data);
 	if (!lim->any_segment && blk_segment_too_long(req, lim->size_max))
 		return blk_answer(req, VIRTIO_BLK_S_IOERR, "a data segment longer than size_max");
 	if (!blk_in_range(lim, req->sector, len >> BLK_SECTOR_SHIFT))
@@ -166,7 +146,7 @@ int blk_request_parse(const struct volt_vq_elem *elem, const struct blk_limits *
 		return blk_answer(req, VIRTIO_BLK_S_OK, NULL);
 	case VIRTIO_BLK_T_GET_ID:
 		req->len = elem->in_len - 1;
-		iov_slice(in, elem->nin, 0, req->len, req->data, &req->ndata);
+		req->ndata = volt_iov_slice(in, elem->nin, 0, req->len, req->data);
 		return blk_answer(req, VIRTIO_BLK_S_OK, NULL);
 	case VIRTIO_BLK_T_DISCARD:
 	case VIRTIO_BLK_T_WRITE_ZEROES:

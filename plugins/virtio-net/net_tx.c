@@ -67,21 +67,11 @@ enum net_event net_tx_check(const struct virtio_net_hdr_v1 *hdr, size_t frame_le
 static void net_tx_own_header(const struct volt_vq_elem *elem, unsigned nout,
 			      struct net_tx_frame *f)
 {
-	size_t skip = NET_VNET_HDR_LEN;
-	int n = 1;
-
 	f->hdr.flags &= VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	f->own_iov[0] = (struct iovec){ &f->hdr, NET_VNET_HDR_LEN };
-	for (unsigned i = 0; i < nout; i++) {
-		size_t len = elem->iov[i].iov_len, cut = len < skip ? len : skip;
-
-		skip -= cut;
-		if (len > cut)
-			f->own_iov[n++] = (struct iovec){ (uint8_t *)elem->iov[i].iov_base + cut,
-							  len - cut };
-	}
 	f->iov = f->own_iov;
-	f->iovcnt = n;
+	f->iovcnt = 1 + (int)volt_iov_slice(elem->iov, nout, NET_VNET_HDR_LEN, f->frame_len,
+					    f->own_iov + 1);
 }
 
 enum net_event net_tx_prepare(const struct volt_vq_elem *elem, const struct net_tx_limits *lim,

@@ -1,5 +1,6 @@
-/* Bytes at an offset of a scattered buffer: a virtqueue element's iovecs,
- * in which a driver may split a header across descriptors. Header-only, so
+/* Bytes at an offset of a scattered buffer, and a range of it as iovecs:
+ * a virtqueue element's iovecs, in which a driver may split a header
+ * across descriptors. Header-only, so
  * every device gets the same checked loop without an ABI symbol. */
 #ifndef VOLT_IOV_H
 #define VOLT_IOV_H
@@ -47,6 +48,29 @@ static inline size_t volt_iov_write(const struct iovec *iov, unsigned n, size_t 
 				    const void *src, size_t len)
 {
 	return volt_iov_copy(iov, n, offset, (void *)src, len, 1);
+}
+
+/* The iovecs for bytes [skip, skip + len) of iov[0..n), without empty
+ * pieces, into out, which has room for n; returns how many. A piece may
+ * start inside a segment (a header that shares it with data, say). */
+static inline unsigned volt_iov_slice(const struct iovec *iov, unsigned n, uint64_t skip,
+				      uint64_t len, struct iovec *out)
+{
+	unsigned nout = 0;
+
+	for (unsigned i = 0; i < n && len; i++) {
+		uint64_t l = iov[i].iov_len, take;
+
+		if (skip >= l) {
+			skip -= l;
+			continue;
+		}
+		take = l - skip < len ? l - skip : len;
+		out[nout++] = (struct iovec){ (uint8_t *)iov[i].iov_base + skip, take };
+		len -= take;
+		skip = 0;
+	}
+	return nout;
 }
 
 #endif
