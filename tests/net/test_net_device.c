@@ -579,6 +579,27 @@ static void test_rx_broken_ring_unwatches(void **state)
 	d->fh->vq[RXQ].pop_error = 0;
 }
 
+/* Two receive buffers posted, then nerrors -EINVAL from the backend (each
+ * a lost frame), then a 60-byte frame: it arrives in one wake-up (64 a
+ * wake-up) and the device stays up, its fd watched. */
+static void rx_errors_then_frame(struct dev *d, int nerrors)
+{
+	struct iovec buf[2] = { { d->mem, 1526 }, { d->mem + 4096, 1526 } };
+
+	bring_up(d, 0);
+	fake_vq_add(d->fh, RXQ, &buf[0], 0, 1);
+	fake_vq_add(d->fh, RXQ, &buf[1], 0, 1);
+	d->ops->queue_notify(d->state, RXQ);
+	be.recv_fail = nerrors;
+	be.recv_err = -EINVAL;
+	put_rx_frame(60);
+	assert_true(fake_fire(d->fh, be.fd));
+	assert_string_equal(d->fh->broken, "");
+	assert_non_null(fake_watched(d->fh, be.fd));
+	assert_int_equal(d->fh->vq[RXQ].nused, 1);
+	assert_int_equal(d->fh->vq[RXQ].used[0].written, 72);
+}
+
 /* The backend fails to give a frame (tun's -EINVAL for an skb it cannot
  * describe, already consumed): that frame is lost, counted, and the run
  * goes on; the fd stays watched, since a guest whose receive ring is full
@@ -586,18 +607,8 @@ static void test_rx_broken_ring_unwatches(void **state)
 static void test_rx_error_loses_one_frame(void **state)
 {
 	struct dev *d = *state;
-	struct iovec buf[2] = { { d->mem, 1526 }, { d->mem + 4096, 1526 } };
 
-	bring_up(d, 0);
-	fake_vq_add(d->fh, RXQ, &buf[0], 0, 1);
-	fake_vq_add(d->fh, RXQ, &buf[1], 0, 1);
-	d->ops->queue_notify(d->state, RXQ);
-	be.recv_fail = 1;
-	be.recv_err = -EINVAL;
-	put_rx_frame(60);
-	assert_true(fake_fire(d->fh, be.fd));
-	assert_int_equal(d->fh->vq[RXQ].nused, 1);
-	assert_int_equal(d->fh->vq[RXQ].used[0].written, 72);
+	rx_errors_then_frame(d, 1);
 	assert_int_equal(d->mem[12], 0xa0);
 	assert_true(fake_log_has(d->fh, "receive: reading from vt0: Invalid argument; the frame "
 				 "is lost"));
@@ -618,22 +629,7 @@ static void test_rx_error_loses_one_frame(void **state)
  * marked broken, so breaking here would end the NIC until reboot. */
 static void test_rx_frame_errors_do_not_break(void **state)
 {
-	struct dev *d = *state;
-	struct iovec buf[2] = { { d->mem, 1526 }, { d->mem + 4096, 1526 } };
-
-	bring_up(d, 0);
-	fake_vq_add(d->fh, RXQ, &buf[0], 0, 1);
-	fake_vq_add(d->fh, RXQ, &buf[1], 0, 1);
-	d->ops->queue_notify(d->state, RXQ);
-	be.recv_fail = 40;
-	be.recv_err = -EINVAL;
-	put_rx_frame(60);
-	/* 64 frames a wake-up: the 40 errors and the frame in one. */
-	assert_true(fake_fire(d->fh, be.fd));
-	assert_string_equal(d->fh->broken, "");
-	assert_non_null(fake_watched(d->fh, be.fd));
-	assert_int_equal(d->fh->vq[RXQ].nused, 1);
-	assert_int_equal(d->fh->vq[RXQ].used[0].written, 72);
+	rx_errors_then_frame(*state, 40);
 }
 
 /* A dead fd (the tap deleted: -EBADFD every time) stays readable: after a
