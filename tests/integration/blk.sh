@@ -35,12 +35,7 @@ INI
 
 run_volt blk --config "$TMP/blk.ini" "${PLUGIN_ARGS[@]}"
 check_status blk 0 "blk guest"
-while read -r line; do
-	case $line in
-	PASS:*) pass "blk guest: ${line#PASS: }" ;;
-	FAIL:*) fail "blk guest: ${line#FAIL: }" ;;
-	esac
-done <"$TMP/blk.out"
+relay_guest blk "blk guest"
 if grep -Eq '^BLK DONE pass=[0-9]+ fail=0' "$TMP/blk.out"; then
 	pass "blk guest: $(grep '^BLK DONE' "$TMP/blk.out")"
 else

@@ -52,12 +52,7 @@ check_fast() {
 
 # guest_checks NAME: the guest's own PASS/FAIL lines, and its BACKLOG line.
 guest_checks() {
-	while read -r line; do
-		case $line in
-		PASS:*) pass "$1 guest: ${line#PASS: }" ;;
-		FAIL:*) fail "$1 guest: ${line#FAIL: }" ;;
-		esac
-	done <"$TMP/$1.out"
+	relay_guest "$1" "$1 guest"
 	check_grep "$1" out '^BACKLOG (RESET|HOLD) used=' "$1: the guest posted its backlog"
 	# Served to the end before the stop: the timing proved nothing.
 	if grep -q '^BACKLOG [A-Z]* used=256' "$TMP/$1.out"; then

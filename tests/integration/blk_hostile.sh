@@ -29,12 +29,7 @@ INI
 
 run_volt hostile --config "$TMP/hostile.ini" "${PLUGIN_ARGS[@]}"
 check_status hostile 0 "hostile guest: volt exits 0"
-while read -r line; do
-	case $line in
-	PASS:*) pass "hostile guest: ${line#PASS: }" ;;
-	FAIL:*) fail "hostile guest: ${line#FAIL: }" ;;
-	esac
-done <"$TMP/hostile.out"
+relay_guest hostile "hostile guest"
 if grep -Eq '^HOSTILE DONE pass=[0-9]+ fail=0' "$TMP/hostile.out"; then
 	pass "hostile guest: $(grep '^HOSTILE DONE' "$TMP/hostile.out")"
 else

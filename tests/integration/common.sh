@@ -58,6 +58,19 @@ run_volt() {
 	fi
 }
 
+# relay_guest NAME WHO: the test guest's own "PASS: ..." and "FAIL: ..."
+# lines in $TMP/NAME.out, as checks of this test, each prefixed "WHO: ".
+relay_guest() {
+	local line
+
+	while read -r line; do
+		case $line in
+		PASS:*) pass "$2: ${line#PASS: }" ;;
+		FAIL:*) fail "$2: ${line#FAIL: }" ;;
+		esac
+	done <"$TMP/$1.out"
+}
+
 # show NAME: print a run's output (for a failed check), indented.
 show() {
 	echo "  --- $1: exit status $status; stdout:"

@@ -12,13 +12,7 @@ require_file "$GUEST"
 run_volt irq --kernel "$GUEST"
 check_status irq 0 "irq guest"
 check_grep irq out "^IRQ: received vector 0x24 from the UART \(IRQ 4\)" "irq guest: UART interrupt"
-# Relay the guest's own checks.
-while read -r line; do
-	case $line in
-	PASS:*) pass "irq guest: ${line#PASS: }" ;;
-	FAIL:*) fail "irq guest: ${line#FAIL: }" ;;
-	esac
-done <"$TMP/irq.out"
+relay_guest irq "irq guest"
 if grep -Eq '^IRQ DONE pass=[0-9]+ fail=0' "$TMP/irq.out"; then
 	pass "irq guest: $(grep '^IRQ DONE' "$TMP/irq.out")"
 else
