@@ -6,10 +6,10 @@ a configuration sent the usual way, and bodies at the server's limit
 fills the whole body, and one a byte longer that the cap cuts. The
 encoding is the one at the top of fuzz_api_dispatch.c; run this again if
 it changes."""
-import os
 import struct
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+import seedfiles
+
 API_BODY_MAX = 51200
 GET, PUT, PATCH, OTHER = 1, 2, 3, 0
 
@@ -56,8 +56,4 @@ SEEDS = {
 }
 
 if __name__ == '__main__':
-    out = os.path.join(HERE, 'seeds', 'api_dispatch')
-    os.makedirs(out, exist_ok=True)
-    for name, data in SEEDS.items():
-        with open(os.path.join(out, name), 'wb') as f:
-            f.write(data)
+    seedfiles.write('api_dispatch', SEEDS)

@@ -8,6 +8,8 @@ changes."""
 import os
 import struct
 
+import seedfiles
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 MIB, GIB = 1 << 20, 1 << 30
 MEMORY_MIB_MIN = 16  # CONFIG_MEMORY_MIB_MIN
@@ -93,8 +95,4 @@ SEEDS = {
 }
 
 if __name__ == '__main__':
-    out = os.path.join(HERE, 'seeds', 'boot')
-    os.makedirs(out, exist_ok=True)
-    for name, data in SEEDS.items():
-        with open(os.path.join(out, name), 'wb') as f:
-            f.write(data)
+    seedfiles.write('boot', SEEDS)

@@ -4,7 +4,7 @@ and i8042 drivers do at boot, console output, and the reset paths, in the
 input format fuzz_pio.c describes. Run it again after changing that format:
     tests/fuzz/fuzz_pio_seeds.py
 """
-import os
+import seedfiles
 
 COM1 = 0x3f8
 RX = TX = DLL = 0
@@ -196,9 +196,4 @@ SEEDS = {
 }
 
 if __name__ == "__main__":
-    here = os.path.dirname(os.path.abspath(__file__))
-    out_dir = os.path.join(here, "seeds", "pio")
-    os.makedirs(out_dir, exist_ok=True)
-    for name, make in SEEDS.items():
-        with open(os.path.join(out_dir, name), "wb") as f:
-            f.write(make())
+    seedfiles.write("pio", {name: make() for name, make in SEEDS.items()})

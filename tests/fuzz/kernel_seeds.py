@@ -8,6 +8,8 @@ length, 1 byte of flags, extents); run this again if it changes."""
 import os
 import struct
 
+import seedfiles
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEEDS_DIR = os.path.join(HERE, 'seeds', 'kernel')
 MIB = 1 << 20
@@ -60,6 +62,4 @@ SEEDS = {
 }
 
 if __name__ == '__main__':
-    for name, data in SEEDS.items():
-        with open(os.path.join(SEEDS_DIR, name), 'wb') as f:
-            f.write(data)
+    seedfiles.write('kernel', SEEDS)

@@ -3,8 +3,9 @@
 that initialise the device correctly (status, features, queues in both RAM
 regions, DRIVER_OK, notify), so the fuzzer starts deep. The encoding is
 fuzz_op's and fuzz_settings' in fuzz_mmio.c; run this again if they change."""
-import os
 import struct
+
+import seedfiles
 
 MAGIC, VERSION, DEVICE_ID, VENDOR_ID = 0x000, 0x004, 0x008, 0x00c
 DEV_FEAT, DEV_FEAT_SEL, DRV_FEAT, DRV_FEAT_SEL = 0x010, 0x014, 0x020, 0x024
@@ -148,12 +149,7 @@ def seeds():
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    out = os.path.join(here, 'seeds', 'mmio')
-    os.makedirs(out, exist_ok=True)
-    for name, data in seeds().items():
-        with open(os.path.join(out, name), 'wb') as f:
-            f.write(data)
+    seedfiles.write('mmio', seeds())
 
 
 if __name__ == '__main__':

@@ -7,10 +7,9 @@ NET_RX_FILL_MAX_POPS with more chains waiting, a header split over one-byte
 buffers among 256 segments. Each bound has a seed at it, so an off-by-one
 there fails at once. The encoding is the one at the top of
 fuzz_net_rx.c; run this again if it changes."""
-import os
 import struct
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+import seedfiles
 
 MRG, TSO4, TSO6, CSUM, CARVE = 1, 2, 4, 8, 16
 RING_256 = 8  # 1 << 8
@@ -86,8 +85,4 @@ SEEDS = {
 }
 
 if __name__ == '__main__':
-    out = os.path.join(HERE, 'seeds', 'net_rx')
-    os.makedirs(out, exist_ok=True)
-    for name, data in SEEDS.items():
-        with open(os.path.join(out, name), 'wb') as f:
-            f.write(data)
+    seedfiles.write('net_rx', SEEDS)
